@@ -1,0 +1,18 @@
+# Production image: gunicorn serves Django, the same image runs the Celery worker and beat.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+RUN useradd --create-home --uid 1000 okrplan
+COPY pyproject.toml README.md ./
+COPY okrplan ./okrplan
+COPY objectives ./objectives
+COPY budgets ./budgets
+COPY reporting ./reporting
+RUN pip install .
+COPY . .
+RUN DEBUG=true python manage.py i18n compile \
+ && DEBUG=true python manage.py collectstatic --noinput \
+ && chown -R okrplan /app/var
+USER okrplan
+EXPOSE 8000
+CMD ["gunicorn", "okrplan.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,1 @@
+# Budget lines, approvals and their audit log, actual spend (issue: KR-bound marketing budgets).

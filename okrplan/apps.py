@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OkrplanConfig(AppConfig):
+    name = "okrplan"
+    verbose_name = "okrplan"

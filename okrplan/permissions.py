@@ -1,0 +1,151 @@
+"""The permission table: what each role may do in its company. Pages, API and templates all read this module."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .errors import PermissionDenied
+
+
+class Role(models.TextChoices):
+    FACILITATOR = "facilitator", _("Facilitator")
+    CMO = "cmo", _("CMO")
+    EXECUTIVE = "executive", _("Executive")
+    MEMBER = "member", _("Member")
+
+
+class Action(StrEnum):
+    COMPANY_VIEW = "company_view"
+    MEMBERS_VIEW = "members_view"
+    CASCADE_VIEW = "cascade_view"
+    CASCADE_EDIT = "cascade_edit"
+    CYCLE_MANAGE = "cycle_manage"
+    CHECKIN_OWN = "checkin_own"
+    CHECKIN_ANY = "checkin_any"
+    INITIATIVE_VIEW = "initiative_view"
+    INITIATIVE_MANAGE = "initiative_manage"
+    RATING_MANAGE = "rating_manage"
+    INITIATIVE_RATE = "initiative_rate"
+    BUDGET_VIEW = "budget_view"
+    BUDGET_REQUEST = "budget_request"
+    BUDGET_APPROVE = "budget_approve"
+    BUDGET_APPROVE_ABOVE_THRESHOLD = "budget_approve_above_threshold"
+    SPEND_RECORD = "spend_record"
+    BOARD_VIEW = "board_view"
+    KPI_REFRESH = "kpi_refresh"
+    CRM_IMPORT = "crm_import"
+    HISTORY_VIEW = "history_view"
+    COMPANY_SETTINGS = "company_settings"
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.COMPANY_VIEW: _("See the company overview"),
+    Action.MEMBERS_VIEW: _("See the members and their roles"),
+    Action.CASCADE_VIEW: _("Read the OKR cascade"),
+    Action.CASCADE_EDIT: _("Build and edit the cascade"),
+    Action.CYCLE_MANAGE: _("Manage cycles (activate, reopen, close, carry over)"),
+    Action.CHECKIN_OWN: _("Check in on own key results"),
+    Action.CHECKIN_ANY: _("Check in on any key result"),
+    Action.INITIATIVE_VIEW: _("See initiatives and the priority matrix"),
+    Action.INITIATIVE_MANAGE: _("Manage initiatives"),
+    Action.RATING_MANAGE: _("Run rating rounds"),
+    Action.INITIATIVE_RATE: _("Rate initiatives while rating is open"),
+    Action.BUDGET_VIEW: _("See budgets"),
+    Action.BUDGET_REQUEST: _("Draft and submit budget lines"),
+    Action.BUDGET_APPROVE: _("Approve budget lines up to the threshold"),
+    Action.BUDGET_APPROVE_ABOVE_THRESHOLD: _("Approve budget lines above the threshold"),
+    Action.SPEND_RECORD: _("Record actual spend"),
+    Action.BOARD_VIEW: _("Read the board KPI page"),
+    Action.KPI_REFRESH: _("Refresh KPIs"),
+    Action.CRM_IMPORT: _("Import CRM data"),
+    Action.HISTORY_VIEW: _("See the change history"),
+    Action.COMPANY_SETTINGS: _("Change company settings"),
+}
+
+_READ = {
+    Action.COMPANY_VIEW,
+    Action.MEMBERS_VIEW,
+    Action.CASCADE_VIEW,
+    Action.INITIATIVE_VIEW,
+    Action.BUDGET_VIEW,
+    Action.BOARD_VIEW,
+}
+
+PERMISSIONS: dict[str, frozenset[Action]] = {
+    Role.FACILITATOR: frozenset(
+        _READ
+        | {
+            Action.CASCADE_EDIT,
+            Action.CYCLE_MANAGE,
+            Action.CHECKIN_OWN,
+            Action.CHECKIN_ANY,
+            Action.INITIATIVE_MANAGE,
+            Action.RATING_MANAGE,
+            Action.INITIATIVE_RATE,
+            Action.HISTORY_VIEW,
+        }
+    ),
+    Role.CMO: frozenset(
+        _READ
+        | {
+            Action.CASCADE_EDIT,
+            Action.CYCLE_MANAGE,
+            Action.CHECKIN_OWN,
+            Action.CHECKIN_ANY,
+            Action.INITIATIVE_MANAGE,
+            Action.RATING_MANAGE,
+            Action.INITIATIVE_RATE,
+            Action.BUDGET_REQUEST,
+            Action.BUDGET_APPROVE,
+            Action.SPEND_RECORD,
+            Action.KPI_REFRESH,
+            Action.CRM_IMPORT,
+            Action.COMPANY_SETTINGS,
+        }
+    ),
+    Role.EXECUTIVE: frozenset(
+        _READ
+        | {
+            Action.CHECKIN_OWN,
+            Action.INITIATIVE_RATE,
+            Action.BUDGET_APPROVE,
+            Action.BUDGET_APPROVE_ABOVE_THRESHOLD,
+            Action.KPI_REFRESH,
+            Action.HISTORY_VIEW,
+        }
+    ),
+    Role.MEMBER: frozenset(
+        {
+            Action.COMPANY_VIEW,
+            Action.CASCADE_VIEW,
+            Action.INITIATIVE_VIEW,
+            Action.BUDGET_VIEW,
+            Action.CHECKIN_OWN,
+            Action.INITIATIVE_RATE,
+            Action.BUDGET_REQUEST,
+        }
+    ),
+}
+
+
+def can(role: str | None, action: Action | str) -> bool:
+    """Whether ``role`` may perform ``action``."""
+    if role is None:
+        return False
+    return Action(action) in PERMISSIONS.get(role, frozenset())
+
+
+def require(role: str | None, action: Action | str) -> None:
+    """Raise :class:`okrplan.errors.PermissionDenied` unless ``role`` may perform ``action``."""
+    if not can(role, action):
+        raise PermissionDenied(
+            _("Your role does not allow this: %(action)s.") % {"action": ACTION_LABELS[Action(action)]}
+        )
+
+
+def allowed_actions(role: str | None) -> dict[str, bool]:
+    """A dict of every action name to a bool, for templates: ``{% if can.cascade_edit %}``."""
+    return {action.value: can(role, action) for action in Action}

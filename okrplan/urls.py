@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from objectives.api import CompanyDetailAPI, CompanyListAPI
+
+from . import views
+
+company_patterns = [
+    path("", views.company_home, name="company_home"),
+    path("", include("objectives.urls")),
+    path("", include("budgets.urls")),
+    path("", include("reporting.urls")),
+]
+
+api_company_patterns = [
+    path("", CompanyDetailAPI.as_view(), name="api-company"),
+    path("", include("objectives.api_urls")),
+    path("", include("budgets.api_urls")),
+    path("", include("reporting.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", views.language_set, name="language_set"),
+    path("switch/<slug:company_slug>/", views.company_switch, name="company_switch"),
+    path("c/<slug:company_slug>/", include(company_patterns)),
+    path("api/v1/companies/", CompanyListAPI.as_view(), name="api-companies"),
+    path("api/v1/companies/<slug:company_slug>/", include(api_company_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

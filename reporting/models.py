@@ -1,0 +1,1 @@
+# CRM funnel data, KPI definitions, attribution and KPI snapshots (issue: board KPI page).

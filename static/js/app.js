@@ -1,0 +1,42 @@
+// okrplan page glue: toasts from htmx triggers, the company and language switchers. No inline scripts (CSP).
+(function () {
+  "use strict";
+
+  function showToast(message, level) {
+    const region = document.getElementById("toasts");
+    if (!region || !message) return;
+    const toast = document.createElement("div");
+    toast.className = "toast toast-" + (level || "info");
+    toast.setAttribute("role", level === "error" ? "alert" : "status");
+    toast.textContent = message;
+    region.appendChild(toast);
+    setTimeout(() => toast.remove(), level === "error" ? 8000 : 4000);
+  }
+  window.okrToast = showToast;
+
+  document.addEventListener("okr:toast", (event) => {
+    const detail = event.detail || {};
+    showToast(detail.message, detail.level);
+  });
+
+  // htmx 2 does not swap 4xx/5xx answers; a refused action still explains itself through the HX-Trigger toast.
+  document.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    if (xhr && !xhr.getResponseHeader("HX-Trigger")) {
+      showToast(xhr.status >= 500 ? document.documentElement.dataset.errorText || "Error" : xhr.statusText, "error");
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const company = document.getElementById("company-switcher");
+    if (company) {
+      company.addEventListener("change", () => { window.location.href = company.value; });
+    }
+    const language = document.getElementById("language-switcher");
+    if (language) {
+      const submit = document.querySelector("[data-language-submit]");
+      if (submit) submit.classList.add("sr-only");
+      language.addEventListener("change", () => language.form.submit());
+    }
+  });
+})();

@@ -1,0 +1,84 @@
+"""Shared fixtures. In CI (CI=true) the suite runs against real PostgreSQL and Redis; a missing service fails."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.test import Client
+
+from okrplan.celery import app as celery_app
+from okrplan.permissions import Role
+
+from .factories import CompanyFactory, MembershipFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Unit tests run tasks in-process; tests marked celery_worker talk to a real worker instead."""
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """Tests read English unless they ask for German (the product defaults to German)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(name="Acme Energie", slug="acme")
+
+
+@pytest.fixture
+def other_company(db):
+    return CompanyFactory(name="Other Corp", slug="other")
+
+
+@pytest.fixture
+def make_member(db):
+    """make_member(company, role) -> user who is a member of company with role."""
+
+    def _make(company, role=Role.MEMBER, **user_kwargs):
+        user = UserFactory(**user_kwargs)
+        MembershipFactory(user=user, company=company, role=role)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def client_for(make_member):
+    """client_for(company, role) -> a logged-in django test Client of a new member with that role."""
+
+    def _client(company, role=Role.MEMBER, **user_kwargs):
+        user = make_member(company, role, **user_kwargs)
+        client = Client()
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def api_client_for(make_member):
+    """api_client_for(company, role) -> a DRF APIClient authenticated as a new member with that role."""
+    from rest_framework.test import APIClient
+
+    def _client(company, role=Role.MEMBER, **user_kwargs):
+        user = make_member(company, role, **user_kwargs)
+        client = APIClient()
+        client.force_authenticate(user)
+        client.user = user
+        return client
+
+    return _client

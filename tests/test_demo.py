@@ -1,0 +1,52 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from objectives.demo import DEMO_PASSWORD
+from objectives.models import Company, Membership
+from okrplan.permissions import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    from django.apps import apps
+
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+def test_load_demo_is_idempotent_and_prints_the_logins(capsys):
+    call_command("load_demo")
+    first = _counts()
+    out = capsys.readouterr().out
+    for username in ["lena.berger", "markus.hoffmann", "petra.schulz", "jonas.weber"]:
+        assert username in out
+    assert DEMO_PASSWORD in out
+    call_command("load_demo")
+    assert _counts() == first
+
+
+def test_demo_company_has_one_login_per_role_and_a_marketing_team():
+    call_command("load_demo")
+    company = Company.objects.get(slug="voltaria")
+    assert company.name == "Voltaria Energie AG"
+    roles = {m.user.username: m.role for m in Membership.objects.filter(company=company).select_related("user")}
+    assert roles["lena.berger"] == Role.FACILITATOR
+    assert roles["markus.hoffmann"] == Role.CMO
+    assert roles["petra.schulz"] == Role.EXECUTIVE
+    assert roles["jonas.weber"] == Role.MEMBER
+    marketing = Membership.objects.filter(
+        company=company, team__in=["Produktmarketing", "Digital Marketing", "Events & Messen", "Marketing Operations"]
+    )
+    assert 13 <= marketing.count() <= 17
+    assert get_user_model().objects.get(username="jonas.weber").check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.parametrize("username", ["lena.berger", "markus.hoffmann", "petra.schulz", "jonas.weber"])
+def test_each_demo_login_works(client, username):
+    call_command("load_demo")
+    response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    page = client.get("/", follow=True)
+    assert page.status_code == 200
+    assert "Voltaria Energie AG" in page.content.decode()

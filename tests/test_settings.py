@@ -1,0 +1,59 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _settings_in_subprocess(env: dict[str, str], expr: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    clean.update(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "okrplan.settings"
+    code = f"import django; django.setup(); from django.conf import settings; print({expr})"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    result = _settings_in_subprocess({"DEBUG": "false"}, "settings.SECRET_KEY")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_settings_are_hardened():
+    result = _settings_in_subprocess(
+        {"DEBUG": "false", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "okr.example.com"},
+        "settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS, "
+        "settings.ALLOWED_HOSTS",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True True 31536000 ['okr.example.com']"
+
+
+def test_database_url_and_redis_url_are_read_from_the_environment():
+    result = _settings_in_subprocess(
+        {
+            "DEBUG": "true",
+            "DATABASE_URL": "postgres://okr:secret@db.internal:5433/okrplan",
+            "REDIS_URL": "redis://cache.internal:6379/3",
+        },
+        "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['HOST'], "
+        "settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "db.internal",
+        "redis://cache.internal:6379/3",
+        "False",
+    ]
+
+
+def test_without_database_url_and_redis_url_sqlite_and_in_process_tasks():
+    result = _settings_in_subprocess(
+        {"DEBUG": "true"},
+        "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'].endswith("
+        "'var/okrplan.sqlite3'), settings.CELERY_TASK_ALWAYS_EAGER",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "True"]
