@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from objectives.api import CompanyDetailAPI, CompanyListAPI
+from objectives.api.companies import CompanyDetailAPI, CompanyListAPI
 
 from . import views
 

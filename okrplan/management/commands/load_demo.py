@@ -4,7 +4,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Each app adds its part of the demo; every part is idempotent and deterministic.
-DEMO_PARTS = ["objectives.demo", "budgets.demo", "reporting.demo"]
+DEMO_PARTS = [
+    "objectives.demo",
+    "objectives.demo_cascade",
+    "objectives.demo_priorities",
+    "budgets.demo",
+    "reporting.demo",
+]
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from okrplan.api import CompanyScopedMixin
 from okrplan.permissions import Action, allowed_actions
 
-from .models import Company, Membership
+from ..models import Company, Membership
 
 
 class CompanySerializer(serializers.ModelSerializer):

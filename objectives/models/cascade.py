@@ -1,89 +1,18 @@
-"""The planning domain: companies and memberships, cycles, objectives, key results, check-ins and initiatives.
-
-Models hold tables, constraints and small derived values; every state change goes through objectives.services.
-"""
+"""The cascade: cycles, objectives, alignments, key results and their check-ins."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.permissions import Role
+from .companies import Company
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
-
-
-class Company(models.Model):
-    name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
-    fiscal_year_start_month = models.PositiveSmallIntegerField(
-        _("fiscal year starts in month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
-    )
-    # Score colours: red below score_amber_from, amber below score_green_from, green from there on.
-    score_amber_from = models.DecimalField(_("amber from"), max_digits=3, decimal_places=2, default=Decimal("0.40"))
-    score_green_from = models.DecimalField(_("green from"), max_digits=3, decimal_places=2, default=Decimal("0.70"))
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("company")
-        verbose_name_plural = _("companies")
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(fiscal_year_start_month__gte=1, fiscal_year_start_month__lte=12),
-                name="company_fiscal_month_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(
-                    score_amber_from__gt=0, score_amber_from__lt=F("score_green_from"), score_green_from__lte=1
-                ),
-                name="company_score_thresholds_ordered",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
-    team = models.CharField(_("team"), max_length=60, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "company"], name="membership_unique_user_company"),
-            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.company} ({self.get_role_display()})"
-
-
-class Profile(models.Model):
-    """Per-user preferences that outlive a browser session (the language of e-mails, opt-ins)."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
-
-    class Meta:
-        verbose_name = _("profile")
-        verbose_name_plural = _("profiles")
-
-    def __str__(self) -> str:
-        return f"{self.user}"
 
 
 class Cycle(models.Model):
@@ -310,43 +239,3 @@ class CheckIn(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Check-ins are append-only.")
         super().save(*args, **kwargs)
-
-
-class Initiative(models.Model):
-    class State(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
-        ACTIVE = "active", _("Active")
-        PAUSED = "paused", _("Paused")
-        DONE = "done", _("Done")
-        DROPPED = "dropped", _("Dropped")
-
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="initiatives")
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="initiatives")
-    title = models.CharField(_("title"), max_length=240)
-    description = models.TextField(_("description"), blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_initiatives"
-    )
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PROPOSED)
-    key_results = models.ManyToManyField(KeyResult, related_name="initiatives", blank=True)
-    estimated_cost = models.DecimalField(_("estimated cost"), max_digits=14, decimal_places=2, null=True, blank=True)
-    effort_days = models.DecimalField(_("effort (person-days)"), max_digits=8, decimal_places=1, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("initiative")
-        verbose_name_plural = _("initiatives")
-        ordering = ["title"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(state__in=["proposed", "active", "paused", "done", "dropped"]),
-                name="initiative_state_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(estimated_cost__isnull=True) | Q(estimated_cost__gte=0), name="initiative_cost_not_negative"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title

@@ -1,0 +1,3 @@
+"""Django admin of the planning domain, one module per entity group."""
+
+from . import cascade, companies, initiatives  # noqa: F401

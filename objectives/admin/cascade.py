@@ -1,0 +1,1 @@
+"""Admin of the cascade: workflow fields read-only, actions call services."""

@@ -1,0 +1,1 @@
+"""Admin of initiatives and ratings: workflow fields read-only, actions call services."""

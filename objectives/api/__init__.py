@@ -1,0 +1,1 @@
+"""REST API of the planning domain, one module per entity group. Thin: serializers shape, services change."""

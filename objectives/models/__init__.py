@@ -1,0 +1,19 @@
+"""The planning domain. Models hold tables, constraints and small derived values; state changes go through
+objectives.services."""
+
+from .cascade import CheckIn, Cycle, KeyResult, Objective, ObjectiveLink, key_result_progress
+from .companies import Company, Membership, Profile
+from .initiatives import Initiative
+
+__all__ = [
+    "CheckIn",
+    "Company",
+    "Cycle",
+    "Initiative",
+    "KeyResult",
+    "Membership",
+    "Objective",
+    "ObjectiveLink",
+    "Profile",
+    "key_result_progress",
+]

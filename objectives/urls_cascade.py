@@ -1,0 +1,3 @@
+"""Routes of the cascade pages (below /c/<company_slug>/)."""
+
+urlpatterns: list = []

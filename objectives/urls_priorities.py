@@ -1,0 +1,3 @@
+"""Routes of the priorities pages (below /c/<company_slug>/)."""
+
+urlpatterns: list = []
