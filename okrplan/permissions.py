@@ -149,3 +149,28 @@ def require(role: str | None, action: Action | str) -> None:
 def allowed_actions(role: str | None) -> dict[str, bool]:
     """A dict of every action name to a bool, for templates: ``{% if can.cascade_edit %}``."""
     return {action.value: can(role, action) for action in Action}
+
+
+def role_of(actor, company) -> str | None:
+    """The actor's role in ``company`` (None when not a member). Cached on the user object per company."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    cache = actor.__dict__.setdefault("_okrplan_roles", {})
+    if company.pk not in cache:
+        from objectives.models import Membership
+
+        cache[company.pk] = (
+            Membership.objects.filter(user=actor, company=company).values_list("role", flat=True).first()
+        )
+    return cache[company.pk]
+
+
+def require_actor(actor, company, action: Action | str) -> None:
+    """Services call this: the acting user must hold ``action`` in ``company``.
+
+    ``actor=None`` is the system itself (Celery tasks, management commands, data imports run by an operator);
+    superusers act through the Django admin. Both pass; everyone else goes through the permission table.
+    """
+    if actor is None or getattr(actor, "is_superuser", False):
+        return
+    require(role_of(actor, company), action)

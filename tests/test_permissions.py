@@ -55,3 +55,15 @@ def test_overview_page_lists_members_only_for_roles_that_may_see_them(company, c
     page = client.get(f"/c/{company.slug}/").content.decode()
     assert ("Rita Rolle</td>" in page) == can(role, Action.MEMBERS_VIEW)
     assert "What your role may do" in page
+
+
+def test_require_actor_uses_the_membership_in_that_company(company, other_company, make_member):
+    from okrplan.permissions import require_actor
+
+    facilitator = make_member(company, Role.FACILITATOR)
+    require_actor(facilitator, company, Action.CASCADE_EDIT)
+    with pytest.raises(PermissionDenied):
+        require_actor(facilitator, company, Action.BUDGET_APPROVE)
+    with pytest.raises(PermissionDenied):
+        require_actor(facilitator, other_company, Action.CASCADE_VIEW)
+    require_actor(None, company, Action.BUDGET_APPROVE)  # the system itself (tasks, commands)
