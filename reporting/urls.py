@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+# CRM funnel data, KPI definitions, attribution and KPI snapshots (issue: board KPI page).
+from django.urls import include, path
 
 app_name = "reporting"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("reporting.urls_board")),
+]
