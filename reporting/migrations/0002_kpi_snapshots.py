@@ -7,9 +7,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    initial = True
 
     dependencies = [
+        ("reporting", "0001_initial"),
         ("objectives", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
