@@ -8,8 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import CharField, F, QuerySet, Subquery, Sum, Value, Window
+from django.db.models.functions import Cast, Concat, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -97,9 +97,17 @@ def board_tiles(*, company: Company, period_kind: str = PeriodKind.MONTH, on: dt
     """One tile per registered KPI that has a snapshot of ``period_kind``: the latest period that has started by
     ``on``, its predecessor and up to HISTORY_LENGTH periods of history, in the registry's order. One query."""
     on = on or timezone.localdate()
+    snapshots = KpiSnapshot.objects.filter(company=company, period_kind=period_kind, period_start__lte=on)
+    if period_kind == PeriodKind.CYCLE:
+        # The board compares top-level cycles (years) with each other, not a year with one of its own quarters.
+        top_level_keys = (
+            Cycle.objects.filter(company=company, parent__isnull=True)
+            .annotate(period_key=Concat(Value("cycle-"), Cast("pk", CharField())))
+            .values("period_key")
+        )
+        snapshots = snapshots.filter(period_key__in=Subquery(top_level_keys))
     rows = (
-        KpiSnapshot.objects.filter(company=company, period_kind=period_kind, period_start__lte=on)
-        .annotate(
+        snapshots.annotate(
             rank=Window(RowNumber(), partition_by=[F("kpi")], order_by=[F("period_start").desc(), F("pk").desc()])
         )
         .filter(rank__lte=HISTORY_LENGTH)

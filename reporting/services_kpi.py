@@ -89,6 +89,9 @@ def refresh_periods(*, company: Company, scope: str, on: dt.date) -> list[period
 
     add([periods.period_for(company=company, kind=kind, on=on) for kind in (PeriodKind.MONTH, PeriodKind.QUARTER)])
     add(periods.cycle_period(cycle) for cycle in current_cycles(company=company, on=on))
+    check_in_period = kpis.kpi_cycle_period(company, on)
+    if check_in_period is not None:
+        add([check_in_period])
     if scope == "open":
         # Top-level cycles only: their quarters are covered by the quarter periods, and the board's cycle history
         # should not mix a year with its own quarters.
@@ -161,7 +164,8 @@ def kpi_snapshots_refresh(
             computed_at = timezone.now()
             rows: list[KpiSnapshot] = []
             check_in_results: list[kpis.KpiResult] = []
-            current_cycle_keys = {periods.cycle_period(cycle).key for cycle in current_cycles(company=company, on=on)}
+            # Bound key results get the values of the most specific cycle covering today (kpis.kpi_cycle_period).
+            check_in_period = kpis.kpi_cycle_period(company, on)
             for done, period in enumerate(todo, start=1):
                 for result in kpis.compute_kpis(company=company, period=period):
                     rows.append(
@@ -180,7 +184,7 @@ def kpi_snapshots_refresh(
                             computed_at=computed_at,
                         )
                     )
-                    if period.key in current_cycle_keys:
+                    if check_in_period is not None and period.key == check_in_period.key:
                         check_in_results.append(result)
                 _report_progress(refresh_id, done, len(todo))
             KpiSnapshot.objects.bulk_create(

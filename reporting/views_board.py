@@ -70,52 +70,39 @@ def _sparkline(tile: selectors_kpi.KpiTile) -> str:
 # --- chart data from snapshot breakdowns -------------------------------------------------------------------------
 
 
-FUNNEL_STAGE_LABELS = {
-    "lead": gettext_lazy("Leads"),
-    "leads": gettext_lazy("Leads"),
-    "mql": gettext_lazy("MQL"),
-    "sal": gettext_lazy("SAL"),
-    "sql": gettext_lazy("SQL"),
-    "opportunity": gettext_lazy("Opportunities"),
-    "opportunities": gettext_lazy("Opportunities"),
-    "won": gettext_lazy("Won"),
-    "customer": gettext_lazy("Won"),
-}
+FUNNEL_STAGES = [
+    ("leads", gettext_lazy("Leads")),
+    ("mql", gettext_lazy("MQL")),
+    ("sal", gettext_lazy("SAL")),
+    ("sql", gettext_lazy("SQL")),
+    ("opportunity", gettext_lazy("Opportunities")),
+    ("won", gettext_lazy("Won")),
+]
 
 
 def funnel_stages(breakdown: dict) -> list[tuple[str, int]]:
-    """(label, count) per funnel stage from the funnel_conversion breakdown."""
-    stages = breakdown.get("stages") or []
-    out = []
-    if isinstance(stages, dict):
-        stages = [{"stage": k, "count": v} for k, v in stages.items()]
-    for stage in stages:
-        key = str(stage.get("stage") or stage.get("key") or "")
-        count = stage.get("count")
-        if count is None:
-            continue
-        out.append((str(FUNNEL_STAGE_LABELS.get(key.lower(), stage.get("label") or key)), int(Decimal(str(count)))))
-    return out
+    """(label, count) per funnel stage from the funnel_conversion breakdown (empty when the cohort is empty)."""
+    if not breakdown.get("leads"):
+        return []
+    return [(str(label), int(breakdown.get(key) or 0)) for key, label in FUNNEL_STAGES]
 
 
 def segment_series(history: list[selectors_kpi.HistoryPoint]) -> tuple[list[str], dict[str, list]]:
-    """Labels and one series per focus segment from the qualified_leads_focus_segments history."""
+    """Labels and one series per focus segment from the qualified_leads_focus_segments history (its breakdown
+    is ``{segment: count}``)."""
     labels = [h.period_label for h in history]
     segments: dict[str, list] = {}
     for index, point in enumerate(history):
-        per_segment = point.breakdown.get("segments") or {}
-        if isinstance(per_segment, list):
-            per_segment = {str(s.get("segment")): s.get("count") for s in per_segment}
-        for segment, count in per_segment.items():
-            segments.setdefault(str(segment), [None] * len(history))[index] = (
-                Decimal(str(count)) if count is not None else None
-            )
+        for segment, count in point.breakdown.items():
+            series = segments.setdefault(str(segment), [0] * len(history))
+            series[index] = Decimal(str(count or 0))
     return labels, segments
 
 
 def _attribution_context(request: HttpRequest, *, start: dt.date, end: dt.date, model: str) -> dict:
     company = request.company
-    rows = attribution.attribute(company=company, model=model, start=start, end=end)
+    half_life_days = kpis.reporting_settings(company).attribution_half_life_days
+    rows = attribution.attribute(company=company, model=model, start=start, end=end, half_life_days=half_life_days)
     figure = charts.attribution_figure(
         rows,
         pipeline_label=_("Pipeline"),
@@ -124,38 +111,19 @@ def _attribution_context(request: HttpRequest, *, start: dt.date, end: dt.date, 
         german=_german(),
     )
     return {
-        "attribution_models": [(m, ATTRIBUTION_LABELS[m]) for m in attribution.MODELS],
+        "attribution_models": [(m, attribution.MODEL_LABELS[m]) for m in attribution.MODELS],
         "attribution_model": model,
-        "attribution_explanation": attribution_explanation(model),
+        "attribution_explanation": attribution_explanation(model, half_life_days=half_life_days),
         "attribution_figure": charts.figure_json(figure) if rows else "",
         "attribution_start": start,
         "attribution_end": end,
     }
 
 
-ATTRIBUTION_LABELS = {
-    "first_touch": gettext_lazy("First touch"),
-    "last_touch": gettext_lazy("Last touch"),
-    "linear": gettext_lazy("Linear"),
-    "time_decay": gettext_lazy("Time decay"),
-    "u_shaped": gettext_lazy("U-shaped"),
-}
-
-
-def attribution_explanation(model: str, *, half_life_days: int | None = None) -> str:
-    days = half_life_days or 7
-    return {
-        "first_touch": _("All credit goes to the first touch of the lead."),
-        "last_touch": _("All credit goes to the last touch before the opportunity was created."),
-        "linear": _("Every touch before the opportunity gets an equal share."),
-        "time_decay": _(
-            "Touches closer to the opportunity weigh more: a touch's weight halves every %(days)s days (half-life)."
-        )
-        % {"days": days},
-        "u_shaped": _(
-            "40 % to the first touch, 40 % to the touch that created the lead, 20 % shared by the touches in between."
-        ),
-    }[model]
+def attribution_explanation(model: str, *, half_life_days: int) -> str:
+    """The model's anchor as the board states it (the texts live with the models in reporting.attribution)."""
+    text = attribution.MODEL_DESCRIPTIONS[model]
+    return str(text) % {"days": half_life_days} if model == "time_decay" else str(text)
 
 
 # --- pages ----------------------------------------------------------------------------------------------------------
