@@ -1,7 +1,8 @@
 """Fixtures of the board tests: a fake KPI registry (so snapshot mechanics are tested independently of the KPI
 formulas, which have their own hand-computed tests), an active cycle around today, and a snapshot builder.
 
-Import the fixtures you use into the test module: ``from tests.reporting.board_fixtures import fake_kpis``.
+Import the fixtures you use into the test module: ``from tests.reporting.board_fixtures import fake_kpis_fixture``
+(registered under the name ``fake_kpis``).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ class FakeKpis:
     """Values the fake KPIs return: base + period month (so every period differs); ``block`` pauses a refresh
     inside its transaction (after the snapshots are written, before commit) until released."""
 
-    base: dict[str, Decimal] = field(default_factory=lambda: {"fake_leads": Decimal("100"), "fake_cost": Decimal("80")})
-    targets: dict[str, Decimal | None] = field(default_factory=lambda: {"fake_leads": Decimal("120"), "fake_cost": None})
+    base: dict = field(default_factory=lambda: {"fake_leads": Decimal("100"), "fake_cost": Decimal("80")})
+    targets: dict = field(default_factory=lambda: {"fake_leads": Decimal("120"), "fake_cost": None})
     fail_on: str | None = None  # a period key whose computation raises
     computed: list[tuple[str, str]] = field(default_factory=list)  # (thread name, period key)
     check_in_batches: list[list] = field(default_factory=list)
@@ -37,8 +38,8 @@ class FakeKpis:
         return self.base[key] + period.start.month
 
 
-@pytest.fixture
-def fake_kpis(monkeypatch) -> FakeKpis:
+@pytest.fixture(name="fake_kpis")
+def fake_kpis_fixture(monkeypatch) -> FakeKpis:
     state = FakeKpis()
     registry = {
         "fake_leads": SimpleNamespace(
@@ -77,13 +78,13 @@ def fake_kpis(monkeypatch) -> FakeKpis:
     return state
 
 
-@pytest.fixture
-def today() -> dt.date:
+@pytest.fixture(name="today")
+def today_fixture() -> dt.date:
     return timezone.localdate()
 
 
-@pytest.fixture
-def active_cycle(company, today) -> Cycle:
+@pytest.fixture(name="active_cycle")
+def active_cycle_fixture(company, today) -> Cycle:
     return CycleFactory(
         company=company,
         name=f"FY {today.year}",
