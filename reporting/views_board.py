@@ -164,7 +164,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "tiles": presented,
         "has_snapshots": bool(tiles) or selectors_kpi.board_has_data(company=company),
         "computed_at": max((t.computed_at for t in tiles), default=None),
-        "refresh": selectors_kpi.latest_refresh(company=company),
+        **_status_context(selectors_kpi.latest_refresh(company=company)),
         "digest": services_digest.digest_subscription_for(user=request.user, company=company),
         "funnel_figure": charts.figure_json(charts.funnel_figure(stages, german=german)) if stages else "",
         "segments_figure": charts.figure_json(charts.segment_trend_figure(segment_labels, segments, german=german))
@@ -216,23 +216,22 @@ def board_attribution(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/board/_attribution.html", context)
 
 
-def _status_response(request: HttpRequest, refresh: KpiRefresh | None, *, error: str = "") -> HttpResponse:
+def _status_context(refresh: KpiRefresh | None, *, error: str = "") -> dict:
     progress = services_kpi.refresh_progress(refresh.pk) if refresh and refresh.is_active else None
     percent = None
     if progress and progress.get("total"):
         percent = round(100 * progress["done"] / progress["total"])
-    response = render(
-        request,
-        "reporting/board/_refresh_status.html",
-        {
-            "refresh": refresh,
-            "progress": progress,
-            "percent": percent,
-            "error": error,
-            "queue_unavailable": bool(refresh and refresh.error == services_kpi.QUEUE_UNAVAILABLE),
-        },
-    )
-    return response
+    return {
+        "refresh": refresh,
+        "progress": progress,
+        "percent": percent,
+        "error": error,
+        "queue_unavailable": bool(refresh and refresh.error == services_kpi.QUEUE_UNAVAILABLE),
+    }
+
+
+def _status_response(request: HttpRequest, refresh: KpiRefresh | None, *, error: str = "") -> HttpResponse:
+    return render(request, "reporting/board/_refresh_status.html", _status_context(refresh, error=error))
 
 
 @require_POST
