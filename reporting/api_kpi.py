@@ -159,6 +159,15 @@ class KpiRefreshStatusAPI(CompanyScopedMixin, generics.RetrieveAPIView):
         return selectors_kpi.refresh_for(company=self.company, refresh_id=self.kwargs["refresh_id"])
 
 
+class AttributionRowSerializer(serializers.Serializer):
+    channel = serializers.CharField()
+    campaign = serializers.CharField(allow_blank=True)
+    pipeline = serializers.DecimalField(max_digits=18, decimal_places=2)
+    won = serializers.DecimalField(max_digits=18, decimal_places=2)
+    opportunities = serializers.IntegerField()
+    credit = serializers.DecimalField(max_digits=18, decimal_places=4, required=False)
+
+
 class AttributionQuerySerializer(serializers.Serializer):
     model = serializers.ChoiceField(choices=attribution.MODELS, default="u_shaped")
     start = serializers.DateField(required=False)
@@ -184,7 +193,7 @@ class AttributionAPI(CompanyScopedMixin, APIView):
                 "model": serializers.CharField(),
                 "start": serializers.DateField(),
                 "end": serializers.DateField(),
-                "rows": serializers.ListField(child=serializers.DictField()),
+                "rows": AttributionRowSerializer(many=True),
             },
         ),
     )
@@ -211,6 +220,6 @@ class AttributionAPI(CompanyScopedMixin, APIView):
                 "model": params["model"],
                 "start": start,
                 "end": end,
-                "rows": serializers.JSONField().to_representation(rows),
+                "rows": AttributionRowSerializer(rows, many=True).data,
             }
         )
