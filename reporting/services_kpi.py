@@ -111,13 +111,24 @@ def _progress_key(refresh_id: int) -> str:
 
 
 def refresh_progress(refresh_id: int) -> dict | None:
-    """``{"done": n, "total": m}`` periods of a running refresh, as far as the worker has reported it."""
-    return cache.get(_progress_key(refresh_id))
+    """``{"done": n, "total": m}`` periods of a running refresh, as far as the worker has reported it.
+
+    Progress lives in the cache (Redis when configured), outside the snapshot transaction so pollers see it move;
+    it is best effort: without a reachable cache the page just shows no progress bar."""
+    try:
+        return cache.get(_progress_key(refresh_id))
+    except Exception:  # the cache backend is down: progress is optional
+        logger.warning("KPI refresh progress unavailable (cache unreachable)")
+        return None
 
 
 def _report_progress(refresh_id: int | None, done: int, total: int) -> None:
-    if refresh_id is not None:
+    if refresh_id is None:
+        return
+    try:
         cache.set(_progress_key(refresh_id), {"done": done, "total": total}, timeout=3600)
+    except Exception:  # never fail a refresh because its progress could not be shown
+        logger.warning("KPI refresh progress could not be stored (cache unreachable)")
 
 
 def _mark(refresh_id: int | None, *, status: str, from_status: Iterable[str] | None = None, **fields) -> bool:
@@ -228,6 +239,9 @@ def _enqueue_refresh(refresh_id: int) -> None:
         refresh_task.apply_async(
             args=[refresh.company_id, refresh.scope, refresh.pk],
             task_id=refresh.task_id,
+            # The refresh row carries the outcome; not subscribing to the result backend also means a Redis outage
+            # fails here at once instead of after the result backend's reconnect attempts.
+            ignore_result=True,
             # Fail fast when the broker is down: the user gets an answer instead of a hanging button.
             retry=True,
             retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},

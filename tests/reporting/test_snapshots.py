@@ -271,3 +271,32 @@ def test_lock_helper_insists_on_a_transaction():
         connections.__getitem__.return_value.in_atomic_block = False
         with pytest.raises(RuntimeError):
             advisory_xact_lock("kpi_snapshots_refresh", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_broker_answers_quickly_with_queue_unavailable(company, make_member):
+    """No mock of the enqueue: the broker URL points at a closed port, as when Redis is down."""
+    import time
+
+    from okrplan.celery import app as celery_app
+
+    executive = make_member(company, Role.EXECUTIVE)
+
+    def reset_pools():
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "broker_write_url")}
+    celery_app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:9/0", broker_write_url=None)
+    reset_pools()
+    try:
+        started = time.monotonic()
+        with pytest.raises(services_kpi.QueueUnavailable):
+            services_kpi.kpi_refresh_request(company=company, actor=executive)
+        assert time.monotonic() - started < 10
+    finally:
+        celery_app.conf.update(saved)
+        reset_pools()
+    assert KpiRefresh.objects.get().status == "failed"
