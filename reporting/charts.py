@@ -278,6 +278,6 @@ def segment_trend_figure(labels: Sequence[str], series: dict[str, Sequence], *, 
     fig.update_layout(
         **_layout(german=german, height=360, margin={"l": 10, "r": 50, "t": 10, "b": 10}),
         yaxis={"gridcolor": GRID, "rangemode": "tozero", "fixedrange": True},
-        xaxis={"fixedrange": True},
+        xaxis={"fixedrange": True, "tickangle": 0, "automargin": True},
     )
     return fig

@@ -49,7 +49,9 @@ def format_kpi_value(value: Decimal | None, unit: str, *, currency: str = "EUR",
         return format_currency(value, currency, locale=locale)
     if unit == "percent":
         # Percent KPIs are stored in percent points (42.5 means 42.5 %).
-        return format_decimal(value, format="#,##0.#", locale=locale) + "\u00a0%"
+        # Small shares keep one decimal even when it is zero ("1,0 %" next to a target of "1,5 %").
+        pattern = "#,##0.0" if abs(value) < 10 else "#,##0.#"
+        return format_decimal(value, format=pattern, locale=locale) + "\u00a0%"
     if unit == "days":
         rounded = value.quantize(Decimal(1))
         return ngettext("%(days)s day", "%(days)s days", int(rounded)) % {

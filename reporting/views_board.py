@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -61,9 +61,8 @@ def board_period(*, company, kind: str, tiles: list, on: dt.date) -> tuple[dt.da
 
 def _sparkline(tile: selectors_kpi.KpiTile) -> str:
     colour = {"on_track": charts.GREEN, "behind": charts.AMBER, "at_risk": charts.RED}.get(tile.status, charts.BLUE)
-    figure = charts.sparkline_figure(
-        [h.value for h in tile.history], [h.period_label for h in tile.history], color=colour, german=_german()
-    )
+    labels = [axis_label(h, tile.period_kind) for h in tile.history]
+    figure = charts.sparkline_figure([h.value for h in tile.history], labels, color=colour, german=_german())
     return charts.figure_json(figure)
 
 
@@ -87,10 +86,17 @@ def funnel_stages(breakdown: dict) -> list[tuple[str, int]]:
     return [(str(label), int(breakdown.get(key) or 0)) for key, label in FUNNEL_STAGES]
 
 
-def segment_series(history: list[selectors_kpi.HistoryPoint]) -> tuple[list[str], dict[str, list]]:
+def axis_label(point: selectors_kpi.HistoryPoint, kind: str) -> str:
+    """Short labels that fit a time axis: "Nov 26" for months, the period's own label otherwise."""
+    if kind == PeriodKind.MONTH:
+        return formats.date_format(point.period_start, "M y")
+    return point.period_label
+
+
+def segment_series(history: list[selectors_kpi.HistoryPoint], kind: str) -> tuple[list[str], dict[str, list]]:
     """Labels and one series per focus segment from the qualified_leads_focus_segments history (its breakdown
     is ``{segment: count}``)."""
-    labels = [h.period_label for h in history]
+    labels = [axis_label(h, kind) for h in history]
     segments: dict[str, list] = {}
     for index, point in enumerate(history):
         for segment, count in point.breakdown.items():
@@ -150,7 +156,7 @@ def board(request: HttpRequest) -> HttpResponse:
     funnel_tile = by_key.get("funnel_conversion")
     stages = funnel_stages(funnel_tile.breakdown) if funnel_tile else []
     segments_tile = by_key.get("qualified_leads_focus_segments")
-    segment_labels, segments = segment_series(segments_tile.history) if segments_tile else ([], {})
+    segment_labels, segments = segment_series(segments_tile.history, kind) if segments_tile else ([], {})
     bound_tile = by_key.get("budget_bound_share")
     objectives = selectors_kpi.objective_progress(company=company, start=start, end=end)
     spend = selectors_kpi.spend_plan_vs_actual(company=company, start=start, end=end)
