@@ -44,7 +44,8 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            # django.request logs a failed response after the middleware has finished; its record carries the request.
+            record.request_id = getattr(getattr(record, "request", None), "id", None) or request_id_var.get()
         return True
 
 

@@ -9,6 +9,7 @@ Keyed by username *and* IP, so an attacker cannot lock a user out from elsewhere
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
@@ -19,6 +20,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import ngettext
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 RATE_LIMITED = "rate_limited"
 
@@ -36,7 +40,8 @@ def client_ip(request: HttpRequest) -> str:
 
 def _keys(username: str, ip: str) -> tuple[str, str]:
     digest = hashlib.sha256(f"{username.strip().casefold()}\x00{ip}".encode()).hexdigest()
-    return f"login-failures:{digest}", f"login-failures-since:{digest}"
+    prefix = settings.LOGIN_RATE_LIMIT_KEY_PREFIX
+    return f"{prefix}:count:{digest}", f"{prefix}:since:{digest}"
 
 
 def seconds_blocked(username: str, ip: str) -> int:
@@ -82,16 +87,27 @@ class RateLimitedLoginMixin:
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request is not None else "unknown"
-        wait = seconds_blocked(username, ip)
+        wait = _fail_open(seconds_blocked, username, ip) or 0
         if wait:
+            logger.warning("sign-in refused: too many failed attempts", extra={"ip": ip})
             raise forms.ValidationError(blocked_message(wait), code=RATE_LIMITED)
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            record_failure(username, ip)
+            failures = _fail_open(record_failure, username, ip)
+            logger.info("sign-in failed", extra={"ip": ip, "failures": failures})
             raise
-        reset(username, ip)
+        _fail_open(reset, username, ip)
         return cleaned
+
+
+def _fail_open(function, *args):
+    """With Redis down, signing in keeps working (unlimited) instead of failing with a server error."""
+    try:
+        return function(*args)
+    except RedisError as exc:
+        logger.warning("sign-in rate limit unavailable: %s", exc)
+        return None
 
 
 class LoginForm(RateLimitedLoginMixin, AuthenticationForm):

@@ -1,6 +1,8 @@
 """okrplan settings: everything that differs between machines comes from the environment (django-environ)."""
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import environ
@@ -109,6 +111,8 @@ LOGIN_URL = "login"
 # Sign-in rate limit (okrplan/ratelimit.py): failures per username and IP address within the window (seconds).
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
 LOGIN_RATE_LIMIT_WINDOW = env.int("LOGIN_RATE_LIMIT_WINDOW", default=15 * 60)
+# Test runs share the machine's Redis (CI, parallel runs): each run counts its own failed sign-ins.
+LOGIN_RATE_LIMIT_KEY_PREFIX = f"login-failures-test-{os.getpid()}-{time.time_ns()}" if TESTING else "login-failures"
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use the socket address).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 LOGIN_REDIRECT_URL = "home"
