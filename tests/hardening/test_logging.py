@@ -104,7 +104,11 @@ def test_text_format_carries_the_request_id_too():
 
 def test_gunicorn_writes_json_access_lines_with_the_request_id(tmp_path):
     """The `make serve` / docker-compose web process: gunicorn's own and its access lines are JSON too."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "LOG_FORMAT", "REDIS_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "LOG_FORMAT", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(
         DEBUG="false",
         SECRET_KEY="s" * 60,
