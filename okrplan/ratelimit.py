@@ -51,7 +51,11 @@ def seconds_blocked(username: str, ip: str) -> int:
     if values.get(count_key, 0) < settings.LOGIN_RATE_LIMIT:
         return 0
     since = values.get(since_key, time.time())
-    return max(1, math.ceil(since + settings.LOGIN_RATE_LIMIT_WINDOW - time.time()))
+    remaining = math.ceil(since + settings.LOGIN_RATE_LIMIT_WINDOW - time.time())
+    if remaining <= 0:  # the window is over even if the cache has not expired the keys yet
+        cache.delete_many([count_key, since_key])
+        return 0
+    return remaining
 
 
 def record_failure(username: str, ip: str) -> int:
