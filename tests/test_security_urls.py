@@ -28,7 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from okrplan.permissions import Role
+from okrplan.permissions import Action, Role, can
 from tests.factories import CompanyFactory
 
 # Routes an anonymous visitor may use (by view name, namespaced like "admin:login").
@@ -338,3 +338,69 @@ def test_objects_are_made_entirely_inside_the_requested_company():
     assert key_result.company == company_b
     assert key_result.objective.company == company_b
     assert key_result.objective.cycle.company == company_b
+
+
+# --- the permission table holds for every API route ---------------------------------------------------------------
+
+API_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _api_view(route: Route):
+    view = getattr(route.callback, "cls", None)
+    return view if getattr(view, "required_actions", None) is not None else None
+
+
+def api_required_action(route: Route, method: str):
+    """The action CompanyPermission checks for ``method`` on this route (okrplan/api.py), None when none."""
+    view = _api_view(route)
+    key = (getattr(route.callback, "actions", None) or {}).get(method) or method
+    actions = view.required_actions
+    return actions.get(key, actions.get("*", Action.COMPANY_VIEW))
+
+
+def _api_methods(route: Route) -> list[str]:
+    mapped = getattr(route.callback, "actions", None)
+    if mapped:
+        return [m for m in API_METHODS if m in mapped]
+    view = _api_view(route)
+    return [m for m in API_METHODS if hasattr(view, m)]
+
+
+SCOPED_API_ROUTES = [route for route in COMPANY_ROUTES if route.is_api and _api_view(route) is not None]
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in PROJECT_APPS
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", SCOPED_API_ROUTES, ids=lambda r: r.label)
+def test_api_refuses_every_role_the_permission_table_does_not_allow(route):
+    company = CompanyFactory(name="Alpha Planung GmbH", slug="alpha")
+    values, _objects = object_values(route, company)
+    path = route.path({**_samples(route), **values, COMPANY_SLUG: company.slug})
+    before = _row_counts()
+    checked = 0
+    for role in Role:
+        client = _client_for_role(company, role)
+        for method in _api_methods(route):
+            action = api_required_action(route, method)
+            if action is None or can(role, action):
+                continue
+            response = _request(client, method, path, route)
+            assert response.status_code == 403, f"{role} {method.upper()} {route.label} needs {action}"
+            checked += 1
+    after = _row_counts()
+    assert after == {**before, "objectives.Membership": after["objectives.Membership"]}, "a refused request wrote"
+    if route.view_name == "api-members":
+        assert checked == 1, "the plain member may not list members"
+
+
+def test_the_api_permission_generator_reads_required_actions():
+    members = next(route for route in SCOPED_API_ROUTES if route.view_name == "api-members")
+    assert _api_methods(members) == ["get"]
+    assert api_required_action(members, "get") == Action.MEMBERS_VIEW

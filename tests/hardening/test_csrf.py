@@ -43,3 +43,17 @@ def test_posts_without_the_token_are_refused(company, make_member):
     api = client.post(f"/api/v1/companies/{company.slug}/members/", {}, content_type="application/json")
     assert api.status_code == 403
     assert "CSRF" in api.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_api_token_authentication_needs_no_csrf_and_a_wrong_token_is_401(company, make_member):
+    from rest_framework.authtoken.models import Token
+
+    user = make_member(company, Role.FACILITATOR)
+    token = Token.objects.create(user=user)
+    client = Client(enforce_csrf_checks=True)
+    response = client.get(f"/api/v1/companies/{company.slug}/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert response.json()["slug"] == company.slug
+    wrong = client.get(f"/api/v1/companies/{company.slug}/", HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert wrong.status_code == 401
