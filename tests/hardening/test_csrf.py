@@ -46,7 +46,7 @@ def test_posts_without_the_token_are_refused(company, make_member):
 
 
 @pytest.mark.django_db
-def test_api_token_authentication_needs_no_csrf_and_a_wrong_token_is_401(company, make_member):
+def test_api_token_authentication_needs_no_csrf_and_a_wrong_token_is_refused(company, make_member):
     from rest_framework.authtoken.models import Token
 
     user = make_member(company, Role.FACILITATOR)
@@ -56,4 +56,6 @@ def test_api_token_authentication_needs_no_csrf_and_a_wrong_token_is_401(company
     assert response.status_code == 200
     assert response.json()["slug"] == company.slug
     wrong = client.get(f"/api/v1/companies/{company.slug}/", HTTP_AUTHORIZATION="Token " + "0" * 40)
-    assert wrong.status_code == 401
+    # 403, not 401: DRF takes the status from the first authentication class (session), which sends no challenge.
+    assert wrong.status_code == 403
+    assert wrong.json()["detail"] == "Invalid token."
