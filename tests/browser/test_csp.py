@@ -1,5 +1,7 @@
 """The Content Security Policy holds in a real browser: no page, not even the API docs, triggers a violation."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -75,7 +77,10 @@ def test_plotly_figures_render_under_the_policy(page, csp_watch, settings):
     policy = content_security_policy(settings.CONTENT_SECURITY_POLICY)
     bodies = {
         "/": ("text/html", PLOTLY_PAGE % figure.to_json().replace("</", "<\\/")),
-        "/static/vendor/plotly.min.js": ("application/javascript", open(finders.find("vendor/plotly.min.js")).read()),  # noqa: SIM115
+        "/static/vendor/plotly.min.js": (
+            "application/javascript",
+            Path(finders.find("vendor/plotly.min.js")).read_text(),
+        ),
         "/static/chart-test.js": ("application/javascript", PLOTLY_INIT),
     }
 
