@@ -306,7 +306,7 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
     ImportRejected with all errors (the first MAX_STORED_ERRORS kept)."""
     errors: list[dict] = []
     total_errors = 0
-    seen: set[int] = set()
+    seen = reader.SeenIds()
     pending_leads: list[tuple[int, str]] = []
     rows = 0
     columns: _Columns | None = None
@@ -316,6 +316,12 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
         total_errors += 1
         if len(errors) < MAX_STORED_ERRORS:
             errors.append(error(row, column, message))
+
+    def report_duplicates(duplicates):
+        column = columns.columns.get("external_id", "")
+        for row, external_id, first in duplicates:
+            add(row, column, _("The id “%(id)s” appears more than once in the file (first in row %(first)s).")
+                % {"id": external_id, "first": first})  # fmt: skip
 
     def check_leads():
         missing = _missing_leads(job.company, [ext for _row, ext in pending_leads])
@@ -337,11 +343,7 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
                 add(number, columns.columns.get(field, field), message)
             external_id = values.get("external_id")
             if external_id and not row_errors:
-                fingerprint = hash(external_id)
-                if fingerprint in seen:
-                    add(number, columns.columns.get("external_id", ""),
-                        _("The id “%(id)s” appears more than once in the file.") % {"id": external_id})  # fmt: skip
-                seen.add(fingerprint)
+                report_duplicates(seen.add(external_id, number))
             if job.kind == CrmKind.TOUCHPOINTS and values.get("lead_external_id"):
                 pending_leads.append((number, values["lead_external_id"]))
                 if len(pending_leads) >= BATCH_SIZE:
@@ -350,8 +352,12 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
                 _set_progress(job, phase=CrmImport.Status.VALIDATING, done=rows, bytes=binary.tell(), size=job.size)
         if pending_leads:
             check_leads()
+        if columns is not None:
+            report_duplicates(seen.flush())
     except FileUnreadable as exc:
         add(exc.row, "", exc.message)
+    finally:
+        seen.close()
     if columns is None:
         add(None, "", _("The file has no header row."))
     elif rows == 0 and not total_errors:

@@ -311,3 +311,16 @@ def test_dates(text, expected):
 )
 def test_numbers(text, expected):
     assert parse_decimal(text) == Decimal(expected)
+
+
+def test_duplicates_are_found_across_batches(company, imp, monkeypatch):
+    from reporting import crm_import
+
+    monkeypatch.setattr(crm_import, "BATCH_SIZE", 2)  # ids are checked against earlier batches on disk
+    rows = "".join(f"{i},2026-03-01\n" for i in [1, 2, 3, 4, 5, 2, 6, 7, 1])
+    job = imp("Record ID,Create Date\n" + rows, kind="leads", source="hubspot")
+    assert job.status == CrmImport.Status.FAILED
+    assert [(e["row"], e["message"]) for e in job.errors] == [
+        (7, "The id “2” appears more than once in the file (first in row 3)."),
+        (10, "The id “1” appears more than once in the file (first in row 2)."),
+    ]
