@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 MAX_API_ITEMS = 5000
 PROGRESS_EVERY = 1000
+STALE_CLAIM = dt.timedelta(hours=1)
 MODELS = {CrmKind.LEADS: Lead, CrmKind.OPPORTUNITIES: Opportunity, CrmKind.TOUCHPOINTS: Touchpoint}
 
 
@@ -200,9 +202,16 @@ def _mapping_for(job: CrmImport) -> tuple[dict[str, str], bool]:
 def crm_import_run(*, import_id: int) -> CrmImport | None:
     """Run one import (the Celery task calls this). Idempotent: only a waiting import is claimed (compare-and-set
     on its status); a finished or running one is left alone. On a transient database error the import goes back
-    to waiting and the error is raised again so the task retries."""
-    claimed = CrmImport.objects.filter(pk=import_id, status=CrmImport.Status.PENDING).update(
-        status=CrmImport.Status.VALIDATING, started_at=timezone.now()
+    to waiting and the error is raised again so the task retries.
+
+    A worker that dies mid-import leaves its claim behind; its write transaction was rolled back, so once the claim
+    is older than STALE_CLAIM (the broker's redelivery timeout) a redelivered task may take it over."""
+    now = timezone.now()
+    running = [CrmImport.Status.VALIDATING, CrmImport.Status.WRITING]
+    claimed = (
+        CrmImport.objects.filter(pk=import_id)
+        .filter(Q(status=CrmImport.Status.PENDING) | Q(status__in=running, started_at__lt=now - STALE_CLAIM))
+        .update(status=CrmImport.Status.VALIDATING, started_at=now)
     )
     if not claimed:
         return None
