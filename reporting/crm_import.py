@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -456,6 +457,42 @@ def iter_csv(binary, encoding: str) -> Iterator[tuple[int, dict[str, str] | list
             ) from exc
     finally:
         text.detach()
+
+
+class SeenIds:
+    """The ids met so far in one file, to find duplicates without holding them in memory: they go in batches into
+    a private temporary SQLite database on disk (``sqlite3.connect("")``, deleted on close), so memory stays flat
+    for a file of any length; only the current batch lives in a dict."""
+
+    CHUNK = 500  # below SQLite's smallest variable limit
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("")
+        self.db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID")
+        self.batch: dict[str, int] = {}
+
+    def add(self, external_id: str, row: int) -> list[tuple[int, str, int]]:
+        """Note ``external_id`` at ``row``; returns duplicates found so far as (row, id, first row)."""
+        first = self.batch.get(external_id)
+        if first is not None:
+            return [(row, external_id, first)]
+        self.batch[external_id] = row
+        return self.flush() if len(self.batch) >= BATCH_SIZE else []
+
+    def flush(self) -> list[tuple[int, str, int]]:
+        ids = list(self.batch)
+        duplicates = []
+        for start in range(0, len(ids), self.CHUNK):
+            chunk = ids[start : start + self.CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for external_id, first in self.db.execute(f"SELECT id, row FROM seen WHERE id IN ({marks})", chunk):  # noqa: S608
+                duplicates.append((self.batch[external_id], external_id, first))
+        self.db.executemany("INSERT OR IGNORE INTO seen (id, row) VALUES (?, ?)", self.batch.items())
+        self.batch = {}
+        return sorted(duplicates)
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def error(row: int | None, column: str, message: str) -> dict:

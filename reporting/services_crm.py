@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 MAX_API_ITEMS = 5000
 PROGRESS_EVERY = 1000
+STALE_CLAIM = dt.timedelta(hours=1)
 MODELS = {CrmKind.LEADS: Lead, CrmKind.OPPORTUNITIES: Opportunity, CrmKind.TOUCHPOINTS: Touchpoint}
 
 
@@ -200,9 +202,16 @@ def _mapping_for(job: CrmImport) -> tuple[dict[str, str], bool]:
 def crm_import_run(*, import_id: int) -> CrmImport | None:
     """Run one import (the Celery task calls this). Idempotent: only a waiting import is claimed (compare-and-set
     on its status); a finished or running one is left alone. On a transient database error the import goes back
-    to waiting and the error is raised again so the task retries."""
-    claimed = CrmImport.objects.filter(pk=import_id, status=CrmImport.Status.PENDING).update(
-        status=CrmImport.Status.VALIDATING, started_at=timezone.now()
+    to waiting and the error is raised again so the task retries.
+
+    A worker that dies mid-import leaves its claim behind; its write transaction was rolled back, so once the claim
+    is older than STALE_CLAIM (the broker's redelivery timeout) a redelivered task may take it over."""
+    now = timezone.now()
+    running = [CrmImport.Status.VALIDATING, CrmImport.Status.WRITING]
+    claimed = (
+        CrmImport.objects.filter(pk=import_id)
+        .filter(Q(status=CrmImport.Status.PENDING) | Q(status__in=running, started_at__lt=now - STALE_CLAIM))
+        .update(status=CrmImport.Status.VALIDATING, started_at=now)
     )
     if not claimed:
         return None
@@ -306,7 +315,7 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
     ImportRejected with all errors (the first MAX_STORED_ERRORS kept)."""
     errors: list[dict] = []
     total_errors = 0
-    seen: set[int] = set()
+    seen = reader.SeenIds()
     pending_leads: list[tuple[int, str]] = []
     rows = 0
     columns: _Columns | None = None
@@ -316,6 +325,12 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
         total_errors += 1
         if len(errors) < MAX_STORED_ERRORS:
             errors.append(error(row, column, message))
+
+    def report_duplicates(duplicates):
+        column = columns.columns.get("external_id", "")
+        for row, external_id, first in duplicates:
+            add(row, column, _("The id “%(id)s” appears more than once in the file (first in row %(first)s).")
+                % {"id": external_id, "first": first})  # fmt: skip
 
     def check_leads():
         missing = _missing_leads(job.company, [ext for _row, ext in pending_leads])
@@ -337,11 +352,7 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
                 add(number, columns.columns.get(field, field), message)
             external_id = values.get("external_id")
             if external_id and not row_errors:
-                fingerprint = hash(external_id)
-                if fingerprint in seen:
-                    add(number, columns.columns.get("external_id", ""),
-                        _("The id “%(id)s” appears more than once in the file.") % {"id": external_id})  # fmt: skip
-                seen.add(fingerprint)
+                report_duplicates(seen.add(external_id, number))
             if job.kind == CrmKind.TOUCHPOINTS and values.get("lead_external_id"):
                 pending_leads.append((number, values["lead_external_id"]))
                 if len(pending_leads) >= BATCH_SIZE:
@@ -350,8 +361,12 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
                 _set_progress(job, phase=CrmImport.Status.VALIDATING, done=rows, bytes=binary.tell(), size=job.size)
         if pending_leads:
             check_leads()
+        if columns is not None:
+            report_duplicates(seen.flush())
     except FileUnreadable as exc:
         add(exc.row, "", exc.message)
+    finally:
+        seen.close()
     if columns is None:
         add(None, "", _("The file has no header row."))
     elif rows == 0 and not total_errors:

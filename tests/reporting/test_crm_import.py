@@ -311,3 +311,34 @@ def test_dates(text, expected):
 )
 def test_numbers(text, expected):
     assert parse_decimal(text) == Decimal(expected)
+
+
+def test_duplicates_are_found_across_batches(company, imp, monkeypatch):
+    from reporting import crm_import
+
+    monkeypatch.setattr(crm_import, "BATCH_SIZE", 2)  # ids are checked against earlier batches on disk
+    rows = "".join(f"{i},2026-03-01\n" for i in [1, 2, 3, 4, 5, 2, 6, 7, 1])
+    job = imp("Record ID,Create Date\n" + rows, kind="leads", source="hubspot")
+    assert job.status == CrmImport.Status.FAILED
+    assert [(e["row"], e["message"]) for e in job.errors] == [
+        (7, "The id “2” appears more than once in the file (first in row 3)."),
+        (10, "The id “1” appears more than once in the file (first in row 2)."),
+    ]
+
+
+def test_an_abandoned_import_is_taken_over_after_the_stale_timeout(company, imp):
+    from django.utils import timezone
+
+    from reporting.services_crm import STALE_CLAIM, crm_import_run
+
+    job = imp(HUBSPOT_CONTACTS, kind="leads", source="hubspot")
+    Lead.objects.all().delete()
+    path = CrmImport.objects.get(pk=job.pk)
+    # simulate a worker that died while writing: a fresh claim is left alone, an old one is taken over
+    upload = SimpleUploadedFile("again.csv", HUBSPOT_CONTACTS.encode())
+    path.file.save("again.csv", upload, save=False)
+    CrmImport.objects.filter(pk=job.pk).update(status="writing", started_at=timezone.now(), file=path.file.name)
+    assert crm_import_run(import_id=job.pk) is None
+    CrmImport.objects.filter(pk=job.pk).update(started_at=timezone.now() - STALE_CLAIM - dt.timedelta(minutes=1))
+    assert crm_import_run(import_id=job.pk).status == CrmImport.Status.DONE
+    assert Lead.objects.count() == 3
