@@ -116,12 +116,15 @@ class KpiHistoryAPI(CompanyScopedMixin, generics.ListAPIView):
 
     required_actions = {"get": Action.BOARD_VIEW}
     serializer_class = KpiSnapshotSerializer
+    queryset = KpiSnapshot.objects.none()  # for the schema; get_queryset() scopes to the company
 
     @extend_schema(parameters=[PERIOD_PARAMETER])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return KpiSnapshot.objects.none()
         key = self.kwargs["key"]
         if key not in kpis.KPIS:
             raise Http404(_("Unknown KPI."))
@@ -154,6 +157,7 @@ class KpiRefreshAPI(CompanyScopedMixin, APIView):
 class KpiRefreshStatusAPI(CompanyScopedMixin, generics.RetrieveAPIView):
     required_actions = {"get": Action.BOARD_VIEW}
     serializer_class = KpiRefreshSerializer
+    queryset = KpiRefresh.objects.none()  # for the schema; get_object() scopes to the company
 
     def get_object(self):
         return selectors_kpi.refresh_for(company=self.company, refresh_id=self.kwargs["refresh_id"])
