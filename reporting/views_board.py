@@ -167,6 +167,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "period_label": period_label,
         "period_start": start,
         "period_end": end,
+        "period_day": (today - start).days + 1 if start <= today <= end else None,
+        "period_days": (end - start).days + 1,
         "tiles": presented,
         "has_snapshots": bool(tiles) or selectors_kpi.board_has_data(company=company),
         "computed_at": max((t.computed_at for t in tiles), default=None),

@@ -158,8 +158,17 @@ def test_period_switcher_shows_quarter_tiles(company, client_for, fake_kpis):
     )
     page = client_for(company, Role.EXECUTIVE).get(url(company, "?period=quarter")).content.decode()
     assert 'href="?period=quarter" aria-current="page"' in page
+
     assert ">333</p>" in tile(page, "fake_leads")
     assert "Q4 2026" in page
+
+
+def test_a_running_period_says_how_far_it_is(company, client_for, fake_kpis):
+    today = timezone.localdate()
+    snapshot(company, **month(today.year, today.month))
+    page = client_for(company, Role.EXECUTIVE).get(url(company)).content.decode()
+    days = month(today.year, today.month)["period_end"].day
+    assert f"In progress: day {today.day} of {days}." in page
 
 
 def test_no_inline_scripts_only_json_data_blocks(company, client_for, fake_kpis):
