@@ -25,7 +25,14 @@ def _percent(value) -> str:
 def cascade_sunburst(roots: Iterable, *, root_label: str) -> go.Figure:
     """Objectives as rings (children outside their parent), key results as the outermost leaves, each coloured by
     its traffic light; hover and label carry the percentage and the status word (colour is never the only signal)."""
-    ids, labels, parents, colours, texts, hovers = ["root"], [root_label or _("Cascade")], [""], [ROOT_COLOUR], [""], [""]
+    ids, labels, parents, colours, texts, hovers = (
+        ["root"],
+        [root_label or _("Cascade")],
+        [""],
+        [ROOT_COLOUR],
+        [""],
+        [""],
+    )
 
     def add(node, parent_id: str) -> None:
         node_id = f"o{node.id}"
@@ -41,7 +48,9 @@ def cascade_sunburst(roots: Iterable, *, root_label: str) -> go.Figure:
             parents.append(node_id)
             colours.append(STATUS_COLOURS.get(kr.status, "#9aa3b2"))
             texts.append(f"{_percent(kr.progress)} · {kr.status_label}")
-            hovers.append(f"<b>{kr.key_result.title}</b><br>{_('Key result')}: {_percent(kr.progress)} · {kr.status_label}")
+            hovers.append(
+                f"<b>{kr.key_result.title}</b><br>{_('Key result')}: {_percent(kr.progress)} · {kr.status_label}"
+            )
         for child in node.children:
             add(child, node_id)
 

@@ -78,10 +78,3 @@ def signed_pct(value) -> str:
         return ""
     points = round(Decimal(value) * 100)
     return f"{points:+d} pp"
-
-
-@register.filter
-def kr_ahead(kr_node) -> bool:
-    """A key result is ahead when its progress is at least what the elapsed share of the cycle expects."""
-    delta = getattr(kr_node, "delta_vs_expected", None)
-    return delta is not None and delta >= 0

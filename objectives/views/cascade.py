@@ -75,9 +75,7 @@ def team_choices(company, cycle: Cycle | None, members) -> list[tuple[str, str]]
     standard = [(value, str(label)) for value, label in Objective.Team.choices]
     named: set[str] = {m.team for m in members if m.team}
     if cycle is not None:
-        named |= set(
-            Objective.objects.filter(company=company, cycle=cycle).values_list("team", flat=True).distinct()
-        )
+        named |= set(Objective.objects.filter(company=company, cycle=cycle).values_list("team", flat=True).distinct())
     named -= {value for value, _label in standard}
     named.discard("")
     return standard + [(team, team) for team in sorted(named, key=str.casefold)]
@@ -405,7 +403,9 @@ def key_result_update(request: HttpRequest, key_result_id: int) -> JsonResponse:
         if name in changes and not changes[name]:
             del changes[name]
     try:
-        kr = services.key_result_update(key_result=kr, version=form.cleaned_data["version"], actor=request.user, **changes)
+        kr = services.key_result_update(
+            key_result=kr, version=form.cleaned_data["version"], actor=request.user, **changes
+        )
     except StaleVersion as exc:
         return json_refusal(exc, current=key_result_fresh(company, key_result_id))
     version = kr.version if kr is not None else None

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from objectives import charts
-from objectives import io as cascade_io
 from objectives.forms_cascade import (
     CarryOverForm,
     CheckInForm,
@@ -107,7 +106,9 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
     link_choices = [(n.id, "— " * n.depth + n.title) for n in everything if n.id != objective.pk]
     links_form = None
     if editable:
-        links_form = LinksForm(initial={"targets": [i for i, _t in node.contributes_to] if node else []}, choices=link_choices)
+        links_form = LinksForm(
+            initial={"targets": [i for i, _t in node.contributes_to] if node else []}, choices=link_choices
+        )
     key_results = []
     for kr_node in node.key_results if node else []:
         history = selectors.key_result_history(key_result=kr_node.key_result)
@@ -298,6 +299,8 @@ def cascade_export(request: HttpRequest, fmt: str) -> HttpResponse:
     cycle = current_cycle(request)
     if cycle is None:
         raise Http404(_("No cycle yet."))
+    from objectives import io as cascade_io  # the import/export module of the cascade (objectives/io.py)
+
     name = f"cascade-{request.company.slug}-{slugify(cycle.name) or cycle.pk}"
     if fmt == "xlsx":
         content = cascade_io.cascade_export_xlsx(company=request.company, cycle=cycle)
@@ -320,6 +323,8 @@ def cascade_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
+        from objectives import io as cascade_io
+
         upload = form.cleaned_data["file"]
         try:
             cascade_io.cascade_import(
@@ -330,7 +335,9 @@ def cascade_import(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             problems = [exc.message]
         else:
-            messages.success(request, _("Import complete: the cascade of “%(name)s” was updated.") % {"name": cycle.name})
+            messages.success(
+                request, _("Import complete: the cascade of “%(name)s” was updated.") % {"name": cycle.name}
+            )
             return redirect(_cascade_url(request, cycle))
     return render(
         request,

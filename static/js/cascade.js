@@ -710,7 +710,13 @@
       expandAll(true);
     } else if (event.key === "-") {
       expandAll(false);
-    } else if ((event.key === "ArrowDown" || event.key === "j") && !tree.contains(event.target)) {
+    } else if ((event.key === "n" || event.key === "N") && editable && !tree.contains(event.target)) {
+      // Nothing focused in the tree: a new top-level objective at the end.
+      const group = rootGroup();
+      if (!group) return;
+      const objectives = objectiveSiblings(group);
+      openObjectiveEditor(group, objectives[objectives.length - 1] || null, { team: "company" });
+    } else if (event.key === "ArrowDown" && !tree.contains(event.target)) {
       focusItem(visibleItems()[0]);
     } else {
       return;
