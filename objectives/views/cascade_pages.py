@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -301,16 +300,14 @@ def cascade_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404(_("No cycle yet."))
     from objectives import io as cascade_io  # the import/export module of the cascade (objectives/io.py)
 
-    name = f"cascade-{request.company.slug}-{slugify(cycle.name) or cycle.pk}"
     if fmt == "xlsx":
         content = cascade_io.cascade_export_xlsx(company=request.company, cycle=cycle)
-        response = HttpResponse(
-            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
+        response = HttpResponse(content, content_type=cascade_io.XLSX_TYPE)
     else:
         content = cascade_io.cascade_export_csv(company=request.company, cycle=cycle)
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    name = cascade_io.export_filename(cycle=cycle, extension=fmt)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -327,7 +324,7 @@ def cascade_import(request: HttpRequest) -> HttpResponse:
 
         upload = form.cleaned_data["file"]
         try:
-            cascade_io.cascade_import(
+            result = cascade_io.cascade_import(
                 company=request.company, cycle=cycle, file=upload, filename=upload.name, actor=request.user
             )
         except ValidationError as exc:
@@ -336,7 +333,9 @@ def cascade_import(request: HttpRequest) -> HttpResponse:
             problems = [exc.message]
         else:
             messages.success(
-                request, _("Import complete: the cascade of “%(name)s” was updated.") % {"name": cycle.name}
+                request,
+                _("Import complete: %(objectives)d objectives and %(key_results)d key results added to “%(name)s”.")
+                % {"objectives": result.objectives, "key_results": result.key_results, "name": cycle.name},
             )
             return redirect(_cascade_url(request, cycle))
     return render(

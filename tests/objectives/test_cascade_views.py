@@ -441,3 +441,48 @@ def test_cascade_page_query_count_is_the_same_for_10_and_500(company, make_membe
             assert client.get(url("cascade", company), {"cycle": cycle.pk}).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= 20, counts
+
+
+# ------------------------------------------------------------------------------------------------ import/export
+def test_export_and_import_round_trip_through_the_pages(company, cycle, tree, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(company, Role.FACILITATOR)
+    response = client.get(url("cascade_export", company, fmt="csv"), {"cycle": cycle.pk})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    csv_text = response.content.decode()
+    assert "Qualified leads +18 %" in csv_text
+    xlsx = client.get(url("cascade_export", company, fmt="xlsx"), {"cycle": cycle.pk})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert client.get(url("cascade_export", company, fmt="pdf"), {"cycle": cycle.pk}).status_code == 404
+
+    target = CycleFactory(company=company, name="Copy")
+    page = client.get(url("cascade_import", company), {"cycle": target.pk})
+    assert page.status_code == 200 and "How the import works" in page.content.decode()
+    upload = SimpleUploadedFile("cascade.csv", csv_text.encode(), content_type="text/csv")
+    response = client.post(url("cascade_import", company) + f"?cycle={target.pk}", {"file": upload})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Objective.objects.filter(cycle=target).count() == 2
+    assert KeyResult.objects.filter(objective__cycle=target, title="Qualified leads +18 %").exists()
+
+
+def test_import_with_errors_lists_rows_and_changes_nothing(company, cycle, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(company, Role.CMO)
+    bad = "path,type,title\r\n1,objective,\r\n1.1,key result,KR without objective data\r\n"
+    upload = SimpleUploadedFile("bad.csv", bad.encode(), content_type="text/csv")
+    response = client.post(url("cascade_import", company) + f"?cycle={cycle.pk}", {"file": upload})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The file was not imported" in html and "Nothing was changed" in html
+    assert "row 2" in html.lower()
+    assert not Objective.objects.filter(cycle=cycle).exists()
+
+
+@pytest.mark.parametrize("role", [Role.EXECUTIVE, Role.MEMBER])
+def test_import_and_export_only_for_facilitators_and_cmos(company, cycle, client_for, role):
+    client = client_for(company, role)
+    assert client.get(url("cascade_export", company, fmt="csv"), {"cycle": cycle.pk}).status_code == 403
+    assert client.get(url("cascade_import", company), {"cycle": cycle.pk}).status_code == 403
