@@ -15,6 +15,8 @@ from .models import Cycle, KeyResult
 
 STATUS_COLOURS = {"red": "#c8322b", "amber": "#c98a00", "green": "#2f8f4e"}
 ROOT_COLOUR = "#17223b"
+# Text colour per segment colour with enough contrast (dark text on amber).
+TEXT_ON = {"#c98a00": "#1d2330"}
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 
 
@@ -66,20 +68,23 @@ def cascade_sunburst(roots: Iterable, *, root_label: str) -> go.Figure:
             hoverinfo="text",
             texttemplate="%{label}<br>%{text}",
             marker={"colors": colours, "line": {"color": "#ffffff", "width": 1.5}},
-            insidetextorientation="radial",
+            insidetextfont={"color": [TEXT_ON.get(c, "#ffffff") for c in colours]},
+            leaf={"opacity": 1},
+            insidetextorientation="auto",
             maxdepth=4,
         )
     )
     figure.update_layout(
         margin={"t": 10, "l": 10, "r": 10, "b": 10},
-        height=620,
+        height=720,
         font={"family": FONT, "size": 13},
+        uniformtext={"minsize": 11, "mode": "hide"},
         paper_bgcolor="rgba(0,0,0,0)",
     )
     return figure
 
 
-def _short(title: str, limit: int = 38) -> str:
+def _short(title: str, limit: int = 30) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 

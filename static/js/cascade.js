@@ -558,7 +558,7 @@
 
   async function deleteItem(li) {
     const template = li.dataset.kind === "kr" ? text.textConfirmDeleteKr : text.textConfirmDeleteObjective;
-    const confirmed = await confirmDialog(template.replace("%s", li.dataset.title));
+    const confirmed = await confirmDialog(template.replace("{title}", li.dataset.title));
     if (!confirmed) {
       focusItem(li);
       return;
