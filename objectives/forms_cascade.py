@@ -82,9 +82,11 @@ class KeyResultCreateForm(CompanyForm):
     title = forms.CharField(label=_("Title"), max_length=240)
     kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, initial=KeyResult.Kind.INCREASE_TO)
     unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, initial=KeyResult.Unit.NUMBER)
-    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False)
-    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False)
-    weight = forms.DecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False, min_value=0)
+    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False, localize=True)
+    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False, localize=True)
+    weight = forms.DecimalField(
+        label=_("Weight"), max_digits=6, decimal_places=2, required=False, min_value=0, localize=True
+    )
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
 
     def clean(self):
@@ -105,9 +107,9 @@ class KeyResultEditForm(CompanyForm):
     title = forms.CharField(label=_("Title"), max_length=240, required=False)
     kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, required=False)
     unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, required=False)
-    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False)
-    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False)
-    weight = forms.DecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False)
+    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False, localize=True)
+    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False, localize=True)
+    weight = forms.DecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False, localize=True)
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
 
     def clean(self):
@@ -121,7 +123,7 @@ class KeyResultEditForm(CompanyForm):
 
 
 class CheckInForm(forms.Form):
-    value = forms.DecimalField(label=_("New value"), max_digits=18, decimal_places=4)
+    value = forms.DecimalField(label=_("New value"), max_digits=18, decimal_places=4, localize=True)
     confidence = forms.DecimalField(
         label=_("Confidence (%)"),
         min_value=0,

@@ -161,3 +161,11 @@ def test_a_stale_edit_is_refused_and_shows_the_fresh_value(small_tree, login, li
     expect(page.get_by_label("Objective title")).to_have_value("Beta as the facilitator typed it")
     b.refresh_from_db()
     assert b.title == "Beta renamed by the CMO"
+
+
+def test_changes_by_someone_else_appear_without_a_reload(small_tree, login, live_server):
+    cycle, a, _a1, _b = small_tree
+    page = open_cascade(login, live_server, cycle)
+    cmo = Membership.objects.get(company=cycle.company, user__username="markus.hoffmann").user
+    services.objective_create(cycle=cycle, title="Added by the CMO meanwhile", parent=a, actor=cmo)
+    expect(page.locator("li[data-title='Added by the CMO meanwhile']")).to_be_visible(timeout=10_000)

@@ -486,3 +486,18 @@ def test_import_and_export_only_for_facilitators_and_cmos(company, cycle, client
     client = client_for(company, role)
     assert client.get(url("cascade_export", company, fmt="csv"), {"cycle": cycle.pk}).status_code == 403
     assert client.get(url("cascade_import", company), {"cycle": cycle.pk}).status_code == 403
+
+
+def test_check_in_accepts_a_german_decimal_comma(company, cycle, tree):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(tree["owner"])
+    response = client.post(
+        url("check_in", company, key_result_id=tree["kr"].pk),
+        {"context": "cascade", "value": "9,5", "confidence": "70"},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert response.status_code == 204
+    assert CheckIn.objects.get(key_result=tree["kr"]).value == Decimal("9.5")
