@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from .models import Cycle, KeyResult
 
 STATUS_COLOURS = {"red": "#c8322b", "amber": "#c98a00", "green": "#2f8f4e"}
-ROOT_COLOUR = "#17223b"
+ROOT_COLOUR = "#e4e7ec"
 # Text colour per segment colour with enough contrast (dark text on amber).
-TEXT_ON = {"#c98a00": "#1d2330"}
+TEXT_ON = {"#c98a00": "#1d2330", ROOT_COLOUR: "#1d2330"}
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 
 
@@ -101,8 +101,12 @@ def key_result_history(kr: KeyResult, check_ins: Sequence, *, cycle: Cycle, toda
     """Actual values (the check-ins, as steps: a value holds until the next check-in) against the expected path
     (start value at the cycle's start to the target at its end; a flat line for stay above/below)."""
     today = today or timezone.localdate()
-    x_actual: list = [cycle.start_date]
-    y_actual: list[float] = [float(kr.start_value) if kr.kind != KeyResult.Kind.MILESTONE else 0.0]
+    x_actual: list = []
+    y_actual: list[float] = []
+    if kr.kind in (KeyResult.Kind.INCREASE_TO, KeyResult.Kind.DECREASE_TO, KeyResult.Kind.MILESTONE):
+        # these start from the start value (a milestone from "not done"); a bound to stay above/below has no start
+        x_actual.append(cycle.start_date)
+        y_actual.append(float(kr.start_value) if kr.kind != KeyResult.Kind.MILESTONE else 0.0)
     for check_in in check_ins:
         x_actual.append(timezone.localtime(check_in.created_at))
         y_actual.append(float(check_in.value))
