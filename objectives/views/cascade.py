@@ -187,6 +187,8 @@ def _tree_context(request: HttpRequest, cycle: Cycle | None) -> dict:
         "filters": filters,
         "filtered": bool(filters["team"] or filters["owner"] or filters["q"]),
         "editable": editable,
+        # while a cycle is active the structure is locked, but titles, owners and teams may still be corrected
+        "renamable": can(role, Action.CASCADE_EDIT) and cycle is not None and cycle.state == Cycle.State.ACTIVE,
         "checkin_any": can(role, Action.CHECKIN_ANY),
         "checkin_own": can(role, Action.CHECKIN_OWN),
         "expected": selectors.expected_progress(cycle=cycle) if cycle is not None else None,

@@ -13,6 +13,8 @@
   const text = root.dataset;
   const cycle = root.dataset.cycle;
   const editable = root.dataset.editable === "1";
+  // Active cycle: the structure is locked, but titles, owners and teams can still be corrected in place.
+  const inlineEdit = editable || root.dataset.renamable === "1";
   const POLL_MS = 3000;
   const storageKey = "cascade:collapsed:" + cycle;
 
@@ -298,7 +300,7 @@
   }
 
   function openEditInPlace(itemLi) {
-    if (!editable) return;
+    if (!inlineEdit) return;
     closeEditor();
     const kind = itemLi.dataset.kind;
     const li = cloneEditor(kind);
@@ -318,6 +320,9 @@
       form.elements.start_value.value = itemLi.dataset.startRaw;
       form.elements.target_value.value = itemLi.dataset.target;
       form.elements.weight.value = itemLi.dataset.weight;
+      if (!editable) {
+        ["kind", "unit", "start_value", "target_value", "weight"].forEach((name) => form.elements[name].remove());
+      }
     }
     state.editor = { li: li, kind: kind, mode: "edit", item: itemLi, row: row, version: itemLi.dataset.version };
     form.elements.title.focus();
@@ -374,7 +379,7 @@
       result = await post("objective-update", editor.item.dataset.id, fields);
     } else {
       fields.version = editor.version;
-      if (fields.kind === "milestone") {
+      if (fields.kind === "milestone" || !editable) {
         delete fields.start_value;
         delete fields.target_value;
       }
@@ -645,7 +650,7 @@
         focusItem(parentItem(li));
       }
     } else if (key === "Enter" || key === "F2") {
-      if (editable) openEditInPlace(li);
+      if (inlineEdit) openEditInPlace(li);
       else if (kind === "objective") window.location.href = urlFor("objective-detail", li.dataset.id);
     } else if (key === "n" || key === "N") {
       if (kind === "objective") openObjectiveEditor(li.parentElement, li);
@@ -855,7 +860,7 @@
     }
     if (target.closest("form")) return;
     const title = target.closest("[data-edit-title]");
-    if (title && editable && title.closest("li[data-kind]") === li) {
+    if (title && inlineEdit && title.closest("li[data-kind]") === li) {
       event.preventDefault();
       openEditInPlace(li);
       return;

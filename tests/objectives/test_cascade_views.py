@@ -501,3 +501,22 @@ def test_check_in_accepts_a_german_decimal_comma(company, cycle, tree):
     )
     assert response.status_code == 204
     assert CheckIn.objects.get(key_result=tree["kr"]).value == Decimal("9.5")
+
+
+def test_active_cycle_allows_renaming_in_place_but_not_new_targets(company, cycle, tree, client_for):
+    client = client_for(company, Role.FACILITATOR)
+    svc.cycle_activate(cycle=cycle, actor=None)
+    html = client.get(url("cascade", company), {"cycle": cycle.pk}).content.decode()
+    assert 'data-renamable="1"' in html and "tpl-kr-editor" in html and 'draggable="true"' not in html
+    kr = KeyResult.objects.get(pk=tree["kr"].pk)
+    response = client.post(
+        url("cascade_key_result_update", company, key_result_id=kr.pk), {"version": kr.version, "title": "Sharper"}
+    )
+    assert response.status_code == 200, response.content
+    kr.refresh_from_db()
+    response = client.post(
+        url("cascade_key_result_update", company, key_result_id=kr.pk), {"version": kr.version, "target_value": "30"}
+    )
+    assert response.status_code == 400
+    kr.refresh_from_db()
+    assert (kr.title, kr.target_value) == ("Sharper", Decimal("18"))
