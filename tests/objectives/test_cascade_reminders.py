@@ -51,7 +51,7 @@ def test_one_mail_per_owner_in_their_language(setup):
     assert "2 Schlüsselergebnisse" in german.subject
     assert "/c/acme/" in german.body
     english = by_recipient[setup["bernd"].email]
-    assert "Hello Bernd" in english.body and "Pipeline" in english.body and "Leads" not in english.body
+    assert "Hello Bernd" in english.body and "- Pipeline" in english.body and "Webinare" not in english.body
     assert "a key result is waiting for your check-in" in english.subject
 
 
