@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from okrplan.api import CompanyScopedMixin
+from okrplan.errors import StaleVersion
 from okrplan.permissions import Action
 
 from .. import io as cascade_io
@@ -535,9 +536,13 @@ class ObjectiveDetailAPI(CompanyScopedMixin, generics.RetrieveAPIView):
         if data:
             objective = services.objective_update(objective=objective, version=version, actor=request.user, **data)
             version = objective.version
+        elif targets is not None and objective.version != version:
+            raise StaleVersion(
+                changed_by=services.display_name(objective.updated_by),
+                changed_at=objective.updated_at,
+                current=services.objective_snapshot(objective),
+            )
         if targets is not None:
-            if objective.version != version:
-                objective = self.get_object()
             services.objective_links_set(
                 objective=objective,
                 targets=[_objective_from_body(self.company, pk, "contributes_to") for pk in targets],

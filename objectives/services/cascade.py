@@ -43,7 +43,7 @@ KEY_RESULT_FIELDS_WHILE_ACTIVE = {"title", "owner", "confidence"}
 # --------------------------------------------------------------------------------------------------- helpers
 
 
-def _display_name(user) -> str:
+def display_name(user) -> str:
     if user is None:
         return str(_("the system"))
     return user.get_full_name() or user.get_username()
@@ -93,7 +93,7 @@ def _check_version(instance, version, snapshot) -> None:
         raise ValidationError({"version": _("Send the version you edited (a whole number).")}) from None
     if given != instance.version:
         raise StaleVersion(
-            changed_by=_display_name(instance.updated_by), changed_at=instance.updated_at, current=snapshot(instance)
+            changed_by=display_name(instance.updated_by), changed_at=instance.updated_at, current=snapshot(instance)
         )
 
 

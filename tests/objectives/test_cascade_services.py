@@ -468,3 +468,20 @@ def test_carry_over_refuses_active_target_and_unknown_ids(company, facilitator):
     with pytest.raises(ValidationError) as exc:
         svc.cycle_carry_over(source=source, target=target, objective_ids=[999999], actor=facilitator)
     assert "objective_ids" in exc.value.message_dict
+
+
+def test_database_refuses_to_rewrite_a_check_in_but_a_planning_delete_of_the_key_result_works(cycle, facilitator):
+    from django.contrib.auth import get_user_model
+    from django.db import DatabaseError, connection, transaction
+
+    objective = create(cycle, "A", facilitator)
+    kr = svc.key_result_create(objective=objective, title="K", kind="increase_to", target_value=10, actor=facilitator)
+    check_in = svc.check_in_create(key_result=kr, value=3, confidence="0.5", actor=facilitator)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE objectives_checkin SET value = 9 WHERE id = %s", [check_in.pk])
+    assert CheckIn.objects.get().value == 3
+    get_user_model().objects.filter(pk=facilitator.pk).delete()  # SET_NULL on the author still works
+    assert CheckIn.objects.get().author is None
+    kr.refresh_from_db()
+    svc.key_result_delete(key_result=kr, version=kr.version, actor=None)
+    assert not CheckIn.objects.exists()
