@@ -347,7 +347,10 @@ def cascade_tree(
 
 def _filter(nodes: list[CascadeNode], *, team, owner_id, search) -> list[CascadeNode]:
     needle = (search or "").strip().casefold()
-    owner_id = int(owner_id) if owner_id not in (None, "") else None
+    try:
+        owner_id = int(owner_id) if owner_id not in (None, "") else None
+    except (TypeError, ValueError):
+        owner_id = -1  # matches nobody
 
     def matches(node: CascadeNode) -> bool:
         if team and node.team != team:

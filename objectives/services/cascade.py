@@ -684,9 +684,7 @@ def objective_outdent(*, objective: Objective, version: int, actor) -> Objective
         raise ValidationError({"parent": _("“%(title)s” is already on the top level.") % {"title": current.title}})
     old_parent = current.parent
     grandparent = old_parent.parent
-    siblings = [
-        s.pk for s in _siblings(cycle=old_parent.cycle if grandparent is None else current.cycle, parent=grandparent)
-    ]
+    siblings = [s.pk for s in _siblings(cycle=current.cycle, parent=grandparent)]
     position = siblings.index(old_parent.pk) + 1 if old_parent.pk in siblings else len(siblings)
     return objective_move(objective=current, version=version, parent=grandparent, position=position, actor=actor)
 
@@ -772,6 +770,10 @@ def _clean_key_result(key_result: KeyResult) -> None:
     if not (ZERO <= key_result.confidence <= ONE):
         raise ValidationError({"confidence": _("Confidence lies between 0.0 and 1.0.")})
     if key_result.kind == KeyResult.Kind.MILESTONE:
+        if key_result.current_value not in (None, ZERO, ONE):
+            raise ValidationError(
+                {"kind": _("Its current value is neither 0 nor 1, so this key result cannot become a milestone.")}
+            )
         key_result.start_value, key_result.target_value = ZERO, ONE
     elif key_result.kind == KeyResult.Kind.INCREASE_TO and key_result.target_value <= key_result.start_value:
         raise ValidationError({"target_value": _("For “increase to” the target must be above the start value.")})
