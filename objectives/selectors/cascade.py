@@ -122,6 +122,11 @@ def _pace_score(progress: Decimal, expected: Decimal) -> Decimal:
     return min(ONE, progress / expected)
 
 
+def cascade_settings_get(*, company: Company) -> CascadeSettings:
+    """The company's cascade settings (the defaults, unsaved, when none were stored yet)."""
+    return CascadeSettings.objects.filter(company=company).first() or CascadeSettings(company=company)
+
+
 def reminder_after_days(company: Company) -> int:
     settings = CascadeSettings.objects.filter(company=company).values_list("reminder_after_days", flat=True).first()
     return settings or DEFAULT_REMINDER_DAYS
