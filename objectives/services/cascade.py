@@ -661,7 +661,9 @@ def objective_move(
 @transaction.atomic
 def objective_indent(*, objective: Objective, version: int, actor) -> Objective:
     """Re-parent under the sibling above, as its last child."""
-    current = Objective.objects.select_related("cycle", "parent").get(pk=objective.pk)
+    require_actor(actor, objective.company, Action.CASCADE_EDIT)
+    current = Objective.objects.select_related("cycle", "parent", "company").get(pk=objective.pk)
+    _check_version(current, version, objective_snapshot)
     siblings = list(_siblings(cycle=current.cycle, parent=current.parent))
     index = [s.pk for s in siblings].index(current.pk)
     if index == 0:
@@ -679,7 +681,9 @@ def objective_indent(*, objective: Objective, version: int, actor) -> Objective:
 @transaction.atomic
 def objective_outdent(*, objective: Objective, version: int, actor) -> Objective:
     """Re-parent to the grandparent, right after the old parent."""
-    current = Objective.objects.select_related("cycle", "parent__parent").get(pk=objective.pk)
+    require_actor(actor, objective.company, Action.CASCADE_EDIT)
+    current = Objective.objects.select_related("cycle", "parent__parent", "company").get(pk=objective.pk)
+    _check_version(current, version, objective_snapshot)
     if current.parent is None:
         raise ValidationError({"parent": _("“%(title)s” is already on the top level.") % {"title": current.title}})
     old_parent = current.parent
