@@ -261,8 +261,8 @@ def test_cascade_endpoint_constant_queries_for_10_and_500(company, facilitator_a
     assert len(ctx.captured_queries) == list_large <= 10
 
 
-def test_schema_documents_the_cascade_endpoints(client):
-    response = client.get("/api/schema/", {"format": "json"})
+def test_schema_documents_the_cascade_endpoints(company, client_for):
+    response = client_for(company).get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     paths = response.json()["paths"]
     for path in [
