@@ -63,6 +63,32 @@ class CycleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        if change:  # only the name is editable on an existing cycle
+            super().save_model(request, obj, form, change)
+            return
+        try:
+            created = services.cycle_create(
+                company=obj.company,
+                name=obj.name,
+                kind=obj.kind,
+                start_date=obj.start_date,
+                end_date=obj.end_date,
+                parent=obj.parent,
+                actor=request.user,
+            )
+        except (ValidationError, DomainError) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message
+            self.message_user(request, text, messages.ERROR)
+            request._cascade_refused = True
+            return
+        obj.pk = created.pk
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "_cascade_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
 
 class KeyResultInline(admin.TabularInline):
     model = KeyResult

@@ -20,10 +20,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from okrplan.api import CompanyScopedMixin
+from okrplan.errors import StaleVersion
 from okrplan.permissions import Action
 
 from .. import io as cascade_io
-from ..models import CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
+from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 from ..selectors import cascade as selectors
 from ..services import cascade as services
 
@@ -535,9 +536,13 @@ class ObjectiveDetailAPI(CompanyScopedMixin, generics.RetrieveAPIView):
         if data:
             objective = services.objective_update(objective=objective, version=version, actor=request.user, **data)
             version = objective.version
+        elif targets is not None and objective.version != version:
+            raise StaleVersion(
+                changed_by=services.display_name(objective.updated_by),
+                changed_at=objective.updated_at,
+                current=services.objective_snapshot(objective),
+            )
         if targets is not None:
-            if objective.version != version:
-                objective = self.get_object()
             services.objective_links_set(
                 objective=objective,
                 targets=[_objective_from_body(self.company, pk, "contributes_to") for pk in targets],
@@ -823,3 +828,30 @@ class CascadeImportAPI(CompanyScopedMixin, APIView):
         return Response(
             {"objectives": result.objectives, "key_results": result.key_results}, status=status.HTTP_201_CREATED
         )
+
+
+class CascadeSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CascadeSettings
+        fields = ["reminder_after_days", "reminders_enabled"]
+
+
+class CascadeSettingsUpdateSerializer(serializers.Serializer):
+    reminder_after_days = serializers.IntegerField(min_value=1, max_value=90, required=False)
+    reminders_enabled = serializers.BooleanField(required=False)
+
+
+class CascadeSettingsAPI(CompanyScopedMixin, APIView):
+    """The weekly check-in reminder: after how many days without a check-in, and whether it is sent at all."""
+
+    required_actions = {"get": Action.CASCADE_VIEW, "patch": Action.CYCLE_MANAGE}
+
+    @extend_schema(responses={200: CascadeSettingsSerializer})
+    def get(self, request, company_slug: str):
+        return Response(CascadeSettingsSerializer(selectors.cascade_settings_get(company=self.company)).data)
+
+    @extend_schema(request=CascadeSettingsUpdateSerializer, responses={200: CascadeSettingsSerializer})
+    def patch(self, request, company_slug: str):
+        data = _validated(CascadeSettingsUpdateSerializer, request.data)
+        settings = services.cascade_settings_update(company=self.company, actor=request.user, **data)
+        return Response(CascadeSettingsSerializer(settings).data)

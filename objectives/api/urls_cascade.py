@@ -25,4 +25,5 @@ urlpatterns: list = [
     path("cascade/export.xlsx", api.CascadeExportAPI.as_view(), name="api-cascade-export-xlsx"),
     path("cascade/export.csv", api.CascadeExportCsvAPI.as_view(), name="api-cascade-export-csv"),
     path("cascade/import/", api.CascadeImportAPI.as_view(), name="api-cascade-import"),
+    path("cascade/settings/", api.CascadeSettingsAPI.as_view(), name="api-cascade-settings"),
 ]

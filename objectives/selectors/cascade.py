@@ -122,6 +122,11 @@ def _pace_score(progress: Decimal, expected: Decimal) -> Decimal:
     return min(ONE, progress / expected)
 
 
+def cascade_settings_get(*, company: Company) -> CascadeSettings:
+    """The company's cascade settings (the defaults, unsaved, when none were stored yet)."""
+    return CascadeSettings.objects.filter(company=company).first() or CascadeSettings(company=company)
+
+
 def reminder_after_days(company: Company) -> int:
     settings = CascadeSettings.objects.filter(company=company).values_list("reminder_after_days", flat=True).first()
     return settings or DEFAULT_REMINDER_DAYS
@@ -347,7 +352,10 @@ def cascade_tree(
 
 def _filter(nodes: list[CascadeNode], *, team, owner_id, search) -> list[CascadeNode]:
     needle = (search or "").strip().casefold()
-    owner_id = int(owner_id) if owner_id not in (None, "") else None
+    try:
+        owner_id = int(owner_id) if owner_id not in (None, "") else None
+    except (TypeError, ValueError):
+        owner_id = -1  # matches nobody
 
     def matches(node: CascadeNode) -> bool:
         if team and node.team != team:

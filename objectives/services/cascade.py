@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from okrplan.errors import PermissionDenied, StaleVersion
 from okrplan.permissions import Action, can, require_actor, role_of
 
-from ..models import CheckIn, Company, Cycle, KeyResult, Objective, ObjectiveLink
+from ..models import CascadeSettings, CheckIn, Company, Cycle, KeyResult, Objective, ObjectiveLink
 
 MAX_LEVELS = 6  # a cascade has at most six levels: company objective = level 1
 ZERO = Decimal("0")
@@ -43,7 +43,7 @@ KEY_RESULT_FIELDS_WHILE_ACTIVE = {"title", "owner", "confidence"}
 # --------------------------------------------------------------------------------------------------- helpers
 
 
-def _display_name(user) -> str:
+def display_name(user) -> str:
     if user is None:
         return str(_("the system"))
     return user.get_full_name() or user.get_username()
@@ -93,7 +93,7 @@ def _check_version(instance, version, snapshot) -> None:
         raise ValidationError({"version": _("Send the version you edited (a whole number).")}) from None
     if given != instance.version:
         raise StaleVersion(
-            changed_by=_display_name(instance.updated_by), changed_at=instance.updated_at, current=snapshot(instance)
+            changed_by=display_name(instance.updated_by), changed_at=instance.updated_at, current=snapshot(instance)
         )
 
 
@@ -661,7 +661,9 @@ def objective_move(
 @transaction.atomic
 def objective_indent(*, objective: Objective, version: int, actor) -> Objective:
     """Re-parent under the sibling above, as its last child."""
-    current = Objective.objects.select_related("cycle", "parent").get(pk=objective.pk)
+    require_actor(actor, objective.company, Action.CASCADE_EDIT)
+    current = Objective.objects.select_related("cycle", "parent", "company").get(pk=objective.pk)
+    _check_version(current, version, objective_snapshot)
     siblings = list(_siblings(cycle=current.cycle, parent=current.parent))
     index = [s.pk for s in siblings].index(current.pk)
     if index == 0:
@@ -679,14 +681,14 @@ def objective_indent(*, objective: Objective, version: int, actor) -> Objective:
 @transaction.atomic
 def objective_outdent(*, objective: Objective, version: int, actor) -> Objective:
     """Re-parent to the grandparent, right after the old parent."""
-    current = Objective.objects.select_related("cycle", "parent__parent").get(pk=objective.pk)
+    require_actor(actor, objective.company, Action.CASCADE_EDIT)
+    current = Objective.objects.select_related("cycle", "parent__parent", "company").get(pk=objective.pk)
+    _check_version(current, version, objective_snapshot)
     if current.parent is None:
         raise ValidationError({"parent": _("“%(title)s” is already on the top level.") % {"title": current.title}})
     old_parent = current.parent
     grandparent = old_parent.parent
-    siblings = [
-        s.pk for s in _siblings(cycle=old_parent.cycle if grandparent is None else current.cycle, parent=grandparent)
-    ]
+    siblings = [s.pk for s in _siblings(cycle=current.cycle, parent=grandparent)]
     position = siblings.index(old_parent.pk) + 1 if old_parent.pk in siblings else len(siblings)
     return objective_move(objective=current, version=version, parent=grandparent, position=position, actor=actor)
 
@@ -772,6 +774,10 @@ def _clean_key_result(key_result: KeyResult) -> None:
     if not (ZERO <= key_result.confidence <= ONE):
         raise ValidationError({"confidence": _("Confidence lies between 0.0 and 1.0.")})
     if key_result.kind == KeyResult.Kind.MILESTONE:
+        if key_result.current_value not in (None, ZERO, ONE):
+            raise ValidationError(
+                {"kind": _("Its current value is neither 0 nor 1, so this key result cannot become a milestone.")}
+            )
         key_result.start_value, key_result.target_value = ZERO, ONE
     elif key_result.kind == KeyResult.Kind.INCREASE_TO and key_result.target_value <= key_result.start_value:
         raise ValidationError({"target_value": _("For “increase to” the target must be above the start value.")})
@@ -978,8 +984,37 @@ def check_in_create(
     return check_in
 
 
+# ----------------------------------------------------------------------------------------------------- settings
+
+
+@transaction.atomic
+def cascade_settings_update(
+    *, company: Company, actor, reminder_after_days: int | None = None, reminders_enabled: bool | None = None
+) -> CascadeSettings:
+    """The check-in reminder settings of a company (whoever runs the OKR process: facilitator or CMO)."""
+    require_actor(actor, company, Action.CYCLE_MANAGE)
+    settings, _created = CascadeSettings.objects.select_for_update().get_or_create(company=company)
+    fields = []
+    if reminder_after_days is not None:
+        try:
+            days = int(reminder_after_days)
+        except (TypeError, ValueError):
+            raise ValidationError({"reminder_after_days": _("Enter a whole number of days.")}) from None
+        if not 1 <= days <= 90:
+            raise ValidationError({"reminder_after_days": _("Choose between 1 and 90 days.")})
+        settings.reminder_after_days = days
+        fields.append("reminder_after_days")
+    if reminders_enabled is not None:
+        settings.reminders_enabled = bool(reminders_enabled)
+        fields.append("reminders_enabled")
+    if fields:
+        settings.save(update_fields=fields)
+    return settings
+
+
 __all__ = [
     "MAX_LEVELS",
+    "cascade_settings_update",
     "check_in_create",
     "cycle_activate",
     "cycle_carry_over",

@@ -261,8 +261,8 @@ def test_cascade_endpoint_constant_queries_for_10_and_500(company, facilitator_a
     assert len(ctx.captured_queries) == list_large <= 10
 
 
-def test_schema_documents_the_cascade_endpoints(client):
-    response = client.get("/api/schema/", {"format": "json"})
+def test_schema_documents_the_cascade_endpoints(company, client_for):
+    response = client_for(company).get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     paths = response.json()["paths"]
     for path in [
@@ -275,3 +275,32 @@ def test_schema_documents_the_cascade_endpoints(client):
     ]:
         assert path in paths, path
     assert set(paths["/api/v1/companies/{company_slug}/key-results/{id}/check-ins/"]) == {"get", "post"}
+
+
+def _count(client, url, params):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_endpoints_query_counts_do_not_grow(company, facilitator_api, make_member):
+    owner = make_member(company)
+    small, large = CycleFactory(company=company, name="s"), CycleFactory(company=company, name="l")
+    _make_tree(company, small, 3)
+    _make_tree(company, large, 40)
+    KeyResult.objects.filter(objective__cycle=large).update(owner=owner)
+    small_kr = KeyResult.objects.filter(objective__cycle=small).first()
+    large_kr = KeyResult.objects.filter(objective__cycle=large).first()
+    for kr, n in ((small_kr, 1), (large_kr, 30)):
+        for _ in range(n):
+            CheckInFactory(key_result=kr, author=owner)
+    url = f"{base(company)}/key-results/"
+    assert _count(facilitator_api, url, {"cycle": small.pk}) == _count(facilitator_api, url, {"cycle": large.pk})
+    check_ins = f"{base(company)}/key-results/{{}}/check-ins/"
+    assert _count(facilitator_api, check_ins.format(small_kr.pk), {}) == _count(
+        facilitator_api, check_ins.format(large_kr.pk), {}
+    )
+    before = _count(facilitator_api, f"{base(company)}/cycles/", {})
+    for n in range(5):
+        CycleFactory(company=company, name=f"more {n}", parent=large)
+    assert _count(facilitator_api, f"{base(company)}/cycles/", {}) == before

@@ -51,7 +51,7 @@ def test_one_mail_per_owner_in_their_language(setup):
     assert "2 Schlüsselergebnisse" in german.subject
     assert "/c/acme/" in german.body
     english = by_recipient[setup["bernd"].email]
-    assert "Hello Bernd" in english.body and "Pipeline" in english.body and "Leads" not in english.body
+    assert "Hello Bernd" in english.body and "- Pipeline" in english.body and "Webinare" not in english.body
     assert "a key result is waiting for your check-in" in english.subject
 
 
@@ -95,3 +95,18 @@ def test_a_failing_mail_is_not_logged_and_retried_next_run(setup, monkeypatch):
     assert not ReminderLog.objects.exists()
     monkeypatch.undo()
     assert key_result_reminders_send(now=setup["now"]) == 2
+
+
+def test_reminder_settings_via_api_and_service(company, api_client_for):
+    from okrplan.permissions import Role
+
+    url = f"/api/v1/companies/{company.slug}/cascade/settings/"
+    member = api_client_for(company, Role.MEMBER)
+    assert member.get(url).json() == {"reminder_after_days": 7, "reminders_enabled": True}
+    assert member.patch(url, {"reminder_after_days": 10}, format="json").status_code == 403
+    facilitator = api_client_for(company, Role.FACILITATOR)
+    response = facilitator.patch(url, {"reminder_after_days": 14, "reminders_enabled": False}, format="json")
+    assert response.status_code == 200 and response.json() == {"reminder_after_days": 14, "reminders_enabled": False}
+    assert facilitator.patch(url, {"reminder_after_days": 0}, format="json").status_code == 400
+    company.cascade_settings.refresh_from_db()
+    assert company.cascade_settings.reminder_after_days == 14

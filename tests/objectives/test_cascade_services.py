@@ -468,3 +468,43 @@ def test_carry_over_refuses_active_target_and_unknown_ids(company, facilitator):
     with pytest.raises(ValidationError) as exc:
         svc.cycle_carry_over(source=source, target=target, objective_ids=[999999], actor=facilitator)
     assert "objective_ids" in exc.value.message_dict
+
+
+def test_database_refuses_to_rewrite_a_check_in_but_a_planning_delete_of_the_key_result_works(cycle, facilitator):
+    from django.contrib.auth import get_user_model
+    from django.db import DatabaseError, connection, transaction
+
+    objective = create(cycle, "A", facilitator)
+    kr = svc.key_result_create(objective=objective, title="K", kind="increase_to", target_value=10, actor=facilitator)
+    check_in = svc.check_in_create(key_result=kr, value=3, confidence="0.5", actor=facilitator)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE objectives_checkin SET value = 9 WHERE id = %s", [check_in.pk])
+    assert CheckIn.objects.get().value == 3
+    get_user_model().objects.filter(pk=facilitator.pk).delete()  # SET_NULL on the author still works
+    assert CheckIn.objects.get().author is None
+    kr.refresh_from_db()
+    svc.key_result_delete(key_result=kr, version=kr.version, actor=None)
+    assert not CheckIn.objects.exists()
+
+
+def test_outdent_from_a_parent_in_another_cycle_lands_on_the_own_top_level(company, facilitator):
+    year = CycleFactory(company=company, name="Year", start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31))
+    quarter = CycleFactory(company=company, name="Q1", start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 3, 31))
+    create(year, "Y1", facilitator)
+    y2 = create(year, "Y2", facilitator)
+    q_top = create(quarter, "Q top", facilitator)
+    q_child = create(quarter, "Q child", facilitator, parent=y2)
+    svc.objective_outdent(objective=q_child, version=1, actor=facilitator)
+    q_child.refresh_from_db()
+    assert q_child.parent is None and q_child.cycle == quarter
+    assert titles(Objective.objects.filter(cycle=quarter, parent=None)) == [q_top.title, "Q child"]
+
+
+def test_key_result_with_measured_values_cannot_become_a_milestone(cycle, facilitator):
+    objective = create(cycle, "A", facilitator)
+    kr = svc.key_result_create(objective=objective, title="K", kind="increase_to", target_value=10, actor=facilitator)
+    svc.check_in_create(key_result=kr, value=4, confidence="0.5", actor=facilitator)
+    with pytest.raises(ValidationError) as exc:
+        svc.key_result_update(key_result=kr, version=1, actor=facilitator, kind="milestone")
+    assert "kind" in exc.value.message_dict
+    assert KeyResult.objects.get().kind == "increase_to"
