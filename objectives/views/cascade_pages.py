@@ -116,7 +116,9 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
             {
                 "node": kr_node,
                 "history": list(reversed(history)),
-                "chart": figure.to_json(),
+                # a dict rendered with json_script (which escapes <, > and &) into a JSON data block
+                "chart": json.loads(figure.to_json()),
+                "chart_id": f"kr-chart-data-{kr_node.key_result.pk}",
                 "may_check_in": may_check_in(request, kr_node.key_result) and cycle.state != Cycle.State.CLOSED,
                 "form": CheckInForm(key_result=kr_node.key_result),
             }

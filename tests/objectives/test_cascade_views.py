@@ -184,6 +184,7 @@ def test_member_cannot_edit(company, cycle, tree, client_for):
     client = client_for(company, Role.MEMBER)
     response = client.post(url("cascade_objective_create", company), {"cycle": cycle.pk, "title": "Sneaky"})
     assert response.status_code == 403
+    assert "does not allow" in response.json()["message"]
     assert not Objective.objects.filter(title="Sneaky").exists()
 
 
