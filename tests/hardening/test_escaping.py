@@ -60,8 +60,12 @@ def _fill_with_payload(obj) -> bool:
     changed = [f.name for f in _text_fields(type(obj))]
     for name in changed:
         max_length = type(obj)._meta.get_field(name).max_length or 1000
-        setattr(obj, name, PAYLOAD[:max_length])
-    if changed:
+        # A per-object suffix keeps names unique where a constraint asks for it (e.g. cycle names per company).
+        setattr(obj, name, f"{PAYLOAD} #{obj.pk}"[:max_length])
+    if changed and getattr(type(obj), "append_only", False):
+        obj.pk = None  # append-only rows (check-ins) are never updated: store the payload as a new row instead
+        obj.save(force_insert=True)
+    elif changed:
         obj.save(update_fields=changed)
     return bool(changed)
 
