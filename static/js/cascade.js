@@ -263,10 +263,17 @@
       setExpanded(parentLi, true);
       applyCollapsed();
     }
-    form.elements.team.value = (defaults && defaults.team) || (parentLi ? parentLi.dataset.team : "company");
+    form.elements.team.value = (defaults && defaults.team) || childTeam(parentLi);
     if (!form.elements.team.value) form.elements.team.selectedIndex = 0;
+    form.elements.team.addEventListener("change", () => (form.elements.team.dataset.touched = "1"));
     state.editor = { li: li, kind: "objective", mode: "new" };
     form.elements.title.focus();
+  }
+
+  // Below a company objective the next level is usually marketing's; deeper down a child keeps its parent's team.
+  function childTeam(parentLi) {
+    if (!parentLi) return "company";
+    return parentLi.dataset.team === "company" ? "marketing" : parentLi.dataset.team;
   }
 
   function placeInGroup(li, group, afterLi, kind) {
@@ -480,11 +487,14 @@
       group.appendChild(li);
       setExpanded(previous, true);
       applyCollapsed();
-      li.querySelector("form").elements.team.value = previous.dataset.team || li.querySelector("form").elements.team.value;
+      const team = li.querySelector("form").elements.team;
+      if (!team.dataset.touched) team.value = childTeam(previous);
     } else {
       const parentLi = li.parentElement.closest("li[data-kind]");
       if (!parentLi) return;
       parentLi.after(li);
+      const team = li.querySelector("form").elements.team;
+      if (!team.dataset.touched) team.value = childTeam(parentItem(li));
     }
     li.querySelector("form").elements.title.focus();
   }
