@@ -279,9 +279,13 @@ def cycle_carry_over(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 messages.error(request, error)
         return redirect(_cascade_url(request, source))
     target = form.cleaned_data["target"]
+    if not form.cleaned_data["objectives"]:
+        # an empty choice would mean "the service's default" (all unfinished ones): ask instead of guessing
+        messages.error(request, _("Choose at least one objective to carry over."))
+        return redirect(_cascade_url(request, source))
     try:
         services.cycle_carry_over(
-            source=source, target=target, objective_ids=form.cleaned_data["objectives"] or None, actor=request.user
+            source=source, target=target, objective_ids=form.cleaned_data["objectives"], actor=request.user
         )
     except (DomainError, ValidationError) as exc:
         for m in error_messages(exc):
