@@ -196,6 +196,10 @@ def _tree_context(request: HttpRequest, cycle: Cycle | None) -> dict:
         "checkin_own": can(role, Action.CHECKIN_OWN),
         "expected": selectors.expected_progress(cycle=cycle) if cycle is not None else None,
         "signature": selectors.cascade_signature(company=company, cycle=cycle) if cycle is not None else "",
+        # reversed once, not per row: "/c/<slug>/objectives/" + id + "/"
+        "detail_prefix": reverse(
+            "objectives:objective_detail", kwargs={"company_slug": company.slug, "objective_id": 0}
+        )[:-2],
     }
 
 
