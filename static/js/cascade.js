@@ -1005,6 +1005,30 @@
     if (cycle) setInterval(poll, POLL_MS);
   }
   document.addEventListener("keydown", onGlobalKey);
+
+  // Never lose input: a filter swap or leaving the page would throw away a row that is being typed.
+  function editorHasInput() {
+    if (!state.editor) return false;
+    const form = state.editor.li.querySelector("form");
+    if (state.editor.mode === "new") return form.elements.title.value.trim() !== "";
+    return form.elements.title.value.trim() !== (state.editor.item.dataset.title || "");
+  }
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.detail.target !== tree || !state.editor) return;
+    if (editorHasInput()) {
+      event.preventDefault();
+      showFeedback(text.textFinishEdit, "info");
+      state.editor.li.querySelector("form").elements.title.focus();
+    } else {
+      closeEditor();
+    }
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (editorHasInput()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
   document.body.addEventListener("cascade:changed", () => requestRefresh());
   root.dataset.ready = "1";
 })();
