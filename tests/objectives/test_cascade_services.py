@@ -508,3 +508,33 @@ def test_key_result_with_measured_values_cannot_become_a_milestone(cycle, facili
         svc.key_result_update(key_result=kr, version=1, actor=facilitator, kind="milestone")
     assert "kind" in exc.value.message_dict
     assert KeyResult.objects.get().kind == "increase_to"
+
+
+def test_approved_budget_line_blocks_deleting_its_key_result_and_objective(cycle, facilitator, company, make_member):
+    from django.utils import timezone
+
+    from budgets.models import BudgetLine, Channel
+
+    objective = create(cycle, "A", facilitator)
+    kr = svc.key_result_create(objective=objective, title="K", kind="milestone", actor=facilitator)
+    BudgetLine.objects.create(
+        company=company,
+        cycle=cycle,
+        title="Messe",
+        channel=Channel.objects.create(company=company, name="Events"),
+        key_result=kr,
+        planned_amount=Decimal("1000"),
+        state="approved",
+        requester=make_member(company, Role.MEMBER),
+        approver=make_member(company, Role.CMO),
+        approved_at=timezone.now(),
+    )
+    message = ["This key result carries approved budget and cannot be deleted."]
+    with pytest.raises(ValidationError) as exc:
+        svc.key_result_delete(key_result=kr, version=1, actor=facilitator)
+    assert exc.value.messages == message
+    objective.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        svc.objective_delete(objective=objective, version=objective.version, actor=facilitator)
+    assert exc.value.messages == message
+    assert KeyResult.objects.filter(pk=kr.pk).exists() and Objective.objects.filter(pk=objective.pk).exists()
