@@ -538,3 +538,22 @@ def test_approved_budget_line_blocks_deleting_its_key_result_and_objective(cycle
         svc.objective_delete(objective=objective, version=objective.version, actor=facilitator)
     assert exc.value.messages == message
     assert KeyResult.objects.filter(pk=kr.pk).exists() and Objective.objects.filter(pk=objective.pk).exists()
+
+
+def test_carry_over_keeps_alignments(company, facilitator):
+    year = CycleFactory(company=company, name="2026", start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31))
+    q1 = CycleFactory(company=company, name="Q1", start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 3, 31))
+    q2 = CycleFactory(company=company, name="Q2", start_date=dt.date(2026, 4, 1), end_date=dt.date(2026, 6, 30))
+    yearly = ObjectiveFactory(cycle=year, title="Yearly")
+    a = ObjectiveFactory(cycle=q1, title="A")
+    b = ObjectiveFactory(cycle=q1, title="B", position=1)
+    done = ObjectiveFactory(cycle=q1, title="Done", position=2)
+    KeyResultFactory(objective=done, current_value=Decimal("100"))
+    for target in (b, yearly, done):
+        ObjectiveLink.objects.create(company=company, source=a, target=target)
+    svc.cycle_carry_over(source=q1, target=q2, actor=facilitator)
+    copy = Objective.objects.get(cycle=q2, title="A")
+    assert sorted(copy.links_out.values_list("target__title", "target__cycle__name")) == [
+        ("B", "Q2"),
+        ("Yearly", "2026"),
+    ]
