@@ -268,7 +268,6 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField(_("time"), db_index=True)
 
     objects = CheckInQuerySet.as_manager()
-    append_only = True  # tools that touch every model (tests, admin) read this marker
 
     class Meta:
         verbose_name = _("check-in")
