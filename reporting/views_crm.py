@@ -69,6 +69,7 @@ def crm_import_page(request: HttpRequest) -> HttpResponse:
         "imports": imports,
         "mappings": ColumnMapping.objects.filter(company=company).order_by("name"),
         "max_mb": crm_import_max_bytes() // (1024 * 1024),
+        "max_bytes": crm_import_max_bytes(),
         "presets": _presets(),
         "kinds": CrmKind.choices,
     }
