@@ -178,8 +178,8 @@ def cost_per_qualified_lead(company, period: Period) -> KpiResult:
 
     Formula: actual marketing spend booked in the period (Σ SpendEntry.amount by booking date) ÷ number of leads
     that reached the company's qualified stage (setting: MQL, SAL or SQL; default MQL) in the period. A lead
-    reaches a stage on that stage's date, or on a later stage's date when the CRM skipped it. No qualified leads:
-    no value. Source: cost per lead (CPL) restricted to qualified leads, issue 6.
+    reaches a stage on that stage's date, or on a later stage's date when the CRM skipped it. No qualified leads
+    or no spend booked in the period: no value. Source: cost per lead (CPL) restricted to qualified leads, issue 6.
     """
     settings = reporting_settings(company)
     spend = _money(_spend_total(company=company, start=period.start, end=period.end))
@@ -189,7 +189,8 @@ def cost_per_qualified_lead(company, period: Period) -> KpiResult:
         .filter(_in("q", period))
         .count()
     )
-    value = (spend / qualified).quantize(CENT) if qualified else None
+    # No spend booked at all means the spend data is missing, not that leads were free: no value then either.
+    value = (spend / qualified).quantize(CENT) if qualified and spend else None
     breakdown = {"spend": _s(spend), "qualified_leads": qualified, "qualified_stage": settings.qualified_stage}
     return _result(company, "cost_per_qualified_lead", value, breakdown)
 

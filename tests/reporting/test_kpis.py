@@ -191,10 +191,12 @@ def test_cost_per_qualified_lead_follows_the_qualified_stage_setting(company, fu
     assert r.value == Decimal("1000.00")
 
 
-def test_cost_per_qualified_lead_without_qualified_leads_has_no_value(company, march):
+def test_cost_per_qualified_lead_without_qualified_leads_or_spend_has_no_value(company, funnel, march):
     r = results_for(company, march, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"]
-    assert r.value is None
-    assert r.breakdown["qualified_leads"] == 0
+    assert r.value is None  # 4 qualified leads but no spend booked: missing data, not free leads
+    assert r.breakdown["qualified_leads"] == 4 and r.breakdown["spend"] == "0.00"
+    april = period_for(company=company, kind="month", on=dt.date(2030, 4, 1))
+    assert results_for(company, april, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"].value is None
 
 
 def test_funnel_conversion_by_cohort(company, funnel, march):
