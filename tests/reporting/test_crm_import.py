@@ -342,3 +342,10 @@ def test_an_abandoned_import_is_taken_over_after_the_stale_timeout(company, imp)
     CrmImport.objects.filter(pk=job.pk).update(started_at=timezone.now() - STALE_CLAIM - dt.timedelta(minutes=1))
     assert crm_import_run(import_id=job.pk).status == CrmImport.Status.DONE
     assert Lead.objects.count() == 3
+
+
+def test_utf8_with_byte_order_mark_as_excel_writes_it(company, imp):
+    content = "\ufeffRecord ID;Create Date;Industry\r\n8;2026-03-04 10:22;Wärme & Wohnen\r\n"
+    job = imp(content.encode("utf-8"), kind="leads", source="hubspot")
+    assert job.status == CrmImport.Status.DONE, job.errors
+    assert Lead.objects.get(external_id="8").segment == "Wärme & Wohnen"
