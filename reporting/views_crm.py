@@ -38,7 +38,10 @@ def _presets() -> list[dict]:
         {
             "source": labels[source],
             "kind": CrmKind(kind).label,
-            "columns": [(column, specs[kind][field].required) for field, column in columns.items()],
+            "columns": [
+                (" / ".join((column,) if isinstance(column, str) else column), specs[kind][field].required)
+                for field, column in columns.items()
+            ],
         }
         for (source, kind), columns in PRESETS.items()
     ]

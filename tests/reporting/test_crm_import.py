@@ -349,3 +349,9 @@ def test_utf8_with_byte_order_mark_as_excel_writes_it(company, imp):
     job = imp(content.encode("utf-8"), kind="leads", source="hubspot")
     assert job.status == CrmImport.Status.DONE, job.errors
     assert Lead.objects.get(external_id="8").segment == "Wärme & Wohnen"
+
+
+def test_headers_match_ignoring_case_and_older_names(company, imp):
+    job = imp("contact id,CREATE  DATE,industry\n9,2026-03-04,Industrie\n", kind="leads", source="hubspot")
+    assert job.status == CrmImport.Status.DONE, job.errors
+    assert Lead.objects.get(external_id="9").segment == "Industrie"
