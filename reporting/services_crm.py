@@ -113,10 +113,11 @@ def column_mapping_delete(*, mapping: ColumnMapping, actor) -> None:
 
 @transaction.atomic
 def crm_import_create(
-    *, company, kind: str, source: str, uploaded_file, actor, mapping: ColumnMapping | None = None
+    *, company, kind: str, source: str, uploaded_file, actor, mapping: ColumnMapping | None = None, schedule=True
 ) -> CrmImport:
-    """Accept an uploaded CSV and schedule its import (after commit). Refuses files above the size limit, empty
-    files and a custom source without a mapping of this company and kind."""
+    """Accept an uploaded CSV and schedule its import (after commit; ``schedule=False`` when the caller runs it
+    itself). Refuses files above the size limit, empty files and a custom source without a mapping of this
+    company and kind."""
     require_actor(actor, company, Action.CRM_IMPORT)
     errors: dict[str, list[str]] = {}
     if kind not in CrmKind.values:
@@ -156,9 +157,10 @@ def crm_import_create(
     job.file.save(uploaded_file.name or "import.csv", uploaded_file, save=False)
     job.save()
 
-    from .tasks import crm_import_run as task
+    if schedule:
+        from .tasks import crm_import_run as task
 
-    transaction.on_commit(lambda: task.delay(job.pk))
+        transaction.on_commit(lambda: task.delay(job.pk))
     return job
 
 
