@@ -94,10 +94,11 @@ FIELDS: dict[str, list[FieldSpec]] = {
     ],
 }
 
-# CSV column headers of the common CRM exports. Columns other than the required fields may be missing.
-PRESETS: dict[tuple[str, str], dict[str, str]] = {
+# CSV column headers of the common CRM exports (a tuple lists accepted alternatives, the first is the usual one).
+# Headers match ignoring case and spaces. Columns other than the required fields may be missing.
+PRESETS: dict[tuple[str, str], dict[str, str | tuple[str, ...]]] = {
     ("hubspot", CrmKind.LEADS): {
-        "external_id": "Record ID",
+        "external_id": ("Record ID", "Contact ID"),
         "created": "Create Date",
         "lifecycle_stage": "Lifecycle Stage",
         "channel": "Original Traffic Source",
@@ -110,7 +111,7 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
         "customer_at": "Became a Customer Date",
     },
     ("hubspot", CrmKind.OPPORTUNITIES): {
-        "external_id": "Record ID",
+        "external_id": ("Record ID", "Deal ID"),
         "stage": "Deal Stage",
         "amount": "Amount",
         "created": "Create Date",
@@ -119,8 +120,8 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
         "lead_source": "Original Traffic Source",
     },
     ("salesforce", CrmKind.LEADS): {
-        "external_id": "Id",
-        "created": "CreatedDate",
+        "external_id": ("Id", "Lead ID"),
+        "created": ("CreatedDate", "Create Date", "Created Date"),
         "channel": "LeadSource",
         "lifecycle_stage": "Status",
         "is_converted": "IsConverted",
@@ -133,8 +134,8 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
         "disqualified_at": "Disqualified_Date__c",
     },
     ("salesforce", CrmKind.OPPORTUNITIES): {
-        "external_id": "Id",
-        "created": "CreatedDate",
+        "external_id": ("Id", "Opportunity ID"),
+        "created": ("CreatedDate", "Created Date"),
         "amount": "Amount",
         "closed": "CloseDate",
         "stage": "StageName",
@@ -155,7 +156,7 @@ def field_specs(kind: str) -> dict[str, FieldSpec]:
     return {spec.name: spec for spec in FIELDS[kind]}
 
 
-def preset_mapping(source: str, kind: str) -> dict[str, str] | None:
+def preset_mapping(source: str, kind: str) -> dict[str, str | tuple[str, ...]] | None:
     return PRESETS.get((source, kind))
 
 

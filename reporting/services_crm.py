@@ -113,10 +113,11 @@ def column_mapping_delete(*, mapping: ColumnMapping, actor) -> None:
 
 @transaction.atomic
 def crm_import_create(
-    *, company, kind: str, source: str, uploaded_file, actor, mapping: ColumnMapping | None = None
+    *, company, kind: str, source: str, uploaded_file, actor, mapping: ColumnMapping | None = None, schedule=True
 ) -> CrmImport:
-    """Accept an uploaded CSV and schedule its import (after commit). Refuses files above the size limit, empty
-    files and a custom source without a mapping of this company and kind."""
+    """Accept an uploaded CSV and schedule its import (after commit; ``schedule=False`` when the caller runs it
+    itself). Refuses files above the size limit, empty files and a custom source without a mapping of this
+    company and kind."""
     require_actor(actor, company, Action.CRM_IMPORT)
     errors: dict[str, list[str]] = {}
     if kind not in CrmKind.values:
@@ -156,9 +157,10 @@ def crm_import_create(
     job.file.save(uploaded_file.name or "import.csv", uploaded_file, save=False)
     job.save()
 
-    from .tasks import crm_import_run as task
+    if schedule:
+        from .tasks import crm_import_run as task
 
-    transaction.on_commit(lambda: task.delay(job.pk))
+        transaction.on_commit(lambda: task.delay(job.pk))
     return job
 
 
@@ -249,18 +251,21 @@ def _finish(job: CrmImport, *, status: str, errors: list | None = None, error_co
 
 
 class _Columns:
-    """Which fields a file provides, and from which column."""
+    """Which fields a file provides, and from which column. Headers match ignoring case and spaces; a preset may
+    name alternatives ("Record ID" or the older "Contact ID")."""
 
-    def __init__(self, mapping: dict[str, str], header: list[str], strict: bool, kind: str):
+    def __init__(self, mapping: dict[str, str | tuple[str, ...]], header: list[str], strict: bool, kind: str):
         specs = field_specs(kind)
-        present = set(header)
+        present = {_header_key(h): h for h in reversed(header)}
         self.errors: list[dict] = []
         self.columns: dict[str, str] = {}
-        for field, column in mapping.items():
-            if column in present:
-                self.columns[field] = column
+        for field, names in mapping.items():
+            alternatives = (names,) if isinstance(names, str) else tuple(names)
+            found = next((present[_header_key(n)] for n in alternatives if _header_key(n) in present), None)
+            if found is not None:
+                self.columns[field] = found
             elif strict or specs[field].required:
-                self.errors.append(error(1, column, _("Column missing from the file (needed for “%(field)s”).")
+                self.errors.append(error(1, alternatives[0], _("Column missing from the file (needed for “%(field)s”).")
                                          % {"field": specs[field].label}))  # fmt: skip
         for spec in specs.values():
             if spec.required and spec.name not in mapping:
@@ -268,6 +273,10 @@ class _Columns:
 
     def raw(self, row: dict[str, str]) -> dict[str, str]:
         return {field: row.get(column, "") for field, column in self.columns.items()}
+
+
+def _header_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _open(job: CrmImport):

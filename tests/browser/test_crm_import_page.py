@@ -51,3 +51,21 @@ def test_progress_updates_without_reloading(cmo, live_server, login):
     expect(status).to_have_attribute("data-import-status", "done", timeout=10_000)
     expect(page.get_by_test_id("import-summary")).to_be_visible()
     assert Lead.objects.filter(company=cmo).count() == 3
+
+
+def test_a_file_above_the_limit_is_refused_before_uploading(cmo, live_server, login, settings):
+    from reporting.models import CrmImport
+
+    settings.CRM_IMPORT_MAX_BYTES = 20
+    page = login("carla", "pw")
+    page.goto(f"{live_server.url}/c/acme/board/import/")
+    expect(page.locator("select[name=mapping]")).to_be_hidden()  # only for "Other CRM"
+    page.locator("select[name=source]").select_option("custom")
+    expect(page.locator("select[name=mapping]")).to_be_visible()
+    page.locator("select[name=source]").select_option("hubspot")
+    page.locator("input[type=file]").set_input_files(files=[{"name": "big.csv", "mimeType": "text/csv",
+                                                              "buffer": CSV}])  # fmt: skip
+    expect(page.locator("[data-size-note]")).to_contain_text("larger than 0 MB")
+    page.locator("form[data-crm-upload] button[type=submit]").click()
+    expect(page.locator("[data-size-note]")).to_be_visible()
+    assert CrmImport.objects.count() == 0

@@ -342,3 +342,32 @@ def test_an_abandoned_import_is_taken_over_after_the_stale_timeout(company, imp)
     CrmImport.objects.filter(pk=job.pk).update(started_at=timezone.now() - STALE_CLAIM - dt.timedelta(minutes=1))
     assert crm_import_run(import_id=job.pk).status == CrmImport.Status.DONE
     assert Lead.objects.count() == 3
+
+
+def test_utf8_with_byte_order_mark_as_excel_writes_it(company, imp):
+    content = "\ufeffRecord ID;Create Date;Industry\r\n8;2026-03-04 10:22;Wärme & Wohnen\r\n"
+    job = imp(content.encode("utf-8"), kind="leads", source="hubspot")
+    assert job.status == CrmImport.Status.DONE, job.errors
+    assert Lead.objects.get(external_id="8").segment == "Wärme & Wohnen"
+
+
+def test_headers_match_ignoring_case_and_older_names(company, imp):
+    job = imp("contact id,CREATE  DATE,industry\n9,2026-03-04,Industrie\n", kind="leads", source="hubspot")
+    assert job.status == CrmImport.Status.DONE, job.errors
+    assert Lead.objects.get(external_id="9").segment == "Industrie"
+
+
+def test_management_command_imports_and_reports_errors(company, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "contacts.csv"
+    good.write_text(HUBSPOT_CONTACTS, encoding="utf-8")
+    call_command("crm_import", str(good), company="acme", kind="leads", source="hubspot")
+    assert "Imported 3 rows (3 new)" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Record ID,Create Date\n1,gestern\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("crm_import", str(bad), company="acme", kind="leads", source="hubspot")
+    assert "row 2 column Create Date" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="No company"):
+        call_command("crm_import", str(good), company="nope", kind="leads", source="hubspot")
