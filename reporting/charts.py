@@ -158,35 +158,61 @@ def _short(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def okr_sunburst_figure(
-    objectives: Sequence, *, amber_from: float = 0.4, green_from: float = 0.7, german: bool = False
+def okr_cascade_figure(
+    objectives: Sequence,
+    *,
+    root_label: str = "",
+    amber_from: float = 0.4,
+    green_from: float = 0.7,
+    german: bool = False,
 ) -> go.Figure:
-    """The cascade as a sunburst: company objectives in the centre ring, their children outside; each segment is
-    coloured by progress (red / amber / green at the company's score thresholds) and carries its percentage."""
-    ids = [str(o.id) for o in objectives]
+    """The cascade as an icicle (a sunburst unrolled from left to right, so every label reads horizontally on a
+    projector): the company on the left, its objectives next to it, the objectives contributing to them further
+    right. Each box is coloured by progress (red / amber / green at the company's score thresholds) and carries its
+    percentage; a box's height is the number of objectives at the end of its branch, so children fill their parent.
+    """
+    known = {o.id for o in objectives}
+    children: dict = {}
+    for o in objectives:
+        children.setdefault(o.parent_id if o.parent_id in known else None, []).append(o.id)
+
+    def leaves(node_id) -> int:
+        kids = children.get(node_id, [])
+        return sum(leaves(k) for k in kids) if kids else 1
+
+    root = "root"
+    ids = [root] + [str(o.id) for o in objectives]
+    parents = [""] + [str(o.parent_id) if o.parent_id in known else root for o in objectives]
+    values = [sum(leaves(k) for k in children.get(None, []))] + [leaves(o.id) for o in objectives]
+    progress = [round(float(o.progress) * 100) for o in objectives]
     fig = go.Figure(
-        go.Sunburst(
+        go.Icicle(
             ids=ids,
-            labels=[_short(o.title) for o in objectives],
-            parents=[str(o.parent_id) if o.parent_id else "" for o in objectives],
-            values=[1] * len(ids),
-            branchvalues="remainder",
-            customdata=[[round(float(o.progress) * 100), o.title] for o in objectives],
-            texttemplate="%{label}<br><b>%{customdata[0]} %</b>",
-            hovertemplate="%{customdata[1]}: %{customdata[0]} %<extra></extra>",
+            labels=[root_label] + [_short(o.title, 40) for o in objectives],
+            parents=parents,
+            values=values,
+            branchvalues="total",
+            customdata=[["", root_label]] + [[f"{p} %", o.title] for p, o in zip(progress, objectives, strict=True)],
+            texttemplate="<b>%{customdata[0]}</b>  %{label}",
+            hovertemplate="%{customdata[1]}: %{customdata[0]}<extra></extra>",
+            tiling={"orientation": "h", "pad": 2},
             marker={
-                "colors": [
-                    _progress_colour(float(o.progress), amber_from=amber_from, green_from=green_from)
-                    for o in objectives
-                ],
+                "colors": [NAVY]
+                + [_progress_colour(p / 100, amber_from=amber_from, green_from=green_from) for p in progress],
                 "line": {"color": "#ffffff", "width": 2},
             },
-            insidetextorientation="horizontal",
             insidetextfont={"color": "#ffffff", "size": 14},
-            maxdepth=3,
+            pathbar={"visible": False},
+            maxdepth=4,
+            sort=False,
         )
     )
-    fig.update_layout(**_layout(german=german, height=460, margin={"l": 4, "r": 4, "t": 4, "b": 4}))
+    fig.update_layout(
+        **_layout(german=german, height=max(300, 46 * values[0] + 40), margin={"l": 2, "r": 2, "t": 2, "b": 2}),
+        # Labels that would shrink below legibility are hidden (hover, a click into the box and the table below
+        # the chart still give them) instead of turning into specks on a projector.
+        uniformtext={"minsize": 11, "mode": "hide"},
+    )
     return fig
 
 

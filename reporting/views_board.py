@@ -185,8 +185,9 @@ def board(request: HttpRequest) -> HttpResponse:
         else "",
         "bound_tile": present_tile(bound_tile, currency=company.currency) if bound_tile else None,
         "okr_figure": charts.figure_json(
-            charts.okr_sunburst_figure(
+            charts.okr_cascade_figure(
                 objectives,
+                root_label=company.name,
                 amber_from=float(company.score_amber_from),
                 green_from=float(company.score_green_from),
                 german=german,

@@ -51,9 +51,9 @@ def test_executive_refreshes_the_empty_board_and_sees_every_chart(voltaria, logi
     for chart in CHARTS:
         expect(page.locator(f'[data-chart="{chart}"] .js-plotly-plot')).to_have_count(1)
     expect(page.locator(".js-plotly-plot")).to_have_count(kpis + len(CHARTS))
-    # ...with their marks: six funnel stages, one sunburst slice per objective, a gauge, bars and lines.
+    # ...with their marks: six funnel stages, one cascade box per objective, a gauge, bars and lines.
     expect(page.locator('[data-chart="funnel"] .funnellayer .point')).to_have_count(6)
-    expect(page.locator('[data-chart="okr"] .sunburstlayer .slice')).to_have_count(objectives)
+    expect(page.locator('[data-chart="okr"] .iciclelayer .slice')).to_have_count(objectives + 1)  # + the company
     expect(page.locator('[data-chart="bound"] .indicatorlayer .trace')).to_have_count(1)
     expect(page.locator('[data-chart="spend"] .barlayer .point')).to_have_count(2)
     expect(page.locator('[data-chart="segments"] .scatterlayer .trace')).to_have_count(2)
