@@ -37,6 +37,9 @@ def _period_kind(request, *, default: str | None = PeriodKind.MONTH) -> str | No
 
 
 class KpiSnapshotSerializer(serializers.ModelSerializer):
+    # Plain strings in the schema: "unit" and "status" enums of other endpoints share these field names.
+    unit = serializers.CharField(help_text="currency, percent, number or days")
+
     class Meta:
         model = KpiSnapshot
         fields = [
@@ -57,12 +60,12 @@ class KpiSnapshotSerializer(serializers.ModelSerializer):
 class KpiTileSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
-    unit = serializers.CharField()
+    unit = serializers.CharField(help_text="currency, percent, number or days")
     higher_is_better = serializers.BooleanField()
     value = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
     target = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
     previous_value = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
-    status = serializers.ChoiceField(choices=list(selectors_kpi.STATUS_LABELS))
+    status = serializers.CharField(help_text="on_track, behind, at_risk or no_target")
     status_label = serializers.CharField()
     period_kind = serializers.CharField()
     period_key = serializers.CharField()
@@ -75,6 +78,8 @@ class KpiTileSerializer(serializers.Serializer):
 
 class KpiRefreshSerializer(serializers.ModelSerializer):
     refresh_id = serializers.IntegerField(source="pk")
+    status = serializers.CharField(help_text="queued, running, done or failed")
+    scope = serializers.CharField(help_text="current or open")
     progress = serializers.SerializerMethodField()
 
     class Meta:
