@@ -3,17 +3,19 @@ objectives.services."""
 
 from .cascade import CheckIn, Cycle, KeyResult, Objective, ObjectiveLink, key_result_progress
 from .companies import Company, Membership, Profile
-from .initiatives import Initiative
+from .initiatives import Initiative, InitiativeRating, PrioritySettings
 
 __all__ = [
     "CheckIn",
     "Company",
     "Cycle",
     "Initiative",
+    "InitiativeRating",
     "KeyResult",
     "Membership",
     "Objective",
     "ObjectiveLink",
+    "PrioritySettings",
     "Profile",
     "key_result_progress",
 ]
