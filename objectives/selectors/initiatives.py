@@ -174,6 +174,14 @@ class PriorityMatrix:
         return int(change.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
     @property
+    def change_display(self) -> str:
+        change = self.change_vs_previous
+        if change is None:
+            return "–"
+        sign = "+" if change > 0 else ("−" if change < 0 else "±")
+        return f"{sign}{abs(change)} %"
+
+    @property
     def ranked(self) -> list[MatrixPoint]:
         return [p for p in self.points if p.rank is not None]
 
