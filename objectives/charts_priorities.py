@@ -145,7 +145,7 @@ def priority_matrix_figure(
     fig.update_layout(
         template="none",
         height=540,
-        margin={"l": 64, "r": 16, "t": 16, "b": 64},
+        margin={"l": 64, "r": 16, "t": 40, "b": 56},
         font={
             "family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif",
             "size": 13,
@@ -154,7 +154,7 @@ def priority_matrix_figure(
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
         showlegend=True,
-        legend={"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.01, "yanchor": "bottom", "font": {"size": 12}},
         hoverlabel={"bgcolor": "#ffffff", "bordercolor": "#9aa3b2", "font": {"color": "#1d2330"}, "align": "left"},
         dragmode=False,
     )
