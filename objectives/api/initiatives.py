@@ -65,7 +65,7 @@ class InitiativeWriteSerializer(serializers.Serializer):
     owner = serializers.IntegerField(required=False, allow_null=True, default=None)
     key_results = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     estimated_cost = serializers.DecimalField(
-        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
     effort_days = serializers.DecimalField(
         max_digits=8, decimal_places=1, required=False, allow_null=True, default=None
