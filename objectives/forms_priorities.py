@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -63,19 +65,24 @@ class PrioritySettingsForm(forms.Form):
     )
     midpoint = forms.DecimalField(
         label=_("Quadrant midpoint"),
-        min_value=1.5,
-        max_value=4.5,
+        min_value=Decimal("1.5"),
+        max_value=Decimal("4.5"),
         decimal_places=1,
         max_digits=2,
-        step_size=0.5,
+        step_size=Decimal("0.5"),
         help_text=_("Values above the midpoint count as high, values on or below it as low."),
     )
 
 
 class FinalValuesForm(forms.Form):
     contribution = forms.DecimalField(
-        label=_("Final contribution"), required=False, min_value=1, max_value=5, decimal_places=1, step_size=0.5
+        label=_("Final contribution"),
+        required=False,
+        min_value=1,
+        max_value=5,
+        decimal_places=1,
+        step_size=Decimal("0.5"),
     )
     effort = forms.DecimalField(
-        label=_("Final effort"), required=False, min_value=1, max_value=5, decimal_places=1, step_size=0.5
+        label=_("Final effort"), required=False, min_value=1, max_value=5, decimal_places=1, step_size=Decimal("0.5")
     )

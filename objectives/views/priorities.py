@@ -118,14 +118,14 @@ def _figure(request, matrix: selectors.PriorityMatrix) -> dict:
     return json.loads(fig.to_json())
 
 
-def _matrix_context(request, cycle) -> dict:
+def _matrix_context(request, cycle, signature: str | None = None) -> dict:
     matrix = selectors.priority_matrix(
         company=request.company, cycle=cycle, viewer=request.user, can_manage=_can_manage_round(request)
     )
     return {
         "matrix": matrix,
         "cycle": cycle,
-        "signature": selectors.matrix_signature(company=request.company, cycle=cycle),
+        "signature": signature or selectors.matrix_signature(company=request.company, cycle=cycle),
         "quadrants": selectors.QUADRANTS,
         "quadrant_counts": matrix.quadrant_counts(),
         "state_url": _url(request, "priorities-state", pk=0).replace("/0/", "/{id}/"),
@@ -158,7 +158,7 @@ def priority_matrix_live(request: HttpRequest) -> HttpResponse:
     signature = selectors.matrix_signature(company=request.company, cycle=cycle)
     if request.GET.get("since") == signature:
         return HttpResponse(status=204)
-    context = _matrix_context(request, cycle)
+    context = _matrix_context(request, cycle, signature)
     panel = render_to_string("objectives/priorities/_panel.html", context, request=request)
     notice = render_to_string("objectives/priorities/_chart_notice.html", context, request=request)
     return JsonResponse(

@@ -143,7 +143,9 @@ def test_final_values_override_the_median_and_are_recorded(company, cycle, make_
     assert initiative.final_contribution == Decimal("4.5")
     assert initiative.final_set_by == facilitator
     assert initiative.final_set_at is not None
-    p = point_of(selectors.priority_matrix(company=company, cycle=cycle, viewer=facilitator, can_manage=True), initiative)
+    p = point_of(
+        selectors.priority_matrix(company=company, cycle=cycle, viewer=facilitator, can_manage=True), initiative
+    )
     assert p.contribution == Decimal("4.5") and p.contribution_is_final
     assert p.median_contribution == Decimal(2)
     assert p.effort == Decimal(4) and not p.effort_is_final
@@ -334,7 +336,9 @@ def test_scores_are_hidden_from_participants_until_revealed(company, cycle, make
 def test_active_count_compared_with_the_previous_cycle(company, key_result, cycle, facilitator):
     import datetime as dt
 
-    previous = CycleFactory(company=company, name="2025", start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 12, 31))
+    previous = CycleFactory(
+        company=company, name="2025", start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 12, 31)
+    )
     for _ in range(10):
         InitiativeFactory(cycle=previous, state=Initiative.State.ACTIVE)
     for _ in range(6):
