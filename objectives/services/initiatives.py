@@ -118,7 +118,9 @@ def initiative_update(
     effort_days=_UNSET,
 ) -> Initiative:
     require_actor(actor, initiative.company, Action.INITIATIVE_MANAGE)
-    initiative = Initiative.objects.select_for_update().select_related("company", "cycle").get(pk=initiative.pk)
+    initiative = (
+        Initiative.objects.select_for_update(of=("self",)).select_related("company", "cycle").get(pk=initiative.pk)
+    )
     changed = ["updated_at"]
     for name, value in [
         ("title", title),
@@ -153,7 +155,9 @@ def initiative_update(
 def _transition(initiative: Initiative, to_state: str, actor) -> Initiative:
     require_actor(actor, initiative.company, Action.INITIATIVE_MANAGE)
     settings = _lock_settings(initiative.cycle)
-    initiative = Initiative.objects.select_for_update().select_related("company", "cycle").get(pk=initiative.pk)
+    initiative = (
+        Initiative.objects.select_for_update(of=("self",)).select_related("company", "cycle").get(pk=initiative.pk)
+    )
     if initiative.state == to_state:
         return initiative
     if initiative.state not in TRANSITIONS[to_state]:
