@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from okrplan.errors import DomainError
@@ -75,7 +75,7 @@ def _figure(request, matrix: selectors.PriorityMatrix) -> dict:
                 "final": f" ({_('final')})" if p.effort_is_final else "",
                 "spread": p.effort_spread,
             },
-            _("%(count)s ratings") % {"count": p.rating_count},
+            ngettext("%(count)s rating", "%(count)s ratings", p.rating_count) % {"count": p.rating_count},
         ]
         if p.initiative.estimated_cost is not None:
             lines.append(
