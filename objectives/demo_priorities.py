@@ -1,6 +1,6 @@
 """Demo part of the priority matrix: Voltaria's 14 initiatives before prioritisation, rated by four workshop
 participants, 8 active afterwards (focus limit 8), each bound to key results of the cascade; plus the previous
-cycle "Geschäftsjahr 2025" in which 13 initiatives ran in parallel (the case's −40 %).
+cycle "Geschäftsjahr 2025" in which 14 initiatives ran in parallel (8 of 14: the case's −40 % and more).
 
 Idempotent and deterministic: once the current cycle has initiatives, nothing is changed. Needs the cascade demo's
 key results; without them it creates nothing and says so.
@@ -200,6 +200,7 @@ PREVIOUS_INITIATIVES = [
     "Podcast „Netz & Nachhaltigkeit“",
     "Social-Media-Kampagne „Energie von morgen“",
     "Händler-Roadshow Süddeutschland",
+    "Fachartikel-Serie in Branchenmedien",
 ]
 
 

@@ -319,7 +319,7 @@ def test_demo_tells_the_prioritisation_story_on_the_cascade():
     assert InitiativeRating.objects.filter(initiative__cycle=cycle).count() == 14 * 4
     assert set(InitiativeRating.objects.values_list("rater__username", flat=True)) == set(demo_priorities.RATERS)
     previous = Cycle.objects.get(company=company, name="Geschäftsjahr 2025")
-    assert Initiative.objects.filter(cycle=previous, state="active").count() == 13
+    assert Initiative.objects.filter(cycle=previous, state="active").count() == 14
     settings = PrioritySettings.objects.get(cycle=cycle)
     assert (settings.focus_limit, settings.revealed, settings.rating_state) == (8, True, "closed")
     before = (Initiative.objects.count(), InitiativeRating.objects.count(), KeyResult.objects.count())
