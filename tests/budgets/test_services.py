@@ -257,7 +257,7 @@ def test_channels_are_seeded_once_per_company(world, other_company):
     services.channel_update(
         channel=services.channels_ensure_defaults(company=other_company)[0], name="Events & Roadshows", actor=None
     )
-    assert [c.name for c in services.channels_ensure_defaults(company=other_company)][0] == "Events & Roadshows"
+    assert services.channels_ensure_defaults(company=other_company)[0].name == "Events & Roadshows"
     # world.company already has its own channel list: nothing is added.
     assert [c.name for c in services.channels_ensure_defaults(company=world.company)] == ["Messen"]
 
