@@ -56,3 +56,13 @@ def pct_width(value) -> str:
 @register.filter
 def sub(value, other):
     return (value or Decimal(0)) - (other or Decimal(0))
+
+
+@register.filter
+def person(user) -> str:
+    """A user's full name, else the username; "the system" for automatic entries."""
+    if user is None:
+        from django.utils.translation import gettext
+
+        return gettext("the system")
+    return user.get_full_name() or user.get_username()
