@@ -48,10 +48,6 @@ class BudgetLineForm(forms.Form):
         )
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for the rejection"), widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class SpendEntryForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, localize=True)

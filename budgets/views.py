@@ -19,7 +19,7 @@ from okrplan.permissions import Action, can
 from okrplan.tenancy import company_view
 
 from . import charts, exports, imports, selectors, services
-from .forms import BudgetLineForm, BudgetSettingsForm, ChannelForm, CsvUploadForm, RejectForm, SpendEntryForm
+from .forms import BudgetLineForm, BudgetSettingsForm, ChannelForm, CsvUploadForm, SpendEntryForm
 from .models import BudgetLine, Channel
 
 State = BudgetLine.State
@@ -38,16 +38,15 @@ def _line_url(request, line) -> str:
     return reverse("budgets:line", kwargs={"company_slug": request.company.slug, "pk": line.pk})
 
 
-def _row_context(request, line: BudgetLine, **extra) -> dict:
+def _row_context(request, line: BudgetLine, *, limit=None) -> dict:
     role = request.membership.role
-    limit = services.budget_settings_for(request.company).cmo_approval_limit
+    if limit is None:
+        limit = services.budget_settings_for(request.company).cmo_approval_limit
     return {
         "line": line,
         "limit": limit,
         "may_decide": can(role, Action.BUDGET_APPROVE) and line.requester_id != request.user.pk,
         "may_bind": can(role, Action.BUDGET_APPROVE) or line.requester_id == request.user.pk,
-        "reject_form": RejectForm(auto_id=f"reject-{line.pk}-%s"),
-        **extra,
     }
 
 
@@ -91,7 +90,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             1 for line in lines if line.cmo_approved_by_id and line.state == State.SUBMITTED
         ),
     }
-    rows = [_row_context(request, line) for line in lines]
+    rows = [_row_context(request, line, limit=limit) for line in lines]
     context["rows"] = rows
     template = (
         "budgets/_queue_table.html" if request.htmx and request.htmx.target == "queue-table" else "budgets/queue.html"
