@@ -53,7 +53,7 @@ def test_two_simultaneous_decisions_exactly_one_wins(world, second):
                 first_holds_lock.set()
                 release.wait(15)
             results["first"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - reported to the main thread
+        except Exception as exc:
             results["first"] = exc
             first_holds_lock.set()
         finally:
@@ -67,7 +67,7 @@ def test_two_simultaneous_decisions_exactly_one_wins(world, second):
             else:
                 services.budget_line_reject(line=line.pk, actor=world.executive, reason="zu teuer", version=version)
             results["second"] = "ok"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             results["second"] = exc
         finally:
             connections.close_all()

@@ -132,9 +132,7 @@ def test_line_import_cannot_approve_an_unbound_line(world):
 
 
 def test_line_import_refuses_self_approval_and_unknown_channel(world):
-    text = "title,channel,amount,key_result,state\nA,Messen,100,{kr},approved\nB,Radio,100,,draft\n".format(
-        kr=world.kr.pk
-    )
+    text = f"title,channel,amount,key_result,state\nA,Messen,100,{world.kr.pk},approved\nB,Radio,100,,draft\n"
     with pytest.raises(imports.ImportFailed) as exc:
         imports.budget_lines_import_csv(
             company=world.company, upload=upload(text), actor=world.cmo, default_cycle=world.cycle
