@@ -102,7 +102,7 @@ def load() -> None:
             planned_amount=Decimal(amount),
             key_result=key_result,
             requester=requester_user,
-            actor=None,
+            actor=requester_user,
             submit=state != "draft",
         )
         if state == "approved":

@@ -19,8 +19,8 @@ class KeyResultChoiceField(forms.ModelChoiceField):
 
 class BudgetLineForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=240)
-    cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=Cycle.objects.none())
-    channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none())
+    cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=Cycle.objects.none(), empty_label=None)
+    channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none(), empty_label=_("— choose —"))
     planned_amount = forms.DecimalField(
         label=_("Planned amount"), max_digits=14, decimal_places=2, min_value=Decimal("0"), localize=True
     )
