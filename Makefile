@@ -35,6 +35,17 @@ test: $(VENV)/.installed-dev compilemessages
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
 
+# Production-like without Docker: gunicorn, a Celery worker and beat (Procfile, via honcho) on an existing
+# PostgreSQL and Redis. Needs DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS in the environment or in .env.
+serve: $(VENV)/.installed compilemessages
+	@test -n "$$DATABASE_URL$$(grep -s '^DATABASE_URL=' .env)" || { echo "make serve: set DATABASE_URL (e.g. postgres://okrplan:secret@127.0.0.1:5432/okrplan)" >&2; exit 2; }
+	@test -n "$$REDIS_URL$$(grep -s '^REDIS_URL=' .env)" || { echo "make serve: set REDIS_URL (e.g. redis://127.0.0.1:6379/0)" >&2; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py ensure_admin
+	@echo "okrplan: http://$(HOST)/ (health: http://$(HOST)/healthz)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" GUNICORN_BIND=$(HOST) $(BIN)/honcho start
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,10 +1,14 @@
 """okrplan settings: everything that differs between machines comes from the environment (django-environ)."""
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+
+from okrplan.logging import default_log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -50,7 +54,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "okrplan.middleware.RequestIdMiddleware",
+    "okrplan.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "okrplan.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -101,6 +108,13 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "login"
+# Sign-in rate limit (okrplan/ratelimit.py): failures per username and IP address within the window (seconds).
+LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
+LOGIN_RATE_LIMIT_WINDOW = env.int("LOGIN_RATE_LIMIT_WINDOW", default=15 * 60)
+# Test runs share the machine's Redis (CI, parallel runs): each run counts its own failed sign-ins.
+LOGIN_RATE_LIMIT_KEY_PREFIX = f"login-failures-test-{os.getpid()}-{time.time_ns()}" if TESTING else "login-failures"
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use the socket address).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -155,6 +169,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks are declared per app in <app>/schedule.py (see okrplan/celery.py).
 CELERY_BEAT_SCHEDULE: dict = {}
+# Workers log through LOGGING below (JSON in production) instead of Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
@@ -183,15 +199,28 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema reveals the API surface: members only (the docs page requires login too, see urls.py).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+# Content Security Policy (okrplan.middleware), always on, DEBUG included, so tests see violations: no inline
+# scripts or handlers anywhere; inline styles stay allowed (plotly and htmx's indicator style set them).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
 }
+
+# One JSON object per line unless DEBUG is on (LOG_FORMAT=json|text overrides); see okrplan/logging.py.
+LOG_FORMAT = default_log_format(DEBUG)
+LOGGING = logging_config(LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"))
 
 # Production hardening: everything below applies whenever DEBUG is off.
 if not DEBUG:

@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from objectives.api.companies import CompanyDetailAPI, CompanyListAPI
 
-from . import views
+from . import health, views
+from .ratelimit import AdminLoginForm
+
+# The admin sign-in is rate-limited like ours.
+admin.site.login_form = AdminLoginForm
 
 company_patterns = [
     path("", views.company_home, name="company_home"),
@@ -31,6 +36,8 @@ urlpatterns = [
     path("api/v1/companies/", CompanyListAPI.as_view(), name="api-companies"),
     path("api/v1/companies/<slug:company_slug>/", include(api_company_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view loads its init script from a URL instead of inline (CSP); signing in is required.
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from objectives.models import Membership, Profile
 
 from .permissions import ACTION_LABELS, PERMISSIONS, Action, Role
+from .ratelimit import RATE_LIMITED, LoginForm
 from .tenancy import company_view, membership_for
 
 
@@ -86,9 +88,17 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, plus: the user's saved language becomes the interface language."""
+    """Django's login, plus: failed attempts are rate-limited (okrplan.ratelimit) and the user's saved language
+    becomes the interface language."""
 
     redirect_authenticated_user = True
+    form_class = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, RATE_LIMITED):
+            response.status_code = 429
+        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -1,0 +1,122 @@
+"""Sign-in rate limit: after LOGIN_RATE_LIMIT failed attempts for one username from one IP address within
+LOGIN_RATE_LIMIT_WINDOW seconds, further attempts are refused without checking the password until the window ends.
+
+The counters live in the Django cache: Redis when REDIS_URL is set (shared by every web process), otherwise the
+in-process local-memory cache, which counts per process only (fine for `make run`, not for several gunicorn workers).
+Keyed by username *and* IP, so an attacker cannot lock a user out from elsewhere, and other users are unaffected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+
+from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.translation import ngettext
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+RATE_LIMITED = "rate_limited"
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or with NUM_PROXIES trusted reverse proxies in front, the address the
+    outermost of them saw (X-Forwarded-For entries further left are client-supplied and can be forged)."""
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-min(proxies, len(forwarded))]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _keys(username: str, ip: str) -> tuple[str, str]:
+    digest = hashlib.sha256(f"{username.strip().casefold()}\x00{ip}".encode()).hexdigest()
+    prefix = settings.LOGIN_RATE_LIMIT_KEY_PREFIX
+    return f"{prefix}:count:{digest}", f"{prefix}:since:{digest}"
+
+
+def seconds_blocked(username: str, ip: str) -> int:
+    """Seconds until sign-in is allowed again for username from ip; 0 when it is allowed now."""
+    count_key, since_key = _keys(username, ip)
+    values = cache.get_many([count_key, since_key])
+    if values.get(count_key, 0) < settings.LOGIN_RATE_LIMIT:
+        return 0
+    since = values.get(since_key, time.time())
+    remaining = math.ceil(since + settings.LOGIN_RATE_LIMIT_WINDOW - time.time())
+    if remaining <= 0:  # the window is over even if the cache has not expired the keys yet
+        cache.delete_many([count_key, since_key])
+        return 0
+    return remaining
+
+
+def record_failure(username: str, ip: str) -> int:
+    """Count a failed attempt; the window starts at the first failure. Returns the number of failures so far."""
+    count_key, since_key = _keys(username, ip)
+    window = settings.LOGIN_RATE_LIMIT_WINDOW
+    cache.add(since_key, time.time(), timeout=window)
+    cache.add(count_key, 0, timeout=window)
+    try:
+        return cache.incr(count_key)
+    except ValueError:  # expired between add and incr
+        cache.set(count_key, 1, timeout=window)
+        return 1
+
+
+def reset(username: str, ip: str) -> None:
+    cache.delete_many(list(_keys(username, ip)))
+
+
+def blocked_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Too many failed sign-in attempts. Try again in %(minutes)d minute.",
+        "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class RateLimitedLoginMixin:
+    """For AuthenticationForm subclasses: refuse before checking the password while blocked, count failures,
+    forget them after a successful sign-in."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request) if self.request is not None else "unknown"
+        wait = _fail_open(seconds_blocked, username, ip) or 0
+        if wait:
+            logger.warning("sign-in refused: too many failed attempts", extra={"ip": ip})
+            raise forms.ValidationError(blocked_message(wait), code=RATE_LIMITED)
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            failures = _fail_open(record_failure, username, ip)
+            logger.info("sign-in failed", extra={"ip": ip, "failures": failures})
+            raise
+        _fail_open(reset, username, ip)
+        return cleaned
+
+
+def _fail_open(function, *args):
+    """With Redis down, signing in keeps working (unlimited) instead of failing with a server error."""
+    try:
+        return function(*args)
+    except RedisError as exc:
+        logger.warning("sign-in rate limit unavailable: %s", exc)
+        return None
+
+
+class LoginForm(RateLimitedLoginMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(RateLimitedLoginMixin, AdminAuthenticationForm):
+    pass
