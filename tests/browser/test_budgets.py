@@ -49,6 +49,13 @@ def test_cmo_binds_an_unbound_line_and_approves_it(live_server, login):
     )
 
     page = login("carla", "pw")
+    policy_errors = []
+    page.on(
+        "console",
+        lambda m: (
+            policy_errors.append(m.text) if "Content Security Policy" in m.text or "EvalError" in m.text else None
+        ),
+    )
     page.goto(f"{live_server.url}/c/acme/budgets/")
     row = page.locator("tr", has_text="Podcast Staffel 2")
     expect(row.get_by_text("Not bound to a key result")).to_be_visible()
@@ -71,6 +78,7 @@ def test_cmo_binds_an_unbound_line_and_approves_it(live_server, login):
     expect(row.locator(".budget-state")).to_have_text("Approved")
     expect(row).to_contain_text("by Carla Marketing")
 
+    assert policy_errors == []
     line.refresh_from_db()
     assert line.state == BudgetLine.State.APPROVED
     assert line.key_result.title == "500 qualifizierte Leads"
