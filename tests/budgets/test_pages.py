@@ -290,3 +290,37 @@ def test_queue_and_overview_query_counts_are_constant(world, size, django_assert
     with django_assert_max_num_queries(18) as overview_queries:
         assert c.get(page(world, "overview/")).status_code == 200
     print(f"queries at {size} lines: queue {len(queue_queries)}, overview {len(overview_queries)}")
+
+
+def test_member_sees_the_queue_without_decisions_and_submits_own_draft(world):
+    world.line(title="Fremde Zeile", requester=world.cmo)
+    draft = world.line(title="Mein Entwurf", submit=False)
+    c = login(world.member)
+    html = c.get(page(world)).content.decode()
+    assert "Fremde Zeile" in html and "/approve/" not in html and "Bind to key result" not in html
+    html = c.get(page(world, f"lines/{draft.pk}/")).content.decode()
+    assert "Submit for approval" in html
+    response = c.post(page(world, f"lines/{draft.pk}/submit/"), {"version": draft.version})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == "submitted"
+    # A stale second submit is explained, not a 500.
+    response = c.post(page(world, f"lines/{draft.pk}/submit/"), {"version": draft.version - 1})
+    assert response.status_code == 409 and "Changed in the meantime" in response.content.decode()
+
+
+def test_binding_from_the_detail_page_refreshes_it(world):
+    line = world.line(bound=False)
+    response = login(world.cmo).post(
+        page(world, f"lines/{line.pk}/bind/"), {"key_result": world.kr.pk, "from": "detail"}, **HX
+    )
+    assert response.status_code == 204 and response["HX-Refresh"] == "true"
+    line.refresh_from_db()
+    assert line.key_result == world.kr
+    response = login(world.cmo).post(page(world, f"lines/{line.pk}/bind/"), {"key_result": "999999"}, **HX)
+    assert response.status_code == 404
+
+
+def test_overview_without_budget_shows_an_empty_state(world):
+    html = login(world.cmo).get(page(world, "overview/")).content.decode()
+    assert "No budget planned in this cycle yet." in html
