@@ -324,3 +324,10 @@ def test_binding_from_the_detail_page_refreshes_it(world):
 def test_overview_without_budget_shows_an_empty_state(world):
     html = login(world.cmo).get(page(world, "overview/")).content.decode()
     assert "No budget planned in this cycle yet." in html
+
+
+def test_queue_rows_show_actual_spend_and_overspend(world):
+    line = world.approved(amount="1000.00", title="Kleine Zeile")
+    services.spend_entry_create(line=line, date=world.cycle.start_date, amount=Decimal("1200.00"), actor=world.cmo)
+    html = login(world.cmo).get(page(world), {"state": "approved"}).content.decode()
+    assert "actual €1,200.00" in html and "Overspent" in html
