@@ -331,3 +331,23 @@ def test_queue_rows_show_actual_spend_and_overspend(world):
     services.spend_entry_create(line=line, date=world.cycle.start_date, amount=Decimal("1200.00"), actor=world.cmo)
     html = login(world.cmo).get(page(world), {"state": "approved"}).content.decode()
     assert "actual €1,200.00" in html and "Overspent" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "expected"),
+    [
+        ("de", "12.500,50", "12500.50"),
+        ("de", "12500", "12500.00"),
+        ("en", "12,500.50", "12500.50"),
+        ("en", "€12,500", "12500.00"),
+    ],
+)
+def test_amounts_are_read_as_people_type_them(world, language, typed, expected):
+    from django.utils import translation
+
+    from budgets.forms import SpendEntryForm
+
+    with translation.override(language):
+        form = SpendEntryForm({"date": "2026-03-01", "amount": typed})
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data["amount"] == Decimal(expected)
