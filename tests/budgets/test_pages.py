@@ -351,3 +351,23 @@ def test_amounts_are_read_as_people_type_them(world, language, typed, expected):
         form = SpendEntryForm({"date": "2026-03-01", "amount": typed})
         assert form.is_valid(), form.errors
     assert form.cleaned_data["amount"] == Decimal(expected)
+
+
+def test_changing_the_amount_of_an_approved_line_on_the_page_sends_it_back(world):
+    line = world.approved()
+    c = login(world.member)
+    response = c.post(
+        page(world, f"lines/{line.pk}/edit/"),
+        {
+            "title": line.title,
+            "cycle": world.cycle.pk,
+            "channel": world.channel.pk,
+            "planned_amount": "11000",
+            "key_result": world.kr.pk,
+            "version": line.version,
+        },
+        follow=True,
+    )
+    assert "sent back for re-approval" in response.content.decode()
+    line.refresh_from_db()
+    assert line.state == "submitted" and line.approver is None
