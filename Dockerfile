@@ -15,4 +15,4 @@ RUN DEBUG=true python manage.py i18n compile \
  && chown -R okrplan /app/var
 USER okrplan
 EXPOSE 8000
-CMD ["gunicorn", "okrplan.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:okrplan.gunicorn_conf", "okrplan.wsgi:application"]
