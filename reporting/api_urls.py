@@ -1,3 +1,5 @@
 from django.urls import path  # noqa: F401
 
-urlpatterns: list = []
+from .api_urls_crm import urlpatterns as crm_patterns
+
+urlpatterns: list = [*crm_patterns]
