@@ -139,7 +139,7 @@ KEY_RESULTS = [
      "laura.zimmermann", "0.7", None),
     ("M2", "100 % des Marketingbudgets an strategische Schlüsselergebnisse gebunden", "increase_to", "percent",
      "35", "100", "2", "clara.vogel", "1.05", None),
-    ("M2", "Aktive Marketinginitiativen −40 %", "decrease_to", "number", "15", "9", "1", "markus.hoffmann", "1.2",
+    ("M2", "Aktive Marketinginitiativen −40 %", "decrease_to", "number", "14", "8", "1", "markus.hoffmann", "1.2",
      None),
     ("M3", "Anteil digital generierter Leads von 25 % auf 45 % steigern", "increase_to", "percent", "25", "45", "2",
      "jonas.weber", "0.9", None),

@@ -125,20 +125,10 @@ def _result(company, key: str, value, breakdown: dict) -> KpiResult:
 
 
 def _spend_total(*, company, start: dt.date, end: dt.date) -> Decimal:
-    """Actual marketing spend booked between ``start`` and ``end`` (inclusive).
+    """Actual marketing spend booked between ``start`` and ``end`` (inclusive), as the budgets area defines it."""
+    from budgets.selectors import spend_total
 
-    Uses ``budgets.selectors.spend_total`` once the budgets area provides it; until then sums SpendEntry here.
-    """
-    try:
-        from budgets.selectors import spend_total  # type: ignore[attr-defined]
-    except ImportError:
-        spend_total = None
-    if spend_total is not None:
-        return Decimal(spend_total(company=company, start=start, end=end) or 0)
-    from budgets.models import SpendEntry
-
-    total = SpendEntry.objects.filter(company=company, date__gte=start, date__lte=end).aggregate(t=Sum("amount"))["t"]
-    return Decimal(total or 0)
+    return Decimal(spend_total(company=company, start=start, end=end) or 0)
 
 
 def _covering_cycle(company, period: Period):
