@@ -28,11 +28,12 @@ def voltaria(demo):
 
 def test_executive_refreshes_the_empty_board_and_sees_every_chart(voltaria, login, live_server, page):
     from reporting.kpis import KPIS
-    from reporting.selectors_kpi import objective_progress
+    from reporting.selectors_kpi import objective_progress, spend_plan_vs_actual
 
     month = timezone.localdate().replace(day=1)
     month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     objectives = len(objective_progress(company=voltaria, start=month, end=month_end))
+    spend_channels = len(spend_plan_vs_actual(company=voltaria, start=month, end=month_end))
     kpis = len(KPIS)
     login("petra.schulz")
     page.goto(f"{live_server.url}/c/voltaria/board/")
@@ -55,7 +56,7 @@ def test_executive_refreshes_the_empty_board_and_sees_every_chart(voltaria, logi
     expect(page.locator('[data-chart="funnel"] .funnellayer .point')).to_have_count(6)
     expect(page.locator('[data-chart="okr"] .iciclelayer .slice')).to_have_count(objectives + 1)  # + the company
     expect(page.locator('[data-chart="bound"] .indicatorlayer .trace')).to_have_count(1)
-    expect(page.locator('[data-chart="spend"] .barlayer .point')).to_have_count(2)
+    expect(page.locator('[data-chart="spend"] .barlayer .point')).to_have_count(2 * spend_channels)
     expect(page.locator('[data-chart="segments"] .scatterlayer .trace')).to_have_count(2)
 
     # The attribution model switcher swaps the panel through htmx and states the model's anchor.
