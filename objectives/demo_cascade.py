@@ -43,7 +43,7 @@ OBJECTIVES = [
         "company",
         "markus.hoffmann",
         [],
-        "Jeder Marketing-Euro ist an ein strategisches Schlüsselergebnis gebunden und im Vorstand sichtbar.",
+        "Jeder Marketing-Euro ist an ein strategisches Key Result gebunden und im Vorstand sichtbar.",
     ),
     (
         "C3",
@@ -137,7 +137,7 @@ KEY_RESULTS = [
      "0", "18", "3", "anna.fischer", "1.12", None),
     ("M1", "Kosten je qualifiziertem Lead von 420 € auf 340 € senken", "decrease_to", "currency", "420", "340", "1",
      "laura.zimmermann", "0.7", None),
-    ("M2", "100 % des Marketingbudgets an strategische Schlüsselergebnisse gebunden", "increase_to", "percent",
+    ("M2", "100 % des Marketingbudgets an strategische Key Results gebunden", "increase_to", "percent",
      "35", "100", "2", "clara.vogel", "1.05", None),
     ("M2", "Aktive Marketinginitiativen −40 %", "decrease_to", "number", "14", "8", "1", "markus.hoffmann", "1.2",
      None),
