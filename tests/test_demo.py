@@ -22,12 +22,12 @@ def test_load_demo_is_idempotent_and_prints_the_logins(capsys):
     for username in ["lena.berger", "markus.hoffmann", "petra.schulz", "jonas.weber"]:
         assert username in out
     assert DEMO_PASSWORD in out
-    call_command("load_demo")
+    call_command("load_demo", snapshots=False)
     assert _counts() == first
 
 
 def test_demo_company_has_one_login_per_role_and_a_marketing_team():
-    call_command("load_demo")
+    call_command("load_demo", snapshots=False)
     company = Company.objects.get(slug="voltaria")
     assert company.name == "Voltaria Energie AG"
     roles = {m.user.username: m.role for m in Membership.objects.filter(company=company).select_related("user")}
@@ -44,9 +44,23 @@ def test_demo_company_has_one_login_per_role_and_a_marketing_team():
 
 @pytest.mark.parametrize("username", ["lena.berger", "markus.hoffmann", "petra.schulz", "jonas.weber"])
 def test_each_demo_login_works(client, username):
-    call_command("load_demo")
+    call_command("load_demo", snapshots=False)
     response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
     assert response.status_code == 302
     page = client.get("/", follow=True)
     assert page.status_code == 200
     assert "Voltaria Energie AG" in page.content.decode()
+
+
+def test_full_demo_board_shows_figures_without_a_refresh(client):
+    from reporting.models import KpiSnapshot
+
+    call_command("load_demo")
+    company = Company.objects.get(slug="voltaria")
+    keys = set(KpiSnapshot.objects.filter(company=company).values_list("kpi", flat=True))
+    assert {"pipeline_contribution", "cost_per_qualified_lead", "funnel_conversion", "budget_bound_share"} <= keys
+    client.post("/login/", {"username": "petra.schulz", "password": DEMO_PASSWORD})
+    page = client.get("/c/voltaria/board/").content.decode()
+    assert "board-empty" not in page
+    assert 'data-kpi="pipeline_contribution"' in page
+    assert page.count('data-testid="kpi-tile"') >= 8

@@ -43,7 +43,7 @@ def browser_type_launch_args(browser_type_launch_args):
 def demo(transactional_db):
     from django.core.management import call_command
 
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("load_demo", snapshots=False, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 @pytest.fixture

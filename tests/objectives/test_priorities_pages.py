@@ -301,7 +301,7 @@ def test_demo_without_key_results_creates_nothing():
 def test_demo_tells_the_prioritisation_story_on_the_cascade():
     from objectives import demo_priorities
 
-    call_command("load_demo")
+    call_command("load_demo", snapshots=False)
     company = Company.objects.get(slug="voltaria")
     cycle = Cycle.objects.get(company=company, name="Geschäftsjahr 2026")
     initiatives = Initiative.objects.filter(company=company, cycle=cycle)

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def voltaria():
     started = time.monotonic()
-    call_command("load_demo")
+    call_command("load_demo", snapshots=False)
     elapsed = time.monotonic() - started
     print(f"load_demo: {elapsed:.1f} s")
     assert elapsed < 20

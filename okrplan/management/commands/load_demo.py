@@ -10,17 +10,30 @@ DEMO_PARTS = [
     "objectives.demo_priorities",
     "budgets.demo",
     "reporting.demo",
+    "reporting.demo_board",
 ]
+# Computing the board's KPI snapshots takes the longest; tests that don't look at the board skip it.
+SNAPSHOT_PARTS = {"reporting.demo_board"}
 
 
 class Command(BaseCommand):
     help = "Load the German demo company (Voltaria Energie AG). Idempotent: a second run changes nothing."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-snapshots",
+            dest="snapshots",
+            action="store_false",
+            help="Do not compute the board's KPI snapshots (the board then starts empty until a refresh).",
+        )
+
+    def handle(self, *args, snapshots=True, **options):
         from objectives.demo import DEMO_PASSWORD, demo_logins
 
         with transaction.atomic():
             for module_name in DEMO_PARTS:
+                if not snapshots and module_name in SNAPSHOT_PARTS:
+                    continue
                 try:
                     module = importlib.import_module(module_name)
                 except ModuleNotFoundError as exc:
