@@ -199,6 +199,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Distinct OpenAPI enum names for choice sets that share a field name across models.
+    "ENUM_NAME_OVERRIDES": {
+        "CycleKindEnum": "objectives.models.cascade.Cycle.Kind",
+        "CycleStateEnum": "objectives.models.cascade.Cycle.State",
+        "KeyResultKindEnum": "objectives.models.cascade.KeyResult.Kind",
+        "ObjectiveStateEnum": "objectives.models.cascade.Objective.State",
+    },
     # The schema reveals the API surface: members only (the docs page requires login too, see urls.py).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }

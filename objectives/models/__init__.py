@@ -1,11 +1,21 @@
 """The planning domain. Models hold tables, constraints and small derived values; state changes go through
 objectives.services."""
 
-from .cascade import CheckIn, Cycle, KeyResult, Objective, ObjectiveLink, key_result_progress
+from .cascade import (
+    CascadeSettings,
+    CheckIn,
+    Cycle,
+    KeyResult,
+    Objective,
+    ObjectiveLink,
+    ReminderLog,
+    key_result_progress,
+)
 from .companies import Company, Membership, Profile
 from .initiatives import Initiative
 
 __all__ = [
+    "CascadeSettings",
     "CheckIn",
     "Company",
     "Cycle",
@@ -15,5 +25,6 @@ __all__ = [
     "Objective",
     "ObjectiveLink",
     "Profile",
+    "ReminderLog",
     "key_result_progress",
 ]

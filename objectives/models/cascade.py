@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,9 @@ class Cycle(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent cycle")
     )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PLANNING)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("cycle")
@@ -84,6 +87,17 @@ class Objective(models.Model):
     rollup = models.CharField(_("roll-up"), max_length=20, choices=Rollup.choices, default=Rollup.WITH_CHILDREN)
     position = models.PositiveIntegerField(_("position"), default=0)
     version = models.PositiveIntegerField(default=1)
+    # Frozen when the cycle closes (progress according to the roll-up at that moment); null while it is open.
+    final_score = models.DecimalField(_("final score"), max_digits=5, decimal_places=4, null=True, blank=True)
+    # The objective of an earlier cycle this one was carried over from (carry-over never copies one twice).
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name=_("carried over from"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -98,6 +112,12 @@ class Objective(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(state__in=["draft", "committed"]), name="objective_state_valid"),
             models.CheckConstraint(condition=Q(version__gte=1), name="objective_version_positive"),
+            models.CheckConstraint(condition=Q(rollup__in=["krs", "krs_and_children"]), name="objective_rollup_valid"),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="objective_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(final_score__isnull=True) | Q(final_score__gte=0, final_score__lte=1),
+                name="objective_final_score_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,6 +195,7 @@ class KeyResult(models.Model):
     confidence = models.DecimalField(_("confidence"), max_digits=3, decimal_places=2, default=Decimal("0.50"))
     position = models.PositiveIntegerField(_("position"), default=0)
     version = models.PositiveIntegerField(default=1)
+    final_score = models.DecimalField(_("final score"), max_digits=5, decimal_places=4, null=True, blank=True)
     last_check_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -201,6 +222,18 @@ class KeyResult(models.Model):
                 condition=Q(kind__in=["increase_to", "decrease_to", "stay_above", "stay_below", "milestone"]),
                 name="key_result_kind_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(unit__in=["number", "percent", "currency"]), name="key_result_unit_valid"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="key_result_version_positive"),
+            models.CheckConstraint(
+                condition=Q(final_score__isnull=True) | Q(final_score__gte=0, final_score__lte=1),
+                name="key_result_final_score_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="milestone") | Q(current_value__isnull=True) | Q(current_value__in=[0, 1]),
+                name="key_result_milestone_done_or_not",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -209,6 +242,17 @@ class KeyResult(models.Model):
     @property
     def progress(self) -> Decimal:
         return key_result_progress(self.kind, self.start_value, self.target_value, self.current_value)
+
+
+class CheckInQuerySet(models.QuerySet):
+    """Bulk writes cannot rewrite history either: ``update()`` and ``delete()`` are refused. (Deleting a key result
+    in planning still removes its check-ins: Django's cascade collector deletes without going through here.)"""
+
+    def update(self, **kwargs):
+        raise ValueError("Check-ins are append-only.")
+
+    def delete(self):
+        raise ValueError("Check-ins are append-only.")
 
 
 class CheckIn(models.Model):
@@ -222,6 +266,8 @@ class CheckIn(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     is_automatic = models.BooleanField(_("automatic"), default=False)
     created_at = models.DateTimeField(_("time"), db_index=True)
+
+    objects = CheckInQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("check-in")
@@ -239,3 +285,51 @@ class CheckIn(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Check-ins are append-only.")
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Check-ins are append-only.")
+
+
+class CascadeSettings(models.Model):
+    """Per-company cascade settings: after how many days without a check-in a key result counts as stale and its
+    owner gets the weekly reminder."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="cascade_settings")
+    reminder_after_days = models.PositiveSmallIntegerField(
+        _("remind after days without check-in"), default=7, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    reminders_enabled = models.BooleanField(_("send weekly check-in reminders"), default=True)
+
+    class Meta:
+        verbose_name = _("cascade settings")
+        verbose_name_plural = _("cascade settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_after_days__gte=1, reminder_after_days__lte=90),
+                name="cascade_settings_reminder_days_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company}"
+
+
+class ReminderLog(models.Model):
+    """One row per owner, company and ISO week a check-in reminder went out: the weekly task is idempotent."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(_("ISO week"), max_length=8)  # e.g. "2026-W47"
+    key_result_count = models.PositiveIntegerField(_("stale key results"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check-in reminder")
+        verbose_name_plural = _("check-in reminders")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company", "week"], name="reminder_log_once_per_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.week}"

@@ -1,0 +1,189 @@
+"""Forms of the cascade pages. They only parse input; every rule lives in objectives.services.cascade."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .models import Cycle, KeyResult, Objective
+
+HUNDRED = Decimal("100")
+
+
+def member_users(company):
+    """The users that may own objectives and key results: the company's members."""
+    return get_user_model().objects.filter(memberships__company=company).order_by("first_name", "last_name", "username")
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class CompanyForm(forms.Form):
+    """A form whose owner field offers the company's members only."""
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = member_users(company)
+
+    def changes(self, data) -> dict:
+        """The cleaned values of the fields the request actually sent (a partial update changes nothing else)."""
+        return {name: self.cleaned_data[name] for name in self.fields if name != "version" and name in data}
+
+
+class ObjectiveCreateForm(CompanyForm):
+    title = forms.CharField(label=_("Title"), max_length=240)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    after = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    team = forms.CharField(label=_("Team"), max_length=60, required=False)
+    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
+
+
+class ObjectiveEditForm(CompanyForm):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Title"), max_length=240, required=False)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    team = forms.CharField(label=_("Team"), max_length=60, required=False)
+    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
+    state = forms.ChoiceField(label=_("State"), choices=Objective.State.choices, required=False)
+    rollup = forms.ChoiceField(label=_("Progress counts"), choices=Objective.Rollup.choices, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if "title" in self.data and not (data.get("title") or "").strip():
+            self.add_error("title", _("An objective needs a title."))
+        return data
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+
+
+class ObjectiveMoveForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    parent = forms.IntegerField(required=False)
+    position = forms.IntegerField(min_value=0)
+
+
+class KeyResultMoveForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    objective = forms.IntegerField()
+    position = forms.IntegerField(min_value=0)
+
+
+class KeyResultCreateForm(CompanyForm):
+    objective = forms.IntegerField(widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Title"), max_length=240)
+    kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, initial=KeyResult.Kind.INCREASE_TO)
+    unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, initial=KeyResult.Unit.NUMBER)
+    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False, localize=True)
+    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False, localize=True)
+    weight = forms.DecimalField(
+        label=_("Weight"), max_digits=6, decimal_places=2, required=False, min_value=0, localize=True
+    )
+    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == KeyResult.Kind.MILESTONE:
+            data["start_value"], data["target_value"] = Decimal("0"), Decimal("1")
+        elif data.get("kind") and data.get("target_value") is None and "target_value" not in self.errors:
+            self.add_error("target_value", _("Enter the target value."))
+        if data.get("start_value") is None:
+            data["start_value"] = Decimal("0")
+        if data.get("weight") is None:
+            data["weight"] = Decimal("1")
+        return data
+
+
+class KeyResultEditForm(CompanyForm):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Title"), max_length=240, required=False)
+    kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, required=False)
+    unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, required=False)
+    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False, localize=True)
+    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False, localize=True)
+    weight = forms.DecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False, localize=True)
+    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if "title" in self.data and not (data.get("title") or "").strip():
+            self.add_error("title", _("A key result needs a title."))
+        for name in ("start_value", "target_value", "weight"):
+            if name in self.data and data.get(name) is None and name not in self.errors:
+                self.add_error(name, _("Enter a number."))
+        return data
+
+
+class CheckInForm(forms.Form):
+    value = forms.DecimalField(label=_("New value"), max_digits=18, decimal_places=4, localize=True)
+    confidence = forms.DecimalField(
+        label=_("Confidence (%)"),
+        min_value=0,
+        max_value=100,
+        decimal_places=0,
+        help_text=_("How sure are you that the target will be reached?"),
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, key_result: KeyResult, **kwargs):
+        kr = key_result
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("confidence", int((kr.confidence or Decimal("0.5")) * HUNDRED))
+        if kr.current_value is not None:
+            initial.setdefault("value", kr.current_value.normalize())
+        super().__init__(*args, **kwargs)
+        self.key_result = kr
+        if kr.kind == KeyResult.Kind.MILESTONE:
+            self.fields["value"] = forms.TypedChoiceField(
+                label=_("Milestone"),
+                choices=[("0", _("Not done")), ("1", _("Done"))],
+                coerce=Decimal,
+            )
+            self.initial["value"] = "1" if kr.current_value and kr.current_value >= 1 else "0"
+
+    @property
+    def confidence_fraction(self) -> Decimal:
+        return (self.cleaned_data["confidence"] / HUNDRED).quantize(Decimal("0.01"))
+
+
+class CycleCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Cycle.Kind.choices, initial=Cycle.Kind.QUARTER)
+    start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    parent = forms.ModelChoiceField(label=_("Part of"), queryset=Cycle.objects.none(), required=False)
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Cycle.objects.filter(company=company)
+        self.fields["parent"].empty_label = _("— none —")
+
+
+class CarryOverForm(forms.Form):
+    target = forms.ModelChoiceField(label=_("Into cycle"), queryset=Cycle.objects.none())
+    objectives = forms.TypedMultipleChoiceField(label=_("Objectives"), coerce=int, required=False, choices=())
+
+    def __init__(self, *args, company, source, objective_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = Cycle.objects.filter(company=company).exclude(pk=source.pk)
+        self.fields["objectives"].choices = objective_choices
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("File (XLSX or CSV)"))
+
+
+class LinksForm(forms.Form):
+    targets = forms.TypedMultipleChoiceField(label=_("Contributes to"), coerce=int, required=False, choices=())
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["targets"].choices = choices

@@ -1,0 +1,581 @@
+"""Import and export of a cycle's cascade as XLSX or CSV.
+
+One row per objective and per key result. ``path`` places a row in the tree: objectives are numbered among their
+siblings ("1", "1.2", "1.2.1"), key results by their objective's path plus ``K`` and their number ("1.2.K1").
+Text cells that a spreadsheet would execute (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) are
+exported with a leading apostrophe, which the import removes again; numbers are written as numbers.
+
+The import validates every row before it creates anything; if any row is wrong it creates nothing and raises a
+ValidationError listing "row N, column X: reason". Importing an export into an empty cycle reproduces the cascade:
+structure, order, texts, owners, alignments within the cycle, key result values (the current value becomes an
+automatic check-in).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from okrplan.permissions import Action, require_actor
+
+from .models import Company, Cycle, KeyResult, Objective
+from .selectors.cascade import cascade_tree, walk
+from .services import cascade as services
+
+COLUMNS = [
+    "path",
+    "type",
+    "title",
+    "description",
+    "team",
+    "owner",
+    "state",
+    "rollup",
+    "contributes_to",
+    "kind",
+    "unit",
+    "start_value",
+    "target_value",
+    "current_value",
+    "weight",
+    "confidence",
+]
+NUMBER_COLUMNS = {"start_value", "target_value", "current_value", "weight", "confidence"}
+TYPE_OBJECTIVE = "objective"
+TYPE_KEY_RESULT = "key result"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_BOM = "\ufeff"
+MAX_ROWS = 5000
+MAX_BYTES = 5 * 1024 * 1024
+OBJECTIVE_PATH = re.compile(r"^[1-9]\d*(\.[1-9]\d*)*$")
+KEY_RESULT_PATH = re.compile(r"^(?P<objective>[1-9]\d*(\.[1-9]\d*)*)\.K(?P<number>[1-9]\d*)$", re.IGNORECASE)
+
+
+# -------------------------------------------------------------------------------------------------------- export
+
+
+def _number(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def escape_cell(value: str) -> str:
+    """Neutralise a text cell a spreadsheet would run as a formula."""
+    if value and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def unescape_cell(value: str) -> str:
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def cascade_export_rows(*, company: Company, cycle: Cycle) -> list[dict[str, str]]:
+    """The rows of the export (unescaped values, numbers as plain decimal strings), in tree order."""
+    tree = cascade_tree(company=company, cycle=cycle)
+    paths: dict[int, str] = {}
+
+    def number(nodes, prefix: str) -> None:
+        for index, node in enumerate(nodes, start=1):
+            paths[node.id] = f"{prefix}{index}"
+            number(node.children, f"{prefix}{index}.")
+
+    number(tree, "")
+    rows: list[dict[str, str]] = []
+    for node in walk(tree):
+        objective = node.objective
+        rows.append(
+            {
+                **dict.fromkeys(COLUMNS, ""),
+                "path": paths[node.id],
+                "type": TYPE_OBJECTIVE,
+                "title": objective.title,
+                "description": objective.description,
+                "team": objective.team,
+                "owner": objective.owner.get_username() if objective.owner else "",
+                "state": objective.state,
+                "rollup": objective.rollup,
+                "contributes_to": ", ".join(paths[pk] for pk, _title in node.contributes_to if pk in paths),
+            }
+        )
+        for index, kr_node in enumerate(node.key_results, start=1):
+            kr = kr_node.key_result
+            rows.append(
+                {
+                    **dict.fromkeys(COLUMNS, ""),
+                    "path": f"{paths[node.id]}.K{index}",
+                    "type": TYPE_KEY_RESULT,
+                    "title": kr.title,
+                    "team": objective.team,
+                    "owner": kr.owner.get_username() if kr.owner else "",
+                    "kind": kr.kind,
+                    "unit": kr.unit,
+                    "start_value": _number(kr.start_value),
+                    "target_value": _number(kr.target_value),
+                    "current_value": _number(kr.current_value),
+                    "weight": _number(kr.weight),
+                    "confidence": _number(kr.confidence),
+                }
+            )
+    return rows
+
+
+def export_filename(*, cycle: Cycle, extension: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", cycle.name).strip("-").lower() or "cycle"
+    return f"cascade-{slug}.{extension}"
+
+
+def cascade_export_csv(*, company: Company, cycle: Cycle) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in cascade_export_rows(company=company, cycle=cycle):
+        writer.writerow([row[c] if c in NUMBER_COLUMNS else escape_cell(row[c]) for c in COLUMNS])
+    return buffer.getvalue()
+
+
+def cascade_export_xlsx(*, company: Company, cycle: Cycle) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Cascade"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in cascade_export_rows(company=company, cycle=cycle):
+        values = []
+        for column in COLUMNS:
+            value = row[column]
+            if column in NUMBER_COLUMNS:
+                values.append(Decimal(value) if value else None)
+            else:
+                values.append(escape_cell(value) if value else None)
+        sheet.append(values)  # str values (a path like "1.10") stay text cells
+    sheet.freeze_panes = "A2"
+    widths = [10, 12, 50, 30, 14, 18, 11, 17, 16, 12, 10, 12, 12, 12, 8, 11]
+    for letter, width in zip("ABCDEFGHIJKLMNOP", widths, strict=True):
+        sheet.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# -------------------------------------------------------------------------------------------------------- import
+
+
+@dataclass
+class ImportResult:
+    objectives: int = 0
+    key_results: int = 0
+    check_ins: int = 0
+    created: list[Objective] = field(default_factory=list)
+
+
+@dataclass
+class _ObjectiveRow:
+    row: int
+    path: str
+    title: str
+    description: str
+    team: str
+    owner: object
+    state: str
+    rollup: str
+    contributes_to: list[str]
+
+
+@dataclass
+class _KeyResultRow:
+    row: int
+    path: str
+    objective_path: str
+    number: int
+    title: str
+    owner: object
+    kind: str
+    unit: str
+    start_value: Decimal
+    target_value: Decimal
+    current_value: Decimal | None
+    weight: Decimal
+    confidence: Decimal
+
+
+class _RowError(str):
+    """A message that remembers its row, so the list reads top to bottom."""
+
+    row: int = 0
+
+
+def _error(row: int, column: str, reason: str) -> str:
+    message = _RowError(
+        _("row %(row)s, column %(column)s: %(reason)s") % {"row": row, "column": column, "reason": reason}
+    )
+    message.row = row
+    return message
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal | int):
+        return _number(Decimal(value))
+    return unescape_cell(str(value).strip())
+
+
+def _read_rows(file, filename: str) -> list[list]:
+    name = (filename or "").lower()
+    data = file.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > MAX_BYTES:
+        raise ValidationError({"file": [_("The file is larger than 5 MB.")]})
+    if not data:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds of errors for broken files
+            raise ValidationError({"file": [_("This is not a readable .xlsx file.")]}) from None
+        sheet = workbook.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+        return rows
+    if name.endswith(".csv"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+        first_line = text.split("\n", 1)[0]
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    raise ValidationError({"file": [_("Upload an .xlsx or .csv file.")]})
+
+
+def _decimal(text: str, row: int, column: str, errors: list[str]) -> Decimal | None:
+    if text == "":
+        return None
+    candidate = text.replace(" ", "").replace("\u00a0", "")
+    if "," in candidate and "." not in candidate:
+        candidate = candidate.replace(",", ".")
+    try:
+        value = Decimal(candidate)
+    except InvalidOperation:
+        errors.append(_error(row, column, _("“%(value)s” is not a number.") % {"value": text}))
+        return None
+    if not value.is_finite() or abs(value) >= Decimal("1e14"):
+        errors.append(_error(row, column, _("“%(value)s” is not a usable number.") % {"value": text}))
+        return None
+    return value
+
+
+def _sort_key(path: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in path.split("."))
+
+
+def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor) -> ImportResult:
+    """Validate every row, then create the objectives, alignments, key results and current values in one
+    transaction (appended after what the cycle holds already). Any error: nothing is created."""
+    require_actor(actor, company, Action.CASCADE_EDIT)
+    if cycle.company_id != company.pk:
+        raise ValidationError({"cycle": [_("No such cycle in this company.")]})
+    if cycle.state != Cycle.State.PLANNING:
+        raise ValidationError(
+            {"cycle": [_("Import only into a cycle in planning; “%(cycle)s” is not.") % {"cycle": cycle.name}]}
+        )
+    rows = _read_rows(file, filename)
+    while rows and not any(_cell_text(v) for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    header = [_cell_text(v).strip().lower().replace(" ", "_") for v in rows[0]]
+    missing = [c for c in ("path", "type", "title") if c not in header]
+    if missing:
+        raise ValidationError(
+            {"file": [_error(1, column, _("this column is missing from the header row.")) for column in missing]}
+        )
+    if len(rows) - 1 > MAX_ROWS:
+        raise ValidationError({"file": [_("At most %(max)d rows can be imported at once.") % {"max": MAX_ROWS}]})
+    index = {name: i for i, name in enumerate(header) if name in COLUMNS}
+    members = {
+        user.get_username().lower(): user for user in get_user_model().objects.filter(memberships__company=company)
+    }
+    errors: list[str] = []
+    objectives: dict[str, _ObjectiveRow] = {}
+    key_results: dict[str, _KeyResultRow] = {}
+    ordered: list[_ObjectiveRow | _KeyResultRow] = []
+
+    for number, raw in enumerate(rows[1:], start=2):
+        values = {name: _cell_text(raw[i]) if i < len(raw) else "" for name, i in index.items()}
+        values = {name: values.get(name, "") for name in COLUMNS}
+        if not any(values.values()):
+            continue
+        kind_of_row = values["type"].lower().replace("_", " ").replace("-", " ")
+        path = values["path"].replace(" ", "")
+        title = values["title"]
+        row_errors = len(errors)
+        if not title:
+            errors.append(_error(number, "title", _("a title is required.")))
+        elif len(title) > 240:
+            errors.append(_error(number, "title", _("at most 240 characters.")))
+        owner = None
+        if values["owner"]:
+            owner = members.get(values["owner"].lower())
+            if owner is None:
+                errors.append(
+                    _error(
+                        number, "owner", _("“%(user)s” is not a member of this company.") % {"user": values["owner"]}
+                    )
+                )
+        if kind_of_row in (TYPE_OBJECTIVE, "objektiv", "ziel"):
+            if not OBJECTIVE_PATH.match(path):
+                errors.append(
+                    _error(number, "path", _("“%(path)s” is not an objective path like 1.2.") % {"path": path})
+                )
+                continue
+            if path in objectives:
+                errors.append(_error(number, "path", _("the path %(path)s appears twice.") % {"path": path}))
+                continue
+            parent_path = path.rpartition(".")[0]
+            if parent_path and parent_path not in objectives:
+                errors.append(
+                    _error(
+                        number,
+                        "path",
+                        _("the parent objective %(parent)s is not listed above.") % {"parent": parent_path},
+                    )
+                )
+            if path.count(".") + 1 > services.MAX_LEVELS:
+                errors.append(
+                    _error(number, "path", _("a cascade has at most %(max)d levels.") % {"max": services.MAX_LEVELS})
+                )
+            state = values["state"] or Objective.State.DRAFT
+            if state not in Objective.State.values:
+                errors.append(
+                    _error(
+                        number, "state", _("use one of: %(choices)s.") % {"choices": ", ".join(Objective.State.values)}
+                    )
+                )
+            rollup = values["rollup"] or Objective.Rollup.WITH_CHILDREN
+            if rollup not in Objective.Rollup.values:
+                errors.append(
+                    _error(
+                        number,
+                        "rollup",
+                        _("use one of: %(choices)s.") % {"choices": ", ".join(Objective.Rollup.values)},
+                    )
+                )
+            team = values["team"] or (
+                objectives[parent_path].team if parent_path in objectives else Objective.Team.COMPANY
+            )
+            if len(team) > 60:
+                errors.append(_error(number, "team", _("at most 60 characters.")))
+            links = [p.strip() for p in re.split(r"[,;]", values["contributes_to"]) if p.strip()]
+            entry = _ObjectiveRow(number, path, title, values["description"], team, owner, state, rollup, links)
+            objectives[path] = entry
+            if len(errors) == row_errors:
+                ordered.append(entry)
+        elif kind_of_row in (TYPE_KEY_RESULT, "kr", "keyresult", "schlüsselergebnis"):
+            match = KEY_RESULT_PATH.match(path)
+            if not match:
+                errors.append(
+                    _error(number, "path", _("“%(path)s” is not a key result path like 1.2.K1.") % {"path": path})
+                )
+                continue
+            objective_path = match["objective"]
+            if objective_path not in objectives:
+                errors.append(
+                    _error(number, "path", _("the objective %(path)s is not listed above.") % {"path": objective_path})
+                )
+            if path.upper() in key_results:
+                errors.append(_error(number, "path", _("the path %(path)s appears twice.") % {"path": path}))
+                continue
+            kind = values["kind"]
+            if kind not in KeyResult.Kind.values:
+                errors.append(
+                    _error(
+                        number, "kind", _("use one of: %(choices)s.") % {"choices": ", ".join(KeyResult.Kind.values)}
+                    )
+                )
+            unit = values["unit"] or KeyResult.Unit.NUMBER
+            if unit not in KeyResult.Unit.values:
+                errors.append(
+                    _error(
+                        number, "unit", _("use one of: %(choices)s.") % {"choices": ", ".join(KeyResult.Unit.values)}
+                    )
+                )
+            start = _decimal(values["start_value"], number, "start_value", errors)
+            target = _decimal(values["target_value"], number, "target_value", errors)
+            current = _decimal(values["current_value"], number, "current_value", errors)
+            weight = _decimal(values["weight"], number, "weight", errors)
+            confidence = _decimal(values["confidence"], number, "confidence", errors)
+            start = Decimal("0") if start is None else start
+            weight = Decimal("1") if weight is None else weight
+            confidence = Decimal("0.5") if confidence is None else confidence
+            if weight <= 0:
+                errors.append(_error(number, "weight", _("must be greater than 0.")))
+            if not (Decimal("0") <= confidence <= Decimal("1")):
+                errors.append(_error(number, "confidence", _("must lie between 0 and 1.")))
+            if kind == KeyResult.Kind.MILESTONE:
+                start, target = Decimal("0"), Decimal("1")
+                if current not in (None, Decimal("0"), Decimal("1")):
+                    errors.append(_error(number, "current_value", _("a milestone is 1 (done) or 0 (not done).")))
+            elif kind in KeyResult.Kind.values:
+                if target is None and values["target_value"] == "":
+                    errors.append(_error(number, "target_value", _("a target is required.")))
+                elif target is not None and kind == KeyResult.Kind.INCREASE_TO and target <= start:
+                    errors.append(
+                        _error(number, "target_value", _("for “increase to” the target must be above the start."))
+                    )
+                elif target is not None and kind == KeyResult.Kind.DECREASE_TO and target >= start:
+                    errors.append(
+                        _error(number, "target_value", _("for “decrease to” the target must be below the start."))
+                    )
+            entry = _KeyResultRow(
+                number,
+                path.upper(),
+                objective_path,
+                int(match["number"]),
+                title,
+                owner,
+                kind,
+                unit,
+                start,
+                target if target is not None else Decimal("1"),
+                current,
+                weight,
+                confidence,
+            )
+            key_results[path.upper()] = entry
+            if len(errors) == row_errors:
+                ordered.append(entry)
+        else:
+            errors.append(
+                _error(
+                    number, "type", _("use “objective” or “key result”, not “%(value)s”.") % {"value": values["type"]}
+                )
+            )
+
+    # Alignments: only to objectives of the file, no self, no loop through parents and alignments.
+    graph: dict[str, set[str]] = {p: ({p.rpartition(".")[0]} - {""}) for p in objectives}
+    for entry in objectives.values():
+        for target in entry.contributes_to:
+            if target not in objectives:
+                errors.append(
+                    _error(
+                        entry.row, "contributes_to", _("the objective %(path)s is not in the file.") % {"path": target}
+                    )
+                )
+            elif target == entry.path:
+                errors.append(_error(entry.row, "contributes_to", _("an objective cannot contribute to itself.")))
+            else:
+                graph[entry.path].add(target)
+    for entry in objectives.values():
+        for target in entry.contributes_to:
+            if target in objectives and target != entry.path and _reaches(graph, target, entry.path):
+                errors.append(
+                    _error(
+                        entry.row,
+                        "contributes_to",
+                        _("%(target)s already contributes to %(path)s: this would create a loop.")
+                        % {"target": target, "path": entry.path},
+                    )
+                )
+    if errors:
+        errors.sort(key=lambda message: getattr(message, "row", 0))
+        raise ValidationError({"file": [str(message) for message in errors]})
+    if not ordered:
+        raise ValidationError({"file": [_("The file holds no objectives or key results.")]})
+    return _create(cycle=cycle, objectives=objectives, key_results=key_results, actor=actor)
+
+
+def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, stack = set(), [start]
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(graph.get(node, ()))
+    return False
+
+
+@transaction.atomic
+def _create(*, cycle: Cycle, objectives: dict, key_results: dict, actor) -> ImportResult:
+    result = ImportResult()
+    created: dict[str, Objective] = {}
+    current: _ObjectiveRow | _KeyResultRow | None = None
+    try:
+        for path in sorted(objectives, key=_sort_key):
+            current = entry = objectives[path]
+            objective = services.objective_create(
+                cycle=cycle,
+                title=entry.title,
+                parent=created.get(entry.path.rpartition(".")[0]),
+                team=entry.team,
+                owner=entry.owner,
+                description=entry.description,
+                actor=actor,
+            )
+            if entry.state != objective.state or entry.rollup != objective.rollup:
+                objective = services.objective_update(
+                    objective=objective, version=objective.version, actor=actor, state=entry.state, rollup=entry.rollup
+                )
+            created[path] = objective
+            result.created.append(objective)
+            result.objectives += 1
+        for path in sorted(objectives, key=_sort_key):
+            current = entry = objectives[path]
+            if entry.contributes_to:
+                services.objective_links_set(
+                    objective=created[path], targets=[created[t] for t in entry.contributes_to], actor=actor
+                )
+        for entry in sorted(key_results.values(), key=lambda e: (_sort_key(e.objective_path), e.number)):
+            current = entry
+            key_result = services.key_result_create(
+                objective=created[entry.objective_path],
+                title=entry.title,
+                kind=entry.kind,
+                unit=entry.unit,
+                start_value=entry.start_value,
+                target_value=entry.target_value,
+                weight=entry.weight,
+                owner=entry.owner,
+                confidence=entry.confidence,
+                actor=actor,
+            )
+            result.key_results += 1
+            if entry.current_value is not None:
+                services.check_in_create(
+                    key_result=key_result,
+                    value=entry.current_value,
+                    confidence=entry.confidence,
+                    comment=_("Imported"),
+                    actor=actor,
+                    is_automatic=True,
+                )
+                result.check_ins += 1
+    except ValidationError as exc:
+        row = current.row if current is not None else 0
+        raise ValidationError({"file": [_error(row, "-", message) for message in exc.messages]}) from None
+    return result

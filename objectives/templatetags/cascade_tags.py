@@ -1,0 +1,80 @@
+"""Formatting for the cascade pages: percentages, key result values with their unit, team labels, bar geometry."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext as _
+
+from objectives.models import KeyResult, Objective
+
+register = template.Library()
+
+
+@register.filter
+def pct(value) -> str:
+    """0.625 -> "63 %"."""
+    if value is None:
+        return "–"
+    return f"{round(Decimal(value) * 100)} %"
+
+
+@register.filter
+def bar(value) -> str:
+    """0.625 -> "62.5": the width of a progress bar in an SVG with viewBox 0 0 100 … (attributes, not inline CSS)."""
+    if value is None:
+        return "0"
+    return str(max(Decimal(0), min(Decimal(100), Decimal(value) * 100)).quantize(Decimal("0.1")))
+
+
+@register.filter
+def number(value) -> str:
+    if value is None:
+        return "–"
+    return floatformat(value, "-2g")
+
+
+@register.simple_tag
+def kr_value(kr, value, currency: str = "EUR") -> str:
+    """A key result value with its unit: "1.234", "45 %", "12.000 EUR"; milestones read done / not done."""
+    if kr.kind == KeyResult.Kind.MILESTONE:
+        return _("done") if value is not None and Decimal(value) >= 1 else _("not done")
+    if value is None:
+        return "–"
+    text = floatformat(value, "-2g")
+    if kr.unit == KeyResult.Unit.PERCENT:
+        return f"{text} %"
+    if kr.unit == KeyResult.Unit.CURRENCY:
+        return f"{text} {currency}"
+    return text
+
+
+@register.filter
+def team_label(team: str) -> str:
+    try:
+        return str(Objective.Team(team).label)
+    except ValueError:
+        return team
+
+
+@register.filter
+def team_class(team: str) -> str:
+    return team if team in Objective.Team.values else "other"
+
+
+@register.filter
+def person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def signed_pct(value) -> str:
+    """+0.12 -> "+12 pp" (percentage points against the expected progress)."""
+    if value is None:
+        return ""
+    points = round(Decimal(value) * 100)
+    return f"{points:+d} pp"

@@ -1,0 +1,171 @@
+"""The cascade builder in a real browser: keyboard-only building, drag and drop, a refused move, a stale edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from objectives.models import Company, Cycle, KeyResult, Membership, Objective, Profile
+from objectives.services import cascade as services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def workshop(demo):
+    """A fresh planning cycle of the demo company, and the facilitator working in English."""
+    company = Company.objects.get(slug="voltaria")
+    facilitator = Membership.objects.get(company=company, user__username="lena.berger").user
+    Profile.objects.filter(user=facilitator).update(language="en")
+    cycle = services.cycle_create(
+        company=company,
+        name="Workshop 2027",
+        kind=Cycle.Kind.YEAR,
+        start_date=dt.date(2027, 1, 1),
+        end_date=dt.date(2027, 12, 31),
+        actor=facilitator,
+    )
+    return company, cycle, facilitator
+
+
+def open_cascade(login, live_server, cycle):
+    page = login("lena.berger")
+    page.goto(f"{live_server.url}/c/voltaria/cascade/?cycle={cycle.pk}")
+    expect(page.locator("[data-cascade][data-ready='1']")).to_be_attached()
+    return page
+
+
+def row(page, kind, obj):
+    return page.locator(f"li[data-kind='{kind}'][data-id='{obj.pk}']")
+
+
+def test_build_a_small_cascade_by_keyboard_alone(workshop, login, live_server):
+    _company, cycle, _facilitator = workshop
+    page = open_cascade(login, live_server, cycle)
+    expect(page.get_by_text("Start the cascade")).to_be_visible()
+
+    page.keyboard.press("n")
+    title = page.get_by_label("Objective title")
+    expect(title).to_be_focused()
+    page.keyboard.type("Grow profitably in the energy market")
+    page.keyboard.press("Enter")
+
+    # Enter saved the objective and opened the next empty row below it, on the same level.
+    expect(page.locator("li[data-title='Grow profitably in the energy market']")).to_be_visible()
+    expect(page.get_by_label("Objective title")).to_be_focused()
+    page.keyboard.type("More qualified leads from the focus segments")
+    page.keyboard.press("Alt+ArrowRight")  # indent: a child of the objective above
+    page.keyboard.press("Enter")
+    child_row = page.locator("li[data-title='More qualified leads from the focus segments']")
+    expect(child_row).to_be_visible()
+    expect(page.get_by_label("Objective title")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_label("Objective title")).to_have_count(0)
+    expect(child_row).to_be_focused()
+
+    page.keyboard.press("k")
+    expect(page.get_by_label("Key result title")).to_be_focused()
+    page.keyboard.type("Qualified leads +18 %")
+    page.keyboard.press("Tab")  # type
+    page.keyboard.press("Tab")  # start value
+    page.keyboard.type("0")
+    page.keyboard.press("Tab")  # target value
+    page.keyboard.type("18")
+    page.keyboard.press("Enter")
+    expect(page.locator("li[data-kind='kr'][data-title='Qualified leads +18 %']")).to_be_visible()
+    expect(page.get_by_label("Key result title")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_label("Key result title")).to_have_count(0)
+
+    top = Objective.objects.get(cycle=cycle, title="Grow profitably in the energy market")
+    child = Objective.objects.get(cycle=cycle, title="More qualified leads from the focus segments")
+    assert top.parent_id is None
+    assert child.parent_id == top.pk
+    kr = KeyResult.objects.get(objective=child)
+    assert kr.title == "Qualified leads +18 %"
+    assert kr.target_value == Decimal("18")
+    assert Objective.objects.filter(cycle=cycle).count() == 2
+
+
+@pytest.fixture
+def small_tree(workshop):
+    _company, cycle, facilitator = workshop
+    a = services.objective_create(cycle=cycle, title="Alpha objective", actor=facilitator)
+    a1 = services.objective_create(cycle=cycle, title="Alpha child", parent=a, actor=facilitator)
+    services.key_result_create(
+        objective=a1, title="Alpha child KR", kind="increase_to", target_value=10, actor=facilitator
+    )
+    b = services.objective_create(cycle=cycle, title="Beta objective", actor=facilitator)
+    return cycle, a, a1, b
+
+
+def test_drag_a_subtree_to_a_new_parent(small_tree, login, live_server):
+    cycle, _a, a1, b = small_tree
+    page = open_cascade(login, live_server, cycle)
+    source = row(page, "objective", a1).locator("> .row")
+    target = row(page, "objective", b).locator("> .row")
+    box = target.bounding_box()
+    source.drag_to(target, target_position={"x": box["width"] / 3, "y": box["height"] / 2})
+    # The subtree (with its key result) now hangs under Beta.
+    expect(row(page, "objective", b).locator(f"li[data-kind='objective'][data-id='{a1.pk}']")).to_be_visible()
+    expect(row(page, "objective", b).get_by_text("Alpha child KR")).to_be_visible()
+    a1.refresh_from_db()
+    assert a1.parent_id == b.pk
+    assert KeyResult.objects.get(title="Alpha child KR").objective_id == a1.pk
+
+
+def test_a_refused_move_snaps_back_and_says_why(small_tree, login, live_server):
+    cycle, a, a1, _b = small_tree
+    page = open_cascade(login, live_server, cycle)
+    source = row(page, "objective", a).locator("> .row")
+    target = row(page, "objective", a1).locator("> .row")
+    box = target.bounding_box()
+    source.drag_to(target, target_position={"x": box["width"] / 3, "y": box["height"] / 2})
+    message = page.get_by_test_id("cascade-message")
+    expect(message).to_be_visible()
+    expect(message).not_to_be_empty()
+    # Nothing moved: Alpha is still a top-level objective with its child inside.
+    expect(page.locator("[data-root-group] > li[data-kind='objective']").first).to_have_attribute("data-id", str(a.pk))
+    expect(row(page, "objective", a).locator(f"li[data-id='{a1.pk}']")).to_be_visible()
+    a.refresh_from_db()
+    a1.refresh_from_db()
+    assert a.parent_id is None
+    assert a1.parent_id == a.pk
+
+
+def test_a_stale_edit_is_refused_and_shows_the_fresh_value(small_tree, login, live_server):
+    cycle, _a, _a1, b = small_tree
+    page = open_cascade(login, live_server, cycle)
+    beta = row(page, "objective", b)
+    beta.focus()
+    page.keyboard.press("Enter")
+    field = page.get_by_label("Objective title")
+    expect(field).to_have_value("Beta objective")
+
+    # Meanwhile the CMO renames the objective.
+    cmo = Membership.objects.get(company=cycle.company, user__username="markus.hoffmann").user
+    fresh = Objective.objects.get(pk=b.pk)
+    services.objective_update(objective=fresh, version=fresh.version, title="Beta renamed by the CMO", actor=cmo)
+
+    field.fill("Beta as the facilitator typed it")
+    page.keyboard.press("Enter")
+    error = page.locator("[data-editor-error]")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text(re.compile(r"Changed by Markus Hoffmann at \d\d:\d\d"))
+    expect(error).to_contain_text("Beta renamed by the CMO")
+    # The typed text is kept; the database holds the CMO's version.
+    expect(page.get_by_label("Objective title")).to_have_value("Beta as the facilitator typed it")
+    b.refresh_from_db()
+    assert b.title == "Beta renamed by the CMO"
+
+
+def test_changes_by_someone_else_appear_without_a_reload(small_tree, login, live_server):
+    cycle, a, _a1, _b = small_tree
+    page = open_cascade(login, live_server, cycle)
+    cmo = Membership.objects.get(company=cycle.company, user__username="markus.hoffmann").user
+    services.objective_create(cycle=cycle, title="Added by the CMO meanwhile", parent=a, actor=cmo)
+    expect(page.locator("li[data-title='Added by the CMO meanwhile']")).to_be_visible(timeout=10_000)
