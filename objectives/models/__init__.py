@@ -12,7 +12,7 @@ from .cascade import (
     key_result_progress,
 )
 from .companies import Company, Membership, Profile
-from .initiatives import Initiative
+from .initiatives import Initiative, InitiativeRating, PrioritySettings
 
 __all__ = [
     "CascadeSettings",
@@ -20,10 +20,12 @@ __all__ = [
     "Company",
     "Cycle",
     "Initiative",
+    "InitiativeRating",
     "KeyResult",
     "Membership",
     "Objective",
     "ObjectiveLink",
+    "PrioritySettings",
     "Profile",
     "ReminderLog",
     "key_result_progress",

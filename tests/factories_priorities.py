@@ -1,0 +1,45 @@
+"""Factories of the priorities area."""
+
+from __future__ import annotations
+
+import factory
+
+from objectives.models import Initiative, InitiativeRating, PrioritySettings
+
+from .factories import CycleFactory, UserFactory
+
+
+class InitiativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Initiative
+        skip_postgeneration_save = True
+
+    cycle = factory.SubFactory(CycleFactory)
+    company = factory.SelfAttribute("cycle.company")
+    title = factory.Sequence(lambda n: f"Initiative {n:03d}")
+    state = Initiative.State.PROPOSED
+
+    @factory.post_generation
+    def key_results(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.key_results.set(extracted)
+
+
+class InitiativeRatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InitiativeRating
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    company = factory.SelfAttribute("initiative.company")
+    rater = factory.SubFactory(UserFactory)
+    contribution = 3
+    effort = 3
+
+
+class PrioritySettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PrioritySettings
+        django_get_or_create = ("cycle",)
+
+    cycle = factory.SubFactory(CycleFactory)
+    company = factory.SelfAttribute("cycle.company")
