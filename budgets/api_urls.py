@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import BudgetLineViewSet
+
+router = SimpleRouter()
+router.register("budget-lines", BudgetLineViewSet, basename="api-budget-lines")
+
+urlpatterns = router.urls

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.deletion import ProtectedError
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Company, Cycle, Initiative, KeyResult
@@ -54,6 +55,28 @@ class Channel(models.Model):
         return self.name
 
 
+def protect_approved_budget(collector, field, sub_objs, using):
+    """``on_delete`` of BudgetLine.key_result: approved budget blocks deleting its key result (like PROTECT); lines
+    that are not approved yet are unbound instead (like SET_NULL) and wait for a new binding.
+
+    A plain PROTECT cannot do this: the deletion collector raises before any pre_delete signal could unbind the
+    lines. budgets.signals writes the matching "bind" audit entries inside the deletion's transaction.
+    """
+    approved = (
+        sub_objs.filter(state="approved")
+        if hasattr(sub_objs, "filter")
+        else [o for o in sub_objs if o.state == "approved"]
+    )
+    approved = list(approved)
+    if approved:
+        raise ProtectedError(
+            _("This key result carries approved budget (%(lines)s) and cannot be deleted.")
+            % {"lines": ", ".join(line.title for line in approved[:5])},
+            approved,
+        )
+    collector.add_field_update(field, None, sub_objs)
+
+
 class BudgetLine(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -64,18 +87,33 @@ class BudgetLine(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="budget_lines")
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="budget_lines")
     title = models.CharField(_("title"), max_length=240)
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="budget_lines")
-    initiative = models.ForeignKey(
-        Initiative, on_delete=models.SET_NULL, null=True, blank=True, related_name="budget_lines"
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="budget_lines", verbose_name=_("channel")
     )
-    # Optional until approval. PROTECT: a key result that carries budget cannot silently lose it.
+    initiative = models.ForeignKey(
+        Initiative,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="budget_lines",
+        verbose_name=_("initiative"),
+    )
+    # Optional until approval. A key result that carries approved budget cannot be deleted (protect_approved_budget).
     key_result = models.ForeignKey(
-        KeyResult, on_delete=models.PROTECT, null=True, blank=True, related_name="budget_lines"
+        KeyResult,
+        on_delete=protect_approved_budget,
+        null=True,
+        blank=True,
+        related_name="budget_lines",
+        verbose_name=_("key result"),
     )
     planned_amount = models.DecimalField(_("planned amount"), max_digits=14, decimal_places=2)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_budget_lines"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="requested_budget_lines",
+        verbose_name=_("requester"),
     )
     # First approval step of a line above the CMO limit: the CMO has approved, an executive must still approve.
     cmo_approved_by = models.ForeignKey(
@@ -109,6 +147,11 @@ class BudgetLine(models.Model):
                 condition=Q(approver__isnull=True) | ~Q(approver=models.F("requester")),
                 name="budget_line_no_self_approval",
             ),
+            models.CheckConstraint(
+                condition=Q(cmo_approved_by__isnull=True) | ~Q(cmo_approved_by=models.F("requester")),
+                name="budget_line_no_self_cmo_approval",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="budget_line_version_positive"),
         ]
 
     def __str__(self) -> str:
@@ -127,6 +170,7 @@ class BudgetAuditEntry(models.Model):
         REOPEN = "reopen", _("Sent back for re-approval")
         BIND = "bind", _("Key result changed")
         AMOUNT = "amount", _("Amount changed")
+        EDIT = "edit", _("Details changed")
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
     line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="audit_entries")
@@ -144,6 +188,7 @@ class BudgetAuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["line", "at"], name="budget_audit_line_time_idx")]
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.event}"
@@ -152,6 +197,9 @@ class BudgetAuditEntry(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Audit entries are append-only.")
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are append-only.")
 
 
 class SpendEntry(models.Model):

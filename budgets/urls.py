@@ -1,5 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "budgets"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("budgets/", views.queue, name="queue"),
+    path("budgets/overview/", views.overview, name="overview"),
+    path("budgets/new/", views.line_create, name="line_create"),
+    path("budgets/import/", views.import_page, name="import"),
+    path("budgets/export/", views.export_lines, name="export"),
+    path("budgets/settings/", views.settings_page, name="settings"),
+    path("budgets/key-results/", views.key_result_search, name="kr_search"),
+    path("budgets/suggestions/", views.initiative_suggestions, name="suggestions"),
+    path("budgets/lines/<int:pk>/", views.line_detail, name="line"),
+    path("budgets/lines/<int:pk>/edit/", views.line_edit, name="line_edit"),
+    path("budgets/lines/<int:pk>/submit/", views.line_submit, name="line_submit"),
+    path("budgets/lines/<int:pk>/approve/", views.line_approve, name="line_approve"),
+    path("budgets/lines/<int:pk>/reject/", views.line_reject, name="line_reject"),
+    path("budgets/lines/<int:pk>/bind/", views.line_bind, name="line_bind"),
+    path("budgets/lines/<int:pk>/spend/", views.spend_add, name="spend_add"),
+]

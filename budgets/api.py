@@ -1,0 +1,254 @@
+"""REST API of budgets. Thin: serializers shape and parse, services change, selectors read.
+
+/api/v1/companies/<slug>/budget-lines/                (GET list with filters + pagination, POST create)
+/api/v1/companies/<slug>/budget-lines/<id>/           (GET, PUT/PATCH with ``version`` → 409 when stale)
+/api/v1/companies/<slug>/budget-lines/<id>/submit/    (POST)
+/api/v1/companies/<slug>/budget-lines/<id>/approve/   (POST; unbound → 400 on ``key_result``)
+/api/v1/companies/<slug>/budget-lines/<id>/reject/    (POST ``reason``)
+/api/v1/companies/<slug>/budget-lines/<id>/spend/     (GET list, POST create)
+/api/v1/companies/<slug>/budget-lines/<id>/audit/     (GET, read-only)
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from objectives.models import Cycle, Initiative, KeyResult
+from okrplan.api import CompanyScopedMixin
+from okrplan.permissions import Action
+
+from . import selectors, services
+from .models import BudgetAuditEntry, BudgetLine, Channel, SpendEntry
+
+
+class CompanyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key of a row of the request's company; other companies' rows do not exist."""
+
+    def get_queryset(self):
+        view = self.context["view"]
+        return self.queryset.filter(company=view.company)
+
+
+class BudgetLineSerializer(serializers.ModelSerializer):
+    cycle = CompanyRelatedField(queryset=Cycle.objects.all())
+    channel = CompanyRelatedField(queryset=Channel.objects.all())
+    initiative = CompanyRelatedField(queryset=Initiative.objects.all(), required=False, allow_null=True)
+    key_result = CompanyRelatedField(queryset=KeyResult.objects.all(), required=False, allow_null=True)
+    channel_name = serializers.CharField(source="channel.name", read_only=True)
+    key_result_title = serializers.CharField(source="key_result.title", read_only=True, default=None)
+    objective_title = serializers.CharField(source="key_result.objective.title", read_only=True, default=None)
+    requester = serializers.CharField(source="requester.username", read_only=True)
+    approver = serializers.CharField(source="approver.username", read_only=True, default=None)
+    cmo_approved_by = serializers.CharField(source="cmo_approved_by.username", read_only=True, default=None)
+    actual = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, default=None)
+    awaiting_executive = serializers.SerializerMethodField()
+    submit = serializers.BooleanField(write_only=True, required=False, default=False)
+    version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
+
+    class Meta:
+        model = BudgetLine
+        fields = [
+            "id",
+            "title",
+            "cycle",
+            "channel",
+            "channel_name",
+            "initiative",
+            "key_result",
+            "key_result_title",
+            "objective_title",
+            "planned_amount",
+            "actual",
+            "state",
+            "requester",
+            "cmo_approved_by",
+            "cmo_approved_at",
+            "approver",
+            "approved_at",
+            "awaiting_executive",
+            "version",
+            "submit",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["state", "cmo_approved_at", "approved_at", "created_at", "updated_at"]
+
+    def get_awaiting_executive(self, line: BudgetLine) -> bool:
+        return line.state == BudgetLine.State.SUBMITTED and line.cmo_approved_by_id is not None
+
+    def validate(self, attrs):
+        if self.instance is not None and "version" not in attrs:
+            raise serializers.ValidationError(
+                {"version": [_("Send the version you read; it guards against overwriting.")]}
+            )
+        return attrs
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+    version = serializers.IntegerField(required=False)
+
+
+class DecisionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+
+
+class SpendEntrySerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = SpendEntry
+        fields = ["id", "date", "amount", "reference", "note", "created_by", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = BudgetAuditEntry
+        fields = [
+            "id",
+            "event",
+            "actor",
+            "at",
+            "amount",
+            "key_result",
+            "key_result_title",
+            "state_before",
+            "state_after",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class BudgetLineViewSet(
+    CompanyScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Budget lines of the company. Filters: ``state``, ``channel``, ``requester`` (user id), ``cycle``,
+    ``bound`` (true/false), ``search`` (title)."""
+
+    serializer_class = BudgetLineSerializer
+    required_actions = {
+        "*": Action.BUDGET_VIEW,
+        "create": Action.BUDGET_REQUEST,
+        "approve": Action.BUDGET_APPROVE,
+        "reject": Action.BUDGET_APPROVE,
+    }
+
+    def get_queryset(self):
+        params = self.request.query_params
+        if self.action != "list":
+            return selectors.budget_lines(company=self.company)
+        cycle = None
+        if params.get("cycle"):
+            cycle = (
+                Cycle.objects.filter(company=self.company, pk=params["cycle"]).first()
+                if params["cycle"].isdigit()
+                else None
+            )
+            if cycle is None:
+                return BudgetLine.objects.none()
+        bound = {"true": True, "1": True, "false": False, "0": False}.get(params.get("bound", "").lower())
+        return selectors.filtered_lines(
+            company=self.company,
+            cycle=cycle,
+            state=params.get("state") or None,
+            channel=params.get("channel") if (params.get("channel") or "").isdigit() else None,
+            requester=params.get("requester") if (params.get("requester") or "").isdigit() else None,
+            bound=bound,
+            search=params.get("search") or None,
+        )
+
+    def _fresh(self, line: BudgetLine, status_code=status.HTTP_200_OK) -> Response:
+        line = selectors.budget_line_for(company=self.company, pk=line.pk)
+        return Response(self.get_serializer(line).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        line = services.budget_line_create(
+            company=self.company,
+            cycle=data["cycle"],
+            title=data["title"],
+            channel=data["channel"],
+            planned_amount=data["planned_amount"],
+            initiative=data.get("initiative"),
+            key_result=data.get("key_result"),
+            actor=request.user,
+            submit=data.get("submit", False),
+        )
+        return self._fresh(line, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        line = self.get_object()
+        serializer = self.get_serializer(line, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version")
+        submit = data.pop("submit", False)
+        line = services.budget_line_update(line=line, actor=request.user, version=version, **data)
+        if submit:
+            line = services.budget_line_submit(line=line, actor=request.user)
+        return self._fresh(line)
+
+    @extend_schema(request=DecisionSerializer, responses=BudgetLineSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        line = self.get_object()
+        params = DecisionSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        line = services.budget_line_submit(line=line, actor=request.user, version=params.validated_data.get("version"))
+        return self._fresh(line)
+
+    @extend_schema(request=DecisionSerializer, responses=BudgetLineSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        line = self.get_object()
+        params = DecisionSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        line = services.budget_line_approve(line=line, actor=request.user, version=params.validated_data.get("version"))
+        return self._fresh(line)
+
+    @extend_schema(request=RejectSerializer, responses=BudgetLineSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        line = self.get_object()
+        params = RejectSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        line = services.budget_line_reject(
+            line=line,
+            actor=request.user,
+            reason=params.validated_data["reason"],
+            version=params.validated_data.get("version"),
+        )
+        return self._fresh(line)
+
+    @extend_schema(request=SpendEntrySerializer, responses=SpendEntrySerializer(many=True))
+    @action(detail=True, methods=["get", "post"], serializer_class=SpendEntrySerializer)
+    def spend(self, request, *args, **kwargs):
+        line = selectors.budget_line_for(company=self.company, pk=kwargs["pk"])
+        if request.method == "GET":
+            return Response(SpendEntrySerializer(selectors.spend_entries(line=line), many=True).data)
+        serializer = SpendEntrySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.spend_entry_create(
+            line=line, actor=request.user, company=self.company, **serializer.validated_data
+        )
+        return Response(SpendEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=AuditEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=AuditEntrySerializer)
+    def audit(self, request, *args, **kwargs):
+        line = selectors.budget_line_for(company=self.company, pk=kwargs["pk"])
+        return Response(AuditEntrySerializer(selectors.audit_trail(line=line), many=True).data)

@@ -1,0 +1,493 @@
+"""Every state change of budget lines, approvals, channels and spend. Interfaces (pages, API, admin, commands,
+imports) call these functions and never repeat a rule.
+
+The core rule — a line can only be approved once it is bound to a key result of the same company whose cycle
+covers the line's period — is checked here with a clear message and, for every other path into the data, held by
+the database constraint ``budget_line_approved_is_bound``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from objectives.models import Company, Cycle, Initiative, KeyResult
+from okrplan.errors import Conflict, PermissionDenied, StaleVersion
+from okrplan.permissions import Action, can, require_actor, role_of
+
+from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
+
+State = BudgetLine.State
+Event = BudgetAuditEntry.Event
+
+BINDING_REQUIRED = _("A budget line can only be approved once it is bound to a key result.")
+BINDING_OTHER_COMPANY = _("The key result belongs to another company.")
+BINDING_CYCLE = _(
+    "The key result's cycle (%(kr_cycle)s) does not cover the budget line's cycle (%(line_cycle)s); "
+    "a budget line can only be approved against a key result whose cycle covers its period."
+)
+SELF_APPROVAL = _("Nobody may approve or reject a budget line they requested.")
+
+# Seeded on a company's first use of budgets. Channel names are company data (editable), not UI strings, so the
+# German names of the demo stay as they are in every interface language.
+DEFAULT_CHANNELS = ["Events", "Paid Digital", "Content", "Messen", "Agenturen", "PR & Sponsoring"]
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _display(user) -> str:
+    if user is None:
+        return gettext("the system")
+    return user.get_full_name() or user.get_username()
+
+
+def _clock(moment: dt.datetime | None) -> str:
+    return time_format(timezone.localtime(moment), "H:i") if moment else "?"
+
+
+def _audit(line: BudgetLine, event: str, actor, *, state_before: str, reason: str = "") -> BudgetAuditEntry:
+    kr = line.key_result if line.key_result_id else None
+    return BudgetAuditEntry.objects.create(
+        company_id=line.company_id,
+        line=line,
+        event=event,
+        actor=actor if getattr(actor, "pk", None) else None,
+        amount=line.planned_amount,
+        key_result=kr,
+        key_result_title=kr.title if kr else "",
+        state_before=state_before,
+        state_after=line.state,
+        reason=reason,
+    )
+
+
+def _lock(line: BudgetLine | int) -> BudgetLine:
+    """Re-read the line under a row lock: concurrent decisions on the same line queue up here."""
+    pk = line.pk if isinstance(line, BudgetLine) else line
+    return BudgetLine.objects.select_for_update().get(pk=pk)
+
+
+def _last_change(line: BudgetLine) -> BudgetAuditEntry | None:
+    return BudgetAuditEntry.objects.filter(line=line).select_related("actor").order_by("-at", "-id").first()
+
+
+def _check_version(line: BudgetLine, version: int | None) -> None:
+    if version is None or int(version) == line.version:
+        return
+    last = _last_change(line)
+    raise StaleVersion(
+        changed_by=_display(last.actor) if last else "?",
+        changed_at=last.at if last else line.updated_at,
+        current={"version": line.version, "state": line.state, "planned_amount": str(line.planned_amount)},
+    )
+
+
+def _decided_conflict(line: BudgetLine) -> Conflict:
+    """Tell the loser of a race what happened: who decided, when, and what."""
+    last = _last_change(line)
+    who, when = (_display(last.actor), _clock(last.at)) if last else ("?", "?")
+    if line.state == State.APPROVED:
+        message = gettext("Already approved by %(who)s at %(when)s.")
+    elif line.state == State.REJECTED:
+        message = gettext("Already rejected by %(who)s at %(when)s.")
+    elif line.cmo_approved_by_id:
+        message = gettext("Already approved by %(who)s at %(when)s; an executive must still approve it.")
+    else:
+        message = gettext("Changed by %(who)s at %(when)s.")
+    return Conflict(
+        message % {"who": who, "when": when},
+        extra={"state": line.state, "version": line.version, "changed_by": who, "changed_at": when},
+    )
+
+
+def _require_edit(actor, line: BudgetLine) -> None:
+    """Requesters edit their own lines; approvers (CMO, executive) edit any line of their company."""
+    if actor is None or getattr(actor, "is_superuser", False):
+        return
+    role = role_of(actor, line.company)
+    if can(role, Action.BUDGET_APPROVE):
+        return
+    require_actor(actor, line.company, Action.BUDGET_REQUEST)
+    if line.requester_id != actor.pk:
+        raise PermissionDenied(_("Only the requester or an approver may change this budget line."))
+
+
+def budget_settings_for(company: Company) -> BudgetSettings:
+    settings, _created = BudgetSettings.objects.get_or_create(company=company)
+    return settings
+
+
+def key_result_binding_errors(*, line: BudgetLine, key_result: KeyResult | None) -> list[str]:
+    """Why ``key_result`` cannot carry the approval of ``line`` (empty when it can)."""
+    if key_result is None:
+        return [str(BINDING_REQUIRED)]
+    if key_result.company_id != line.company_id:
+        return [str(BINDING_OTHER_COMPANY)]
+    kr_cycle = key_result.objective.cycle
+    line_cycle = line.cycle
+    if not (kr_cycle.start_date <= line_cycle.start_date and line_cycle.end_date <= kr_cycle.end_date):
+        return [str(BINDING_CYCLE % {"kr_cycle": kr_cycle.name, "line_cycle": line_cycle.name})]
+    return []
+
+
+def _check_key_result_company(company_id: int, key_result: KeyResult | None) -> None:
+    if key_result is not None and key_result.company_id != company_id:
+        raise ValidationError({"key_result": [BINDING_OTHER_COMPANY]})
+
+
+# --- channels ------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def channels_ensure_defaults(*, company: Company) -> list[Channel]:
+    """Seed the default channels the first time a company uses budgets; a company's own list is left alone."""
+    if not Channel.objects.filter(company=company).exists():
+        Channel.objects.bulk_create(
+            [Channel(company=company, name=name, position=i * 10) for i, name in enumerate(DEFAULT_CHANNELS)],
+            ignore_conflicts=True,
+        )
+    return list(Channel.objects.filter(company=company))
+
+
+@transaction.atomic
+def channel_create(*, company: Company, name: str, actor) -> Channel:
+    require_actor(actor, company, Action.COMPANY_SETTINGS)
+    position = (
+        Channel.objects.filter(company=company).order_by("-position").values_list("position", flat=True)
+    ).first()
+    channel = Channel(company=company, name=name.strip(), position=(position or 0) + 10)
+    channel.full_clean()
+    channel.save()
+    return channel
+
+
+@transaction.atomic
+def channel_update(*, channel: Channel, actor, name: str | None = None, is_active: bool | None = None) -> Channel:
+    channel = Channel.objects.select_for_update().get(pk=channel.pk)
+    require_actor(actor, channel.company, Action.COMPANY_SETTINGS)
+    fields = []
+    if name is not None and name.strip() != channel.name:
+        channel.name = name.strip()
+        fields.append("name")
+    if is_active is not None and is_active != channel.is_active:
+        channel.is_active = is_active
+        fields.append("is_active")
+    if fields:
+        channel.full_clean()
+        channel.save(update_fields=fields)
+    return channel
+
+
+# --- budget lines --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def budget_line_create(
+    *,
+    company: Company,
+    cycle: Cycle,
+    title: str,
+    channel: Channel,
+    planned_amount: Decimal,
+    actor,
+    initiative: Initiative | None = None,
+    key_result: KeyResult | None = None,
+    requester=None,
+    submit: bool = False,
+) -> BudgetLine:
+    """Draft a line (and submit it right away with ``submit=True``). Binding is optional until approval."""
+    require_actor(actor, company, Action.BUDGET_REQUEST)
+    requester = requester or actor
+    if requester is None:
+        raise ValidationError({"requester": [_("A budget line needs a requester.")]})
+    errors: dict[str, list] = {}
+    if cycle.company_id != company.pk:
+        errors["cycle"] = [_("The cycle belongs to another company.")]
+    if channel.company_id != company.pk:
+        errors["channel"] = [_("The channel belongs to another company.")]
+    if initiative is not None and initiative.company_id != company.pk:
+        errors["initiative"] = [_("The initiative belongs to another company.")]
+    if key_result is not None and key_result.company_id != company.pk:
+        errors["key_result"] = [BINDING_OTHER_COMPANY]
+    if errors:
+        raise ValidationError(errors)
+    line = BudgetLine(
+        company=company,
+        cycle=cycle,
+        title=(title or "").strip(),
+        channel=channel,
+        initiative=initiative,
+        key_result=key_result,
+        planned_amount=planned_amount,
+        requester=requester,
+    )
+    line.full_clean()
+    line.save()
+    _audit(line, Event.CREATE, actor, state_before="")
+    if submit:
+        line = budget_line_submit(line=line, actor=actor)
+    return line
+
+
+_EDITABLE = ("title", "channel", "initiative", "key_result", "planned_amount", "cycle")
+
+
+@transaction.atomic
+def budget_line_update(*, line: BudgetLine | int, actor, version: int | None = None, **changes: Any) -> BudgetLine:
+    """Change a line's details. Changing the amount or the key result of an approved line sends it back to
+    ``submitted`` for re-approval (audit "reopen"); on a line half-way through the two-step approval the CMO's
+    step is void as well. ``version`` (optimistic concurrency) answers a stale edit with a 409."""
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
+    line = _lock(line)
+    _require_edit(actor, line)
+    _check_version(line, version)
+    changed = [name for name, value in changes.items() if _value(line, name) != _key(value)]
+    if not changed:
+        return line
+    company_id = line.company_id
+    if "key_result" in changed:
+        _check_key_result_company(company_id, changes["key_result"])
+    for name in ("cycle", "channel", "initiative"):
+        if name in changed and changes[name] is not None and changes[name].company_id != company_id:
+            raise ValidationError({name: [_("This belongs to another company.")]})
+    if "cycle" in changed and line.state != State.DRAFT:
+        raise ValidationError({"cycle": [_("The cycle can only be changed while the line is a draft.")]})
+    state_before = line.state
+    for name in changed:
+        setattr(line, name, changes[name])
+    money_or_binding = {"planned_amount", "key_result"} & set(changed)
+    fields = [*changed, "version", "updated_at"]
+    reopened = False
+    if money_or_binding and line.state == State.APPROVED:
+        line.state = State.SUBMITTED
+        line.approver = None
+        line.approved_at = None
+        line.cmo_approved_by = None
+        line.cmo_approved_at = None
+        fields += ["state", "approver", "approved_at", "cmo_approved_by", "cmo_approved_at"]
+        reopened = True
+    elif money_or_binding and line.cmo_approved_by_id:
+        line.cmo_approved_by = None
+        line.cmo_approved_at = None
+        fields += ["cmo_approved_by", "cmo_approved_at"]
+    line.version += 1
+    line.full_clean()
+    line.save(update_fields=fields)
+    if "key_result" in changed:
+        _audit(line, Event.BIND, actor, state_before=state_before)
+    if "planned_amount" in changed:
+        _audit(line, Event.AMOUNT, actor, state_before=state_before)
+    if set(changed) - money_or_binding:
+        _audit(line, Event.EDIT, actor, state_before=state_before)
+    if reopened:
+        _audit(line, Event.REOPEN, actor, state_before=state_before)
+    return line
+
+
+def _key(value):
+    return getattr(value, "pk", value)
+
+
+def _value(line: BudgetLine, name: str):
+    if name in ("channel", "initiative", "key_result", "cycle"):
+        return getattr(line, f"{name}_id")
+    if name == "planned_amount":
+        return line.planned_amount
+    return getattr(line, name)
+
+
+def budget_line_bind(*, line: BudgetLine | int, key_result: KeyResult | None, actor, version: int | None = None):
+    """Bind a line to a key result (or unbind it with ``None``)."""
+    return budget_line_update(line=line, actor=actor, version=version, key_result=key_result)
+
+
+@transaction.atomic
+def budget_line_submit(*, line: BudgetLine | int, actor, version: int | None = None) -> BudgetLine:
+    """draft or rejected → submitted. Unbound lines may be submitted; they wait for binding in the queue."""
+    line = _lock(line)
+    _require_edit(actor, line)
+    _check_version(line, version)
+    if line.state == State.SUBMITTED:
+        raise ValidationError({"state": [_("This budget line is already submitted.")]})
+    if line.state == State.APPROVED:
+        raise _decided_conflict(line)
+    state_before = line.state
+    line.state = State.SUBMITTED
+    line.cmo_approved_by = None
+    line.cmo_approved_at = None
+    line.version += 1
+    line.full_clean()
+    line.save(update_fields=["state", "cmo_approved_by", "cmo_approved_at", "version", "updated_at"])
+    _audit(line, Event.SUBMIT, actor, state_before=state_before)
+    return line
+
+
+def _require_decider(actor, line: BudgetLine) -> None:
+    if actor is None or not getattr(actor, "pk", None):
+        raise ValidationError({"approver": [_("An approval needs a person who approves.")]})
+    require_actor(actor, line.company, Action.BUDGET_APPROVE)
+    if line.requester_id == actor.pk:
+        raise PermissionDenied(SELF_APPROVAL, field="approver")
+
+
+@transaction.atomic
+def budget_line_approve(
+    *, line: BudgetLine | int, actor, version: int | None = None, now: dt.datetime | None = None
+) -> BudgetLine:
+    """Approve a submitted line.
+
+    A CMO (BUDGET_APPROVE) approves up to the company's ``cmo_approval_limit``. Above it an executive
+    (BUDGET_APPROVE_ABOVE_THRESHOLD) must approve: directly, or as a second step after the CMO's approval
+    (recorded in ``cmo_approved_by/at`` and the audit event "approve_cmo"). The row lock plus the state and version
+    check make two simultaneous approvers queue: exactly one decision wins, the other gets a Conflict that says
+    who decided when.
+    """
+    line = _lock(line)
+    _require_decider(actor, line)
+    if line.state != State.SUBMITTED:
+        if line.state in (State.APPROVED, State.REJECTED):
+            raise _decided_conflict(line)
+        raise ValidationError({"state": [_("Only submitted budget lines can be approved.")]})
+    _check_version(line, version)
+    kr = KeyResult.objects.select_related("objective__cycle").filter(pk=line.key_result_id).first()
+    errors = key_result_binding_errors(line=line, key_result=kr)
+    if errors:
+        raise ValidationError({"key_result": errors})
+    now = now or timezone.now()
+    limit = budget_settings_for(line.company).cmo_approval_limit
+    above_limit = line.planned_amount > limit
+    may_approve_above = getattr(actor, "is_superuser", False) or can(
+        role_of(actor, line.company), Action.BUDGET_APPROVE_ABOVE_THRESHOLD
+    )
+    state_before = line.state
+    if above_limit and not may_approve_above:
+        if line.cmo_approved_by_id:
+            raise _decided_conflict(line)
+        line.cmo_approved_by = actor
+        line.cmo_approved_at = now
+        line.version += 1
+        line.full_clean()
+        line.save(update_fields=["cmo_approved_by", "cmo_approved_at", "version", "updated_at"])
+        _audit(line, Event.APPROVE_CMO, actor, state_before=state_before)
+        return line
+    line.state = State.APPROVED
+    line.approver = actor
+    line.approved_at = now
+    line.version += 1
+    line.full_clean()
+    line.save(update_fields=["state", "approver", "approved_at", "version", "updated_at"])
+    _audit(line, Event.APPROVE, actor, state_before=state_before)
+    return line
+
+
+@transaction.atomic
+def budget_line_reject(*, line: BudgetLine | int, actor, reason: str, version: int | None = None) -> BudgetLine:
+    """Reject a submitted line with a reason. The requester can revise it and submit it again."""
+    line = _lock(line)
+    _require_decider(actor, line)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Please give a reason for the rejection.")]})
+    if line.state != State.SUBMITTED:
+        if line.state in (State.APPROVED, State.REJECTED):
+            raise _decided_conflict(line)
+        raise ValidationError({"state": [_("Only submitted budget lines can be rejected.")]})
+    _check_version(line, version)
+    state_before = line.state
+    line.state = State.REJECTED
+    line.cmo_approved_by = None
+    line.cmo_approved_at = None
+    line.version += 1
+    line.full_clean()
+    line.save(update_fields=["state", "cmo_approved_by", "cmo_approved_at", "version", "updated_at"])
+    _audit(line, Event.REJECT, actor, state_before=state_before, reason=reason.strip())
+    return line
+
+
+# --- settings ------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def budget_settings_update(*, company: Company, cmo_approval_limit: Decimal, actor) -> BudgetSettings:
+    require_actor(actor, company, Action.COMPANY_SETTINGS)
+    settings = budget_settings_for(company)
+    settings = BudgetSettings.objects.select_for_update().get(pk=settings.pk)
+    settings.cmo_approval_limit = cmo_approval_limit
+    settings.full_clean()
+    settings.save(update_fields=["cmo_approval_limit"])
+    return settings
+
+
+# --- spend ---------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def spend_entry_create(
+    *,
+    line: BudgetLine | int,
+    date: dt.date,
+    amount: Decimal,
+    actor,
+    reference: str = "",
+    note: str = "",
+    company: Company | None = None,
+) -> SpendEntry:
+    """Book actual spend against an approved line (money follows approved strategy)."""
+    line = BudgetLine.objects.select_related("company", "cycle").get(pk=_key(line))
+    if company is not None and line.company_id != company.pk:
+        raise ValidationError({"line": [_("No such budget line in this company.")]})
+    require_actor(actor, line.company, Action.SPEND_RECORD)
+    if line.state != State.APPROVED:
+        raise ValidationError({"line": [_("Spend can only be booked on approved budget lines.")]})
+    if amount is None or amount == 0:
+        raise ValidationError({"amount": [_("Enter an amount other than zero.")]})
+    entry = SpendEntry(
+        company_id=line.company_id,
+        line=line,
+        date=date,
+        amount=amount,
+        reference=(reference or "").strip(),
+        note=(note or "").strip(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def budget_lines_unbind_key_result(*, key_result: KeyResult, actor=None) -> int:
+    """A key result is being deleted: its lines that are not approved lose the binding (and a CMO's first approval
+    step) and wait for a new one; each gets a "bind" audit entry naming the deleted key result. Approved lines block
+    the deletion in the first place (BudgetLine.key_result's on_delete)."""
+    lines = list(
+        BudgetLine.objects.select_for_update()
+        .filter(key_result=key_result)
+        .exclude(state=State.APPROVED)
+        .order_by("pk")
+    )
+    for line in lines:
+        state_before = line.state
+        line.key_result = None
+        line.cmo_approved_by = None
+        line.cmo_approved_at = None
+        line.version += 1
+        line.save(update_fields=["key_result", "cmo_approved_by", "cmo_approved_at", "version", "updated_at"])
+        _audit(
+            line,
+            Event.BIND,
+            actor,
+            state_before=state_before,
+            reason=str(_("The key result “%(title)s” was deleted.") % {"title": key_result.title}),
+        )
+    return len(lines)

@@ -1,0 +1,78 @@
+"""In a real browser: a CMO binds an unbound budget line to a key result from the approval queue (keyboard only)
+and approves it in place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from budgets import services
+from budgets.models import BudgetLine
+from okrplan.permissions import Role
+from tests.factories import (
+    CompanyFactory,
+    CycleFactory,
+    KeyResultFactory,
+    MembershipFactory,
+    ObjectiveFactory,
+    UserFactory,
+)
+from tests.factories_budgets import ChannelFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_cmo_binds_an_unbound_line_and_approves_it(live_server, login):
+    company = CompanyFactory(name="Acme Energie", slug="acme")
+    cycle = CycleFactory(
+        company=company, name="FY 2026", start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31)
+    )
+    objective = ObjectiveFactory(company=company, cycle=cycle, title="Marktführer im Mittelstand")
+    KeyResultFactory(company=company, objective=objective, title="500 qualifizierte Leads")
+    KeyResultFactory(company=company, objective=objective, title="Pipeline 2 Mio")
+    cmo = UserFactory(username="carla", first_name="Carla", last_name="Marketing")
+    member = UserFactory(username="jonas", first_name="Jonas", last_name="Weber")
+    MembershipFactory(user=cmo, company=company, role=Role.CMO)
+    MembershipFactory(user=member, company=company, role=Role.MEMBER)
+    line = services.budget_line_create(
+        company=company,
+        cycle=cycle,
+        title="Podcast Staffel 2",
+        channel=ChannelFactory(company=company, name="Content"),
+        planned_amount=Decimal("9800.00"),
+        actor=member,
+        submit=True,
+    )
+
+    page = login("carla", "pw")
+    page.goto(f"{live_server.url}/c/acme/budgets/")
+    row = page.locator("tr", has_text="Podcast Staffel 2")
+    expect(row.get_by_text("Not bound to a key result")).to_be_visible()
+    expect(row.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+
+    search = row.get_by_label("Bind to key result")
+    search.fill("leads")
+    option = row.get_by_role("button", name=re.compile("500 qualifizierte Leads"))
+    expect(option).to_be_visible()
+    expect(row.get_by_role("button", name=re.compile("Pipeline 2 Mio"))).to_have_count(0)
+    search.press("ArrowDown")
+    expect(option).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(row).to_contain_text("500 qualifizierte Leads")
+    expect(row).to_contain_text("Marktführer im Mittelstand")
+    expect(page.locator(".toast").filter(has_text="is now bound to")).to_be_visible()
+
+    row.get_by_role("button", name=re.compile("^Approve")).click()
+    expect(row.locator(".budget-state")).to_have_text("Approved")
+    expect(row).to_contain_text("by Carla Marketing")
+
+    line.refresh_from_db()
+    assert line.state == BudgetLine.State.APPROVED
+    assert line.key_result.title == "500 qualifizierte Leads"
+    assert line.approver == cmo
+    assert list(line.audit_entries.values_list("event", flat=True)) == ["create", "submit", "bind", "approve"]
