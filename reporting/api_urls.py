@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+from .api_urls_crm import urlpatterns as crm_patterns
+
+urlpatterns: list = [
+    *crm_patterns,
+    path("", include("reporting.api_urls_kpi")),
+]

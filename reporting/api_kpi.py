@@ -1,0 +1,225 @@
+"""KPI API: latest snapshots, history per KPI, "refresh now" (202) and attribution. Thin: selectors and services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from okrplan.api import CompanyScopedMixin
+from okrplan.permissions import Action
+
+from . import attribution, kpis, periods, selectors_kpi, services_kpi
+from .models_snapshots import KpiRefresh, KpiSnapshot, PeriodKind
+
+PERIOD_PARAMETER = OpenApiParameter(
+    "period", OpenApiTypes.STR, enum=PeriodKind.values, description="Period type (default: month)."
+)
+
+
+def _period_kind(request, *, default: str | None = PeriodKind.MONTH) -> str | None:
+    kind = request.query_params.get("period")
+    if kind is None or kind == "":
+        return default
+    if kind not in PeriodKind.values:
+        raise serializers.ValidationError(
+            {"period": [_("Unknown period type %(kind)s: use month, quarter or cycle.") % {"kind": kind}]}
+        )
+    return kind
+
+
+class KpiSnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KpiSnapshot
+        fields = [
+            "kpi",
+            "period_kind",
+            "period_key",
+            "period_label",
+            "period_start",
+            "period_end",
+            "value",
+            "target",
+            "unit",
+            "breakdown",
+            "computed_at",
+        ]
+
+
+class KpiTileSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    higher_is_better = serializers.BooleanField()
+    value = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    target = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    previous_value = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    status = serializers.ChoiceField(choices=list(selectors_kpi.STATUS_LABELS))
+    status_label = serializers.CharField()
+    period_kind = serializers.CharField()
+    period_key = serializers.CharField()
+    period_label = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    computed_at = serializers.DateTimeField()
+    breakdown = serializers.JSONField()
+
+
+class KpiRefreshSerializer(serializers.ModelSerializer):
+    refresh_id = serializers.IntegerField(source="pk")
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KpiRefresh
+        fields = [
+            "refresh_id",
+            "task_id",
+            "scope",
+            "status",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "snapshots_written",
+            "error",
+            "progress",
+        ]
+
+    def get_progress(self, refresh) -> dict | None:
+        return services_kpi.refresh_progress(refresh.pk) if refresh.is_active else None
+
+
+class KpiListAPI(CompanyScopedMixin, APIView):
+    """The latest snapshot of every KPI for a period type, with target, traffic light and previous value."""
+
+    required_actions = {"get": Action.BOARD_VIEW}
+
+    @extend_schema(parameters=[PERIOD_PARAMETER], responses=KpiTileSerializer(many=True))
+    def get(self, request, company_slug: str):
+        tiles = selectors_kpi.board_tiles(company=self.company, period_kind=_period_kind(request))
+        data = [
+            {**tile.__dict__, "label": str(tile.label), "status_label": tile.status_label, "history": None}
+            for tile in tiles
+        ]
+        return Response(KpiTileSerializer(data, many=True).data)
+
+
+class KpiHistoryAPI(CompanyScopedMixin, generics.ListAPIView):
+    """Every snapshot of one KPI, oldest first (filter with ?period=month|quarter|cycle)."""
+
+    required_actions = {"get": Action.BOARD_VIEW}
+    serializer_class = KpiSnapshotSerializer
+
+    @extend_schema(parameters=[PERIOD_PARAMETER])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        key = self.kwargs["key"]
+        if key not in kpis.KPIS:
+            raise Http404(_("Unknown KPI."))
+        return selectors_kpi.kpi_history(
+            company=self.company, key=key, period_kind=_period_kind(self.request, default=None)
+        )
+
+
+class KpiRefreshAPI(CompanyScopedMixin, APIView):
+    """Enqueue a refresh: 202 with the refresh id and the Celery task id; 503 when the queue is unreachable."""
+
+    required_actions = {"post": Action.KPI_REFRESH}
+
+    @extend_schema(
+        request=inline_serializer(
+            "KpiRefreshRequest", {"scope": serializers.ChoiceField(choices=services_kpi.SCOPES, required=False)}
+        ),
+        responses={202: KpiRefreshSerializer},
+    )
+    def post(self, request, company_slug: str):
+        scope = request.data.get("scope", "current") if hasattr(request.data, "get") else "current"
+        refresh = services_kpi.kpi_refresh_request(company=self.company, actor=request.user, scope=scope)
+        data = KpiRefreshSerializer(refresh).data
+        data["status_url"] = reverse(
+            "api-kpi-refresh-status", kwargs={"company_slug": self.company.slug, "refresh_id": refresh.pk}
+        )
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+class KpiRefreshStatusAPI(CompanyScopedMixin, generics.RetrieveAPIView):
+    required_actions = {"get": Action.BOARD_VIEW}
+    serializer_class = KpiRefreshSerializer
+
+    def get_object(self):
+        return selectors_kpi.refresh_for(company=self.company, refresh_id=self.kwargs["refresh_id"])
+
+
+class AttributionRowSerializer(serializers.Serializer):
+    channel = serializers.CharField()
+    campaign = serializers.CharField(allow_blank=True)
+    pipeline = serializers.DecimalField(max_digits=18, decimal_places=2)
+    won = serializers.DecimalField(max_digits=18, decimal_places=2)
+    opportunities = serializers.IntegerField()
+    credit = serializers.DecimalField(max_digits=18, decimal_places=4, required=False)
+
+
+class AttributionQuerySerializer(serializers.Serializer):
+    model = serializers.ChoiceField(choices=attribution.MODELS, default="u_shaped")
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    half_life_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": [_("The end must not be before the start.")]})
+        return attrs
+
+
+class AttributionAPI(CompanyScopedMixin, APIView):
+    """Pipeline and won revenue attributed to channels and campaigns. Without start/end: the current quarter."""
+
+    required_actions = {"get": Action.BOARD_VIEW}
+
+    @extend_schema(
+        parameters=[AttributionQuerySerializer],
+        responses=inline_serializer(
+            "AttributionResult",
+            {
+                "model": serializers.CharField(),
+                "start": serializers.DateField(),
+                "end": serializers.DateField(),
+                "rows": AttributionRowSerializer(many=True),
+            },
+        ),
+    )
+    def get(self, request, company_slug: str):
+        query = AttributionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        start: dt.date | None = params.get("start")
+        end: dt.date | None = params.get("end")
+        if start is None or end is None:
+            quarter = periods.period_for(company=self.company, kind=PeriodKind.QUARTER, on=timezone.localdate())
+            start, end = start or quarter.start, end or quarter.end
+            if end < start:
+                raise serializers.ValidationError({"end": [_("The end must not be before the start.")]})
+        rows = attribution.attribute(
+            company=self.company,
+            model=params["model"],
+            start=start,
+            end=end,
+            half_life_days=params.get("half_life_days"),
+        )
+        return Response(
+            {
+                "model": params["model"],
+                "start": start,
+                "end": end,
+                "rows": AttributionRowSerializer(rows, many=True).data,
+            }
+        )

@@ -1,0 +1,13 @@
+"""KPI API routes (below /api/v1/companies/<company_slug>/)."""
+
+from django.urls import path
+
+from . import api_kpi
+
+urlpatterns = [
+    path("kpis/", api_kpi.KpiListAPI.as_view(), name="api-kpis"),
+    path("kpis/refresh/", api_kpi.KpiRefreshAPI.as_view(), name="api-kpi-refresh"),
+    path("kpis/refresh/<int:refresh_id>/", api_kpi.KpiRefreshStatusAPI.as_view(), name="api-kpi-refresh-status"),
+    path("kpis/<str:key>/history/", api_kpi.KpiHistoryAPI.as_view(), name="api-kpi-history"),
+    path("attribution/", api_kpi.AttributionAPI.as_view(), name="api-attribution"),
+]

@@ -1,0 +1,618 @@
+"""The board KPIs: one definition per KPI, each computed in the database for one company and one period.
+
+Every ``compute`` function runs a fixed number of aggregate queries (Count/Sum/Avg with filters, Exists
+subqueries) whatever the amount of data — no Python loop over leads or opportunities. Its docstring states the
+formula and where the definition comes from. Percentages are in percent (12.50 = 12.5 %), money in the company's
+currency with two decimals.
+
+The choices behind the numbers are company settings (:class:`reporting.models.ReportingSettings`): which stage
+counts as "qualified" (default MQL), the focus segments, the lead sources that count as sales-sourced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import pairwise
+
+from django.db import transaction
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .models import KpiBinding, Lead, Opportunity, ReportingSettings
+from .periods import Period, _cycle_on, cycle_period
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+ZERO = Decimal("0")
+
+# Lifecycle stages in funnel order; reaching a later stage implies having passed the earlier ones.
+STAGE_FIELDS = ["mql_at", "sal_at", "sql_at", "opportunity_at", "customer_at"]
+# Initiatives that were actually pursued in a cycle (not merely proposed, not dropped).
+PURSUED_INITIATIVE_STATES = ("active", "paused", "done")
+
+
+@dataclass
+class KpiResult:
+    key: str
+    value: Decimal | None
+    target: Decimal | None
+    unit: str  # "currency" | "percent" | "number" | "days"
+    breakdown: dict = field(default_factory=dict)  # JSON-serialisable: str/number values, Decimals as str
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    key: str
+    label: str | Promise
+    unit: str
+    higher_is_better: bool
+    compute: Callable[..., KpiResult]
+    description: str | Promise = ""
+
+
+# ---------------------------------------------------------------------------------------------------------- helpers
+
+
+def reporting_settings(company) -> ReportingSettings:
+    """The company's reporting settings; unsaved defaults when it has none yet (reading never writes)."""
+    found = ReportingSettings.objects.filter(company=company).first()
+    return found if found is not None else ReportingSettings(company=company)
+
+
+def stage_reached_at(stage: str):
+    """When a lead reached ``stage`` ("mql"/"sal"/"sql"/"opportunity"/"customer"): the stage's own date, else the
+    date of the next later stage it has (a lead that went straight to SQL counts as MQL and SAL on that date)."""
+    names = STAGE_FIELDS[STAGE_FIELDS.index(f"{stage}_at") :]
+    return Coalesce(*names) if len(names) > 1 else F(names[0])
+
+
+def _in(lookup: str, period: Period) -> Q:
+    start, end = period.datetime_range()
+    return Q(**{f"{lookup}__gte": start, f"{lookup}__lt": end})
+
+
+def _pct(numerator, denominator) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(CENT)
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+def _s(value) -> str | None:
+    """Decimals go into breakdowns as strings."""
+    return None if value is None else str(value)
+
+
+def kpi_target(*, company, key: str) -> Decimal | None:
+    """The target of KPI ``key``: the target value of the key result bound to it (the one in the latest cycle
+    when several are), or None when no key result tracks the KPI."""
+    return (
+        KpiBinding.objects.filter(company=company, kpi_key=key)
+        .order_by("-key_result__objective__cycle__start_date", "-id")
+        .values_list("key_result__target_value", flat=True)
+        .first()
+    )
+
+
+def _result(company, key: str, value, breakdown: dict) -> KpiResult:
+    definition = KPIS[key]
+    return KpiResult(
+        key=key, value=value, target=kpi_target(company=company, key=key), unit=definition.unit, breakdown=breakdown
+    )
+
+
+def _spend_total(*, company, start: dt.date, end: dt.date) -> Decimal:
+    """Actual marketing spend booked between ``start`` and ``end`` (inclusive).
+
+    Uses ``budgets.selectors.spend_total`` once the budgets area provides it; until then sums SpendEntry here.
+    """
+    try:
+        from budgets.selectors import spend_total  # type: ignore[attr-defined]
+    except ImportError:
+        spend_total = None
+    if spend_total is not None:
+        return Decimal(spend_total(company=company, start=start, end=end) or 0)
+    from budgets.models import SpendEntry
+
+    total = SpendEntry.objects.filter(company=company, date__gte=start, date__lte=end).aggregate(t=Sum("amount"))["t"]
+    return Decimal(total or 0)
+
+
+def _covering_cycle(company, period: Period):
+    if period.kind == "cycle":
+        from objectives.models import Cycle
+
+        return Cycle.objects.filter(company=company, pk=period.cycle_id).first()
+    return _cycle_on(company, period.end) or _cycle_on(company, period.start)
+
+
+# ------------------------------------------------------------------------------------------------------------- KPIs
+
+
+def pipeline_contribution(company, period: Period) -> KpiResult:
+    """Marketing contribution to pipeline.
+
+    Formula: Σ amount of marketing-sourced opportunities created in the period; share = that sum ÷ Σ amount of all
+    opportunities created in the period × 100. An opportunity is marketing-sourced when its lead's channel (or its
+    own lead source) is not one of the company's sales sources (set at import, overridable per row in the API).
+    Source: "marketing-sourced pipeline" as defined by SiriusDecisions/Forrester and issue 6.
+    """
+    totals = Opportunity.objects.filter(Q(company=company) & _in("created", period)).aggregate(
+        total=Sum("amount"),
+        marketing=Sum("amount", filter=Q(is_marketing_sourced=True)),
+        count=Count("id"),
+        marketing_count=Count("id", filter=Q(is_marketing_sourced=True)),
+    )
+    total, marketing = _money(totals["total"]), _money(totals["marketing"])
+    breakdown = {
+        "marketing_amount": _s(marketing),
+        "total_amount": _s(total),
+        "share_percent": _s(_pct(marketing, total)),
+        "opportunities": totals["count"],
+        "marketing_opportunities": totals["marketing_count"],
+    }
+    return _result(company, "pipeline_contribution", marketing, breakdown)
+
+
+def cost_per_qualified_lead(company, period: Period) -> KpiResult:
+    """Cost per qualified lead (CPL-Q).
+
+    Formula: actual marketing spend booked in the period (Σ SpendEntry.amount by booking date) ÷ number of leads
+    that reached the company's qualified stage (setting: MQL, SAL or SQL; default MQL) in the period. A lead
+    reaches a stage on that stage's date, or on a later stage's date when the CRM skipped it. No qualified leads:
+    no value. Source: cost per lead (CPL) restricted to qualified leads, issue 6.
+    """
+    settings = reporting_settings(company)
+    spend = _money(_spend_total(company=company, start=period.start, end=period.end))
+    qualified = (
+        Lead.objects.filter(company=company)
+        .annotate(q=stage_reached_at(settings.qualified_stage))
+        .filter(_in("q", period))
+        .count()
+    )
+    value = (spend / qualified).quantize(CENT) if qualified else None
+    breakdown = {"spend": _s(spend), "qualified_leads": qualified, "qualified_stage": settings.qualified_stage}
+    return _result(company, "cost_per_qualified_lead", value, breakdown)
+
+
+def _funnel_annotations(company):
+    opportunities = Opportunity.objects.filter(company=company, lead=OuterRef("pk"))
+    return {
+        "has_opp": Exists(opportunities),
+        "has_won": Exists(opportunities.filter(status=Opportunity.Status.WON)),
+    }
+
+
+def funnel_conversion(company, period: Period) -> KpiResult:
+    """Funnel conversion lead → MQL → SAL → SQL → opportunity → won, by cohort.
+
+    Formula: cohort = the leads created in the period; per stage, the leads of the cohort that reached it (by now):
+    a stage counts as reached when its date or a later stage's date is set; "opportunity" also when the lead has an
+    opportunity, "won" when it became a customer or has a won opportunity. Step rate = stage ÷ previous stage × 100;
+    value = won ÷ leads × 100 (overall lead-to-won rate of the cohort). Source: the demand waterfall
+    (SiriusDecisions) with the stages of issue 6.
+    """
+    reached = {
+        "mql": Q(mql_at__isnull=False)
+        | Q(sal_at__isnull=False)
+        | Q(sql_at__isnull=False)
+        | Q(opportunity_at__isnull=False)
+        | Q(customer_at__isnull=False)
+        | Q(has_opp=True),
+        "sal": Q(sal_at__isnull=False)
+        | Q(sql_at__isnull=False)
+        | Q(opportunity_at__isnull=False)
+        | Q(customer_at__isnull=False)
+        | Q(has_opp=True),
+        "sql": Q(sql_at__isnull=False)
+        | Q(opportunity_at__isnull=False)
+        | Q(customer_at__isnull=False)
+        | Q(has_opp=True),
+        "opportunity": Q(opportunity_at__isnull=False) | Q(customer_at__isnull=False) | Q(has_opp=True),
+        "won": Q(customer_at__isnull=False) | Q(has_won=True),
+    }
+    counts = (
+        Lead.objects.filter(Q(company=company) & _in("created", period))
+        .annotate(**_funnel_annotations(company))
+        .aggregate(
+            leads=Count("id"),
+            disqualified=Count("id", filter=Q(disqualified_at__isnull=False)),
+            **{stage: Count("id", filter=condition) for stage, condition in reached.items()},
+        )
+    )
+    breakdown: dict = {stage: counts[stage] for stage in ["leads", *reached]}
+    breakdown["disqualified"] = counts["disqualified"]
+    steps = ["leads", "mql", "sal", "sql", "opportunity", "won"]
+    for before, after in pairwise(steps):
+        breakdown[f"rate_{before}_{after}"] = _s(_pct(counts[after], counts[before]))
+    value = _pct(counts["won"], counts["leads"])
+    return _result(company, "funnel_conversion", value, breakdown)
+
+
+VELOCITY_WINDOW_DAYS = 365
+
+
+def pipeline_velocity(company, period: Period) -> KpiResult:
+    """Pipeline velocity (expected revenue per day).
+
+    Formula: open opportunities × win rate × average won deal size ÷ average sales-cycle days, where
+    - open opportunities = opportunities created before the period's end and not closed by then;
+    - the other terms use the 365 days up to the period's end (a stable window for short periods):
+      win rate = won ÷ (won + lost) among opportunities closed in the window;
+      average won deal size = mean amount of opportunities won in the window;
+      average sales-cycle days = mean (close − creation) in days of opportunities won in the window.
+    No value when there are no closed opportunities in the window. Source: the sales velocity formula
+    (e.g. HubSpot/Salesforce "sales velocity"), issue 6.
+    """
+    _, end = period.datetime_range()
+    window_start = end - dt.timedelta(days=VELOCITY_WINDOW_DAYS)
+    in_window = Q(closed__gte=window_start, closed__lt=end)
+    won = in_window & Q(status=Opportunity.Status.WON)
+    lost = in_window & Q(status=Opportunity.Status.LOST)
+    terms = Opportunity.objects.filter(company=company, created__lt=end).aggregate(
+        open=Count("id", filter=Q(closed__isnull=True) | Q(closed__gte=end)),
+        won=Count("id", filter=won),
+        lost=Count("id", filter=lost),
+        avg_won=Avg("amount", filter=won),
+        avg_cycle=Avg(ExpressionWrapper(F("closed") - F("created"), output_field=DurationField()), filter=won),
+    )
+    win_rate = Decimal(terms["won"]) / Decimal(terms["won"] + terms["lost"]) if terms["won"] + terms["lost"] else None
+    avg_won = Decimal(terms["avg_won"]).quantize(CENT) if terms["avg_won"] is not None else None
+    cycle_days = None
+    if terms["avg_cycle"] is not None:
+        avg_cycle = terms["avg_cycle"]
+        seconds = avg_cycle.total_seconds() if isinstance(avg_cycle, dt.timedelta) else float(avg_cycle) / 1e6
+        cycle_days = (Decimal(str(seconds)) / Decimal(86400)).quantize(Decimal("0.01"))
+    value = None
+    if win_rate is not None and avg_won is not None and cycle_days:
+        value = (Decimal(terms["open"]) * win_rate * avg_won / cycle_days).quantize(CENT)
+    breakdown = {
+        "open_opportunities": terms["open"],
+        "won": terms["won"],
+        "lost": terms["lost"],
+        "win_rate_percent": _s(_pct(terms["won"], terms["won"] + terms["lost"])),
+        "average_won_amount": _s(avg_won),
+        "average_cycle_days": _s(cycle_days),
+        "window_days": VELOCITY_WINDOW_DAYS,
+    }
+    return _result(company, "pipeline_velocity", value, breakdown)
+
+
+def lead_to_customer_rate(company, period: Period) -> KpiResult:
+    """Lead-to-customer rate (flow, not cohort).
+
+    Formula: leads that became customers in the period ÷ leads created in the period × 100. A lead becomes a
+    customer on its customer date, or — without one — when one of its opportunities is won (close date) in the
+    period. Unlike the funnel conversion (which follows one cohort), this compares the period's inflow with its
+    outflow, as most CRM dashboards do. Source: lead-to-customer conversion rate (HubSpot definition), issue 6.
+    """
+    start, end = period.datetime_range()
+    won_in_period = Opportunity.objects.filter(
+        company=company, lead=OuterRef("pk"), status=Opportunity.Status.WON, closed__gte=start, closed__lt=end
+    )
+    became_customer = Q(customer_at__gte=start, customer_at__lt=end) | Q(customer_at__isnull=True, won_in=True)
+    counts = (
+        Lead.objects.filter(company=company)
+        .annotate(won_in=Exists(won_in_period))
+        .filter(Q(created__gte=start, created__lt=end) | became_customer)
+        .aggregate(
+            leads=Count("id", filter=Q(created__gte=start, created__lt=end)),
+            customers=Count("id", filter=became_customer),
+        )
+    )
+    breakdown = {"leads_created": counts["leads"], "new_customers": counts["customers"]}
+    return _result(company, "lead_to_customer_rate", _pct(counts["customers"], counts["leads"]), breakdown)
+
+
+def qualified_leads_focus_segments(company, period: Period) -> KpiResult:
+    """Qualified leads per focus segment.
+
+    Formula: number of leads reaching the qualified stage (setting) in the period whose segment is one of the
+    company's focus segments (setting); breakdown per segment (focus segments without leads show 0). Without focus
+    segments every segment counts. Source: issue 6 (qualified leads in the segments the OKRs focus on).
+    """
+    settings = reporting_settings(company)
+    focus = [s for s in (settings.focus_segments or []) if s]
+    rows = (
+        Lead.objects.filter(company=company)
+        .annotate(q=stage_reached_at(settings.qualified_stage))
+        .filter(_in("q", period))
+    )
+    if focus:
+        rows = rows.filter(segment__in=focus)
+    per_segment = dict(rows.order_by().values_list("segment").annotate(n=Count("id")).values_list("segment", "n"))
+    breakdown: dict = {segment: per_segment.get(segment, 0) for segment in focus}
+    for segment, n in sorted(per_segment.items()):
+        breakdown.setdefault(segment or "(none)", n)
+    value = Decimal(sum(per_segment.values()))
+    return _result(company, "qualified_leads_focus_segments", value, breakdown)
+
+
+def budget_bound_share(company, period: Period) -> KpiResult:
+    """Share of budget bound to key results.
+
+    Formula: Σ planned amount of budget lines bound to a key result ÷ Σ planned amount of all budget lines × 100,
+    over the lines of every cycle that overlaps the period, rejected lines excluded. Computed here in the database;
+    ``budgets.selectors.budget_bound_share`` (budgets area) states the same rule for the budget pages.
+    Source: issue 6 (the product's core rule: budget follows key results).
+    """
+    from budgets.models import BudgetLine
+
+    totals = (
+        BudgetLine.objects.filter(company=company, cycle__start_date__lte=period.end, cycle__end_date__gte=period.start)
+        .exclude(state=BudgetLine.State.REJECTED)
+        .aggregate(
+            total=Sum("planned_amount"),
+            bound=Sum("planned_amount", filter=Q(key_result__isnull=False)),
+            lines=Count("id"),
+            bound_lines=Count("id", filter=Q(key_result__isnull=False)),
+        )
+    )
+    total, bound = _money(totals["total"]), _money(totals["bound"])
+    breakdown = {
+        "bound_amount": _s(bound),
+        "total_amount": _s(total),
+        "lines": totals["lines"],
+        "bound_lines": totals["bound_lines"],
+    }
+    return _result(company, "budget_bound_share", _pct(bound, total), breakdown)
+
+
+def active_initiatives_vs_previous(company, period: Period) -> KpiResult:
+    """Active initiatives vs the previous cycle.
+
+    Formula: (pursued initiatives in the cycle covering the period − those in the previous cycle) ÷ those in the
+    previous cycle × 100. Pursued = active, paused or done (not merely proposed, not dropped). The covering cycle
+    is the period's own cycle, else the most specific cycle covering the period's end; the previous cycle is the
+    latest cycle of the same kind ending before it. Fewer, focused initiatives is the aim, so lower is better.
+    Source: issue 6 (focus instead of more than ten initiatives in parallel).
+    """
+    from objectives.models import Cycle, Initiative
+
+    cycle = _covering_cycle(company, period)
+    previous = None
+    if cycle is not None:
+        previous = (
+            Cycle.objects.filter(company=company, kind=cycle.kind, end_date__lt=cycle.start_date)
+            .order_by("-end_date", "-start_date", "-id")
+            .first()
+        )
+    ids = [c.pk for c in (cycle, previous) if c is not None]
+    counts = Initiative.objects.filter(
+        company=company, cycle_id__in=ids, state__in=PURSUED_INITIATIVE_STATES
+    ).aggregate(
+        current=Count("id", filter=Q(cycle_id=cycle.pk if cycle else None)),
+        previous=Count("id", filter=Q(cycle_id=previous.pk if previous else None)),
+    )
+    current_n = counts["current"] if cycle else 0
+    previous_n = counts["previous"] if previous else 0
+    value = _pct(current_n - previous_n, previous_n) if previous is not None else None
+    breakdown = {
+        "current": current_n,
+        "previous": previous_n,
+        "cycle": cycle.name if cycle else "",
+        "previous_cycle": previous.name if previous else "",
+    }
+    return _result(company, "active_initiatives_vs_previous", value, breakdown)
+
+
+def okr_progress(company, period: Period) -> KpiResult:
+    """Average OKR progress, per level.
+
+    Formula: mean progress × 100 of the key results of the cycle covering the period (progress per key result by
+    ``objectives.models.key_result_progress``: (current − start) ÷ (target − start) clamped to 0–1, bounds and
+    milestones 0 or 1); breakdown per level (objective team: company, marketing, sales, other teams by name) and
+    per objective. The key results are one query; the progress formula runs per key result (dozens, not rows of
+    CRM data). Source: issue 6 and the cascade's progress rule.
+    """
+    from objectives.models import KeyResult, key_result_progress
+
+    cycle = _covering_cycle(company, period)
+    rows = []
+    if cycle is not None:
+        rows = list(
+            KeyResult.objects.filter(company=company, objective__cycle=cycle)
+            .order_by("objective__position", "objective_id", "position", "id")
+            .values_list(
+                "kind", "start_value", "target_value", "current_value", "objective_id", "objective__title",
+                "objective__team",
+            )
+        )  # fmt: skip
+    by_level: dict[str, list[Decimal]] = {}
+    by_objective: dict[int, list[Decimal]] = {}
+    titles: dict[int, str] = {}
+    progresses = []
+    for kind, start, target, current, objective_id, title, team in rows:
+        progress = key_result_progress(kind, start, target, current)
+        progresses.append(progress)
+        by_level.setdefault(team, []).append(progress)
+        by_objective.setdefault(objective_id, []).append(progress)
+        titles[objective_id] = title
+
+    def mean(values: list[Decimal]) -> Decimal:
+        return (sum(values, ZERO) * HUNDRED / len(values)).quantize(CENT)
+
+    breakdown: dict = {"cycle": cycle.name if cycle else "", "key_results": len(rows)}
+    for team, values in by_level.items():
+        breakdown[f"level:{team}"] = _s(mean(values))
+    for objective_id, values in by_objective.items():
+        breakdown[f"objective:{objective_id}"] = _s(mean(values))
+        breakdown[f"objective_title:{objective_id}"] = titles[objective_id]
+    value = mean(progresses) if progresses else None
+    return _result(company, "okr_progress", value, breakdown)
+
+
+KPIS: dict[str, KpiDefinition] = {
+    d.key: d
+    for d in [
+        KpiDefinition(
+            "pipeline_contribution",
+            _("Marketing contribution to pipeline"),
+            "currency",
+            True,
+            pipeline_contribution,
+            _("Amount of marketing-sourced opportunities created in the period, and its share of all."),
+        ),
+        KpiDefinition(
+            "cost_per_qualified_lead",
+            _("Cost per qualified lead"),
+            "currency",
+            False,
+            cost_per_qualified_lead,
+            _("Actual marketing spend in the period divided by the leads reaching the qualified stage."),
+        ),
+        KpiDefinition(
+            "funnel_conversion",
+            _("Funnel conversion"),
+            "percent",
+            True,
+            funnel_conversion,
+            _("Lead → MQL → SAL → SQL → opportunity → won for the leads created in the period."),
+        ),
+        KpiDefinition(
+            "pipeline_velocity",
+            _("Pipeline velocity (per day)"),
+            "currency",
+            True,
+            pipeline_velocity,
+            _("Open opportunities × win rate × average won deal size ÷ average sales-cycle days."),
+        ),
+        KpiDefinition(
+            "lead_to_customer_rate",
+            _("Lead-to-customer rate"),
+            "percent",
+            True,
+            lead_to_customer_rate,
+            _("New customers in the period divided by the leads created in the period."),
+        ),
+        KpiDefinition(
+            "qualified_leads_focus_segments",
+            _("Qualified leads in focus segments"),
+            "number",
+            True,
+            qualified_leads_focus_segments,
+            _("Leads reaching the qualified stage in the period, per focus segment."),
+        ),
+        KpiDefinition(
+            "budget_bound_share",
+            _("Budget bound to key results"),
+            "percent",
+            True,
+            budget_bound_share,
+            _("Planned budget bound to a key result divided by all planned budget of the period's cycles."),
+        ),
+        KpiDefinition(
+            "active_initiatives_vs_previous",
+            _("Active initiatives vs previous cycle"),
+            "percent",
+            False,
+            active_initiatives_vs_previous,
+            _("Change in the number of pursued initiatives against the previous cycle."),
+        ),
+        KpiDefinition(
+            "okr_progress",
+            _("Average OKR progress"),
+            "percent",
+            True,
+            okr_progress,
+            _("Mean progress of the key results of the cycle, per level and objective."),
+        ),
+    ]
+}
+
+
+def compute_kpis(*, company, period: Period, keys: Iterable[str] | None = None) -> list[KpiResult]:
+    """Compute the KPIs ``keys`` (default: all, in board order) for ``company`` and ``period``.
+
+    ValueError for an unknown key. The number of queries depends only on the number of KPIs, never on the data.
+    """
+    selected = list(keys) if keys is not None else list(KPIS)
+    unknown = [k for k in selected if k not in KPIS]
+    if unknown:
+        raise ValueError(f"Unknown KPI: {', '.join(unknown)}")
+    return [KPIS[key].compute(company, period) for key in selected]
+
+
+# ------------------------------------------------------------------------------------------ automatic check-ins
+
+
+def _automatic_check_in(*, company, key_result, value: Decimal, comment: str, at: dt.datetime) -> None:
+    """Append an automatic check-in (no author) and move the key result's current value.
+
+    Kept as one function so it can call ``objectives.services.check_in_create`` once the cascade area has it.
+    """
+    from objectives.models import CheckIn, KeyResult
+
+    CheckIn.objects.create(
+        company=company,
+        key_result=key_result,
+        value=value,
+        confidence=key_result.confidence,
+        comment=comment,
+        author=None,
+        is_automatic=True,
+        created_at=at,
+    )
+    KeyResult.objects.filter(pk=key_result.pk).update(
+        current_value=value, last_check_in_at=at, version=F("version") + 1
+    )
+
+
+@transaction.atomic
+def kpi_auto_check_ins(*, company, results: Iterable[KpiResult]) -> int:
+    """Check the KPI values in on every key result bound to them; returns the number of check-ins created.
+
+    Only key results of cycles that are not closed receive one, and only when the value differs from the key
+    result's current value (hourly refreshes of an unchanged KPI add nothing). Pass the results computed for the
+    period the bound key results measure (normally their cycle).
+    """
+    from objectives.models import Cycle
+
+    values = {r.key: r.value for r in results if r.value is not None}
+    if not values:
+        return 0
+    bindings = (
+        KpiBinding.objects.filter(company=company, kpi_key__in=values)
+        .exclude(key_result__objective__cycle__state=Cycle.State.CLOSED)
+        .select_related("key_result")
+        .select_for_update(of=("key_result",))
+        .order_by("key_result_id", "kpi_key")
+    )
+    now = timezone.now()
+    created = 0
+    for binding in bindings:
+        key_result = binding.key_result
+        value = Decimal(values[binding.kpi_key]).quantize(Decimal("0.0001"))
+        if key_result.current_value is not None and key_result.current_value == value:
+            continue
+        label = KPIS[binding.kpi_key].label if binding.kpi_key in KPIS else binding.kpi_key
+        comment = str(_("Automatic check-in from the KPI “%(kpi)s”.") % {"kpi": label})
+        _automatic_check_in(company=company, key_result=key_result, value=value, comment=comment, at=now)
+        key_result.current_value = value
+        created += 1
+    return created
+
+
+def kpi_cycle_period(company, on: dt.date) -> Period | None:
+    """The period of the cycle covering ``on`` (for bound key results), or None."""
+    cycle = _cycle_on(company, on)
+    return cycle_period(cycle) if cycle else None

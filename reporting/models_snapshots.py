@@ -1,0 +1,136 @@
+"""KPI snapshots (the board's history), refresh jobs ("Refresh now" progress) and digest subscriptions.
+
+Snapshots are written only by reporting.services_kpi.kpi_snapshots_refresh: a whole refresh in one transaction,
+upserted on (company, kpi, period_key), so readers always see one complete set.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from objectives.models import Company
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    CYCLE = "cycle", _("Cycle")
+
+
+class KpiUnit(models.TextChoices):
+    CURRENCY = "currency", _("Currency")
+    PERCENT = "percent", _("Percent")
+    NUMBER = "number", _("Number")
+    DAYS = "days", _("Days")
+
+
+class KpiSnapshot(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="kpi_snapshots")
+    kpi = models.CharField(_("KPI"), max_length=64)
+    period_kind = models.CharField(_("period type"), max_length=10, choices=PeriodKind.choices)
+    period_key = models.CharField(_("period"), max_length=40)
+    period_label = models.CharField(_("period label"), max_length=80, blank=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField(_("target"), max_digits=20, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=10, choices=KpiUnit.choices)
+    breakdown = models.JSONField(_("breakdown"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("KPI snapshot")
+        verbose_name_plural = _("KPI snapshots")
+        ordering = ["kpi", "-period_start"]
+        indexes = [
+            models.Index(fields=["company", "period_kind", "kpi", "-period_start"], name="kpi_snapshot_board_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kpi", "period_key"], name="kpi_snapshot_unique_period"),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="kpi_snapshot_period_order"),
+            models.CheckConstraint(
+                condition=Q(period_kind__in=PeriodKind.values), name="kpi_snapshot_period_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(unit__in=KpiUnit.values), name="kpi_snapshot_unit_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.period_key}: {self.value}"
+
+
+class KpiRefresh(models.Model):
+    """One requested refresh ("Refresh now" or the API): its status is what the board page polls."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Scope(models.TextChoices):
+        CURRENT = "current", _("Current periods")
+        OPEN = "open", _("All open periods")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="kpi_refreshes")
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.CURRENT)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    snapshots_written = models.PositiveIntegerField(_("snapshots written"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("KPI refresh")
+        verbose_name_plural = _("KPI refreshes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "-created_at"], name="kpi_refresh_company_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]), name="kpi_refresh_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(scope__in=["current", "open"]), name="kpi_refresh_scope_valid"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["done", "failed"]) | Q(finished_at__isnull=False),
+                name="kpi_refresh_finished_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.scope} {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class DigestSubscription(models.Model):
+    """A user's opt-in to the weekly KPI e-mail of one company. ``last_sent_week`` (ISO week, e.g. "2026-W47")
+    makes sending idempotent: a week is claimed with a compare-and-set update before the mail goes out."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kpi_digests")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="kpi_digests")
+    weekly = models.BooleanField(_("weekly KPI e-mail"), default=True)
+    last_sent_week = models.CharField(_("last sent (ISO week)"), max_length=10, blank=True)
+    last_sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("KPI digest subscription")
+        verbose_name_plural = _("KPI digest subscriptions")
+        constraints = [models.UniqueConstraint(fields=["user", "company"], name="kpi_digest_unique_user_company")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company}: {'on' if self.weekly else 'off'}"
+
+
+__all__ = ["DigestSubscription", "KpiRefresh", "KpiSnapshot", "KpiUnit", "PeriodKind"]

@@ -1,0 +1,321 @@
+"""Read queries of the board, the KPI API, the export and the digest. Query counts do not grow with the data:
+the tiles with their history are one query (a window function keeps the last HISTORY_LENGTH periods per KPI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import CharField, F, QuerySet, Subquery, Sum, Value, Window
+from django.db.models.functions import Cast, Concat, RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from objectives.models import Company, Cycle, Objective, key_result_progress
+
+from . import kpis
+from .models_snapshots import KpiRefresh, KpiSnapshot, PeriodKind
+
+HISTORY_LENGTH = 12
+
+# Traffic light of a KPI against its target. Attainment = value / target (or target / value where lower is
+# better, e.g. cost per qualified lead): on track from 95 %, behind from 80 %, at risk below.
+ON_TRACK_FROM = Decimal("0.95")
+BEHIND_FROM = Decimal("0.80")
+
+STATUS_LABELS = {
+    "on_track": _("on track"),
+    "behind": _("behind"),
+    "at_risk": _("at risk"),
+    "no_target": _("no target"),
+}
+
+
+def kpi_status(value: Decimal | None, target: Decimal | None, *, higher_is_better: bool) -> str:
+    """ "on_track", "behind", "at_risk" or "no_target" (no target or no value)."""
+    if value is None or target is None:
+        return "no_target"
+    value, target = Decimal(value), Decimal(target)
+    if higher_is_better:
+        if target <= 0:
+            return "on_track" if value >= target else "at_risk"
+        attainment = value / target
+    else:
+        if value <= 0 or value <= target:
+            return "on_track"
+        attainment = target / value
+    if attainment >= ON_TRACK_FROM:
+        return "on_track"
+    if attainment >= BEHIND_FROM:
+        return "behind"
+    return "at_risk"
+
+
+@dataclass
+class HistoryPoint:
+    period_key: str
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date
+    value: Decimal | None
+    target: Decimal | None
+    breakdown: dict
+
+
+@dataclass
+class KpiTile:
+    key: str
+    label: str
+    unit: str
+    higher_is_better: bool
+    value: Decimal | None
+    target: Decimal | None
+    previous_value: Decimal | None
+    previous_label: str
+    status: str
+    period_kind: str
+    period_key: str
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date
+    computed_at: dt.datetime
+    breakdown: dict
+    history: list[HistoryPoint] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+
+def _definition(key: str):
+    return kpis.KPIS.get(key)
+
+
+def board_tiles(*, company: Company, period_kind: str = PeriodKind.MONTH, on: dt.date | None = None) -> list[KpiTile]:
+    """One tile per registered KPI that has a snapshot of ``period_kind``: the latest period that has started by
+    ``on``, its predecessor and up to HISTORY_LENGTH periods of history, in the registry's order. One query."""
+    on = on or timezone.localdate()
+    snapshots = KpiSnapshot.objects.filter(company=company, period_kind=period_kind, period_start__lte=on)
+    if period_kind == PeriodKind.CYCLE:
+        # The board compares top-level cycles (years) with each other, not a year with one of its own quarters.
+        top_level_keys = (
+            Cycle.objects.filter(company=company, parent__isnull=True)
+            .annotate(period_key=Concat(Value("cycle-"), Cast("pk", CharField())))
+            .values("period_key")
+        )
+        snapshots = snapshots.filter(period_key__in=Subquery(top_level_keys))
+    rows = (
+        snapshots.annotate(
+            rank=Window(RowNumber(), partition_by=[F("kpi")], order_by=[F("period_start").desc(), F("pk").desc()])
+        )
+        .filter(rank__lte=HISTORY_LENGTH)
+        .order_by("kpi", "period_start", "pk")
+    )
+    by_kpi: dict[str, list[KpiSnapshot]] = defaultdict(list)
+    for row in rows:
+        by_kpi[row.kpi].append(row)
+    tiles = []
+    for key, definition in kpis.KPIS.items():
+        history = by_kpi.get(key)
+        if not history:
+            continue
+        latest = history[-1]
+        previous = history[-2] if len(history) > 1 else None
+        tiles.append(
+            KpiTile(
+                key=key,
+                label=definition.label,
+                unit=latest.unit,
+                higher_is_better=definition.higher_is_better,
+                value=latest.value,
+                target=latest.target,
+                previous_value=previous.value if previous else None,
+                previous_label=previous.period_label if previous else "",
+                status=kpi_status(latest.value, latest.target, higher_is_better=definition.higher_is_better),
+                period_kind=latest.period_kind,
+                period_key=latest.period_key,
+                period_label=latest.period_label,
+                period_start=latest.period_start,
+                period_end=latest.period_end,
+                computed_at=latest.computed_at,
+                breakdown=latest.breakdown or {},
+                history=[
+                    HistoryPoint(
+                        period_key=h.period_key,
+                        period_label=h.period_label,
+                        period_start=h.period_start,
+                        period_end=h.period_end,
+                        value=h.value,
+                        target=h.target,
+                        breakdown=h.breakdown or {},
+                    )
+                    for h in history
+                ],
+            )
+        )
+    return tiles
+
+
+def kpi_history(*, company: Company, key: str, period_kind: str | None = None) -> QuerySet[KpiSnapshot]:
+    """Every snapshot of one KPI, oldest first (API history, export)."""
+    rows = KpiSnapshot.objects.filter(company=company, kpi=key)
+    if period_kind:
+        rows = rows.filter(period_kind=period_kind)
+    return rows.order_by("period_kind", "period_start", "pk")
+
+
+def kpi_export_rows(*, company: Company, period_kind: str | None = None) -> QuerySet[KpiSnapshot]:
+    rows = KpiSnapshot.objects.filter(company=company)
+    if period_kind:
+        rows = rows.filter(period_kind=period_kind)
+    return rows.order_by("kpi", "period_kind", "period_start", "pk")
+
+
+def latest_refresh(*, company: Company) -> KpiRefresh | None:
+    return KpiRefresh.objects.filter(company=company).order_by("-created_at", "-pk").first()
+
+
+def refresh_for(*, company: Company, refresh_id: int) -> KpiRefresh:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(KpiRefresh, company=company, pk=refresh_id)
+
+
+# --- live data behind the board charts ------------------------------------------------------------------------
+
+
+def _board_cycles(*, company: Company, start: dt.date, end: dt.date) -> list[Cycle]:
+    """Top-level cycles that overlap the period (the cascade the board shows)."""
+    return list(
+        Cycle.objects.filter(company=company, parent__isnull=True, start_date__lte=end, end_date__gte=start)
+        .exclude(state=Cycle.State.PLANNING)
+        .order_by("start_date", "pk")
+    )
+
+
+@dataclass
+class ObjectiveProgress:
+    id: int
+    parent_id: int | None
+    title: str
+    team: str
+    progress: Decimal
+    key_results: int
+
+
+def objective_progress(*, company: Company, start: dt.date, end: dt.date) -> list[ObjectiveProgress]:
+    """Progress of every objective of the cycles overlapping the period: the weighted mean of its key results'
+    progress (objectives without key results count 0). Two queries."""
+    cycles = _board_cycles(company=company, start=start, end=end)
+    if not cycles:
+        return []
+    objectives = (
+        Objective.objects.filter(company=company, cycle__in=cycles)
+        .prefetch_related("key_results")
+        .order_by("cycle__start_date", "parent_id", "position", "pk")
+    )
+    out = []
+    for objective in objectives:
+        krs = list(objective.key_results.all())
+        total_weight = sum((kr.weight for kr in krs), Decimal(0))
+        progress = (
+            sum(
+                (
+                    key_result_progress(kr.kind, kr.start_value, kr.target_value, kr.current_value) * kr.weight
+                    for kr in krs
+                ),
+                Decimal(0),
+            )
+            / total_weight
+            if total_weight
+            else Decimal(0)
+        )
+        out.append(
+            ObjectiveProgress(
+                id=objective.pk,
+                parent_id=objective.parent_id,
+                title=objective.title,
+                team=objective.team,
+                progress=progress,
+                key_results=len(krs),
+            )
+        )
+    known = {o.id for o in out}
+    for o in out:
+        if o.parent_id not in known:
+            o.parent_id = None
+    return out
+
+
+@dataclass
+class SpendRow:
+    channel: str
+    planned: Decimal
+    actual: Decimal
+
+
+def spend_plan_vs_actual(*, company: Company, start: dt.date, end: dt.date) -> list[SpendRow]:
+    """Per channel: approved budget of the cycles overlapping the period, pro-rated to the days of the period
+    inside each cycle, against actual spend booked in the period. Two aggregate queries."""
+    from budgets.models import BudgetLine, SpendEntry
+
+    planned: dict[str, Decimal] = defaultdict(Decimal)
+    position: dict[str, int] = {}
+    lines = (
+        BudgetLine.objects.filter(
+            company=company,
+            state=BudgetLine.State.APPROVED,
+            cycle__start_date__lte=end,
+            cycle__end_date__gte=start,
+        )
+        .values("channel__name", "channel__position", "cycle__start_date", "cycle__end_date")
+        .annotate(total=Sum("planned_amount"))
+    )
+    for row in lines:
+        c_start, c_end = row["cycle__start_date"], row["cycle__end_date"]
+        overlap = (min(c_end, end) - max(c_start, start)).days + 1
+        length = (c_end - c_start).days + 1
+        share = Decimal(overlap) / Decimal(length) if length > 0 else Decimal(1)
+        planned[row["channel__name"]] += (row["total"] or Decimal(0)) * share
+        position[row["channel__name"]] = row["channel__position"]
+    actual: dict[str, Decimal] = defaultdict(Decimal)
+    spend = (
+        SpendEntry.objects.filter(company=company, date__gte=start, date__lte=end)
+        .values("line__channel__name", "line__channel__position")
+        .annotate(total=Sum("amount"))
+    )
+    for row in spend:
+        actual[row["line__channel__name"]] += row["total"] or Decimal(0)
+        position[row["line__channel__name"]] = row["line__channel__position"]
+    channels = sorted(set(planned) | set(actual), key=lambda name: (position.get(name, 0), name))
+    return [
+        SpendRow(channel=name, planned=planned[name].quantize(Decimal("0.01")), actual=actual[name])
+        for name in channels
+    ]
+
+
+def board_has_data(*, company: Company) -> bool:
+    return KpiSnapshot.objects.filter(company=company).exists()
+
+
+def period_kinds() -> list[tuple[str, str]]:
+    return list(PeriodKind.choices)
+
+
+__all__ = [
+    "STATUS_LABELS",
+    "HistoryPoint",
+    "KpiTile",
+    "ObjectiveProgress",
+    "SpendRow",
+    "board_tiles",
+    "kpi_export_rows",
+    "kpi_history",
+    "kpi_status",
+    "latest_refresh",
+    "objective_progress",
+    "refresh_for",
+    "spend_plan_vs_actual",
+]

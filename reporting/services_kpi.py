@@ -1,0 +1,270 @@
+"""KPI snapshot refreshes: compute every KPI for a set of periods and write the whole set at once.
+
+Two guarantees the board relies on:
+
+- **Atomic**: every snapshot of a refresh is upserted in ONE transaction (one bulk INSERT ... ON CONFLICT), so a
+  reader sees the previous complete set or the new complete set, never a mix.
+- **Serialised per company**: the transaction first takes ``advisory_xact_lock("kpi_snapshots_refresh",
+  company_id)`` (okrplan.locks), so two refreshes of one company never interleave; the second waits and then
+  recomputes from the first one's committed result. Refreshes of different companies run in parallel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable
+from functools import partial
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from objectives.models import Company, Cycle
+from okrplan.errors import DomainError
+from okrplan.locks import advisory_xact_lock
+from okrplan.permissions import Action, require_actor
+
+from . import kpis, periods
+from .models_snapshots import KpiRefresh, KpiSnapshot, PeriodKind
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAME = "kpi_snapshots_refresh"
+SCOPES = ("current", "open")
+# A queued or running refresh younger than this is reused by "Refresh now"; older ones are presumed lost (a worker
+# that died mid-task) and no longer block a new request.
+ACTIVE_REFRESH_WINDOW = dt.timedelta(minutes=15)
+QUEUE_UNAVAILABLE = "queue_unavailable"
+_SNAPSHOT_FIELDS = ["period_kind", "period_label", "period_start", "period_end", "value", "target", "unit"]
+
+
+class QueueUnavailable(DomainError):
+    """The task queue (Redis) cannot be reached: nothing was enqueued."""
+
+    status = 503
+    default_message = _(
+        "The task queue is unavailable right now, so the refresh could not be started. "
+        "Please try again in a few minutes."
+    )
+    code = "queue_unavailable"
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    errors: list[type[BaseException]] = [KombuOperationalError, ConnectionError, TimeoutError]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        errors += [RedisConnectionError, RedisTimeoutError]
+    except ImportError:  # pragma: no cover - redis is a dependency
+        pass
+    return tuple(errors)
+
+
+def current_cycles(*, company: Company, on: dt.date) -> list[Cycle]:
+    """The cycles the board calls "current": active top-level cycles running on ``on`` (else any active one)."""
+    running = list(
+        Cycle.objects.filter(company=company, state=Cycle.State.ACTIVE, start_date__lte=on, end_date__gte=on).order_by(
+            "start_date", "pk"
+        )
+    )
+    top_level = [c for c in running if c.parent_id is None]
+    return top_level or running
+
+
+def refresh_periods(*, company: Company, scope: str, on: dt.date) -> list[periods.Period]:
+    """The periods a refresh computes. ``current``: this month, this quarter and the current cycle(s). ``open``:
+    additionally every month and quarter (up to ``on``) of every cycle that is not closed, and those cycles."""
+    found: dict[str, periods.Period] = {}
+
+    def add(items: Iterable[periods.Period]) -> None:
+        for period in items:
+            found.setdefault(period.key, period)
+
+    add([periods.period_for(company=company, kind=kind, on=on) for kind in (PeriodKind.MONTH, PeriodKind.QUARTER)])
+    add(periods.cycle_period(cycle) for cycle in current_cycles(company=company, on=on))
+    check_in_period = kpis.kpi_cycle_period(company, on)
+    if check_in_period is not None:
+        add([check_in_period])
+    if scope == "open":
+        # Top-level cycles only: their quarters are covered by the quarter periods, and the board's cycle history
+        # should not mix a year with its own quarters.
+        open_cycles = Cycle.objects.filter(company=company, start_date__lte=on, parent__isnull=True).exclude(
+            state=Cycle.State.CLOSED
+        )
+        for cycle in open_cycles.order_by("start_date", "pk"):
+            add([periods.cycle_period(cycle)])
+            last = min(cycle.end_date, on)
+            for kind in (PeriodKind.MONTH, PeriodKind.QUARTER):
+                add(periods.periods_between(company=company, kind=kind, start=cycle.start_date, end=last))
+    return sorted(found.values(), key=lambda p: (p.start, p.kind, p.key))
+
+
+def _progress_key(refresh_id: int) -> str:
+    return f"okrplan:kpi-refresh:{refresh_id}:progress"
+
+
+def refresh_progress(refresh_id: int) -> dict | None:
+    """``{"done": n, "total": m}`` periods of a running refresh, as far as the worker has reported it."""
+    return cache.get(_progress_key(refresh_id))
+
+
+def _report_progress(refresh_id: int | None, done: int, total: int) -> None:
+    if refresh_id is not None:
+        cache.set(_progress_key(refresh_id), {"done": done, "total": total}, timeout=3600)
+
+
+def _mark(refresh_id: int | None, *, status: str, from_status: Iterable[str] | None = None, **fields) -> bool:
+    """Compare-and-set the status of a refresh row (outside the snapshot transaction, so pollers see it)."""
+    if refresh_id is None:
+        return False
+    rows = KpiRefresh.objects.filter(pk=refresh_id)
+    if from_status is not None:
+        rows = rows.filter(status__in=list(from_status))
+    return rows.update(status=status, **fields) > 0
+
+
+def kpi_snapshots_refresh(
+    *,
+    company: Company,
+    scope: str = "current",
+    actor=None,
+    refresh_id: int | None = None,
+    on: dt.date | None = None,
+) -> int:
+    """Compute every KPI for the periods of ``scope`` and upsert all snapshots in one transaction.
+
+    Returns the number of snapshots written. Idempotent: a second run on unchanged data writes the same rows
+    (same ids, values, targets and breakdowns; only ``computed_at`` moves). Key results bound to a KPI receive their
+    automatic check-in inside the same transaction.
+    """
+    require_actor(actor, company, Action.KPI_REFRESH)
+    if scope not in SCOPES:
+        raise ValidationError({"scope": _("Unknown scope %(scope)s: use current or open.") % {"scope": scope}})
+    on = on or timezone.localdate()
+    _mark(
+        refresh_id,
+        status=KpiRefresh.Status.RUNNING,
+        from_status=[KpiRefresh.Status.QUEUED, KpiRefresh.Status.FAILED],
+        started_at=timezone.now(),
+        finished_at=None,
+        error="",
+    )
+    try:
+        with transaction.atomic():
+            # Before anything is read: a second refresh of this company waits here until the first has committed.
+            advisory_xact_lock(LOCK_NAME, company.pk)
+            todo = refresh_periods(company=company, scope=scope, on=on)
+            computed_at = timezone.now()
+            rows: list[KpiSnapshot] = []
+            check_in_results: list[kpis.KpiResult] = []
+            # Bound key results get the values of the most specific cycle covering today (kpis.kpi_cycle_period).
+            check_in_period = kpis.kpi_cycle_period(company, on)
+            for done, period in enumerate(todo, start=1):
+                for result in kpis.compute_kpis(company=company, period=period):
+                    rows.append(
+                        KpiSnapshot(
+                            company=company,
+                            kpi=result.key,
+                            period_kind=period.kind,
+                            period_key=period.key,
+                            period_label=str(period.label)[:80],
+                            period_start=period.start,
+                            period_end=period.end,
+                            value=result.value,
+                            target=result.target,
+                            unit=result.unit,
+                            breakdown=result.breakdown or {},
+                            computed_at=computed_at,
+                        )
+                    )
+                    if check_in_period is not None and period.key == check_in_period.key:
+                        check_in_results.append(result)
+                _report_progress(refresh_id, done, len(todo))
+            KpiSnapshot.objects.bulk_create(
+                rows,
+                batch_size=500,
+                update_conflicts=True,
+                unique_fields=["company", "kpi", "period_key"],
+                update_fields=[*_SNAPSHOT_FIELDS, "breakdown", "computed_at"],
+            )
+            kpis.kpi_auto_check_ins(company=company, results=check_in_results)
+    except Exception as exc:
+        _mark(refresh_id, status=KpiRefresh.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:2000])
+        raise
+    _mark(
+        refresh_id,
+        status=KpiRefresh.Status.DONE,
+        finished_at=timezone.now(),
+        snapshots_written=len(rows),
+        error="",
+    )
+    logger.info("KPI refresh of company %s (%s): %d snapshots", company.pk, scope, len(rows))
+    return len(rows)
+
+
+def kpi_refresh_fail(*, refresh_id: int | None, reason: str) -> None:
+    """Close a refresh that cannot run (e.g. its company was deactivated)."""
+    _mark(
+        refresh_id,
+        status=KpiRefresh.Status.FAILED,
+        from_status=[KpiRefresh.Status.QUEUED, KpiRefresh.Status.RUNNING],
+        finished_at=timezone.now(),
+        error=reason[:2000],
+    )
+
+
+def _enqueue_refresh(refresh_id: int) -> None:
+    from .tasks_kpi import kpi_snapshots_refresh as refresh_task
+
+    refresh = KpiRefresh.objects.get(pk=refresh_id)
+    try:
+        refresh_task.apply_async(
+            args=[refresh.company_id, refresh.scope, refresh.pk],
+            task_id=refresh.task_id,
+            # Fail fast when the broker is down: the user gets an answer instead of a hanging button.
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
+        )
+    except _broker_errors() as exc:
+        logger.warning("KPI refresh %s could not be enqueued: %s", refresh_id, exc)
+        _mark(refresh_id, status=KpiRefresh.Status.FAILED, finished_at=timezone.now(), error=QUEUE_UNAVAILABLE)
+
+
+def kpi_refresh_request(*, company: Company, actor, scope: str = "current") -> KpiRefresh:
+    """ "Refresh now": record a refresh and enqueue its task after commit.
+
+    A queued or running refresh of the company (younger than ACTIVE_REFRESH_WINDOW) is returned instead of a new
+    one, so repeated clicks do not pile up work. Raises QueueUnavailable (503) when the broker is unreachable.
+    """
+    require_actor(actor, company, Action.KPI_REFRESH)
+    if scope not in SCOPES:
+        raise ValidationError({"scope": _("Unknown scope %(scope)s: use current or open.") % {"scope": scope}})
+    with transaction.atomic():
+        # Serialises concurrent requests of one company so only one of them creates the refresh.
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+        active = (
+            KpiRefresh.objects.filter(
+                company=company,
+                status__in=[KpiRefresh.Status.QUEUED, KpiRefresh.Status.RUNNING],
+                created_at__gte=timezone.now() - ACTIVE_REFRESH_WINDOW,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if active is not None:
+            return active
+        refresh = KpiRefresh(company=company, scope=scope, requested_by=actor, task_id=str(uuid.uuid4()))
+        refresh.full_clean()
+        refresh.save()
+        transaction.on_commit(partial(_enqueue_refresh, refresh.pk))
+    refresh.refresh_from_db()
+    if refresh.status == KpiRefresh.Status.FAILED and refresh.error == QUEUE_UNAVAILABLE:
+        raise QueueUnavailable()
+    return refresh

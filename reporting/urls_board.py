@@ -1,0 +1,14 @@
+"""Routes of the board KPI page (below /c/<company_slug>/, namespace "reporting")."""
+
+from django.urls import path
+
+from . import views_board
+
+urlpatterns = [
+    path("board/", views_board.board, name="board"),
+    path("board/refresh/", views_board.board_refresh, name="board_refresh"),
+    path("board/refresh/<int:refresh_id>/", views_board.board_refresh_status, name="board_refresh_status"),
+    path("board/attribution/", views_board.board_attribution, name="board_attribution"),
+    path("board/digest/", views_board.board_digest, name="board_digest"),
+    path("board/export.<str:fmt>", views_board.board_export, name="board_export"),
+]

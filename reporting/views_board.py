@@ -1,0 +1,393 @@
+"""The board KPI page and its htmx partials (refresh, attribution model switcher, digest opt-in) and the export.
+Thin: parse input, call a selector or service, shape the figures, render."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from okrplan.permissions import Action
+from okrplan.tenancy import company_view
+
+from . import attribution, charts, kpis, periods, selectors_kpi, services_digest, services_kpi
+from .formatting import currency_symbol, present_tile
+from .models_snapshots import KpiRefresh, PeriodKind
+
+DEFAULT_ATTRIBUTION_MODEL = "u_shaped"
+
+
+def _german() -> bool:
+    return (get_language() or "").startswith("de")
+
+
+def _period_kind(request: HttpRequest) -> str:
+    kind = request.GET.get("period", PeriodKind.MONTH)
+    return kind if kind in PeriodKind.values else PeriodKind.MONTH
+
+
+def _attribution_model(request: HttpRequest) -> str:
+    model = request.GET.get("model", DEFAULT_ATTRIBUTION_MODEL)
+    return model if model in attribution.MODELS else DEFAULT_ATTRIBUTION_MODEL
+
+
+def board_period(*, company, kind: str, tiles: list, on: dt.date) -> tuple[dt.date, dt.date, str]:
+    """The period the charts show: the tiles' period, else the current one of that kind (a quarter when there is
+    no current cycle)."""
+    if tiles:
+        return tiles[0].period_start, tiles[0].period_end, tiles[0].period_label
+    if kind == PeriodKind.CYCLE:
+        cycles = services_kpi.current_cycles(company=company, on=on)
+        if cycles:
+            period = periods.cycle_period(cycles[0])
+            return period.start, period.end, str(period.label)
+        kind = PeriodKind.QUARTER
+    period = periods.period_for(company=company, kind=kind, on=on)
+    return period.start, period.end, str(period.label)
+
+
+# --- tiles ---------------------------------------------------------------------------------------------------------
+
+
+def _sparkline(tile: selectors_kpi.KpiTile) -> str:
+    colour = {"on_track": charts.GREEN, "behind": charts.AMBER, "at_risk": charts.RED}.get(tile.status, charts.BLUE)
+    figure = charts.sparkline_figure(
+        [h.value for h in tile.history], [h.period_label for h in tile.history], color=colour, german=_german()
+    )
+    return charts.figure_json(figure)
+
+
+# --- chart data from snapshot breakdowns -------------------------------------------------------------------------
+
+
+FUNNEL_STAGES = [
+    ("leads", gettext_lazy("Leads")),
+    ("mql", gettext_lazy("MQL")),
+    ("sal", gettext_lazy("SAL")),
+    ("sql", gettext_lazy("SQL")),
+    ("opportunity", gettext_lazy("Opportunities")),
+    ("won", gettext_lazy("Won")),
+]
+
+
+def funnel_stages(breakdown: dict) -> list[tuple[str, int]]:
+    """(label, count) per funnel stage from the funnel_conversion breakdown (empty when the cohort is empty)."""
+    if not breakdown.get("leads"):
+        return []
+    return [(str(label), int(breakdown.get(key) or 0)) for key, label in FUNNEL_STAGES]
+
+
+def segment_series(history: list[selectors_kpi.HistoryPoint]) -> tuple[list[str], dict[str, list]]:
+    """Labels and one series per focus segment from the qualified_leads_focus_segments history (its breakdown
+    is ``{segment: count}``)."""
+    labels = [h.period_label for h in history]
+    segments: dict[str, list] = {}
+    for index, point in enumerate(history):
+        for segment, count in point.breakdown.items():
+            series = segments.setdefault(str(segment), [0] * len(history))
+            series[index] = Decimal(str(count or 0))
+    return labels, segments
+
+
+def _attribution_context(request: HttpRequest, *, start: dt.date, end: dt.date, model: str) -> dict:
+    company = request.company
+    half_life_days = kpis.reporting_settings(company).attribution_half_life_days
+    rows = attribution.attribute(company=company, model=model, start=start, end=end, half_life_days=half_life_days)
+    figure = charts.attribution_figure(
+        rows,
+        pipeline_label=_("Pipeline"),
+        won_label=_("Won revenue"),
+        currency_symbol=currency_symbol(company.currency),
+        german=_german(),
+    )
+    return {
+        "attribution_models": [(m, attribution.MODEL_LABELS[m]) for m in attribution.MODELS],
+        "attribution_model": model,
+        "attribution_explanation": attribution_explanation(model, half_life_days=half_life_days),
+        "attribution_figure": charts.figure_json(figure) if rows else "",
+        "attribution_start": start,
+        "attribution_end": end,
+    }
+
+
+def attribution_explanation(model: str, *, half_life_days: int) -> str:
+    """The model's anchor as the board states it (the texts live with the models in reporting.attribution)."""
+    text = attribution.MODEL_DESCRIPTIONS[model]
+    return str(text) % {"days": half_life_days} if model == "time_decay" else str(text)
+
+
+# --- pages ----------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@company_view(Action.BOARD_VIEW)
+def board(request: HttpRequest) -> HttpResponse:
+    company = request.company
+    kind = _period_kind(request)
+    today = timezone.localdate()
+    tiles = selectors_kpi.board_tiles(company=company, period_kind=kind, on=today)
+    start, end, period_label = board_period(company=company, kind=kind, tiles=tiles, on=today)
+    by_key = {t.key: t for t in tiles}
+    german = _german()
+    symbol = currency_symbol(company.currency)
+
+    presented = []
+    for tile in tiles:
+        item = present_tile(tile, currency=company.currency)
+        item["sparkline"] = _sparkline(tile)
+        presented.append(item)
+
+    funnel_tile = by_key.get("funnel_conversion")
+    stages = funnel_stages(funnel_tile.breakdown) if funnel_tile else []
+    segments_tile = by_key.get("qualified_leads_focus_segments")
+    segment_labels, segments = segment_series(segments_tile.history) if segments_tile else ([], {})
+    bound_tile = by_key.get("budget_bound_share")
+    objectives = selectors_kpi.objective_progress(company=company, start=start, end=end)
+    spend = selectors_kpi.spend_plan_vs_actual(company=company, start=start, end=end)
+
+    context = {
+        "period_kind": kind,
+        "period_kinds": PeriodKind.choices,
+        "period_label": period_label,
+        "period_start": start,
+        "period_end": end,
+        "tiles": presented,
+        "has_snapshots": bool(tiles) or selectors_kpi.board_has_data(company=company),
+        "computed_at": max((t.computed_at for t in tiles), default=None),
+        **_status_context(selectors_kpi.latest_refresh(company=company)),
+        "digest": services_digest.digest_subscription_for(user=request.user, company=company),
+        "funnel_figure": charts.figure_json(charts.funnel_figure(stages, german=german)) if stages else "",
+        "segments_figure": charts.figure_json(charts.segment_trend_figure(segment_labels, segments, german=german))
+        if segments
+        else "",
+        "bound_figure": charts.figure_json(
+            charts.budget_bound_figure(bound_tile.value, bound_tile.target, german=german)
+        )
+        if bound_tile and bound_tile.value is not None
+        else "",
+        "bound_tile": present_tile(bound_tile, currency=company.currency) if bound_tile else None,
+        "okr_figure": charts.figure_json(
+            charts.okr_sunburst_figure(
+                objectives,
+                amber_from=float(company.score_amber_from),
+                green_from=float(company.score_green_from),
+                german=german,
+            )
+        )
+        if objectives
+        else "",
+        "objectives": objectives,
+        "spend_figure": charts.figure_json(
+            charts.spend_figure(
+                spend, planned_label=_("Planned"), actual_label=_("Actual"), currency_symbol=symbol, german=german
+            )
+        )
+        if spend
+        else "",
+        "spend": spend,
+        **_attribution_context(request, start=start, end=end, model=_attribution_model(request)),
+    }
+    return render(request, "reporting/board/board.html", context)
+
+
+@require_GET
+@company_view(Action.BOARD_VIEW)
+def board_attribution(request: HttpRequest) -> HttpResponse:
+    """htmx: the attribution panel for another model (the period comes with the request)."""
+    company = request.company
+    kind = _period_kind(request)
+    today = timezone.localdate()
+    tiles = selectors_kpi.board_tiles(company=company, period_kind=kind, on=today)[:1]
+    start, end, _label = board_period(company=company, kind=kind, tiles=tiles, on=today)
+    context = {
+        "period_kind": kind,
+        **_attribution_context(request, start=start, end=end, model=_attribution_model(request)),
+    }
+    return render(request, "reporting/board/_attribution.html", context)
+
+
+def _status_context(refresh: KpiRefresh | None, *, error: str = "") -> dict:
+    progress = services_kpi.refresh_progress(refresh.pk) if refresh and refresh.is_active else None
+    percent = None
+    if progress and progress.get("total"):
+        percent = round(100 * progress["done"] / progress["total"])
+    return {
+        "refresh": refresh,
+        "progress": progress,
+        "percent": percent,
+        "error": error,
+        "queue_unavailable": bool(refresh and refresh.error == services_kpi.QUEUE_UNAVAILABLE),
+    }
+
+
+def _status_response(request: HttpRequest, refresh: KpiRefresh | None, *, error: str = "") -> HttpResponse:
+    return render(request, "reporting/board/_refresh_status.html", _status_context(refresh, error=error))
+
+
+@require_POST
+@company_view(Action.KPI_REFRESH)
+def board_refresh(request: HttpRequest) -> HttpResponse:
+    """ "Refresh now": enqueue a refresh; htmx gets the status panel (polling while it runs)."""
+    scope = request.POST.get("scope", "current")
+    board_url = reverse("reporting:board", kwargs={"company_slug": request.company.slug})
+    try:
+        refresh = services_kpi.kpi_refresh_request(company=request.company, actor=request.user, scope=scope)
+    except services_kpi.QueueUnavailable as exc:
+        if request.htmx:
+            return _status_response(request, selectors_kpi.latest_refresh(company=request.company), error=exc.message)
+        messages.error(request, exc.message)
+        return redirect(board_url)
+    if not request.htmx:
+        if refresh.status == KpiRefresh.Status.DONE:
+            messages.success(request, _("The KPIs are up to date."))
+        else:
+            messages.info(request, _("The refresh has started. This page shows the new figures once it is done."))
+        return redirect(board_url)
+    response = _status_response(request, refresh)
+    if refresh.status == KpiRefresh.Status.DONE:
+        # Ran in-process (no Redis): show the new figures at once.
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+@require_GET
+@company_view(Action.BOARD_VIEW)
+def board_refresh_status(request: HttpRequest, refresh_id: int) -> HttpResponse:
+    """htmx poll target while a refresh runs; reloads the page once it has finished successfully."""
+    refresh = selectors_kpi.refresh_for(company=request.company, refresh_id=refresh_id)
+    response = _status_response(request, refresh)
+    if request.htmx and refresh.status == KpiRefresh.Status.DONE and request.GET.get("poll"):
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@company_view(Action.BOARD_VIEW)
+def board_digest(request: HttpRequest) -> HttpResponse:
+    """Opt in to or out of the weekly KPI e-mail."""
+    weekly = request.POST.get("weekly") == "1"
+    subscription = services_digest.digest_subscription_set(company=request.company, user=request.user, weekly=weekly)
+    text = (
+        _("You will receive the KPI e-mail every Monday.")
+        if subscription.weekly
+        else _("You will no longer receive the KPI e-mail.")
+    )
+    if request.htmx:
+        from okrplan.htmx import trigger_toast
+
+        response = render(request, "reporting/board/_digest.html", {"digest": subscription})
+        return trigger_toast(response, text)
+    messages.success(request, text)
+    return redirect("reporting:board", company_slug=request.company.slug)
+
+
+# --- export --------------------------------------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _export_table(request: HttpRequest, kind: str | None) -> tuple[list[str], list[list]]:
+    header = [
+        _("KPI key"),
+        _("KPI"),
+        _("Period type"),
+        _("Period"),
+        _("Period start"),
+        _("Period end"),
+        _("Value"),
+        _("Target"),
+        _("Unit"),
+        _("Status"),
+        _("Computed at"),
+    ]
+    kinds = dict(PeriodKind.choices)
+    rows = []
+    for snapshot in selectors_kpi.kpi_export_rows(company=request.company, period_kind=kind):
+        definition = kpis.KPIS.get(snapshot.kpi)
+        status = selectors_kpi.kpi_status(
+            snapshot.value, snapshot.target, higher_is_better=definition.higher_is_better if definition else True
+        )
+        rows.append(
+            [
+                snapshot.kpi,
+                str(definition.label) if definition else snapshot.kpi,
+                str(kinds.get(snapshot.period_kind, snapshot.period_kind)),
+                snapshot.period_label or snapshot.period_key,
+                snapshot.period_start,
+                snapshot.period_end,
+                snapshot.value,
+                snapshot.target,
+                snapshot.unit,
+                str(selectors_kpi.STATUS_LABELS[status]),
+                timezone.localtime(snapshot.computed_at).replace(tzinfo=None, microsecond=0),
+            ]
+        )
+    return [str(h) for h in header], rows
+
+
+@require_GET
+@company_view(Action.BOARD_VIEW)
+def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """KPI history as CSV (UTF-8 with BOM, so Excel reads the umlauts) or XLSX."""
+    kind = request.GET.get("period") or None
+    if kind is not None and kind not in PeriodKind.values:
+        kind = None
+    header, rows = _export_table(request, kind)
+    stamp = timezone.localdate().isoformat()
+    filename = f"kpi-history-{request.company.slug}-{stamp}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";" if _german() else ",")
+        writer.writerow([spreadsheet_safe(h) for h in header])
+        for row in rows:
+            writer.writerow(
+                [
+                    spreadsheet_safe(v)
+                    if isinstance(v, str)
+                    else ("" if v is None else v.isoformat() if hasattr(v, "isoformat") else v)
+                    for v in row
+                ]
+            )
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = _("KPI history")[:31]
+        sheet.append([spreadsheet_safe(h) for h in header])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([spreadsheet_safe(v) for v in row])
+        for column, width in zip("ABCDEFGHIJK", (30, 40, 12, 16, 12, 12, 16, 16, 10, 12, 20), strict=True):
+            sheet.column_dimensions[column].width = width
+        sheet.freeze_panes = "A2"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    raise Http404(_("Unknown export format."))

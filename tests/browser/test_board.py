@@ -1,0 +1,69 @@
+"""The board KPI page in a real browser: refresh from the empty state, every tile and chart drawn by plotly, the
+attribution model switcher (htmx) and the period switcher."""
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHARTS = ["funnel", "attribution", "okr", "bound", "spend", "segments"]
+
+
+@pytest.fixture
+def voltaria(demo):
+    """The demo company plus a running cycle with objectives, budget and spend (owned by other areas' demos)."""
+    from objectives.models import Company, Membership
+    from okrplan.permissions import Role
+    from tests.factories_board import board_scenario
+
+    company = Company.objects.get(slug="voltaria")
+    cmo = Membership.objects.get(company=company, role=Role.CMO).user
+    executive = Membership.objects.filter(company=company, role=Role.EXECUTIVE).first().user
+    board_scenario(company, today=timezone.localdate(), requester=cmo, approver=executive)
+    return company
+
+
+def test_executive_refreshes_the_empty_board_and_sees_every_chart(voltaria, login, live_server, page):
+    login("petra.schulz")
+    page.goto(f"{live_server.url}/c/voltaria/board/")
+    expect(page.get_by_role("heading", name="Noch keine KPI-Zahlen")).to_be_visible()
+
+    page.get_by_role("button", name="Jetzt aktualisieren").click()
+    # In-process refresh (no worker in tests): the page reloads with the figures.
+    tiles = page.get_by_test_id("kpi-tile")
+    expect(tiles).to_have_count(9)
+    expect(page.get_by_test_id("refresh-status")).to_contain_text("Letzte Aktualisierung abgeschlossen")
+    for status in tiles.get_by_test_id("kpi-status").all_inner_texts():
+        assert status in {"im Plan", "im Verzug", "gefährdet", "kein Ziel"}
+
+    # Every sparkline and every chart is drawn by plotly.
+    expect(page.locator(".kpi-spark.js-plotly-plot")).to_have_count(9)
+    for chart in CHARTS:
+        expect(page.locator(f'[data-chart="{chart}"] .js-plotly-plot')).to_have_count(1)
+    expect(page.locator(".js-plotly-plot")).to_have_count(9 + len(CHARTS))
+    # ...with their marks: six funnel stages, one sunburst slice per objective, a gauge, bars and lines.
+    expect(page.locator('[data-chart="funnel"] .funnellayer .point')).to_have_count(6)
+    expect(page.locator('[data-chart="okr"] .sunburstlayer .slice')).to_have_count(3)
+    expect(page.locator('[data-chart="bound"] .indicatorlayer .trace')).to_have_count(1)
+    expect(page.locator('[data-chart="spend"] .barlayer .point')).to_have_count(2)
+    expect(page.locator('[data-chart="segments"] .scatterlayer .trace')).to_have_count(2)
+
+    # The attribution model switcher swaps the panel through htmx and states the model's anchor.
+    page.get_by_label("Modell").select_option("time_decay")
+    expect(page.get_by_test_id("attribution-explanation")).to_contain_text("Halbwertszeit")
+    expect(page.locator('[data-chart="attribution"] .js-plotly-plot')).to_have_count(1)
+    expect(page.locator('[data-plotly-figure="fig-attribution-time_decay"]')).to_have_class("chart js-plotly-plot")
+
+    # Period switcher: the quarter view has its own tiles.
+    page.get_by_role("navigation", name="Periodentyp").get_by_role("link", name="Quartal").click()
+    expect(page.get_by_test_id("board-period")).to_contain_text("Q")
+    expect(page.get_by_test_id("kpi-tile")).to_have_count(9)
+
+
+def test_member_has_no_board_in_the_navigation(demo, login, live_server, page):
+    login("jonas.weber")
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    expect(nav.get_by_role("link", name="Übersicht")).to_be_visible()
+    expect(nav.get_by_role("link", name="Vorstand")).to_have_count(0)
+    expect(nav.locator("[data-nav=board]")).to_have_count(0)

@@ -1,0 +1,159 @@
+"""Every attribution model against a hand-computed fixture (March 2026) and the 100 % rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+
+from reporting.attribution import MODELS, attribute, attribute_by_channel, model_shares
+from reporting.models import Opportunity, ReportingSettings
+from tests.factories_reporting import LeadFactory, OpportunityFactory, TouchpointFactory, at
+
+pytestmark = pytest.mark.django_db
+
+START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
+
+
+@pytest.fixture
+def journeys(company):
+    # Lead A: four touches before its opportunity (15 March, 10000, won), one after it (ignored).
+    a = LeadFactory(company=company, created=at(2026, 3, 1, 12), channel="Webinare")
+    for when, channel, campaign in [
+        (at(2026, 2, 20, 12), "SEO", "seo-1"),  # first touch, 23 days before the opportunity
+        (at(2026, 3, 1, 11), "Webinare", "web-1"),  # 1 h before the lead was created: lead-creation touch
+        (at(2026, 3, 5, 12), "Messen", "e-world"),  # 10 days before
+        (at(2026, 3, 12, 12), "Paid Social", "li-1"),  # 3 days before: last touch
+        (at(2026, 3, 20, 12), "SEO", "late"),  # after the opportunity: never counts
+    ]:
+        TouchpointFactory(lead=a, occurred=when, channel=channel, campaign=campaign)
+    OpportunityFactory(company=company, lead=a, created=at(2026, 3, 15, 12), amount=Decimal("10000"),
+                       status=Opportunity.Status.WON, closed=at(2026, 3, 25))  # fmt: skip
+    OpportunityFactory(company=company, lead=a, created=at(2026, 2, 1), amount=Decimal("77777"))  # not in March
+    # Lead B: one touch → 100 % everywhere
+    b = LeadFactory(company=company, created=at(2026, 3, 2, 12))
+    TouchpointFactory(lead=b, occurred=at(2026, 3, 2, 12), channel="Partner", campaign="")
+    OpportunityFactory(company=company, lead=b, created=at(2026, 3, 10), amount=Decimal("6000"))
+    # Opportunity without lead → its lead source; lead D without touches → the lead's channel and campaign
+    OpportunityFactory(company=company, lead=None, lead_source="Direkt", created=at(2026, 3, 11),
+                       amount=Decimal("4000"), status=Opportunity.Status.LOST, closed=at(2026, 3, 20))  # fmt: skip
+    d = LeadFactory(company=company, created=at(2026, 3, 3), channel="SEO", campaign="seo-2")
+    OpportunityFactory(company=company, lead=d, created=at(2026, 3, 12), amount=Decimal("2000"))
+    # another company
+    OpportunityFactory(company__slug="zzz", created=at(2026, 3, 12), amount=Decimal("5"))
+
+
+def rows(company, model, **kwargs):
+    result = attribute(company=company, model=model, start=START, end=END, **kwargs)
+    return {(r["channel"], r["campaign"]): (r["pipeline"], r["won"]) for r in result}
+
+
+FIXED = {
+    ("Partner", ""): (Decimal("6000.00"), Decimal("0.00")),
+    ("Direkt", ""): (Decimal("4000.00"), Decimal("0.00")),
+    ("SEO", "seo-2"): (Decimal("2000.00"), Decimal("0.00")),
+}
+
+
+def test_first_touch(company, journeys):
+    assert rows(company, "first_touch") == {("SEO", "seo-1"): (Decimal("10000.00"), Decimal("10000.00")), **FIXED}
+
+
+def test_last_touch(company, journeys):
+    expected = {("Paid Social", "li-1"): (Decimal("10000.00"), Decimal("10000.00")), **FIXED}
+    assert rows(company, "last_touch") == expected
+
+
+def test_linear(company, journeys):
+    # 10000 / 4 touches = 2500 each
+    quarter = (Decimal("2500.00"), Decimal("2500.00"))
+    assert rows(company, "linear") == {
+        ("SEO", "seo-1"): quarter,
+        ("Webinare", "web-1"): quarter,
+        ("Messen", "e-world"): quarter,
+        ("Paid Social", "li-1"): quarter,
+        **FIXED,
+    }
+
+
+def test_time_decay_with_half_life_from_settings(company, journeys):
+    ReportingSettings.objects.create(company=company, attribution_half_life_days=7)
+    # ages 23, 14 1/24, 10, 3 days; weights 2^(-age/7) ∝ 2^(-20/7)=0.138011, 2^(-11.0417/7)=0.335093, 0.5, 1
+    # sum 1.973101 → shares 0.069946, 0.169829, 0.253408, 0.506816 → 699.46, 1698.29, 2534.08, 5068.16
+    result = rows(company, "time_decay")
+    assert result[("SEO", "seo-1")][0] == Decimal("699.46")
+    assert result[("Webinare", "web-1")][0] == Decimal("1698.29")
+    assert result[("Messen", "e-world")][0] == Decimal("2534.08")
+    assert result[("Paid Social", "li-1")] == (Decimal("5068.16"), Decimal("5068.16"))
+    # a longer half-life flattens the weights towards linear
+    flatter = rows(company, "time_decay", half_life_days=365)
+    assert Decimal("2400") < flatter[("SEO", "seo-1")][0] < Decimal("2500")
+
+
+def test_u_shaped(company, journeys):
+    # 40 % first (SEO), 40 % lead-creation touch (Webinare, 1 h before the lead), 20 % over the other two
+    assert rows(company, "u_shaped") == {
+        ("SEO", "seo-1"): (Decimal("4000.00"), Decimal("4000.00")),
+        ("Webinare", "web-1"): (Decimal("4000.00"), Decimal("4000.00")),
+        ("Messen", "e-world"): (Decimal("1000.00"), Decimal("1000.00")),
+        ("Paid Social", "li-1"): (Decimal("1000.00"), Decimal("1000.00")),
+        **FIXED,
+    }
+
+
+def test_u_shaped_edge_cases():
+    t = [at(2026, 3, d) for d in (1, 2, 3)]
+    opp = at(2026, 3, 4)
+    assert model_shares("u_shaped", t[:1], opportunity_created=opp, lead_created=t[0]) == [Decimal(1)]
+    assert model_shares("u_shaped", t[:2], opportunity_created=opp, lead_created=t[1]) == [Decimal("0.5")] * 2
+    # first touch is the lead-creation touch: 80 %, the other two 10 % each
+    assert model_shares("u_shaped", t, opportunity_created=opp, lead_created=t[0]) == [
+        Decimal("0.8"),
+        Decimal("0.1"),
+        Decimal("0.1"),
+    ]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_shares_sum_to_exactly_100_percent(model):
+    rng = random.Random(7)
+    for n in range(1, 12):
+        for _ in range(20):
+            opp = at(2026, 6, 30)
+            times = sorted(opp - dt.timedelta(hours=rng.randint(0, 24 * 400)) for _ in range(n))
+            lead_created = times[rng.randrange(n)] + dt.timedelta(minutes=rng.randint(-90, 90))
+            shares = model_shares(model, times, opportunity_created=opp, lead_created=lead_created, half_life_days=7)
+            assert len(shares) == n
+            assert sum(shares) == Decimal(1)
+            assert all(s >= 0 for s in shares)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_distributes_the_whole_amount(company, journeys, model):
+    result = attribute(company=company, model=model, start=START, end=END)
+    # 10000 + 6000 + 4000 + 2000 = 22000 pipeline, 10000 won; cent rounding per row at most
+    assert abs(sum(r["pipeline"] for r in result) - Decimal("22000")) <= Decimal("0.02")
+    assert abs(sum(r["won"] for r in result) - Decimal("10000")) <= Decimal("0.02")
+    # four opportunities; each row's credit is rounded to 4 places
+    assert abs(sum(r["credit"] for r in result) - Decimal(4)) <= Decimal("0.0001") * len(result)
+
+
+def test_by_channel_and_unknown_model(company, journeys):
+    by_channel = attribute_by_channel(company=company, model="linear", start=START, end=END)
+    seo = next(r for r in by_channel if r["channel"] == "SEO")
+    assert seo["pipeline"] == Decimal("4500.00")  # 2500 (seo-1) + 2000 (lead D)
+    with pytest.raises(ValueError):
+        attribute(company=company, model="w_shaped", start=START, end=END)
+
+
+def test_attribution_queries_are_constant(company, journeys, django_assert_num_queries):
+    with django_assert_num_queries(3):  # settings (half-life), opportunities, touchpoints
+        attribute(company=company, model="time_decay", start=START, end=END)
+    for i in range(30):
+        lead = LeadFactory(company=company, created=at(2026, 3, 5))
+        TouchpointFactory(lead=lead, occurred=at(2026, 3, 4), channel="SEO")
+        OpportunityFactory(company=company, lead=lead, created=at(2026, 3, 6 + i % 20))
+    with django_assert_num_queries(3):
+        attribute(company=company, model="time_decay", start=START, end=END)
