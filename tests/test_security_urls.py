@@ -48,6 +48,8 @@ COMPANY_SLUG = "company_slug"
 
 ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>(?:[^()]|\([^()]*\))*)\)")
+# Regex groups that match an object id (DRF routers write "[^/.]+" for a pk, hand-written routes "[0-9]+" or "\d+").
+ID_GROUP_BODIES = {"[^/.]+", "[^/]+", "[0-9]+", r"\d+"}
 
 
 @dataclass
@@ -94,7 +96,12 @@ def _routes(resolver: URLResolver | None = None, parts=(), namespace="") -> list
                 if isinstance(part, RoutePattern):
                     params.update({m["name"]: m["converter"] or "str" for m in ROUTE_PARAM.finditer(str(part))})
                 elif isinstance(part, RegexPattern):
-                    params.update({m["name"]: "regex" for m in REGEX_GROUP.finditer(str(part))})
+                    params.update(
+                        {
+                            m["name"]: "int" if m["body"] in ID_GROUP_BODIES else "regex"
+                            for m in REGEX_GROUP.finditer(str(part))
+                        }
+                    )
             name = f"{namespace}{entry.name}" if entry.name else f"{namespace}<{''.join(map(str, all_parts))}>"
             found.append(Route(all_parts, name, entry.callback, params))
     return found
