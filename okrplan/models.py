@@ -41,7 +41,9 @@ class ChangeRecord(models.Model):
             models.Index(fields=["company", "content_type", "object_id"], name="change_object_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(action__in=["created", "updated", "deleted"]), name="change_action_valid")
+            models.CheckConstraint(
+                condition=Q(action__in=["created", "updated", "deleted"]), name="change_action_valid"
+            )
         ]
 
     def __str__(self) -> str:

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('objectives', '0002_priorities_ratings_rounds_final_values'),
-        ('objectives', '0003_check_in_append_only_trigger'),
+        ("objectives", "0002_priorities_ratings_rounds_final_values"),
+        ("objectives", "0003_check_in_append_only_trigger"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -6,35 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('objectives', '0001_initial'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("objectives", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangeRecord',
+            name="ChangeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('object_label', models.CharField(max_length=255, verbose_name='object')),
-                ('action', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted')], max_length=10, verbose_name='action')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='time')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='objectives.company')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("object_label", models.CharField(max_length=255, verbose_name="object")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("created", "Created"), ("updated", "Updated"), ("deleted", "Deleted")],
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="time")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="objectives.company"
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="contenttypes.contenttype"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change record',
-                'verbose_name_plural': 'change records',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['company', '-at'], name='change_company_at_idx'), models.Index(fields=['company', 'content_type', 'object_id'], name='change_object_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['created', 'updated', 'deleted'])), name='change_action_valid')],
+                "verbose_name": "change record",
+                "verbose_name_plural": "change records",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["company", "-at"], name="change_company_at_idx"),
+                    models.Index(fields=["company", "content_type", "object_id"], name="change_object_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("action__in", ["created", "updated", "deleted"])),
+                        name="change_action_valid",
+                    )
+                ],
             },
         ),
     ]

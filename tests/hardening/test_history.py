@@ -86,7 +86,9 @@ def test_api_change_is_attributed_to_the_token_user(company, make_member, api_cl
     assert record.actor == facilitator
     assert record.changes["title"] == [line.title, "Trade fair 2027"]
 
-    history = api_client_for(company, Role.EXECUTIVE).get(reverse("api-history", kwargs={"company_slug": company.slug}), {"type": "budgetline"})
+    history = api_client_for(company, Role.EXECUTIVE).get(
+        reverse("api-history", kwargs={"company_slug": company.slug}), {"type": "budgetline"}
+    )
     assert history.status_code == 200
     first = history.json()["results"][0]
     assert first["actor"] == facilitator.username
