@@ -39,11 +39,15 @@ class BudgetLineSerializer(serializers.ModelSerializer):
     initiative = CompanyRelatedField(queryset=Initiative.objects.all(), required=False, allow_null=True)
     key_result = CompanyRelatedField(queryset=KeyResult.objects.all(), required=False, allow_null=True)
     channel_name = serializers.CharField(source="channel.name", read_only=True)
-    key_result_title = serializers.CharField(source="key_result.title", read_only=True, default=None)
-    objective_title = serializers.CharField(source="key_result.objective.title", read_only=True, default=None)
+    key_result_title = serializers.CharField(source="key_result.title", read_only=True, default=None, allow_null=True)
+    objective_title = serializers.CharField(
+        source="key_result.objective.title", read_only=True, default=None, allow_null=True
+    )
     requester = serializers.CharField(source="requester.username", read_only=True)
-    approver = serializers.CharField(source="approver.username", read_only=True, default=None)
-    cmo_approved_by = serializers.CharField(source="cmo_approved_by.username", read_only=True, default=None)
+    approver = serializers.CharField(source="approver.username", read_only=True, default=None, allow_null=True)
+    cmo_approved_by = serializers.CharField(
+        source="cmo_approved_by.username", read_only=True, default=None, allow_null=True
+    )
     actual = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, default=None)
     awaiting_executive = serializers.SerializerMethodField()
     submit = serializers.BooleanField(write_only=True, required=False, default=False)
@@ -136,6 +140,8 @@ class BudgetLineViewSet(
 ):
     """Budget lines of the company. Filters: ``state``, ``channel``, ``requester`` (user id), ``cycle``,
     ``bound`` (true/false), ``search`` (title)."""
+
+    lookup_value_regex = "[0-9]+"  # "/budget-lines/abc/" is a 404, not a 500 from the database
 
     serializer_class = BudgetLineSerializer
     required_actions = {
