@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import time
 import uuid
 from collections.abc import Iterable
 from functools import partial
@@ -106,18 +108,33 @@ def refresh_periods(*, company: Company, scope: str, on: dt.date) -> list[period
     return sorted(found.values(), key=lambda p: (p.start, p.kind, p.key))
 
 
+def _fault_injection_delay() -> None:
+    """Fault tests (tests/hardening/test_faults.py) slow a worker's refresh down to kill it half-way; unset in
+    production, where it costs one dictionary lookup per period."""
+    delay = os.environ.get("OKRPLAN_FAULT_KPI_PERIOD_DELAY")
+    if delay:
+        time.sleep(float(delay))
+
+
 def _progress_key(refresh_id: int) -> str:
     return f"okrplan:kpi-refresh:{refresh_id}:progress"
 
 
 def refresh_progress(refresh_id: int) -> dict | None:
     """``{"done": n, "total": m}`` periods of a running refresh, as far as the worker has reported it."""
-    return cache.get(_progress_key(refresh_id))
+    try:
+        return cache.get(_progress_key(refresh_id))
+    except Exception:  # Redis down: the status shows without the progress bar instead of failing the page
+        logger.warning("KPI refresh progress unavailable (cache down)", exc_info=True)
+        return None
 
 
 def _report_progress(refresh_id: int | None, done: int, total: int) -> None:
     if refresh_id is not None:
-        cache.set(_progress_key(refresh_id), {"done": done, "total": total}, timeout=3600)
+        try:
+            cache.set(_progress_key(refresh_id), {"done": done, "total": total}, timeout=3600)
+        except Exception:  # progress is a nicety; a cache outage must not fail the refresh itself
+            logger.warning("KPI refresh progress not stored (cache down)", exc_info=True)
 
 
 def _mark(refresh_id: int | None, *, status: str, from_status: Iterable[str] | None = None, **fields) -> bool:
@@ -187,6 +204,7 @@ def kpi_snapshots_refresh(
                     if check_in_period is not None and period.key == check_in_period.key:
                         check_in_results.append(result)
                 _report_progress(refresh_id, done, len(todo))
+                _fault_injection_delay()
             KpiSnapshot.objects.bulk_create(
                 rows,
                 batch_size=500,
