@@ -241,7 +241,7 @@ class BudgetLineViewSet(
         return self._fresh(line)
 
     @extend_schema(request=SpendEntrySerializer, responses=SpendEntrySerializer(many=True))
-    @action(detail=True, methods=["get", "post"], serializer_class=SpendEntrySerializer)
+    @action(detail=True, methods=["get", "post"], serializer_class=SpendEntrySerializer, pagination_class=None)
     def spend(self, request, *args, **kwargs):
         line = selectors.budget_line_for(company=self.company, pk=kwargs["pk"])
         if request.method == "GET":
@@ -254,7 +254,7 @@ class BudgetLineViewSet(
         return Response(SpendEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=AuditEntrySerializer(many=True))
-    @action(detail=True, methods=["get"], serializer_class=AuditEntrySerializer)
+    @action(detail=True, methods=["get"], serializer_class=AuditEntrySerializer, pagination_class=None)
     def audit(self, request, *args, **kwargs):
         line = selectors.budget_line_for(company=self.company, pk=kwargs["pk"])
         return Response(AuditEntrySerializer(selectors.audit_trail(line=line), many=True).data)
