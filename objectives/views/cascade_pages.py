@@ -25,7 +25,7 @@ from objectives.models import Cycle
 from objectives.selectors import cascade as selectors
 from objectives.services import cascade as services
 from okrplan.errors import DomainError, StaleVersion
-from okrplan.htmx import apply_to_form, error_messages, trigger_toast
+from okrplan.htmx import apply_to_form, error_messages, json_script_safe, trigger_toast
 from okrplan.permissions import Action, can
 from okrplan.tenancy import company_view
 
@@ -116,7 +116,8 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
             {
                 "node": kr_node,
                 "history": list(reversed(history)),
-                "chart": figure.to_json(),
+                # Inside <script type="application/json">: "</script>" in a title must not end the block.
+                "chart": json_script_safe(figure.to_json()),
                 "may_check_in": may_check_in(request, kr_node.key_result) and cycle.state != Cycle.State.CLOSED,
                 "form": CheckInForm(key_result=kr_node.key_result),
             }
