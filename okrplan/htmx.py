@@ -48,12 +48,3 @@ def htmx_error_response(messages: list[str], *, status: int = 400) -> HttpRespon
     response = HttpResponse(status=status)
     response.headers["HX-Reswap"] = "none"
     return trigger_toast(response, " ".join(str(m) for m in messages), level="error")
-
-
-def json_script_safe(text: str):
-    """JSON text made safe inside an HTML <script type="application/json"> block (as Django's json_script does)."""
-    from django.utils.safestring import mark_safe
-
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escaped)
-    return mark_safe(text)  # noqa: S308 - <, > and & are escaped above
