@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from objectives.models import Cycle, Initiative, KeyResult
 from okrplan.api import CompanyScopedMixin
@@ -142,6 +143,14 @@ class BudgetLineViewSet(
     ``bound`` (true/false), ``search`` (title)."""
 
     lookup_value_regex = "[0-9]+"  # "/budget-lines/abc/" is a 404, not a 500 from the database
+    UNPAGINATED_ACTIONS = frozenset({"spend", "audit"})
+
+    @property
+    def pagination_class(self):
+        # spend and audit return plain lists; the schema (drf-spectacular reads this too) must say so.
+        if getattr(self, "action", None) in self.UNPAGINATED_ACTIONS:
+            return None
+        return api_settings.DEFAULT_PAGINATION_CLASS
 
     serializer_class = BudgetLineSerializer
     required_actions = {
@@ -241,7 +250,7 @@ class BudgetLineViewSet(
         return self._fresh(line)
 
     @extend_schema(request=SpendEntrySerializer, responses=SpendEntrySerializer(many=True))
-    @action(detail=True, methods=["get", "post"], serializer_class=SpendEntrySerializer, pagination_class=None)
+    @action(detail=True, methods=["get", "post"], serializer_class=SpendEntrySerializer)
     def spend(self, request, *args, **kwargs):
         line = selectors.budget_line_for(company=self.company, pk=kwargs["pk"])
         if request.method == "GET":
@@ -254,7 +263,7 @@ class BudgetLineViewSet(
         return Response(SpendEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=AuditEntrySerializer(many=True))
-    @action(detail=True, methods=["get"], serializer_class=AuditEntrySerializer, pagination_class=None)
+    @action(detail=True, methods=["get"], serializer_class=AuditEntrySerializer)
     def audit(self, request, *args, **kwargs):
         line = selectors.budget_line_for(company=self.company, pk=kwargs["pk"])
         return Response(AuditEntrySerializer(selectors.audit_trail(line=line), many=True).data)

@@ -210,6 +210,8 @@ SPECTACULAR_SETTINGS = {
         "CycleStateEnum": "objectives.models.cascade.Cycle.State",
         "KeyResultKindEnum": "objectives.models.cascade.KeyResult.Kind",
         "ObjectiveStateEnum": "objectives.models.cascade.Objective.State",
+        "KeyResultUnitEnum": "objectives.models.cascade.KeyResult.Unit",
+        "TrafficLightEnum": ["red", "amber", "green"],
     },
     # The schema reveals the API surface: members only (the docs page requires login too, see urls.py).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
