@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from objectives.models import Cycle, Initiative, KeyResult
 from okrplan.api import CompanyScopedMixin
@@ -39,11 +40,15 @@ class BudgetLineSerializer(serializers.ModelSerializer):
     initiative = CompanyRelatedField(queryset=Initiative.objects.all(), required=False, allow_null=True)
     key_result = CompanyRelatedField(queryset=KeyResult.objects.all(), required=False, allow_null=True)
     channel_name = serializers.CharField(source="channel.name", read_only=True)
-    key_result_title = serializers.CharField(source="key_result.title", read_only=True, default=None)
-    objective_title = serializers.CharField(source="key_result.objective.title", read_only=True, default=None)
+    key_result_title = serializers.CharField(source="key_result.title", read_only=True, default=None, allow_null=True)
+    objective_title = serializers.CharField(
+        source="key_result.objective.title", read_only=True, default=None, allow_null=True
+    )
     requester = serializers.CharField(source="requester.username", read_only=True)
-    approver = serializers.CharField(source="approver.username", read_only=True, default=None)
-    cmo_approved_by = serializers.CharField(source="cmo_approved_by.username", read_only=True, default=None)
+    approver = serializers.CharField(source="approver.username", read_only=True, default=None, allow_null=True)
+    cmo_approved_by = serializers.CharField(
+        source="cmo_approved_by.username", read_only=True, default=None, allow_null=True
+    )
     actual = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, default=None)
     awaiting_executive = serializers.SerializerMethodField()
     submit = serializers.BooleanField(write_only=True, required=False, default=False)
@@ -136,6 +141,16 @@ class BudgetLineViewSet(
 ):
     """Budget lines of the company. Filters: ``state``, ``channel``, ``requester`` (user id), ``cycle``,
     ``bound`` (true/false), ``search`` (title)."""
+
+    lookup_value_regex = "[0-9]+"  # "/budget-lines/abc/" is a 404, not a 500 from the database
+    UNPAGINATED_ACTIONS = frozenset({"spend", "audit"})
+
+    @property
+    def pagination_class(self):
+        # spend and audit return plain lists; the schema (drf-spectacular reads this too) must say so.
+        if getattr(self, "action", None) in self.UNPAGINATED_ACTIONS:
+            return None
+        return api_settings.DEFAULT_PAGINATION_CLASS
 
     serializer_class = BudgetLineSerializer
     required_actions = {

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Cycle, Initiative, KeyResult
+from okrplan.imports import check_upload_size, size_limit_help
 
 from .models import Channel
 
@@ -77,10 +78,13 @@ class SpendEntryForm(forms.Form):
 class CsvUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = size_limit_help()
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        check_upload_size(upload)
         return upload
 
 

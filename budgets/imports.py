@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from objectives.models import Company, Cycle, Initiative, KeyResult
 from okrplan.errors import DomainError
+from okrplan.imports import check_upload_size
 from okrplan.permissions import Action, require_actor
 
 from . import services
@@ -107,6 +108,10 @@ def _binary(upload):
 
 def _rows(upload: IO[bytes], *, columns: dict[str, set[str]], required: set[str]) -> Iterator[tuple[int, dict]]:
     """Yield (row number as a spreadsheet shows it, {canonical column: value}); the header is row 1."""
+    try:
+        check_upload_size(upload)
+    except ValidationError as exc:
+        raise ImportFailed(exc.message_dict["file"]) from None
     stream = _text_stream(_binary(upload))
     try:
         first = stream.readline()

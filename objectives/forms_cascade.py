@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from okrplan.imports import check_upload_size, size_limit_help
+
 from .models import Cycle, KeyResult, Objective
 
 HUNDRED = Decimal("100")
@@ -179,6 +181,15 @@ class CarryOverForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("File (XLSX or CSV)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = size_limit_help()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        check_upload_size(upload)
+        return upload
 
 
 class LinksForm(forms.Form):

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from okrplan.imports import import_max_bytes, looks_binary, read_limited
 from okrplan.permissions import Action, require_actor
 
 from .models import Company, Cycle, KeyResult, Objective
@@ -55,7 +56,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_BOM = "\ufeff"
 MAX_ROWS = 5000
-MAX_BYTES = 5 * 1024 * 1024
+MAX_COLUMNS = 64
+XLSX_UNPACK_FACTOR = 20
 OBJECTIVE_PATH = re.compile(r"^[1-9]\d*(\.[1-9]\d*)*$")
 KEY_RESULT_PATH = re.compile(r"^(?P<objective>[1-9]\d*(\.[1-9]\d*)*)\.K(?P<number>[1-9]\d*)$", re.IGNORECASE)
 
@@ -240,27 +242,47 @@ def _cell_text(value) -> str:
     return unescape_cell(str(value).strip())
 
 
+def _xlsx_unpacked_size(data: bytes) -> int:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ValidationError({"file": [_("This is not a readable .xlsx file.")]}) from None
+
+
 def _read_rows(file, filename: str) -> list[list]:
     name = (filename or "").lower()
-    data = file.read()
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if len(data) > MAX_BYTES:
-        raise ValidationError({"file": [_("The file is larger than 5 MB.")]})
+    data = read_limited(file)  # size checked before reading (settings.IMPORT_MAX_BYTES)
     if not data:
         raise ValidationError({"file": [_("The file is empty.")]})
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        # A zip bomb: a few kilobytes that unpack to gigabytes. The zip directory says the sizes before unpacking.
+        if _xlsx_unpacked_size(data) > XLSX_UNPACK_FACTOR * import_max_bytes():
+            raise ValidationError({"file": [_("This .xlsx file unpacks to far more data than a cascade holds.")]})
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
+            rows = []
+            # Bounded: a sheet that declares millions of rows or columns is cut off at what an import can hold.
+            for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+                rows.append(list(row))
+                if len(rows) > MAX_ROWS + 1:
+                    break
+            workbook.close()
+        except ValidationError:
+            raise
         except Exception:  # openpyxl raises many kinds of errors for broken files
             raise ValidationError({"file": [_("This is not a readable .xlsx file.")]}) from None
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
         return rows
     if name.endswith(".csv"):
+        if looks_binary(data):
+            raise ValidationError(
+                {"file": [_("This is not a text CSV file (binary or UTF-16); save it as “CSV UTF-8”.")]}
+            )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:

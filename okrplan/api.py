@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import django_filters
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -30,6 +32,18 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
     return drf_exception_handler(exc, context)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A filter on an id: a whole number in the database's id range, else 400 (a float or a 40-digit number would
+    reach the database and fail there with a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class CompanyPermission(permissions.BasePermission):

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class OkrplanConfig(AppConfig):
     name = "okrplan"
     verbose_name = "okrplan"
+
+    def ready(self) -> None:
+        from . import history
+
+        history.connect()

@@ -26,6 +26,7 @@ NAVIGATION = [
     NavEntry("priorities", _("Priorities"), "objectives:priorities", Action.INITIATIVE_VIEW),
     NavEntry("budgets", _("Budgets"), "budgets:queue", Action.BUDGET_VIEW),
     NavEntry("board", _("Board"), "reporting:board", Action.BOARD_VIEW),
+    NavEntry("history", _("History"), "history", Action.HISTORY_VIEW),
 ]
 
 

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "okrplan.history.HistoryActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -172,6 +173,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # Workers log through LOGGING below (JSON in production) instead of Celery's own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# Largest upload every import accepts (cascade XLSX/CSV, budget CSVs); checked from the upload's size before a byte
+# is read. The CRM import streams in a worker and has its own, larger CRM_IMPORT_MAX_BYTES (reporting/services_crm).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="okrplan <okrplan@localhost>")
@@ -205,6 +210,8 @@ SPECTACULAR_SETTINGS = {
         "CycleStateEnum": "objectives.models.cascade.Cycle.State",
         "KeyResultKindEnum": "objectives.models.cascade.KeyResult.Kind",
         "ObjectiveStateEnum": "objectives.models.cascade.Objective.State",
+        "KeyResultUnitEnum": "objectives.models.cascade.KeyResult.Unit",
+        "TrafficLightEnum": ["red", "amber", "green"],
     },
     # The schema reveals the API surface: members only (the docs page requires login too, see urls.py).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

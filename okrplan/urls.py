@@ -6,7 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from objectives.api.companies import CompanyDetailAPI, CompanyListAPI
 
-from . import health, views
+from . import health, views, views_history
+from .api_history import HistoryListAPI
 from .ratelimit import AdminLoginForm
 
 # The admin sign-in is rate-limited like ours.
@@ -14,6 +15,7 @@ admin.site.login_form = AdminLoginForm
 
 company_patterns = [
     path("", views.company_home, name="company_home"),
+    path("history/", views_history.history_page, name="history"),
     path("", include("objectives.urls")),
     path("", include("budgets.urls")),
     path("", include("reporting.urls")),
@@ -21,6 +23,7 @@ company_patterns = [
 
 api_company_patterns = [
     path("", CompanyDetailAPI.as_view(), name="api-company"),
+    path("history/", HistoryListAPI.as_view(), name="api-history"),
     path("", include("objectives.api_urls")),
     path("", include("budgets.api_urls")),
     path("", include("reporting.api_urls")),

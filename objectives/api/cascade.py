@@ -19,7 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from okrplan.api import CompanyScopedMixin
+from okrplan.api import CompanyScopedMixin, IdFilter
 from okrplan.errors import StaleVersion
 from okrplan.permissions import Action
 
@@ -470,11 +470,11 @@ class CycleCarryOverAPI(CompanyScopedMixin, APIView):
 
 
 class ObjectiveFilter(django_filters.FilterSet):
-    cycle = django_filters.NumberFilter(field_name="cycle_id")
+    cycle = IdFilter(field_name="cycle_id")
     team = django_filters.CharFilter(field_name="team")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    owner = IdFilter(field_name="owner_id")
     state = django_filters.ChoiceFilter(choices=Objective.State.choices)
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
 
     class Meta:
         model = Objective
@@ -608,9 +608,9 @@ class ObjectiveOutdentAPI(_ObjectiveShiftAPI):
 
 
 class KeyResultFilter(django_filters.FilterSet):
-    objective = django_filters.NumberFilter(field_name="objective_id")
-    cycle = django_filters.NumberFilter(field_name="objective__cycle_id")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    objective = IdFilter(field_name="objective_id")
+    cycle = IdFilter(field_name="objective__cycle_id")
+    owner = IdFilter(field_name="owner_id")
     kind = django_filters.ChoiceFilter(choices=KeyResult.Kind.choices)
 
     class Meta:

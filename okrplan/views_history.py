@@ -1,0 +1,49 @@
+"""The change history page: every change of objectives, key results, initiatives and budget lines, with filters."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import history
+from .permissions import Action
+from .tenancy import company_view
+
+PAGE_SIZE = 50
+
+
+def parse_filters(params) -> tuple[str, int | None]:
+    kind = params.get("type", "")
+    kind = kind if kind in history.TRACKED else ""
+    raw_id = (params.get("object") or "").strip()
+    object_id = int(raw_id) if kind and raw_id.isdigit() and len(raw_id) < 19 else None
+    return kind, object_id
+
+
+@company_view(Action.HISTORY_VIEW)
+def history_page(request: HttpRequest) -> HttpResponse:
+    kind, object_id = parse_filters(request.GET)
+    records = history.history_for(company=request.company, kind=kind, object_id=object_id)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "record": record,
+            "type": history.type_label(record),
+            "changes": sorted(record.changes.items()),
+        }
+        for record in page.object_list
+    ]
+    query = {"type": kind, **({"object": object_id} if object_id is not None else {})}
+    return render(
+        request,
+        "okrplan/history.html",
+        {
+            "page": page,
+            "rows": rows,
+            "types": history.type_choices(),
+            "kind": kind,
+            "object_id": object_id,
+            "query": "&".join(f"{k}={v}" for k, v in query.items() if v != ""),
+        },
+    )
