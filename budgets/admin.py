@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from okrplan.admin import ReadOnlyAdmin
 from okrplan.errors import DomainError
 from okrplan.htmx import error_messages
 
@@ -117,20 +118,11 @@ class BudgetLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetAuditEntry)
-class BudgetAuditEntryAdmin(admin.ModelAdmin):
+class BudgetAuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "line", "event", "actor", "amount", "key_result_title")
     list_filter = ("event", "company")
     search_fields = ("line__title", "key_result_title", "reason")
     list_select_related = ("line", "actor")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Channel)

@@ -16,6 +16,7 @@ from django.db.models.deletion import ProtectedError
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Company, Cycle, Initiative, KeyResult
+from okrplan.models import AppendOnlyModel
 
 
 class BudgetSettings(models.Model):
@@ -168,8 +169,10 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise ValueError("Audit entries are append-only.")
 
 
-class BudgetAuditEntry(models.Model):
+class BudgetAuditEntry(AppendOnlyModel):
     """Append-only log of every submit, approval, rejection, re-opening and binding change."""
+
+    append_only_message = "Audit entries are append-only."
 
     class Event(models.TextChoices):
         CREATE = "create", _("Created")
@@ -204,14 +207,6 @@ class BudgetAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.event}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("Audit entries are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Audit entries are append-only.")
 
 
 class SpendEntry(models.Model):

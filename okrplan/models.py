@@ -9,6 +9,26 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyModel(models.Model):
+    """Rows that are written once and never edited or deleted through the ORM (check-ins, audit entries).
+
+    Database triggers refuse UPDATE/DELETE too (see the apps' migrations); this guard explains the rule early.
+    """
+
+    append_only_message = "These rows are append-only."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError(self.append_only_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(self.append_only_message)
+
+
 class ChangeRecord(models.Model):
     """One change of a tracked row: who, when, and each changed field as ``{field: [before, after]}``.
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from okrplan.admin import ReadOnlyAdmin
 from okrplan.errors import DomainError
 
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink, ReminderLog
@@ -214,7 +215,7 @@ class KeyResultAdmin(_ServiceEditAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(ReadOnlyAdmin):
     """Append-only history: visible, never added, changed or deleted here."""
 
     list_display = ["key_result", "value", "confidence", "author", "is_automatic", "created_at"]
@@ -222,29 +223,11 @@ class CheckInAdmin(admin.ModelAdmin):
     search_fields = ["key_result__title", "comment"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ObjectiveLink)
-class ObjectiveLinkAdmin(admin.ModelAdmin):
+class ObjectiveLinkAdmin(ReadOnlyAdmin):
     list_display = ["source", "target", "company", "created_at"]
     list_filter = ["company"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CascadeSettings)

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from okrplan.models import AppendOnlyModel
+
 from .companies import Company
 
 ZERO = Decimal("0")
@@ -255,8 +257,10 @@ class CheckInQuerySet(models.QuerySet):
         raise ValueError("Check-ins are append-only.")
 
 
-class CheckIn(models.Model):
+class CheckIn(AppendOnlyModel):
     """Append-only: a check-in is never edited or deleted. The key result's current value is the newest one."""
+
+    append_only_message = "Check-ins are append-only."
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
@@ -280,14 +284,6 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_result_id}: {self.value}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("Check-ins are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Check-ins are append-only.")
 
 
 class CascadeSettings(models.Model):
