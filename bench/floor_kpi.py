@@ -39,23 +39,22 @@ def statements(*, company_id: int, period, settings, cycle_id: int | None, previ
                    (SELECT COUNT(*) FROM reporting_lead WHERE company_id = %s AND {q} >= %s AND {q} < %s)""",
         [company_id, period.start, period.end, company_id, start, end],
     )
-    opp = "reporting_opportunity o WHERE o.company_id = l.company_id AND o.lead_id = l.id"
-    has_opp = f"EXISTS (SELECT 1 FROM {opp})"
     yield (
         "funnel_conversion",
-        f"""SELECT COUNT(*), COUNT(*) FILTER (WHERE disqualified_at IS NOT NULL),
-                   COUNT(*) FILTER (WHERE COALESCE(mql_at, sal_at, sql_at, opportunity_at, customer_at) IS NOT NULL
-                                    OR f.has_opp),
-                   COUNT(*) FILTER (WHERE COALESCE(sal_at, sql_at, opportunity_at, customer_at) IS NOT NULL
-                                    OR f.has_opp),
-                   COUNT(*) FILTER (WHERE COALESCE(sql_at, opportunity_at, customer_at) IS NOT NULL OR f.has_opp),
-                   COUNT(*) FILTER (WHERE COALESCE(opportunity_at, customer_at) IS NOT NULL OR f.has_opp),
-                   COUNT(*) FILTER (WHERE customer_at IS NOT NULL OR f.has_won)
+        """SELECT COUNT(*), COUNT(*) FILTER (WHERE l.disqualified_at IS NOT NULL),
+                  COUNT(*) FILTER (WHERE COALESCE(mql_at, sal_at, sql_at, opportunity_at, customer_at) IS NOT NULL
+                                   OR o.lead_id IS NOT NULL),
+                  COUNT(*) FILTER (WHERE COALESCE(sal_at, sql_at, opportunity_at, customer_at) IS NOT NULL
+                                   OR o.lead_id IS NOT NULL),
+                  COUNT(*) FILTER (WHERE COALESCE(sql_at, opportunity_at, customer_at) IS NOT NULL
+                                   OR o.lead_id IS NOT NULL),
+                  COUNT(*) FILTER (WHERE COALESCE(opportunity_at, customer_at) IS NOT NULL OR o.lead_id IS NOT NULL),
+                  COUNT(*) FILTER (WHERE customer_at IS NOT NULL OR o.has_won)
            FROM reporting_lead l
-           CROSS JOIN LATERAL (SELECT {has_opp} AS has_opp,
-                                      EXISTS (SELECT 1 FROM {opp} AND o.status = 'won') AS has_won) f
+           LEFT JOIN (SELECT lead_id, BOOL_OR(status = 'won') AS has_won FROM reporting_opportunity
+                      WHERE company_id = %s AND lead_id IS NOT NULL GROUP BY lead_id) o ON o.lead_id = l.id
            WHERE l.company_id = %s AND l.created >= %s AND l.created < %s""",
-        [company_id, start, end],
+        [company_id, company_id, start, end],
     )
     yield (
         "pipeline_velocity",
