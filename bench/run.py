@@ -492,8 +492,14 @@ def scenario_load(cfg: dict, details: dict) -> list[dict]:
         "LOG_LEVEL": "WARNING",
     }
     bin_dir = Path(sys.executable).parent
+    WORK.mkdir(parents=True, exist_ok=True)
+    server_log = open(WORK / "gunicorn.log", "w")  # noqa: SIM115 - closed after the server stops
     server = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "-c", "python:okrplan.gunicorn_conf", "okrplan.wsgi"], cwd=ROOT, env=env
+        [str(bin_dir / "gunicorn"), "-c", "python:okrplan.gunicorn_conf", "okrplan.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -538,6 +544,7 @@ def scenario_load(cfg: dict, details: dict) -> list[dict]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server_log.close()
     with open(f"{prefix}_stats.csv", newline="") as handle:
         stats = list(csv.DictReader(handle))
     details["load"] = stats
