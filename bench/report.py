@@ -62,6 +62,8 @@ def machine_facts(database_version: str | None = None) -> dict:
         "python": sys.version.split()[0],
         "django": django.get_version(),
         "database": database_version,
+        # The machine is shared: a high load average means the figures carry other processes' CPU time too.
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
 
