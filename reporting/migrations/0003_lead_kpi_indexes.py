@@ -5,27 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('objectives', '0004_merge_20261121_0855'),
-        ('reporting', '0002_kpi_snapshots'),
+        ("reporting", "0002_kpi_snapshots"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(models.F('company'), django.db.models.functions.comparison.Coalesce('mql_at', 'sal_at', 'sql_at', 'opportunity_at', 'customer_at'), name='lead_company_reached_mql_idx'),
+            model_name="lead",
+            index=models.Index(
+                models.F("company"),
+                django.db.models.functions.comparison.Coalesce(
+                    "mql_at", "sal_at", "sql_at", "opportunity_at", "customer_at"
+                ),
+                name="lead_company_reached_mql_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(models.F('company'), django.db.models.functions.comparison.Coalesce('sal_at', 'sql_at', 'opportunity_at', 'customer_at'), name='lead_company_reached_sal_idx'),
+            model_name="lead",
+            index=models.Index(
+                models.F("company"),
+                django.db.models.functions.comparison.Coalesce("sal_at", "sql_at", "opportunity_at", "customer_at"),
+                name="lead_company_reached_sal_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(models.F('company'), django.db.models.functions.comparison.Coalesce('sql_at', 'opportunity_at', 'customer_at'), name='lead_company_reached_sql_idx'),
+            model_name="lead",
+            index=models.Index(
+                models.F("company"),
+                django.db.models.functions.comparison.Coalesce("sql_at", "opportunity_at", "customer_at"),
+                name="lead_company_reached_sql_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['company', 'customer_at'], name='lead_company_customer_idx'),
+            model_name="lead",
+            index=models.Index(fields=["company", "customer_at"], name="lead_company_customer_idx"),
         ),
     ]
