@@ -1,8 +1,28 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
 from .api import BudgetLineViewSet
 
-router = SimpleRouter()
-router.register("budget-lines", BudgetLineViewSet, basename="api-budget-lines")
+lines = BudgetLineViewSet.as_view({"get": "list", "post": "create"})
+line = BudgetLineViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("budget-lines/", lines, name="api-budget-lines-list"),
+    path("budget-lines/<int:pk>/", line, name="api-budget-lines-detail"),
+    path(
+        "budget-lines/<int:pk>/submit/", BudgetLineViewSet.as_view({"post": "submit"}), name="api-budget-lines-submit"
+    ),
+    path(
+        "budget-lines/<int:pk>/approve/",
+        BudgetLineViewSet.as_view({"post": "approve"}),
+        name="api-budget-lines-approve",
+    ),
+    path(
+        "budget-lines/<int:pk>/reject/", BudgetLineViewSet.as_view({"post": "reject"}), name="api-budget-lines-reject"
+    ),
+    path(
+        "budget-lines/<int:pk>/spend/",
+        BudgetLineViewSet.as_view({"get": "spend", "post": "spend"}),
+        name="api-budget-lines-spend",
+    ),
+    path("budget-lines/<int:pk>/audit/", BudgetLineViewSet.as_view({"get": "audit"}), name="api-budget-lines-audit"),
+]

@@ -23,35 +23,63 @@ DEMO_SLUG = "voltaria"
 CYCLE_NAME = "Geschäftsjahr 2026"
 CMO, EXECUTIVE = "markus.hoffmann", "petra.schulz"
 
-# (title, channel, amount, requester, final state, index of the key result or None, spend profile)
+# (title, channel, amount, requester, final state, key result (a title fragment of the cascade demo's key results;
+# None: unbound), spend profile). Without a matching title the n-th key result covering the cycle is taken.
 # Spend profiles: share of the amount spent Jan–Nov ("even" ≈ 85 %, "front" for early events, "over" overspends).
+# fmt: off
 LINES = [
-    ("Hannover Messe 2026 – Standfläche und Bau", "Messen", "48000", "sophie.klein", "approved", 0, "over"),
-    ("E-world energy & water Essen", "Messen", "36500", "lukas.schaefer", "approved", 0, "front"),
-    ("Intersolar Europe München", "Messen", "42000", "hannah.becker", "approved", 1, "front"),
-    ("Kundenforum Netzbetreiber (3 Städte)", "Events", "28000", "paul.lange", "approved", 2, "even"),
-    ("Partner-Roadshow Stadtwerke", "Events", "22500", "sophie.klein", "approved", 2, "even"),
-    ("Executive Dinner Energiewende", "Events", "9500", "hannah.becker", "approved", 3, "front"),
-    ("LinkedIn Ads – Entscheider Energieversorger", "Paid Digital", "32000", "jonas.weber", "approved", 1, "even"),
-    ("Google Ads – Speicherlösungen", "Paid Digital", "24000", "laura.zimmermann", "approved", 4, "even"),
-    ("Account-based Marketing Top-50 Stadtwerke", "Paid Digital", "45000", "niklas.hartmann", "approved", 3, "even"),
-    ("Retargeting Webinar-Teilnehmer", "Paid Digital", "8000", "mia.koch", "approved", 4, "even"),
-    ("Whitepaper-Serie Netzstabilität", "Content", "18000", "anna.fischer", "approved", 0, "even"),
-    ("Webinarreihe Wasserstoff", "Content", "12500", "david.neumann", "approved", 1, "even"),
-    ("Referenzstudien Industriekunden", "Content", "14000", "julia.schneider", "approved", 5, "even"),
-    ("Produktvideos Smart-Grid-Portfolio", "Content", "21000", "felix.braun", "approved", 5, "front"),
-    ("Leadagentur Outbound-Kampagne", "Agenturen", "38000", "tim.richter", "approved", 3, "even"),
-    ("PR-Agentur Fachpresse", "Agenturen", "27000", "anna.fischer", "approved", 6, "even"),
-    ("Fachartikel-Kooperation ZfK", "PR & Sponsoring", "7500", "clara.vogel", "approved", 6, "even"),
-    ("Sponsoring BDEW-Kongress", "PR & Sponsoring", "85000", "paul.lange", "awaiting_executive", 2, None),
-    ("Marketing-Automation Lizenz-Upgrade", "Paid Digital", "16500", "clara.vogel", "submitted", 4, None),
-    ("Podcast „Netzgeflüster“ Staffel 2", "Content", "9800", "mia.koch", "submitted", None, None),
-    ("Messe enlit Europe Mailand", "Messen", "39000", "lukas.schaefer", "submitted", 1, None),
-    ("Kundenmagazin Print Q4", "Content", "11000", "julia.schneider", "submitted", 5, None),
-    ("Give-aways Messen 2026", "Messen", "6500", "hannah.becker", "rejected", None, None),
-    ("Influencer-Kampagne Energieeffizienz", "Paid Digital", "14000", "laura.zimmermann", "draft", None, None),
-    ("Agentur für Employer Branding", "Agenturen", "19500", "tim.richter", "draft", None, None),
+    ("Hannover Messe 2026 – Standfläche und Bau", "Messen", "48000", "sophie.klein", "approved",
+     "Pipeline je Messe-Euro", "over"),
+    ("E-world energy & water Essen", "Messen", "36500", "lukas.schaefer", "approved",
+     "Pipeline je Messe-Euro", "front"),
+    ("Intersolar Europe München", "Messen", "42000", "hannah.becker", "approved",
+     "Anteil nachverfolgter Messekontakte", "front"),
+    ("Kundenforum Netzbetreiber (3 Städte)", "Events", "28000", "paul.lange", "approved",
+     "Qualifizierte Leads aus den Fokussegmenten", "even"),
+    ("Partner-Roadshow Stadtwerke", "Events", "22500", "sophie.klein", "approved",
+     "Neukunden in den Fokussegmenten", "even"),
+    ("Executive Dinner Energiewende", "Events", "9500", "hannah.becker", "approved",
+     "Auftragseingang", "front"),
+    ("LinkedIn Ads – Entscheider Energieversorger", "Paid Digital", "32000", "jonas.weber", "approved",
+     "Anteil digital generierter Leads", "even"),
+    ("Google Ads – Speicherlösungen", "Paid Digital", "24000", "laura.zimmermann", "approved",
+     "Kosten je qualifiziertem Lead", "even"),
+    ("Account-based Marketing Top-50 Stadtwerke", "Paid Digital", "45000", "niklas.hartmann", "approved",
+     "Qualifizierte Leads aus den Fokussegmenten", "even"),
+    ("Retargeting Webinar-Teilnehmer", "Paid Digital", "8000", "mia.koch", "approved",
+     "Conversion-Rate der Landingpages", "even"),
+    ("Whitepaper-Serie Netzstabilität", "Content", "18000", "anna.fischer", "approved",
+     "Value-Proposition-Kits", "even"),
+    ("Webinarreihe Wasserstoff", "Content", "12500", "david.neumann", "approved",
+     "Webinarreihe für Netzbetreiber", "even"),
+    ("Referenzstudien Industriekunden", "Content", "14000", "julia.schneider", "approved",
+     "Win-Rate", "even"),
+    ("Produktvideos Smart-Grid-Portfolio", "Content", "21000", "felix.braun", "approved",
+     "Value-Proposition-Kits", "front"),
+    ("Leadagentur Outbound-Kampagne", "Agenturen", "38000", "tim.richter", "approved",
+     "Qualifizierte Leads aus den Fokussegmenten", "even"),
+    ("PR-Agentur Fachpresse", "Agenturen", "27000", "anna.fischer", "approved",
+     "Marketingbeitrag zur Pipeline", "even"),
+    ("Fachartikel-Kooperation ZfK", "PR & Sponsoring", "7500", "clara.vogel", "approved",
+     "Marketingbeitrag zur Pipeline", "even"),
+    ("Sponsoring BDEW-Kongress", "PR & Sponsoring", "85000", "paul.lange", "awaiting_executive",
+     "Auftragseingang", None),
+    ("Marketing-Automation Lizenz-Upgrade", "Paid Digital", "16500", "clara.vogel", "submitted",
+     "Anteil digital generierter Leads", None),
+    ("Podcast „Netzgeflüster“ Staffel 2", "Content", "9800", "mia.koch", "submitted",
+     None, None),
+    ("Messe enlit Europe Mailand", "Messen", "39000", "lukas.schaefer", "submitted",
+     "Pipeline je Messe-Euro", None),
+    ("Kundenmagazin Print Q4", "Content", "11000", "julia.schneider", "submitted",
+     "Net Promoter Score", None),
+    ("Give-aways Messen 2026", "Messen", "6500", "hannah.becker", "rejected",
+     None, None),
+    ("Influencer-Kampagne Energieeffizienz", "Paid Digital", "14000", "laura.zimmermann", "draft",
+     None, None),
+    ("Agentur für Employer Branding", "Agenturen", "19500", "tim.richter", "draft",
+     None, None),
 ]
+# fmt: on
 
 PROFILES = {
     "even": [
@@ -72,6 +100,15 @@ def _cycle(company: Company) -> Cycle | None:
     )
 
 
+def _key_result(key_results: list, fragment: str | None, index: int):
+    if fragment is None:
+        return None
+    for kr in key_results:
+        if fragment in kr.title:
+            return kr
+    return key_results[index % len(key_results)]
+
+
 @transaction.atomic
 def load() -> None:
     company = Company.objects.filter(slug=DEMO_SLUG).first()
@@ -80,7 +117,7 @@ def load() -> None:
     cycle = _cycle(company)
     if cycle is None:
         return
-    key_results = selectors.key_result_search(company=company, covering=cycle, limit=50)
+    key_results = selectors.key_result_search(company=company, covering=cycle, limit=200)
     if not key_results:
         return
     if BudgetLine.objects.filter(company=company, cycle=cycle).exists():
@@ -91,9 +128,9 @@ def load() -> None:
         return
     channels = {c.name: c for c in services.channels_ensure_defaults(company=company)}
     limit = services.budget_settings_for(company).cmo_approval_limit
-    for index, (title, channel, amount, requester, state, kr_index, profile) in enumerate(LINES):
+    for index, (title, channel, amount, requester, state, binding, profile) in enumerate(LINES):
         requester_user = users.get(requester) or cmo
-        key_result = key_results[kr_index % len(key_results)] if kr_index is not None else None
+        key_result = _key_result(key_results, binding, index)
         line = services.budget_line_create(
             company=company,
             cycle=cycle,

@@ -12,6 +12,25 @@ from objectives.models import Cycle, Initiative, KeyResult
 from .models import Channel
 
 
+class MoneyField(forms.DecimalField):
+    """Accepts what people type: "12.500,00 €" in German, "€12,500.00" in English, or plain "12500"."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            from django.utils.translation import get_language
+
+            from .imports import parse_amount
+
+            text = value.strip()
+            if not (get_language() or "de").startswith("de"):
+                text = text.replace(",", "")
+            try:
+                value = str(parse_amount(text))
+            except ValueError as exc:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        return super().to_python(value)
+
+
 class KeyResultChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: KeyResult) -> str:
         return f"{obj.title} — {obj.objective.title}"
@@ -21,7 +40,7 @@ class BudgetLineForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=240)
     cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=Cycle.objects.none(), empty_label=None)
     channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none(), empty_label=_("— choose —"))
-    planned_amount = forms.DecimalField(
+    planned_amount = MoneyField(
         label=_("Planned amount"), max_digits=14, decimal_places=2, min_value=Decimal("0"), localize=True
     )
     initiative = forms.ModelChoiceField(
@@ -50,7 +69,7 @@ class BudgetLineForm(forms.Form):
 
 class SpendEntryForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, localize=True)
+    amount = MoneyField(label=_("Amount"), max_digits=14, decimal_places=2, localize=True)
     reference = forms.CharField(label=_("Reference"), max_length=120, required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -70,6 +89,6 @@ class ChannelForm(forms.Form):
 
 
 class BudgetSettingsForm(forms.Form):
-    cmo_approval_limit = forms.DecimalField(
+    cmo_approval_limit = MoneyField(
         label=_("CMO approval limit"), max_digits=14, decimal_places=2, min_value=Decimal("0"), localize=True
     )

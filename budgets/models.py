@@ -158,6 +158,16 @@ class BudgetLine(models.Model):
         return self.title
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk edits of the audit log are refused too (the database refuses UPDATEs, migration 0003)."""
+
+    def update(self, **kwargs):
+        raise ValueError("Audit entries are append-only.")
+
+    def delete(self):
+        raise ValueError("Audit entries are append-only.")
+
+
 class BudgetAuditEntry(models.Model):
     """Append-only log of every submit, approval, rejection, re-opening and binding change."""
 
@@ -183,6 +193,8 @@ class BudgetAuditEntry(models.Model):
     state_before = models.CharField(max_length=10, blank=True)
     state_after = models.CharField(max_length=10, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")

@@ -299,6 +299,7 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "version": line.version,
     }
     form = BudgetLineForm(request.POST or None, company=request.company, initial=initial)
+    initial_state = line.state
     if request.method == "POST" and form.is_valid():
         try:
             line = services.budget_line_update(
@@ -309,7 +310,14 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValidationError, DomainError) as exc:
             apply_to_form(form, exc)
         else:
-            messages.success(request, _("Budget line “%(title)s” saved.") % {"title": line.title})
+            if initial_state == State.APPROVED and line.state == State.SUBMITTED:
+                messages.warning(
+                    request,
+                    _("“%(title)s” saved and sent back for re-approval (amount or key result changed).")
+                    % {"title": line.title},
+                )
+            else:
+                messages.success(request, _("Budget line “%(title)s” saved.") % {"title": line.title})
             return redirect(_line_url(request, line))
     return render(
         request, "budgets/line_form.html", {"form": form, "line": line, "suggestions": _suggestions(request, form)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from html import escape
 
 import plotly.graph_objects as go
 from django.utils import timezone
@@ -39,20 +40,21 @@ def cascade_sunburst(roots: Iterable, *, root_label: str) -> go.Figure:
     def add(node, parent_id: str) -> None:
         node_id = f"o{node.id}"
         ids.append(node_id)
-        labels.append(_short(node.title))
+        labels.append(escape(_short(node.title)))
         parents.append(parent_id)
         colours.append(STATUS_COLOURS.get(node.status, "#9aa3b2"))
         texts.append(f"{_percent(node.progress)} · {node.status_label}")
-        hovers.append(f"<b>{node.title}</b><br>{_('Objective')}: {_percent(node.progress)} · {node.status_label}")
+        hovers.append(
+            f"<b>{escape(node.title)}</b><br>{_('Objective')}: {_percent(node.progress)} · {node.status_label}"
+        )
         for kr in node.key_results:
             ids.append(f"k{kr.key_result.pk}")
-            labels.append(_short(kr.key_result.title))
+            labels.append(escape(_short(kr.key_result.title)))
             parents.append(node_id)
             colours.append(STATUS_COLOURS.get(kr.status, "#9aa3b2"))
             texts.append(f"{_percent(kr.progress)} · {kr.status_label}")
-            hovers.append(
-                f"<b>{kr.key_result.title}</b><br>{_('Key result')}: {_percent(kr.progress)} · {kr.status_label}"
-            )
+            kr_title = escape(kr.key_result.title)
+            hovers.append(f"<b>{kr_title}</b><br>{_('Key result')}: {_percent(kr.progress)} · {kr.status_label}")
         for child in node.children:
             add(child, node_id)
 

@@ -128,8 +128,9 @@ def priority_matrix_figure(
                 y=[positions[p.id][1] for p in group],
                 mode="markers+text",
                 text=[str(p.rank) if p.rank else "" for p in group],
-                textposition="middle center",
-                textfont={"color": "#fff" if symbol != "x" else colour, "size": 11},
+                # a cross has no body to carry the rank, so it goes above the mark
+                textposition="top center" if symbol == "x" else "middle center",
+                textfont={"color": colour if symbol == "x" else "#fff", "size": 11},
                 marker={
                     "size": [sizes[p.id] for p in group],
                     "color": colour,

@@ -8,6 +8,7 @@ together. Every part here is idempotent: what exists already is left exactly as 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from okrplan.permissions import Role
@@ -52,11 +53,13 @@ def load() -> Company:
         defaults={"name": "Voltaria Energie AG", "currency": "EUR", "fiscal_year_start_month": 1},
     )
     user_model = get_user_model()
+    password_hash = None  # hashing is deliberately slow: hash the shared demo password once
     for username, first, last, role, team, _printed in DEMO_PEOPLE:
         user = user_model.objects.filter(username=username).first()
         if user is None:
             user = user_model(username=username, first_name=first, last_name=last, email=f"{username}@voltaria.example")
-            user.set_password(DEMO_PASSWORD)
+            password_hash = password_hash or make_password(DEMO_PASSWORD)
+            user.password = password_hash
             user.save()
         Profile.objects.get_or_create(user=user, defaults={"language": "de"})
         Membership.objects.get_or_create(user=user, company=company, defaults={"role": role, "team": team})

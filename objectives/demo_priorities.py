@@ -1,6 +1,6 @@
 """Demo part of the priority matrix: Voltaria's 14 initiatives before prioritisation, rated by four workshop
 participants, 8 active afterwards (focus limit 8), each bound to key results of the cascade; plus the previous
-cycle "Geschäftsjahr 2025" in which 13 initiatives ran in parallel (the case's −40 %).
+cycle "Geschäftsjahr 2025" in which 14 initiatives ran in parallel (8 of 14: the case's −40 % and more).
 
 Idempotent and deterministic: once the current cycle has initiatives, nothing is changed. Needs the cascade demo's
 key results; without them it creates nothing and says so.
@@ -35,7 +35,7 @@ INITIATIVES = [
         "markus.hoffmann",
         95000,
         80,
-        ["pipeline", "stadtwerk", "opportunit", "abschluss"],
+        ["win-rate", "neukunden", "marketingbeitrag zur pipeline", "pipeline", "stadtwerk"],
         (5, 5, 4, 5),
         (4, 4, 4, 5),
         Initiative.State.ACTIVE,
@@ -46,7 +46,7 @@ INITIATIVES = [
         "anna.fischer",
         18000,
         25,
-        ["lead", "mql", "webinar", "qualifiz"],
+        ["webinar", "qualifizierte leads", "lead"],
         (4, 5, 4, 4),
         (2, 2, 3, 2),
         Initiative.State.ACTIVE,
@@ -57,7 +57,7 @@ INITIATIVES = [
         "clara.vogel",
         40000,
         45,
-        ["lead", "konversion", "conversion", "qualifiz", "sql"],
+        ["lead-definition", "annahmequote", "lead"],
         (5, 4, 4, 5),
         (3, 3, 4, 3),
         Initiative.State.ACTIVE,
@@ -68,7 +68,7 @@ INITIATIVES = [
         "laura.zimmermann",
         30000,
         40,
-        ["web", "organisch", "sichtbar", "lead", "kosten pro"],
+        ["digital generierter leads", "conversion-rate", "web"],
         (4, 3, 4, 4),
         (2, 3, 2, 2),
         Initiative.State.ACTIVE,
@@ -79,7 +79,7 @@ INITIATIVES = [
         "julia.schneider",
         25000,
         20,
-        ["referenz", "pipeline", "vertrieb", "abschluss"],
+        ["win-rate", "value-proposition", "referenz", "pipeline"],
         (4, 4, 3, 4),
         (2, 2, 2, 3),
         Initiative.State.ACTIVE,
@@ -90,7 +90,7 @@ INITIATIVES = [
         "david.neumann",
         60000,
         70,
-        ["partner", "pipeline", "umsatz", "reichweite"],
+        ["neukunden", "marketingbeitrag zur pipeline", "partner", "pipeline"],
         (4, 4, 5, 3),
         (4, 5, 4, 4),
         Initiative.State.ACTIVE,
@@ -101,7 +101,7 @@ INITIATIVES = [
         "sophie.klein",
         180000,
         60,
-        ["pipeline", "termin", "lead", "marke"],
+        ["messe", "pipeline"],
         (4, 4, 3, 4),
         (5, 4, 5, 4),
         Initiative.State.ACTIVE,
@@ -112,7 +112,7 @@ INITIATIVES = [
         "tim.richter",
         12000,
         15,
-        ["marke", "bekanntheit", "reichweite", "sichtbar"],
+        ["qualifizierte leads", "digital generierter leads"],
         (3, 4, 4, 3),
         (1, 2, 2, 1),
         Initiative.State.ACTIVE,
@@ -123,7 +123,7 @@ INITIATIVES = [
         "niklas.hartmann",
         22000,
         30,
-        ["web", "lead", "konversion"],
+        ["conversion-rate", "digital generierter leads", "web"],
         (3, 4, 3, 3),
         (3, 3, 2, 3),
         Initiative.State.PROPOSED,
@@ -134,7 +134,7 @@ INITIATIVES = [
         "mia.koch",
         15000,
         35,
-        ["marke", "bekanntheit"],
+        ["digital generierter leads"],
         (2, 3, 2, 3),
         (3, 3, 4, 3),
         Initiative.State.PAUSED,
@@ -145,7 +145,7 @@ INITIATIVES = [
         "lukas.schaefer",
         55000,
         30,
-        ["marke", "kosten"],
+        ["messe", "kosten"],
         (2, 2, 3, 2),
         (3, 3, 3, 2),
         Initiative.State.PAUSED,
@@ -156,7 +156,7 @@ INITIATIVES = [
         "hannah.becker",
         48000,
         50,
-        ["marke", "bestandskunden"],
+        ["net promoter", "bestandskunden"],
         (2, 2, 1, 2),
         (4, 4, 3, 4),
         Initiative.State.DROPPED,
@@ -167,7 +167,7 @@ INITIATIVES = [
         "paul.lange",
         70000,
         60,
-        ["marke", "lead"],
+        ["messe", "lead"],
         (2, 3, 2, 2),
         (5, 4, 5, 4),
         Initiative.State.DROPPED,
@@ -178,7 +178,7 @@ INITIATIVES = [
         "sophie.klein",
         35000,
         10,
-        ["marke", "bekanntheit"],
+        ["net promoter"],
         (1, 1, 2, 1),
         (2, 2, 1, 2),
         Initiative.State.DROPPED,
@@ -200,18 +200,18 @@ PREVIOUS_INITIATIVES = [
     "Podcast „Netz & Nachhaltigkeit“",
     "Social-Media-Kampagne „Energie von morgen“",
     "Händler-Roadshow Süddeutschland",
+    "Fachartikel-Serie in Branchenmedien",
 ]
 
 
 def _key_results_for(keywords: list[str], key_results: list[KeyResult], index: int) -> list[KeyResult]:
-    """Up to two key results whose titles contain a keyword; otherwise one chosen deterministically by order."""
-    found = []
-    for kr in key_results:
-        title = kr.title.casefold()
-        if any(word in title for word in keywords) and kr not in found:
-            found.append(kr)
-        if len(found) == 2:
-            break
+    """Up to two key results whose titles contain a keyword (earlier keywords first); otherwise one chosen
+    deterministically by order."""
+    found: list[KeyResult] = []
+    for word in keywords:
+        for kr in key_results:
+            if len(found) < 2 and word in kr.title.casefold() and kr not in found:
+                found.append(kr)
     return found or [key_results[index % len(key_results)]]
 
 

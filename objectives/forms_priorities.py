@@ -43,6 +43,7 @@ class InitiativeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = selectors.member_choices(company)
         self.fields["key_results"].queryset = selectors.key_result_choices(company, cycle)
+        self.fields["estimated_cost"].label = f"{self.fields['estimated_cost'].label} ({company.currency})"
 
     @classmethod
     def initial_for(cls, initiative: Initiative) -> dict:

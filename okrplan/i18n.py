@@ -70,7 +70,9 @@ def _extract_from(path: Path, source: str) -> Iterator[Message]:
     if path.suffix in {".html", ".txt"}:
         from django.utils.translation.template import templatize
 
-        source = templatize(source, origin=str(path))
+        # templatize keeps the template's indentation, which Python's tokenizer may reject ("unindent does not
+        # match"); without leading whitespace every line tokenizes, and line numbers stay the same.
+        source = "\n".join(line.lstrip() for line in templatize(source, origin=str(path)).splitlines())
     rel = str(path.relative_to(settings.BASE_DIR))
     for lineno, _funcname, messages, _comments in extract_python(io.BytesIO(source.encode()), KEYWORDS, [], {}):
         parts = list(messages) if isinstance(messages, tuple) else [messages]

@@ -22,6 +22,7 @@ class NavEntry:
 NAVIGATION = [
     NavEntry("overview", _("Overview"), "company_home", Action.COMPANY_VIEW),
     NavEntry("cascade", _("Cascade"), "objectives:cascade", Action.CASCADE_VIEW),
+    NavEntry("my_key_results", _("My key results"), "objectives:my_key_results", Action.CHECKIN_OWN),
     NavEntry("priorities", _("Priorities"), "objectives:priorities", Action.INITIATIVE_VIEW),
     NavEntry("budgets", _("Budgets"), "budgets:queue", Action.BUDGET_VIEW),
     NavEntry("board", _("Board"), "reporting:board", Action.BOARD_VIEW),

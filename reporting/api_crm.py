@@ -8,6 +8,7 @@ reporting.services_crm.crm_records_upsert does the work (the same parser as the 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -42,6 +43,10 @@ class LeadSerializer(serializers.ModelSerializer):
 
 class OpportunitySerializer(serializers.ModelSerializer):
     lead_external_id = serializers.CharField(source="lead.external_id", default=None, allow_null=True)
+    # A plain string in the schema: another "status" enum exists in the API and the names would collide.
+    status = serializers.CharField(
+        help_text=_("open, won or lost (derived from is_won/is_closed or the stage when not given)"), required=False
+    )
 
     class Meta:
         model = Opportunity

@@ -56,6 +56,17 @@ MODEL_DESCRIPTIONS = {
     ),
 }
 
+
+def model_description(model: str, *, company) -> str:
+    """The anchors of ``model`` as the UI states them (time decay with the company's half-life)."""
+    from .kpis import reporting_settings
+
+    text = str(MODEL_DESCRIPTIONS[model])
+    if model == "time_decay":
+        text = text % {"days": reporting_settings(company).attribution_half_life_days}
+    return text
+
+
 NO_CHANNEL = "(none)"
 SHARE_PLACES = Decimal("0.000000000001")
 CENT = Decimal("0.01")

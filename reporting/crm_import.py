@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -93,10 +94,11 @@ FIELDS: dict[str, list[FieldSpec]] = {
     ],
 }
 
-# CSV column headers of the common CRM exports. Columns other than the required fields may be missing.
-PRESETS: dict[tuple[str, str], dict[str, str]] = {
+# CSV column headers of the common CRM exports (a tuple lists accepted alternatives, the first is the usual one).
+# Headers match ignoring case and spaces. Columns other than the required fields may be missing.
+PRESETS: dict[tuple[str, str], dict[str, str | tuple[str, ...]]] = {
     ("hubspot", CrmKind.LEADS): {
-        "external_id": "Record ID",
+        "external_id": ("Record ID", "Contact ID"),
         "created": "Create Date",
         "lifecycle_stage": "Lifecycle Stage",
         "channel": "Original Traffic Source",
@@ -109,7 +111,7 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
         "customer_at": "Became a Customer Date",
     },
     ("hubspot", CrmKind.OPPORTUNITIES): {
-        "external_id": "Record ID",
+        "external_id": ("Record ID", "Deal ID"),
         "stage": "Deal Stage",
         "amount": "Amount",
         "created": "Create Date",
@@ -118,8 +120,8 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
         "lead_source": "Original Traffic Source",
     },
     ("salesforce", CrmKind.LEADS): {
-        "external_id": "Id",
-        "created": "CreatedDate",
+        "external_id": ("Id", "Lead ID"),
+        "created": ("CreatedDate", "Create Date", "Created Date"),
         "channel": "LeadSource",
         "lifecycle_stage": "Status",
         "is_converted": "IsConverted",
@@ -132,8 +134,8 @@ PRESETS: dict[tuple[str, str], dict[str, str]] = {
         "disqualified_at": "Disqualified_Date__c",
     },
     ("salesforce", CrmKind.OPPORTUNITIES): {
-        "external_id": "Id",
-        "created": "CreatedDate",
+        "external_id": ("Id", "Opportunity ID"),
+        "created": ("CreatedDate", "Created Date"),
         "amount": "Amount",
         "closed": "CloseDate",
         "stage": "StageName",
@@ -154,7 +156,7 @@ def field_specs(kind: str) -> dict[str, FieldSpec]:
     return {spec.name: spec for spec in FIELDS[kind]}
 
 
-def preset_mapping(source: str, kind: str) -> dict[str, str] | None:
+def preset_mapping(source: str, kind: str) -> dict[str, str | tuple[str, ...]] | None:
     return PRESETS.get((source, kind))
 
 
@@ -456,6 +458,42 @@ def iter_csv(binary, encoding: str) -> Iterator[tuple[int, dict[str, str] | list
             ) from exc
     finally:
         text.detach()
+
+
+class SeenIds:
+    """The ids met so far in one file, to find duplicates without holding them in memory: they go in batches into
+    a private temporary SQLite database on disk (``sqlite3.connect("")``, deleted on close), so memory stays flat
+    for a file of any length; only the current batch lives in a dict."""
+
+    CHUNK = 500  # below SQLite's smallest variable limit
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("")
+        self.db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID")
+        self.batch: dict[str, int] = {}
+
+    def add(self, external_id: str, row: int) -> list[tuple[int, str, int]]:
+        """Note ``external_id`` at ``row``; returns duplicates found so far as (row, id, first row)."""
+        first = self.batch.get(external_id)
+        if first is not None:
+            return [(row, external_id, first)]
+        self.batch[external_id] = row
+        return self.flush() if len(self.batch) >= BATCH_SIZE else []
+
+    def flush(self) -> list[tuple[int, str, int]]:
+        ids = list(self.batch)
+        duplicates = []
+        for start in range(0, len(ids), self.CHUNK):
+            chunk = ids[start : start + self.CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for external_id, first in self.db.execute(f"SELECT id, row FROM seen WHERE id IN ({marks})", chunk):  # noqa: S608
+                duplicates.append((self.batch[external_id], external_id, first))
+        self.db.executemany("INSERT OR IGNORE INTO seen (id, row) VALUES (?, ?)", self.batch.items())
+        self.batch = {}
+        return sorted(duplicates)
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def error(row: int | None, column: str, message: str) -> dict:

@@ -224,16 +224,18 @@ def _build_touchpoints(rng: random.Random, leads: list[Lead]) -> list[Touchpoint
 
 
 def _bind_key_results(company) -> None:
-    """Bind the cascade demo's key results to KPIs by their titles; nothing to do when they do not exist."""
+    """Bind the cascade demo's key results to the KPIs they measure, by title and unit (a percent key result needs
+    a percent KPI); nothing to do when they do not exist."""
     from objectives.models import KeyResult
 
     patterns = [
-        ("Qualifizierte Leads", "qualified_leads_focus_segments"),
-        ("Pipeline-Beitrag", "pipeline_contribution"),
-        ("Kosten pro qualifiziertem Lead", "cost_per_qualified_lead"),
+        ("Qualifizierte Leads", "percent", "qualified_leads_focus_growth"),
+        ("Qualifizierte Leads", "number", "qualified_leads_focus_segments"),
+        ("qualifiziertem Lead", "currency", "cost_per_qualified_lead"),
+        ("Marketingbudget", "percent", "budget_bound_share"),
     ]
-    for fragment, kpi_key in patterns:
-        for key_result in KeyResult.objects.filter(company=company, title__icontains=fragment):
+    for fragment, unit, kpi_key in patterns:
+        for key_result in KeyResult.objects.filter(company=company, title__icontains=fragment, unit=unit):
             KpiBinding.objects.get_or_create(company=company, kpi_key=kpi_key, key_result=key_result)
 
 

@@ -304,7 +304,10 @@ class ReportingSettings(models.Model):
 
     def is_sales_source(self, source: str) -> bool:
         sources = self.sales_sources if self.sales_sources else DEFAULT_SALES_SOURCES
-        return source.strip().casefold() in {s.casefold() for s in sources}
+        key = tuple(sources)
+        if getattr(self, "_sales_key", None) != key:  # the import asks once per row: build the set once
+            self._sales_key, self._sales_set = key, {s.casefold() for s in sources}
+        return source.strip().casefold() in self._sales_set
 
 
 class KpiBinding(models.Model):

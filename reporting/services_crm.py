@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 MAX_API_ITEMS = 5000
 PROGRESS_EVERY = 1000
+STALE_CLAIM = dt.timedelta(hours=1)
 MODELS = {CrmKind.LEADS: Lead, CrmKind.OPPORTUNITIES: Opportunity, CrmKind.TOUCHPOINTS: Touchpoint}
 
 
@@ -111,10 +113,11 @@ def column_mapping_delete(*, mapping: ColumnMapping, actor) -> None:
 
 @transaction.atomic
 def crm_import_create(
-    *, company, kind: str, source: str, uploaded_file, actor, mapping: ColumnMapping | None = None
+    *, company, kind: str, source: str, uploaded_file, actor, mapping: ColumnMapping | None = None, schedule=True
 ) -> CrmImport:
-    """Accept an uploaded CSV and schedule its import (after commit). Refuses files above the size limit, empty
-    files and a custom source without a mapping of this company and kind."""
+    """Accept an uploaded CSV and schedule its import (after commit; ``schedule=False`` when the caller runs it
+    itself). Refuses files above the size limit, empty files and a custom source without a mapping of this
+    company and kind."""
     require_actor(actor, company, Action.CRM_IMPORT)
     errors: dict[str, list[str]] = {}
     if kind not in CrmKind.values:
@@ -154,9 +157,10 @@ def crm_import_create(
     job.file.save(uploaded_file.name or "import.csv", uploaded_file, save=False)
     job.save()
 
-    from .tasks import crm_import_run as task
+    if schedule:
+        from .tasks import crm_import_run as task
 
-    transaction.on_commit(lambda: task.delay(job.pk))
+        transaction.on_commit(lambda: task.delay(job.pk))
     return job
 
 
@@ -200,9 +204,16 @@ def _mapping_for(job: CrmImport) -> tuple[dict[str, str], bool]:
 def crm_import_run(*, import_id: int) -> CrmImport | None:
     """Run one import (the Celery task calls this). Idempotent: only a waiting import is claimed (compare-and-set
     on its status); a finished or running one is left alone. On a transient database error the import goes back
-    to waiting and the error is raised again so the task retries."""
-    claimed = CrmImport.objects.filter(pk=import_id, status=CrmImport.Status.PENDING).update(
-        status=CrmImport.Status.VALIDATING, started_at=timezone.now()
+    to waiting and the error is raised again so the task retries.
+
+    A worker that dies mid-import leaves its claim behind; its write transaction was rolled back, so once the claim
+    is older than STALE_CLAIM (the broker's redelivery timeout) a redelivered task may take it over."""
+    now = timezone.now()
+    running = [CrmImport.Status.VALIDATING, CrmImport.Status.WRITING]
+    claimed = (
+        CrmImport.objects.filter(pk=import_id)
+        .filter(Q(status=CrmImport.Status.PENDING) | Q(status__in=running, started_at__lt=now - STALE_CLAIM))
+        .update(status=CrmImport.Status.VALIDATING, started_at=now)
     )
     if not claimed:
         return None
@@ -240,18 +251,21 @@ def _finish(job: CrmImport, *, status: str, errors: list | None = None, error_co
 
 
 class _Columns:
-    """Which fields a file provides, and from which column."""
+    """Which fields a file provides, and from which column. Headers match ignoring case and spaces; a preset may
+    name alternatives ("Record ID" or the older "Contact ID")."""
 
-    def __init__(self, mapping: dict[str, str], header: list[str], strict: bool, kind: str):
+    def __init__(self, mapping: dict[str, str | tuple[str, ...]], header: list[str], strict: bool, kind: str):
         specs = field_specs(kind)
-        present = set(header)
+        present = {_header_key(h): h for h in reversed(header)}
         self.errors: list[dict] = []
         self.columns: dict[str, str] = {}
-        for field, column in mapping.items():
-            if column in present:
-                self.columns[field] = column
+        for field, names in mapping.items():
+            alternatives = (names,) if isinstance(names, str) else tuple(names)
+            found = next((present[_header_key(n)] for n in alternatives if _header_key(n) in present), None)
+            if found is not None:
+                self.columns[field] = found
             elif strict or specs[field].required:
-                self.errors.append(error(1, column, _("Column missing from the file (needed for “%(field)s”).")
+                self.errors.append(error(1, alternatives[0], _("Column missing from the file (needed for “%(field)s”).")
                                          % {"field": specs[field].label}))  # fmt: skip
         for spec in specs.values():
             if spec.required and spec.name not in mapping:
@@ -259,6 +273,10 @@ class _Columns:
 
     def raw(self, row: dict[str, str]) -> dict[str, str]:
         return {field: row.get(column, "") for field, column in self.columns.items()}
+
+
+def _header_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _open(job: CrmImport):
@@ -306,7 +324,7 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
     ImportRejected with all errors (the first MAX_STORED_ERRORS kept)."""
     errors: list[dict] = []
     total_errors = 0
-    seen: set[int] = set()
+    seen = reader.SeenIds()
     pending_leads: list[tuple[int, str]] = []
     rows = 0
     columns: _Columns | None = None
@@ -316,6 +334,12 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
         total_errors += 1
         if len(errors) < MAX_STORED_ERRORS:
             errors.append(error(row, column, message))
+
+    def report_duplicates(duplicates):
+        column = columns.columns.get("external_id", "")
+        for row, external_id, first in duplicates:
+            add(row, column, _("The id “%(id)s” appears more than once in the file (first in row %(first)s).")
+                % {"id": external_id, "first": first})  # fmt: skip
 
     def check_leads():
         missing = _missing_leads(job.company, [ext for _row, ext in pending_leads])
@@ -337,11 +361,7 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
                 add(number, columns.columns.get(field, field), message)
             external_id = values.get("external_id")
             if external_id and not row_errors:
-                fingerprint = hash(external_id)
-                if fingerprint in seen:
-                    add(number, columns.columns.get("external_id", ""),
-                        _("The id “%(id)s” appears more than once in the file.") % {"id": external_id})  # fmt: skip
-                seen.add(fingerprint)
+                report_duplicates(seen.add(external_id, number))
             if job.kind == CrmKind.TOUCHPOINTS and values.get("lead_external_id"):
                 pending_leads.append((number, values["lead_external_id"]))
                 if len(pending_leads) >= BATCH_SIZE:
@@ -350,8 +370,12 @@ def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
                 _set_progress(job, phase=CrmImport.Status.VALIDATING, done=rows, bytes=binary.tell(), size=job.size)
         if pending_leads:
             check_leads()
+        if columns is not None:
+            report_duplicates(seen.flush())
     except FileUnreadable as exc:
         add(exc.row, "", exc.message)
+    finally:
+        seen.close()
     if columns is None:
         add(None, "", _("The file has no header row."))
     elif rows == 0 and not total_errors:

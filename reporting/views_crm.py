@@ -38,7 +38,10 @@ def _presets() -> list[dict]:
         {
             "source": labels[source],
             "kind": CrmKind(kind).label,
-            "columns": [(column, specs[kind][field].required) for field, column in columns.items()],
+            "columns": [
+                (" / ".join((column,) if isinstance(column, str) else column), specs[kind][field].required)
+                for field, column in columns.items()
+            ],
         }
         for (source, kind), columns in PRESETS.items()
     ]
@@ -69,6 +72,7 @@ def crm_import_page(request: HttpRequest) -> HttpResponse:
         "imports": imports,
         "mappings": ColumnMapping.objects.filter(company=company).order_by("name"),
         "max_mb": crm_import_max_bytes() // (1024 * 1024),
+        "max_bytes": crm_import_max_bytes(),
         "presets": _presets(),
         "kinds": CrmKind.choices,
     }

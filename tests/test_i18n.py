@@ -70,3 +70,14 @@ def test_saved_language_applies_at_login(make_member, company, client):
     assert response.status_code == 302
     page = client.get(response["Location"], follow=True).content.decode()
     assert "Abmelden" in page
+
+
+def test_templates_with_ragged_indentation_are_extracted(tmp_path, settings, monkeypatch):
+    source = tmp_path / "templates"
+    source.mkdir()
+    (source / "page.html").write_text(
+        '{% load i18n %}<div>\n        <p>{% translate "Deep" %}</p>\n  <p>{% translate "Shallow" %}\n   </p></div>'
+    )
+    monkeypatch.setattr(i18n, "SOURCE_DIRS", [str(source)])
+    settings.BASE_DIR = tmp_path
+    assert {m.key[1] for m in i18n.extract_messages()} == {"Deep", "Shallow"}

@@ -63,3 +63,10 @@ def test_api_schema_and_docs_are_served_without_cdn(company, client_for):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn.jsdelivr" not in docs.content and b"unpkg.com" not in docs.content
+
+
+def test_pages_load_htmx_without_the_debug_script_even_in_debug(company, client_for, settings):
+    settings.DEBUG = True
+    page = client_for(company).get(f"/c/{company.slug}/").content.decode()
+    assert "django_htmx/htmx-2.min.js" in page
+    assert "django-htmx.js" not in page, "the debug script blanks the page on every refused htmx action"

@@ -45,15 +45,6 @@ def percent(value, digits: int = 0) -> str:
 
 
 @register.filter
-def pct_width(value) -> str:
-    """A CSS width in percent (clamped 0..100, dot decimal) for progress bars."""
-    if value is None:
-        return "0"
-    number = max(Decimal(0), min(Decimal(1), Decimal(value))) * 100
-    return f"{number:.0f}"
-
-
-@register.filter
 def sub(value, other):
     return (value or Decimal(0)) - (other or Decimal(0))
 

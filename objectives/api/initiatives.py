@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -155,6 +156,7 @@ class InitiativeStateAPI(CompanyScopedMixin, APIView):
 
     required_actions = {"*": Action.INITIATIVE_MANAGE}
 
+    @extend_schema(request=None, responses=InitiativeSerializer)
     def post(self, request, company_slug, pk, action):
         initiative = selectors.get_initiative(self.company, pk)
         services.STATE_ACTIONS[action](initiative=initiative, actor=request.user)
@@ -171,6 +173,7 @@ class InitiativeFinalValuesAPI(CompanyScopedMixin, APIView):
 
     required_actions = {"*": Action.RATING_MANAGE}
 
+    @extend_schema(request=FinalValuesSerializer, responses=InitiativeSerializer)
     def post(self, request, company_slug, pk):
         initiative = selectors.get_initiative(self.company, pk)
         data = FinalValuesSerializer(data=request.data)
@@ -196,12 +199,19 @@ class RatingInputSerializer(serializers.Serializer):
     effort = serializers.IntegerField()
 
 
+class RatingListSerializer(serializers.Serializer):
+    revealed = serializers.BooleanField()
+    rating_state = serializers.CharField()
+    ratings = RatingSerializer(many=True)
+
+
 class InitiativeRatingsAPI(CompanyScopedMixin, APIView):
     """GET: the ratings you may see (yours until the facilitator reveals them). POST {contribution, effort}:
     record or change your own rating while rating is open (201 when new, 200 when changed)."""
 
     required_actions = {"get": Action.INITIATIVE_VIEW, "post": Action.INITIATIVE_RATE}
 
+    @extend_schema(responses=RatingListSerializer)
     def get(self, request, company_slug, pk):
         initiative = selectors.get_initiative(self.company, pk)
         ratings = selectors.initiative_ratings(
@@ -216,6 +226,7 @@ class InitiativeRatingsAPI(CompanyScopedMixin, APIView):
             }
         )
 
+    @extend_schema(request=RatingInputSerializer, responses={200: RatingSerializer, 201: RatingSerializer})
     def post(self, request, company_slug, pk):
         initiative = selectors.get_initiative(self.company, pk)
         data = RatingInputSerializer(data=request.data)
@@ -224,6 +235,17 @@ class InitiativeRatingsAPI(CompanyScopedMixin, APIView):
         return Response(
             RatingSerializer(rating).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+class PrioritySettingsSerializer(serializers.Serializer):
+    cycle = serializers.IntegerField()
+    rating_state = serializers.ChoiceField(choices=PrioritySettings.RatingState.choices)
+    revealed = serializers.BooleanField()
+    focus_limit = serializers.IntegerField(allow_null=True)
+    midpoint = serializers.DecimalField(max_digits=2, decimal_places=1)
+
+
+CYCLE_PARAMETER = OpenApiParameter("cycle", OpenApiTypes.INT, OpenApiParameter.QUERY, description=_("The cycle id."))
 
 
 def settings_data(settings: PrioritySettings) -> dict:
@@ -320,6 +342,7 @@ class PriorityMatrixAPI(CompanyScopedMixin, APIView):
 
     required_actions = {"*": Action.INITIATIVE_VIEW}
 
+    @extend_schema(parameters=[CYCLE_PARAMETER], responses=OpenApiTypes.OBJECT)
     def get(self, request, company_slug):
         cycle = selectors.priority_cycle(self.company, request.query_params.get("cycle"))
         if cycle is None:
@@ -340,17 +363,28 @@ class PrioritySettingsInputSerializer(serializers.Serializer):
     midpoint = serializers.CharField(required=False)
 
 
+def _cycle(view, request) -> Cycle:
+    """The ?cycle=<id> of the request, inside the company (another company's or a missing one: 404)."""
+    cycle_id = request.query_params.get("cycle")
+    if not cycle_id:
+        raise serializers.ValidationError({"cycle": [_("Name the cycle: ?cycle=<id>.")]})
+    return selectors.priority_cycle(view.company, cycle_id)
+
+
 class PriorityRoundAPI(CompanyScopedMixin, APIView):
-    """GET: the cycle's rating round and settings. PATCH {focus_limit, midpoint}: change the settings."""
+    """GET ?cycle=<id>: the cycle's rating round and settings. PATCH {focus_limit, midpoint}: change the settings."""
 
     required_actions = {"get": Action.INITIATIVE_VIEW, "*": Action.INITIATIVE_MANAGE}
 
-    def get(self, request, company_slug, cycle_id):
-        cycle = get_object_or_404(Cycle, company=self.company, pk=cycle_id)
-        return Response(settings_data(selectors.settings_for(cycle)))
+    @extend_schema(parameters=[CYCLE_PARAMETER], responses=PrioritySettingsSerializer)
+    def get(self, request, company_slug):
+        return Response(settings_data(selectors.settings_for(_cycle(self, request))))
 
-    def patch(self, request, company_slug, cycle_id):
-        cycle = get_object_or_404(Cycle, company=self.company, pk=cycle_id)
+    @extend_schema(
+        parameters=[CYCLE_PARAMETER], request=PrioritySettingsInputSerializer, responses=PrioritySettingsSerializer
+    )
+    def patch(self, request, company_slug):
+        cycle = _cycle(self, request)
         data = PrioritySettingsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         settings = services.priority_settings_update(cycle=cycle, actor=request.user, **data.validated_data)
@@ -358,11 +392,12 @@ class PriorityRoundAPI(CompanyScopedMixin, APIView):
 
 
 class PriorityRoundActionAPI(CompanyScopedMixin, APIView):
-    """POST /priority-rounds/<cycle>/<open|close|reveal|conceal>/: run the rating round (facilitator, CMO)."""
+    """POST /priority-round/<open|close|reveal|conceal>/?cycle=<id>: run the rating round (facilitator, CMO)."""
 
     required_actions = {"*": Action.RATING_MANAGE}
 
-    def post(self, request, company_slug, cycle_id, action):
-        cycle = get_object_or_404(Cycle, company=self.company, pk=cycle_id)
+    @extend_schema(parameters=[CYCLE_PARAMETER], request=None, responses=PrioritySettingsSerializer)
+    def post(self, request, company_slug, action):
+        cycle = _cycle(self, request)
         settings = services.ROUND_ACTIONS[action](cycle=cycle, actor=request.user)
         return Response(settings_data(settings))

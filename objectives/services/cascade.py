@@ -398,7 +398,8 @@ def cycle_carry_over(
 
     Default: the unfinished objectives (progress < 1). Key results: the unfinished ones, each with its current value
     as the new start value (when an objective has only finished key results, all of them are copied with their
-    original start). The tree is kept where the parent is copied too; otherwise an objective keeps its parent when
+    original start). Alignments follow to the copied target, or stay with a target whose cycle covers ``target``.
+    The tree is kept where the parent is copied too; otherwise an objective keeps its parent when
     that parent's cycle covers the target cycle, else it becomes a top-level objective. An objective that was carried
     into ``target`` before is not copied twice.
     """
@@ -505,6 +506,16 @@ def cycle_carry_over(
                 )
             )
         KeyResult.objects.bulk_create(new_krs)
+    # Alignments come along: to the copy of their target, or to the target itself when its cycle covers the new one.
+    links = []
+    for link in ObjectiveLink.objects.filter(source_id__in=list(copies)).select_related("target__cycle"):
+        goal = copies.get(link.target_id)
+        if goal is None:
+            covers = link.target.cycle.start_date <= target.start_date and target.end_date <= link.target.cycle.end_date
+            goal = link.target if covers else None
+        if goal is not None:
+            links.append(ObjectiveLink(company=company, source=copies[link.source_id], target=goal))
+    ObjectiveLink.objects.bulk_create(links, ignore_conflicts=True)
     return created
 
 

@@ -124,17 +124,20 @@ def json_form_errors(form) -> JsonResponse:
 
 
 def cascade_action(action: Action) -> Callable:
-    """A POST-only JSON action of the builder: tenancy + permission, and refusals turned into JSON for the page."""
+    """A POST-only JSON action of the builder: tenancy + permission, and every refusal (including the permission
+    check itself) answered as JSON that cascade.js shows next to the row."""
 
     def decorator(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
+        guarded = company_view(action)(require_POST(view))
+
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
-                return view(request, *args, **kwargs)
+                return guarded(request, *args, **kwargs)
             except (DomainError, ValidationError) as exc:
                 return json_refusal(exc)
 
-        return company_view(action)(require_POST(wrapper))
+        return wrapper
 
     return decorator
 
@@ -193,6 +196,10 @@ def _tree_context(request: HttpRequest, cycle: Cycle | None) -> dict:
         "checkin_own": can(role, Action.CHECKIN_OWN),
         "expected": selectors.expected_progress(cycle=cycle) if cycle is not None else None,
         "signature": selectors.cascade_signature(company=company, cycle=cycle) if cycle is not None else "",
+        # reversed once, not per row: "/c/<slug>/objectives/" + id + "/"
+        "detail_prefix": reverse(
+            "objectives:objective_detail", kwargs={"company_slug": company.slug, "objective_id": 0}
+        )[:-2],
     }
 
 

@@ -116,7 +116,9 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
             {
                 "node": kr_node,
                 "history": list(reversed(history)),
-                "chart": figure.to_json(),
+                # a dict rendered with json_script (which escapes <, > and &) into a JSON data block
+                "chart": json.loads(figure.to_json()),
+                "chart_id": f"kr-chart-data-{kr_node.key_result.pk}",
                 "may_check_in": may_check_in(request, kr_node.key_result) and cycle.state != Cycle.State.CLOSED,
                 "form": CheckInForm(key_result=kr_node.key_result),
             }
@@ -277,9 +279,13 @@ def cycle_carry_over(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 messages.error(request, error)
         return redirect(_cascade_url(request, source))
     target = form.cleaned_data["target"]
+    if not form.cleaned_data["objectives"]:
+        # an empty choice would mean "the service's default" (all unfinished ones): ask instead of guessing
+        messages.error(request, _("Choose at least one objective to carry over."))
+        return redirect(_cascade_url(request, source))
     try:
         services.cycle_carry_over(
-            source=source, target=target, objective_ids=form.cleaned_data["objectives"] or None, actor=request.user
+            source=source, target=target, objective_ids=form.cleaned_data["objectives"], actor=request.user
         )
     except (DomainError, ValidationError) as exc:
         for m in error_messages(exc):

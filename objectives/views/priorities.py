@@ -181,7 +181,9 @@ def _done(request, message: str, fallback: str) -> HttpResponse:
 def _refused(request, exc, fallback: str) -> HttpResponse:
     texts = error_messages(exc)
     if request.htmx:
-        return htmx_error_response(texts, status=getattr(exc, "status", 400))
+        # 422, not 400: under DEBUG django-htmx.js replaces the whole page with the body of a 400/403/404 answer,
+        # which would blank the matrix; htmx still treats 422 as an error (no swap) and shows the toast.
+        return htmx_error_response(texts, status=getattr(exc, "status", 422))
     for text in texts:
         messages.error(request, text)
     return redirect(fallback)

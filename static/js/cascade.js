@@ -263,10 +263,17 @@
       setExpanded(parentLi, true);
       applyCollapsed();
     }
-    form.elements.team.value = (defaults && defaults.team) || (parentLi ? parentLi.dataset.team : "company");
+    form.elements.team.value = (defaults && defaults.team) || childTeam(parentLi);
     if (!form.elements.team.value) form.elements.team.selectedIndex = 0;
+    form.elements.team.addEventListener("change", () => (form.elements.team.dataset.touched = "1"));
     state.editor = { li: li, kind: "objective", mode: "new" };
     form.elements.title.focus();
+  }
+
+  // Below a company objective the next level is usually marketing's; deeper down a child keeps its parent's team.
+  function childTeam(parentLi) {
+    if (!parentLi) return "company";
+    return parentLi.dataset.team === "company" ? "marketing" : parentLi.dataset.team;
   }
 
   function placeInGroup(li, group, afterLi, kind) {
@@ -480,11 +487,14 @@
       group.appendChild(li);
       setExpanded(previous, true);
       applyCollapsed();
-      li.querySelector("form").elements.team.value = previous.dataset.team || li.querySelector("form").elements.team.value;
+      const team = li.querySelector("form").elements.team;
+      if (!team.dataset.touched) team.value = childTeam(previous);
     } else {
       const parentLi = li.parentElement.closest("li[data-kind]");
       if (!parentLi) return;
       parentLi.after(li);
+      const team = li.querySelector("form").elements.team;
+      if (!team.dataset.touched) team.value = childTeam(parentItem(li));
     }
     li.querySelector("form").elements.title.focus();
   }
@@ -995,6 +1005,30 @@
     if (cycle) setInterval(poll, POLL_MS);
   }
   document.addEventListener("keydown", onGlobalKey);
+
+  // Never lose input: a filter swap or leaving the page would throw away a row that is being typed.
+  function editorHasInput() {
+    if (!state.editor) return false;
+    const form = state.editor.li.querySelector("form");
+    if (state.editor.mode === "new") return form.elements.title.value.trim() !== "";
+    return form.elements.title.value.trim() !== (state.editor.item.dataset.title || "");
+  }
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.detail.target !== tree || !state.editor) return;
+    if (editorHasInput()) {
+      event.preventDefault();
+      showFeedback(text.textFinishEdit, "info");
+      state.editor.li.querySelector("form").elements.title.focus();
+    } else {
+      closeEditor();
+    }
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (editorHasInput()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
   document.body.addEventListener("cascade:changed", () => requestRefresh());
   root.dataset.ready = "1";
 })();

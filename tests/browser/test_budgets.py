@@ -49,6 +49,13 @@ def test_cmo_binds_an_unbound_line_and_approves_it(live_server, login):
     )
 
     page = login("carla", "pw")
+    policy_errors = []
+    page.on(
+        "console",
+        lambda m: (
+            policy_errors.append(m.text) if "Content Security Policy" in m.text or "EvalError" in m.text else None
+        ),
+    )
     page.goto(f"{live_server.url}/c/acme/budgets/")
     row = page.locator("tr", has_text="Podcast Staffel 2")
     expect(row.get_by_text("Not bound to a key result")).to_be_visible()
@@ -71,8 +78,43 @@ def test_cmo_binds_an_unbound_line_and_approves_it(live_server, login):
     expect(row.locator(".budget-state")).to_have_text("Approved")
     expect(row).to_contain_text("by Carla Marketing")
 
+    assert policy_errors == []
     line.refresh_from_db()
     assert line.state == BudgetLine.State.APPROVED
     assert line.key_result.title == "500 qualifizierte Leads"
     assert line.approver == cmo
     assert list(line.audit_entries.values_list("event", flat=True)) == ["create", "submit", "bind", "approve"]
+
+
+def test_overview_renders_its_plotly_charts_under_the_csp(live_server, login):
+    company = CompanyFactory(name="Acme Energie", slug="acme")
+    cycle = CycleFactory(
+        company=company, name="FY 2026", start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31)
+    )
+    kr = KeyResultFactory(company=company, objective=ObjectiveFactory(company=company, cycle=cycle, title="Ziel"))
+    cmo = UserFactory(username="carla")
+    member = UserFactory(username="jonas")
+    MembershipFactory(user=cmo, company=company, role=Role.CMO)
+    MembershipFactory(user=member, company=company, role=Role.MEMBER)
+    line = services.budget_line_create(
+        company=company,
+        cycle=cycle,
+        title="Messe",
+        channel=ChannelFactory(company=company, name="Messen"),
+        planned_amount=Decimal("20000.00"),
+        key_result=kr,
+        actor=member,
+        submit=True,
+    )
+    line = services.budget_line_approve(line=line, actor=cmo)
+    services.spend_entry_create(line=line, date=dt.date(2026, 3, 1), amount=Decimal("25000.00"), actor=cmo)
+
+    page = login("carla", "pw")
+    policy_errors = []
+    page.on("console", lambda m: policy_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{live_server.url}/c/acme/budgets/overview/")
+    expect(page.get_by_test_id("bound-share")).to_have_text("100%")
+    expect(page.locator("[data-chart] .main-svg").first).to_be_visible()
+    expect(page.locator("[data-chart][data-rendered]")).to_have_count(4)
+    expect(page.get_by_role("row", name=re.compile("Messen")).get_by_text("Overspent")).to_be_visible()
+    assert policy_errors == []

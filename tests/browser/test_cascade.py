@@ -169,3 +169,20 @@ def test_changes_by_someone_else_appear_without_a_reload(small_tree, login, live
     cmo = Membership.objects.get(company=cycle.company, user__username="markus.hoffmann").user
     services.objective_create(cycle=cycle, title="Added by the CMO meanwhile", parent=a, actor=cmo)
     expect(page.locator("li[data-title='Added by the CMO meanwhile']")).to_be_visible(timeout=10_000)
+
+
+def test_sunburst_and_key_result_history_render_under_the_csp(small_tree, login, live_server):
+    cycle, _a, a1, _b = small_tree
+    kr = KeyResult.objects.get(title="Alpha child KR")
+    services.check_in_create(key_result=kr, value=4, confidence=Decimal("0.6"), comment="First week", actor=None)
+    page = login("lena.berger")
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{live_server.url}/c/voltaria/cascade/?cycle={cycle.pk}")
+    page.get_by_role("button", name="Sunburst").click()
+    expect(page.locator("[data-sunburst] .main-svg").first).to_be_visible(timeout=20_000)
+    expect(page.locator("[data-sunburst]")).to_contain_text("Alpha child")
+    page.goto(f"{live_server.url}/c/voltaria/objectives/{a1.pk}/")
+    expect(page.locator(f"[data-plotly-figure='kr-chart-data-{kr.pk}'] .main-svg").first).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("First week")).to_be_visible()
+    assert violations == []

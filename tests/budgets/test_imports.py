@@ -191,3 +191,41 @@ def test_spend_import_command(world, tmp_path):
     with pytest.raises(CommandError, match="row 2, column amount"):
         call_command("spend_import", world.company.slug, str(path))
     assert SpendEntry.objects.get().amount == Decimal("1000.00")
+
+
+def test_admin_add_and_change_go_through_the_services(world, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("admin", "admin@example.com", "pw")
+    client = Client()
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/budgets/budgetline/add/",
+        {
+            "company": world.company.pk,
+            "cycle": world.cycle.pk,
+            "title": "Aus dem Admin",
+            "channel": world.channel.pk,
+            "planned_amount": "1234.00",
+            "key_result": world.kr.pk,
+            "audit_entries-TOTAL_FORMS": "0",
+            "audit_entries-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    line = BudgetLine.objects.get(title="Aus dem Admin")
+    assert line.requester == admin_user and line.state == "draft"
+    assert list(line.audit_entries.values_list("event", flat=True)) == ["create"]
+    response = client.post(
+        f"/admin/budgets/budgetline/{line.pk}/change/",
+        {
+            "title": "Umbenannt",
+            "channel": world.channel.pk,
+            "audit_entries-TOTAL_FORMS": "1",
+            "audit_entries-INITIAL_FORMS": "1",
+            "audit_entries-0-id": line.audit_entries.get().pk,
+            "audit_entries-0-line": line.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    line.refresh_from_db()
+    assert line.title == "Umbenannt" and line.version == 2
+    assert list(line.audit_entries.values_list("event", flat=True)) == ["create", "edit"]

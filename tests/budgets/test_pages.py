@@ -290,3 +290,84 @@ def test_queue_and_overview_query_counts_are_constant(world, size, django_assert
     with django_assert_max_num_queries(18) as overview_queries:
         assert c.get(page(world, "overview/")).status_code == 200
     print(f"queries at {size} lines: queue {len(queue_queries)}, overview {len(overview_queries)}")
+
+
+def test_member_sees_the_queue_without_decisions_and_submits_own_draft(world):
+    world.line(title="Fremde Zeile", requester=world.cmo)
+    draft = world.line(title="Mein Entwurf", submit=False)
+    c = login(world.member)
+    html = c.get(page(world)).content.decode()
+    assert "Fremde Zeile" in html and "/approve/" not in html and "Bind to key result" not in html
+    html = c.get(page(world, f"lines/{draft.pk}/")).content.decode()
+    assert "Submit for approval" in html
+    response = c.post(page(world, f"lines/{draft.pk}/submit/"), {"version": draft.version})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == "submitted"
+    # A stale second submit is explained, not a 500.
+    response = c.post(page(world, f"lines/{draft.pk}/submit/"), {"version": draft.version - 1})
+    assert response.status_code == 409 and "Changed in the meantime" in response.content.decode()
+
+
+def test_binding_from_the_detail_page_refreshes_it(world):
+    line = world.line(bound=False)
+    response = login(world.cmo).post(
+        page(world, f"lines/{line.pk}/bind/"), {"key_result": world.kr.pk, "from": "detail"}, **HX
+    )
+    assert response.status_code == 204 and response["HX-Refresh"] == "true"
+    line.refresh_from_db()
+    assert line.key_result == world.kr
+    response = login(world.cmo).post(page(world, f"lines/{line.pk}/bind/"), {"key_result": "999999"}, **HX)
+    assert response.status_code == 404
+
+
+def test_overview_without_budget_shows_an_empty_state(world):
+    html = login(world.cmo).get(page(world, "overview/")).content.decode()
+    assert "No budget planned in this cycle yet." in html
+
+
+def test_queue_rows_show_actual_spend_and_overspend(world):
+    line = world.approved(amount="1000.00", title="Kleine Zeile")
+    services.spend_entry_create(line=line, date=world.cycle.start_date, amount=Decimal("1200.00"), actor=world.cmo)
+    html = login(world.cmo).get(page(world), {"state": "approved"}).content.decode()
+    assert "actual €1,200.00" in html and "Overspent" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "expected"),
+    [
+        ("de", "12.500,50", "12500.50"),
+        ("de", "12500", "12500.00"),
+        ("en", "12,500.50", "12500.50"),
+        ("en", "€12,500", "12500.00"),
+    ],
+)
+def test_amounts_are_read_as_people_type_them(world, language, typed, expected):
+    from django.utils import translation
+
+    from budgets.forms import SpendEntryForm
+
+    with translation.override(language):
+        form = SpendEntryForm({"date": "2026-03-01", "amount": typed})
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data["amount"] == Decimal(expected)
+
+
+def test_changing_the_amount_of_an_approved_line_on_the_page_sends_it_back(world):
+    line = world.approved()
+    c = login(world.member)
+    response = c.post(
+        page(world, f"lines/{line.pk}/edit/"),
+        {
+            "title": line.title,
+            "cycle": world.cycle.pk,
+            "channel": world.channel.pk,
+            "planned_amount": "11000",
+            "key_result": world.kr.pk,
+            "version": line.version,
+        },
+        follow=True,
+    )
+    assert "sent back for re-approval" in response.content.decode()
+    line.refresh_from_db()
+    assert line.state == "submitted" and line.approver is None

@@ -279,3 +279,22 @@ def test_spend_only_on_approved_lines(world):
 def test_factory_line_defaults_to_draft(world):
     line = BudgetLineFactory(company=world.company, cycle=world.cycle, channel=world.channel)
     assert line.state == "draft"
+
+
+def test_audit_log_cannot_be_rewritten_by_bulk_orm_or_raw_sql(world):
+    line = world.approved()
+    with pytest.raises(ValueError):
+        BudgetAuditEntry.objects.filter(line=line).update(reason="rewritten")
+    with pytest.raises(ValueError):
+        BudgetAuditEntry.objects.filter(line=line).delete()
+    table = BudgetAuditEntry._meta.db_table
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET amount = 1 WHERE line_id = %s", [line.pk])
+    assert set(BudgetAuditEntry.objects.filter(line=line).values_list("amount", flat=True)) == {Decimal("10000.00")}
+
+
+def test_deleting_a_key_result_keeps_the_audit_snapshot(world):
+    line = world.line(title="Waiting")
+    world.kr.delete()
+    entries = BudgetAuditEntry.objects.filter(line=line).order_by("id")
+    assert entries[0].key_result_id is None and entries[0].key_result_title == "500 qualifizierte Leads"

@@ -60,7 +60,8 @@ def _fill_with_payload(obj) -> bool:
     changed = [f.name for f in _text_fields(type(obj))]
     for name in changed:
         max_length = type(obj)._meta.get_field(name).max_length or 1000
-        setattr(obj, name, PAYLOAD[:max_length])
+        # A per-object suffix keeps names unique where a constraint asks for it (e.g. cycle names per company).
+        setattr(obj, name, f"{PAYLOAD} #{obj.pk}"[:max_length])
     if changed:
         try:
             with transaction.atomic():

@@ -38,7 +38,7 @@ def test_demo_cascade_is_idempotent_and_shows_a_real_workshop_result():
     assert 18 <= len(krs) <= 22
     for title in [
         "Qualifizierte Leads aus den Fokussegmenten +18 % innerhalb von neun Monaten",
-        "100 % des Marketingbudgets an strategische Schlüsselergebnisse gebunden",
+        "100 % des Marketingbudgets an strategische Key Results gebunden",
         "Aktive Marketinginitiativen −40 %",
         "Marketing-KPIs im Vorstandsreporting verankert",
     ]:

@@ -508,3 +508,52 @@ def test_key_result_with_measured_values_cannot_become_a_milestone(cycle, facili
         svc.key_result_update(key_result=kr, version=1, actor=facilitator, kind="milestone")
     assert "kind" in exc.value.message_dict
     assert KeyResult.objects.get().kind == "increase_to"
+
+
+def test_approved_budget_line_blocks_deleting_its_key_result_and_objective(cycle, facilitator, company, make_member):
+    from django.utils import timezone
+
+    from budgets.models import BudgetLine, Channel
+
+    objective = create(cycle, "A", facilitator)
+    kr = svc.key_result_create(objective=objective, title="K", kind="milestone", actor=facilitator)
+    BudgetLine.objects.create(
+        company=company,
+        cycle=cycle,
+        title="Messe",
+        channel=Channel.objects.create(company=company, name="Events"),
+        key_result=kr,
+        planned_amount=Decimal("1000"),
+        state="approved",
+        requester=make_member(company, Role.MEMBER),
+        approver=make_member(company, Role.CMO),
+        approved_at=timezone.now(),
+    )
+    message = ["This key result carries approved budget and cannot be deleted."]
+    with pytest.raises(ValidationError) as exc:
+        svc.key_result_delete(key_result=kr, version=1, actor=facilitator)
+    assert exc.value.messages == message
+    objective.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        svc.objective_delete(objective=objective, version=objective.version, actor=facilitator)
+    assert exc.value.messages == message
+    assert KeyResult.objects.filter(pk=kr.pk).exists() and Objective.objects.filter(pk=objective.pk).exists()
+
+
+def test_carry_over_keeps_alignments(company, facilitator):
+    year = CycleFactory(company=company, name="2026", start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31))
+    q1 = CycleFactory(company=company, name="Q1", start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 3, 31))
+    q2 = CycleFactory(company=company, name="Q2", start_date=dt.date(2026, 4, 1), end_date=dt.date(2026, 6, 30))
+    yearly = ObjectiveFactory(cycle=year, title="Yearly")
+    a = ObjectiveFactory(cycle=q1, title="A")
+    b = ObjectiveFactory(cycle=q1, title="B", position=1)
+    done = ObjectiveFactory(cycle=q1, title="Done", position=2)
+    KeyResultFactory(objective=done, current_value=Decimal("100"))
+    for target in (b, yearly, done):
+        ObjectiveLink.objects.create(company=company, source=a, target=target)
+    svc.cycle_carry_over(source=q1, target=q2, actor=facilitator)
+    copy = Objective.objects.get(cycle=q2, title="A")
+    assert sorted(copy.links_out.values_list("target__title", "target__cycle__name")) == [
+        ("B", "Q2"),
+        ("Yearly", "2026"),
+    ]

@@ -184,6 +184,7 @@ def test_member_cannot_edit(company, cycle, tree, client_for):
     client = client_for(company, Role.MEMBER)
     response = client.post(url("cascade_objective_create", company), {"cycle": cycle.pk, "title": "Sneaky"})
     assert response.status_code == 403
+    assert "does not allow" in response.json()["message"]
     assert not Objective.objects.filter(title="Sneaky").exists()
 
 
@@ -390,6 +391,12 @@ def test_cycle_management(company, cycle, tree, client_for):
     assert response.status_code == 302
     target = Cycle.objects.get(company=company, name="FY 2027")
     response = client.post(url("cycle_carry_over", company, cycle_id=cycle.pk), {"target": target.pk})
+    assert response.status_code == 302
+    assert not Objective.objects.filter(cycle=target).exists()  # nothing chosen: nothing copied, the user is asked
+    response = client.post(
+        url("cycle_carry_over", company, cycle_id=cycle.pk),
+        {"target": target.pk, "objectives": [tree["top"].pk, tree["child"].pk]},
+    )
     assert response.status_code == 302
     assert Objective.objects.filter(cycle=target, title="More qualified leads").exists()
     response = client.post(url("cycle_transition", company, cycle_id=cycle.pk, transition="explode"))

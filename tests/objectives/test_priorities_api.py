@@ -94,7 +94,7 @@ def test_another_companys_initiative_is_404(company, other_company, api_client_f
     assert client.post(f"{BASE}/initiatives/{foreign.pk}/activate/").status_code == 404
     assert client.post(f"{BASE}/initiatives/{foreign.pk}/ratings/", {"contribution": 3, "effort": 3}).status_code == 404
     assert client.get(f"{BASE}/priority-matrix/?cycle={foreign.cycle_id}").status_code == 404
-    assert client.post(f"{BASE}/priority-rounds/{foreign.cycle_id}/open/").status_code == 404
+    assert client.post(f"{BASE}/priority-round/open/?cycle={foreign.cycle_id}").status_code == 404
     assert api_client_for(other_company, Role.MEMBER).get(f"{BASE}/initiatives/").status_code == 404
 
 
@@ -121,10 +121,10 @@ def test_permissions_per_role(company, cycle, key_result, api_client_for, role, 
     assert client.post(f"{BASE}/initiatives/{initiative.pk}/activate/").status_code == (200 if manage else 403)
     rated = client.post(f"{BASE}/initiatives/{initiative.pk}/ratings/", {"contribution": 4, "effort": 2})
     assert rated.status_code == (201 if rate else 403)
-    assert client.post(f"{BASE}/priority-rounds/{cycle.pk}/reveal/").status_code == (200 if run_round else 403)
+    assert client.post(f"{BASE}/priority-round/reveal/?cycle={cycle.pk}").status_code == (200 if run_round else 403)
     final = client.post(f"{BASE}/initiatives/{initiative.pk}/final/", {"contribution": "4.5", "effort": ""})
     assert final.status_code == (200 if run_round else 403)
-    settings = client.patch(f"{BASE}/priority-rounds/{cycle.pk}/", {"focus_limit": 5}, format="json")
+    settings = client.patch(f"{BASE}/priority-round/?cycle={cycle.pk}", {"focus_limit": 5}, format="json")
     assert settings.status_code == (200 if manage else 403)
     assert PrioritySettings.objects.get(cycle=cycle).revealed is run_round
 
@@ -202,9 +202,12 @@ def test_priority_matrix_response_holds_points_quadrants_and_ranks(company, cycl
 
 def test_priority_round_settings_validation(company, cycle, api_client_for):
     client = api_client_for(company, Role.FACILITATOR)
-    bad = client.patch(f"{BASE}/priority-rounds/{cycle.pk}/", {"focus_limit": "0", "midpoint": "7"}, format="json")
+    url = f"{BASE}/priority-round/?cycle={cycle.pk}"
+    bad = client.patch(url, {"focus_limit": "0", "midpoint": "7"}, format="json")
     assert bad.status_code == 400 and "focus_limit" in bad.json()
-    good = client.patch(f"{BASE}/priority-rounds/{cycle.pk}/", {"focus_limit": 8, "midpoint": "2.5"}, format="json")
+    missing = client.post(f"{BASE}/priority-round/open/")
+    assert missing.status_code == 400 and "cycle" in missing.json()
+    good = client.patch(url, {"focus_limit": 8, "midpoint": "2.5"}, format="json")
     assert good.json() == {
         "cycle": cycle.pk,
         "rating_state": "closed",
@@ -212,8 +215,8 @@ def test_priority_round_settings_validation(company, cycle, api_client_for):
         "focus_limit": 8,
         "midpoint": "2.5",
     }
-    assert client.post(f"{BASE}/priority-rounds/{cycle.pk}/open/").json()["rating_state"] == "open"
-    assert client.post(f"{BASE}/priority-rounds/{cycle.pk}/explode/").status_code == 404
+    assert client.post(f"{BASE}/priority-round/open/?cycle={cycle.pk}").json()["rating_state"] == "open"
+    assert client.post(f"{BASE}/priority-round/explode/?cycle={cycle.pk}").status_code == 404
 
 
 def _populate(company, cycle, make_member, count, raters=4):

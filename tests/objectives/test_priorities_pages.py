@@ -106,7 +106,7 @@ def test_state_toggle_respects_the_focus_limit_and_explains_the_refusal(company,
     waiting = InitiativeFactory(cycle=cycle, key_results=[key_result], title="Waiting")
     client = client_for(company, Role.CMO)
     response = client.post(f"/c/acme/priorities/{waiting.pk}/state/", {"action": "activate"}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 400
+    assert response.status_code == 422
     toast = json.loads(response.headers["HX-Trigger"])["okr:toast"]
     assert toast["level"] == "error"
     assert "focus limit of this cycle is 1 active initiative" in toast["message"]
@@ -289,24 +289,37 @@ def test_matrix_page_and_live_query_count_is_constant(
         assert client.get(f"/c/acme/priorities/rate/?cycle={cycle.pk}").status_code == 200
 
 
-def test_demo_without_key_results_creates_nothing_and_with_them_tells_the_story():
+def test_demo_without_key_results_creates_nothing():
+    from objectives import demo, demo_priorities
+
+    company = demo.load()
+    demo_priorities.load()
+    assert not Initiative.objects.filter(company=company).exists()
+    assert not Cycle.objects.filter(company=company, name="Geschäftsjahr 2025").exists()
+
+
+def test_demo_tells_the_prioritisation_story_on_the_cascade():
     from objectives import demo_priorities
 
     call_command("load_demo")
     company = Company.objects.get(slug="voltaria")
-    assert not Initiative.objects.filter(company=company).exists()
-    cycle = CycleFactory(company=company, name="Geschäftsjahr 2026")
-    for n in range(3):
-        KeyResultFactory(objective=ObjectiveFactory(cycle=cycle), title=f"Qualifizierte Leads {n}")
-    demo_priorities.load()
+    cycle = Cycle.objects.get(company=company, name="Geschäftsjahr 2026")
     initiatives = Initiative.objects.filter(company=company, cycle=cycle)
     assert initiatives.count() == 14
     assert initiatives.filter(state="active").count() == 8
-    assert all(i.key_results.exists() for i in initiatives.filter(state="active"))
+    for initiative in initiatives.filter(state="active"):
+        krs = list(initiative.key_results.all())
+        assert krs and all(kr.objective.cycle_id == cycle.pk for kr in krs)
+    fair = initiatives.get(title="Messeauftritt E-world energy & water 2026")
+    assert {kr.title for kr in fair.key_results.all()} == {
+        "Pipeline je Messe-Euro von 3,0 auf 4,5 € steigern",
+        "Anteil nachverfolgter Messekontakte von 40 % auf 90 % steigern",
+    }
+    assert fair.final_effort == Decimal(4) and fair.final_set_by.username == "lena.berger"
     assert InitiativeRating.objects.filter(initiative__cycle=cycle).count() == 14 * 4
     assert set(InitiativeRating.objects.values_list("rater__username", flat=True)) == set(demo_priorities.RATERS)
     previous = Cycle.objects.get(company=company, name="Geschäftsjahr 2025")
-    assert Initiative.objects.filter(cycle=previous, state="active").count() == 13
+    assert Initiative.objects.filter(cycle=previous, state="active").count() == 14
     settings = PrioritySettings.objects.get(cycle=cycle)
     assert (settings.focus_limit, settings.revealed, settings.rating_state) == (8, True, "closed")
     before = (Initiative.objects.count(), InitiativeRating.objects.count(), KeyResult.objects.count())

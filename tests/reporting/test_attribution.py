@@ -157,3 +157,11 @@ def test_attribution_queries_are_constant(company, journeys, django_assert_num_q
         OpportunityFactory(company=company, lead=lead, created=at(2026, 3, 6 + i % 20))
     with django_assert_num_queries(3):
         attribute(company=company, model="time_decay", start=START, end=END)
+
+
+def test_model_descriptions_state_the_anchors(company):
+    from reporting.attribution import model_description
+
+    ReportingSettings.objects.create(company=company, attribution_half_life_days=14)
+    assert "half-life 14 days" in model_description("time_decay", company=company)
+    assert model_description("u_shaped", company=company).startswith("40 % first touch, 40 % lead-creation touch")

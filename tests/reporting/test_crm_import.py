@@ -311,3 +311,63 @@ def test_dates(text, expected):
 )
 def test_numbers(text, expected):
     assert parse_decimal(text) == Decimal(expected)
+
+
+def test_duplicates_are_found_across_batches(company, imp, monkeypatch):
+    from reporting import crm_import
+
+    monkeypatch.setattr(crm_import, "BATCH_SIZE", 2)  # ids are checked against earlier batches on disk
+    rows = "".join(f"{i},2026-03-01\n" for i in [1, 2, 3, 4, 5, 2, 6, 7, 1])
+    job = imp("Record ID,Create Date\n" + rows, kind="leads", source="hubspot")
+    assert job.status == CrmImport.Status.FAILED
+    assert [(e["row"], e["message"]) for e in job.errors] == [
+        (7, "The id “2” appears more than once in the file (first in row 3)."),
+        (10, "The id “1” appears more than once in the file (first in row 2)."),
+    ]
+
+
+def test_an_abandoned_import_is_taken_over_after_the_stale_timeout(company, imp):
+    from django.utils import timezone
+
+    from reporting.services_crm import STALE_CLAIM, crm_import_run
+
+    job = imp(HUBSPOT_CONTACTS, kind="leads", source="hubspot")
+    Lead.objects.all().delete()
+    path = CrmImport.objects.get(pk=job.pk)
+    # simulate a worker that died while writing: a fresh claim is left alone, an old one is taken over
+    upload = SimpleUploadedFile("again.csv", HUBSPOT_CONTACTS.encode())
+    path.file.save("again.csv", upload, save=False)
+    CrmImport.objects.filter(pk=job.pk).update(status="writing", started_at=timezone.now(), file=path.file.name)
+    assert crm_import_run(import_id=job.pk) is None
+    CrmImport.objects.filter(pk=job.pk).update(started_at=timezone.now() - STALE_CLAIM - dt.timedelta(minutes=1))
+    assert crm_import_run(import_id=job.pk).status == CrmImport.Status.DONE
+    assert Lead.objects.count() == 3
+
+
+def test_utf8_with_byte_order_mark_as_excel_writes_it(company, imp):
+    content = "\ufeffRecord ID;Create Date;Industry\r\n8;2026-03-04 10:22;Wärme & Wohnen\r\n"
+    job = imp(content.encode("utf-8"), kind="leads", source="hubspot")
+    assert job.status == CrmImport.Status.DONE, job.errors
+    assert Lead.objects.get(external_id="8").segment == "Wärme & Wohnen"
+
+
+def test_headers_match_ignoring_case_and_older_names(company, imp):
+    job = imp("contact id,CREATE  DATE,industry\n9,2026-03-04,Industrie\n", kind="leads", source="hubspot")
+    assert job.status == CrmImport.Status.DONE, job.errors
+    assert Lead.objects.get(external_id="9").segment == "Industrie"
+
+
+def test_management_command_imports_and_reports_errors(company, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "contacts.csv"
+    good.write_text(HUBSPOT_CONTACTS, encoding="utf-8")
+    call_command("crm_import", str(good), company="acme", kind="leads", source="hubspot")
+    assert "Imported 3 rows (3 new)" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Record ID,Create Date\n1,gestern\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("crm_import", str(bad), company="acme", kind="leads", source="hubspot")
+    assert "row 2 column Create Date" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="No company"):
+        call_command("crm_import", str(good), company="nope", kind="leads", source="hubspot")

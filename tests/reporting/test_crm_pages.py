@@ -145,3 +145,34 @@ def test_settings_are_read_only_for_executives(company, client_for):
     assert "Only the CMO changes these settings." in page
     assert client.post(url, {"qualified_stage": "sql", "attribution_half_life_days": 3}).status_code == 403
     assert not ReportingSettings.objects.exists()
+
+
+def test_pages_keep_their_query_count_as_data_grows(company, client_for, django_assert_max_num_queries):
+    from tests.factories import UserFactory
+
+    client = client_for(company, Role.CMO)
+    cycle = CycleFactory(company=company)
+
+    def add(n):
+        for i in range(n):
+            user = UserFactory()
+            mapping = ColumnMapping.objects.create(company=company, name=f"M{user.pk}-{i}", kind="leads", columns={})
+            CrmImport.objects.create(company=company, kind="leads", source="custom", mapping=mapping,
+                                     original_name=f"{i}.csv", created_by=user, status="failed")  # fmt: skip
+            kr = KeyResultFactory(objective=ObjectiveFactory(cycle=cycle))
+            KpiBinding.objects.create(company=company, kpi_key="funnel_conversion", key_result=kr)
+
+    pages = [base(company), f"/c/{company.slug}/board/settings/"]
+    add(1)
+    counts = {}
+    for url in pages:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts[url] = len(captured.captured_queries)
+    add(15)
+    for url in pages:
+        with django_assert_max_num_queries(counts[url]):
+            assert client.get(url).status_code == 200

@@ -191,10 +191,12 @@ def test_cost_per_qualified_lead_follows_the_qualified_stage_setting(company, fu
     assert r.value == Decimal("1000.00")
 
 
-def test_cost_per_qualified_lead_without_qualified_leads_has_no_value(company, march):
+def test_cost_per_qualified_lead_without_qualified_leads_or_spend_has_no_value(company, funnel, march):
     r = results_for(company, march, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"]
-    assert r.value is None
-    assert r.breakdown["qualified_leads"] == 0
+    assert r.value is None  # 4 qualified leads but no spend booked: missing data, not free leads
+    assert r.breakdown["qualified_leads"] == 4 and r.breakdown["spend"] == "0.00"
+    april = period_for(company=company, kind="month", on=dt.date(2030, 4, 1))
+    assert results_for(company, april, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"].value is None
 
 
 def test_funnel_conversion_by_cohort(company, funnel, march):
@@ -332,3 +334,37 @@ def test_query_count_does_not_depend_on_data_size(company, other_company, planni
         results = compute_kpis(company=company, period=period)
     assert results[0].breakdown["opportunities"] == 505
     assert len(small.captured_queries) <= 30
+
+
+def test_qualified_leads_focus_growth_against_the_same_days_before(company, funnel, march):
+    ReportingSettings.objects.create(company=company, focus_segments=["Stadtwerke", "Industrie"])
+    LeadFactory(company=company, created=at(2026, 2, 1), segment="Industrie", mql_at=at(2026, 2, 10))
+    LeadFactory(company=company, created=at(2026, 1, 2), segment="Industrie", mql_at=at(2026, 1, 28))  # too early
+    LeadFactory(company=company, created=at(2026, 2, 1), segment="Netzbetreiber", mql_at=at(2026, 2, 11))
+    r = results_for(company, march, keys=["qualified_leads_focus_growth"])["qualified_leads_focus_growth"]
+    # March (31 days): L1 Stadtwerke, L2 Industrie, L6 Stadtwerke = 3; the 31 days before (29 Jan – 28 Feb): 1
+    # (the Netzbetreiber lead is not a focus segment) → (3 − 1) / 1 = +200 %
+    assert r.value == Decimal("200.00")
+    assert (r.breakdown["current"], r.breakdown["previous"]) == (3, 1)
+    assert (r.breakdown["previous_start"], r.breakdown["previous_end"]) == ("2026-01-29", "2026-02-28")
+
+
+def test_growth_of_a_running_period_counts_up_to_today(company, funnel, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 3, 10))
+    quarter = period_for(company=company, kind="quarter", on=MARCH)
+    r = results_for(company, quarter, keys=["qualified_leads_focus_growth"])["qualified_leads_focus_growth"]
+    # 1 Jan – 10 Mar (69 days) against the 69 days before
+    assert (r.breakdown["current_end"], r.breakdown["previous_start"]) == ("2026-03-10", "2025-10-24")
+
+
+def test_a_milestone_bound_to_a_kpi_is_skipped_not_fatal(company, funnel, planning, march):
+    ReportingSettings.objects.create(company=company, focus_segments=["Stadtwerke", "Industrie"])
+    milestone = KeyResultFactory(objective=ObjectiveFactory(cycle=planning["q1"]), kind=KeyResult.Kind.MILESTONE)
+    KpiBindingFactory(key_result=milestone, kpi_key="qualified_leads_focus_segments")
+    KpiBindingFactory(key_result=planning["leads_kr"], kpi_key="qualified_leads_focus_segments")
+    results = compute_kpis(company=company, period=march, keys=["qualified_leads_focus_segments"])
+    assert kpi_auto_check_ins(company=company, results=results) == 1  # 3 is not a milestone value (0/1)
+    assert not CheckIn.objects.filter(key_result=milestone).exists()
+    assert CheckIn.objects.get(key_result=planning["leads_kr"]).is_automatic

@@ -75,8 +75,12 @@ def test_demo_kpis_and_attribution_have_values(voltaria):
 
 
 def test_demo_binds_the_qualified_leads_key_result_when_it_exists(voltaria):
-    kr = KeyResultFactory(objective=ObjectiveFactory(cycle__company=voltaria), title="Qualifizierte Leads Energie")
+    kr = KeyResultFactory(objective=ObjectiveFactory(cycle__company=voltaria), title="Qualifizierte Leads Energie",
+                          unit="number")  # fmt: skip
     demo.load()
     assert KpiBinding.objects.filter(key_result=kr, kpi_key="qualified_leads_focus_segments").exists()
+    # the cascade demo's "+18 %" key result is in percent: it tracks the growth KPI
+    growth = KpiBinding.objects.filter(kpi_key="qualified_leads_focus_growth", key_result__company=voltaria)
+    assert growth.filter(key_result__title__startswith="Qualifizierte Leads aus den Fokussegmenten").exists()
     assert Lead.objects.filter(company=voltaria).count() == demo.DEMO_LEAD_COUNT  # second load adds nothing
     assert not Lead.objects.filter(~Q(company=voltaria)).exists()
