@@ -609,13 +609,13 @@ def main(argv: list[str] | None = None) -> int:
     from bench.report import format_table, machine_facts, write_results
 
     call_command("migrate", "--noinput", verbosity=0)
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
     # Production settings serve hashed static files (whitenoise manifest): pages need it before they render.
     # Compressing plotly.js takes minutes on a busy 2-core machine, so an up-to-date manifest is kept.
-    if not _static_up_to_date():
+    if only & {"cascade", "load"} and not _static_up_to_date():
         say("collectstatic (production static files)")
         call_command("collectstatic", "--noinput", verbosity=0)
     cfg = {"name": args.scale, **SCALES[args.scale]}
-    only = {name.strip() for name in args.only.split(",") if name.strip()}
     rows: list[dict] = []
     details: dict = {"scale": args.scale, "config": cfg}
     explain: list[str] = []
