@@ -5,6 +5,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from reporting.kpis import KPIS
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHARTS = ["funnel", "attribution", "okr", "bound", "spend", "segments"]
@@ -32,16 +34,16 @@ def test_executive_refreshes_the_empty_board_and_sees_every_chart(voltaria, logi
     page.get_by_role("button", name="Jetzt aktualisieren").click()
     # In-process refresh (no worker in tests): the page reloads with the figures.
     tiles = page.get_by_test_id("kpi-tile")
-    expect(tiles).to_have_count(9)
+    expect(tiles).to_have_count(len(KPIS))
     expect(page.get_by_test_id("refresh-status")).to_contain_text("Letzte Aktualisierung abgeschlossen")
     for status in tiles.get_by_test_id("kpi-status").all_inner_texts():
         assert status in {"im Plan", "im Verzug", "gefährdet", "kein Ziel"}
 
     # Every sparkline and every chart is drawn by plotly.
-    expect(page.locator(".kpi-spark.js-plotly-plot")).to_have_count(9)
+    expect(page.locator(".kpi-spark.js-plotly-plot")).to_have_count(len(KPIS))
     for chart in CHARTS:
         expect(page.locator(f'[data-chart="{chart}"] .js-plotly-plot')).to_have_count(1)
-    expect(page.locator(".js-plotly-plot")).to_have_count(9 + len(CHARTS))
+    expect(page.locator(".js-plotly-plot")).to_have_count(len(KPIS) + len(CHARTS))
     # ...with their marks: six funnel stages, one sunburst slice per objective, a gauge, bars and lines.
     expect(page.locator('[data-chart="funnel"] .funnellayer .point')).to_have_count(6)
     expect(page.locator('[data-chart="okr"] .sunburstlayer .slice')).to_have_count(3)
@@ -58,7 +60,7 @@ def test_executive_refreshes_the_empty_board_and_sees_every_chart(voltaria, logi
     # Period switcher: the quarter view has its own tiles.
     page.get_by_role("navigation", name="Periodentyp").get_by_role("link", name="Quartal").click()
     expect(page.get_by_test_id("board-period")).to_contain_text("Q")
-    expect(page.get_by_test_id("kpi-tile")).to_have_count(9)
+    expect(page.get_by_test_id("kpi-tile")).to_have_count(len(KPIS))
 
 
 def test_member_has_no_board_in_the_navigation(demo, login, live_server, page):
