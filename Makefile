@@ -46,6 +46,23 @@ serve: $(VENV)/.installed compilemessages
 	@echo "okrplan: http://$(HOST)/ (health: http://$(HOST)/healthz)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" GUNICORN_BIND=$(HOST) $(BIN)/honcho start
 
+# Scale and speed (issue 7), not part of `make test`: generates (once) and reuses a large company in a PostgreSQL
+# database, runs the four scenarios with their floors, prints a table and writes bench/results/<date>.json.
+# `make bench BENCH_SCALE=small` is the quick run (~2 minutes); BENCH_ONLY=kpi,import,cascade,load picks scenarios.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okrplan_bench
+BENCH_SCALE ?= full
+BENCH_ONLY ?= kpi,import,cascade,load
+
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	touch $@
+
+bench: $(VENV)/.installed-bench compilemessages
+	@createdb -h 127.0.0.1 -U postgres okrplan_bench 2>/dev/null || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false SECRET_KEY=bench-only-secret-key-not-for-production-0123456789 \
+	ALLOWED_HOSTS=127.0.0.1,testserver SECURE_SSL_REDIRECT=false LOG_LEVEL=WARNING \
+	$(PY) -m bench.run --scale $(BENCH_SCALE) --only $(BENCH_ONLY)
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -24,10 +24,8 @@ from django.db.models import (
     Avg,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     Sum,
 )
@@ -190,10 +188,14 @@ def cost_per_qualified_lead(company, period: Period) -> KpiResult:
 
 
 def _funnel_annotations(company):
-    opportunities = Opportunity.objects.filter(company=company, lead=OuterRef("pk"))
+    # Uncorrelated "id IN (lead ids of the company's opportunities)" instead of a correlated EXISTS per lead: PostgreSQL
+    # evaluates it once as a hashed subplan, where EXISTS probed the opportunities once per cohort lead (issue 7: the
+    # funnel of 1,000,000 leads went from minutes to seconds). Same truth value: a lead "has an opportunity" iff its id
+    # is among the opportunities' lead ids.
+    opportunities = Opportunity.objects.filter(company=company, lead__isnull=False)
     return {
-        "has_opp": Exists(opportunities),
-        "has_won": Exists(opportunities.filter(status=Opportunity.Status.WON)),
+        "has_opp": Q(pk__in=opportunities.values("lead_id")),
+        "has_won": Q(pk__in=opportunities.filter(status=Opportunity.Status.WON).values("lead_id")),
     }
 
 
@@ -206,33 +208,28 @@ def funnel_conversion(company, period: Period) -> KpiResult:
     value = won ÷ leads × 100 (overall lead-to-won rate of the cohort). Source: the demand waterfall
     (SiriusDecisions) with the stages of issue 6.
     """
+    annotations = _funnel_annotations(company)
+    has_opp, has_won = annotations["has_opp"], annotations["has_won"]
     reached = {
         "mql": Q(mql_at__isnull=False)
         | Q(sal_at__isnull=False)
         | Q(sql_at__isnull=False)
         | Q(opportunity_at__isnull=False)
         | Q(customer_at__isnull=False)
-        | Q(has_opp=True),
+        | has_opp,
         "sal": Q(sal_at__isnull=False)
         | Q(sql_at__isnull=False)
         | Q(opportunity_at__isnull=False)
         | Q(customer_at__isnull=False)
-        | Q(has_opp=True),
-        "sql": Q(sql_at__isnull=False)
-        | Q(opportunity_at__isnull=False)
-        | Q(customer_at__isnull=False)
-        | Q(has_opp=True),
-        "opportunity": Q(opportunity_at__isnull=False) | Q(customer_at__isnull=False) | Q(has_opp=True),
-        "won": Q(customer_at__isnull=False) | Q(has_won=True),
+        | has_opp,
+        "sql": Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(customer_at__isnull=False) | has_opp,
+        "opportunity": Q(opportunity_at__isnull=False) | Q(customer_at__isnull=False) | has_opp,
+        "won": Q(customer_at__isnull=False) | has_won,
     }
-    counts = (
-        Lead.objects.filter(Q(company=company) & _in("created", period))
-        .annotate(**_funnel_annotations(company))
-        .aggregate(
-            leads=Count("id"),
-            disqualified=Count("id", filter=Q(disqualified_at__isnull=False)),
-            **{stage: Count("id", filter=condition) for stage, condition in reached.items()},
-        )
+    counts = Lead.objects.filter(Q(company=company) & _in("created", period)).aggregate(
+        leads=Count("id"),
+        disqualified=Count("id", filter=Q(disqualified_at__isnull=False)),
+        **{stage: Count("id", filter=condition) for stage, condition in reached.items()},
     )
     breakdown: dict = {stage: counts[stage] for stage in ["leads", *reached]}
     breakdown["disqualified"] = counts["disqualified"]
@@ -301,19 +298,19 @@ def lead_to_customer_rate(company, period: Period) -> KpiResult:
     outflow, as most CRM dashboards do. Source: lead-to-customer conversion rate (HubSpot definition), issue 6.
     """
     start, end = period.datetime_range()
-    won_in_period = Opportunity.objects.filter(
-        company=company, lead=OuterRef("pk"), status=Opportunity.Status.WON, closed__gte=start, closed__lt=end
-    )
-    became_customer = Q(customer_at__gte=start, customer_at__lt=end) | Q(customer_at__isnull=True, won_in=True)
-    counts = (
-        Lead.objects.filter(company=company)
-        .annotate(won_in=Exists(won_in_period))
-        .filter(Q(created__gte=start, created__lt=end) | became_customer)
-        .aggregate(
-            leads=Count("id", filter=Q(created__gte=start, created__lt=end)),
-            customers=Count("id", filter=became_customer),
-        )
-    )
+    leads = Lead.objects.filter(company=company)
+    # Two disjoint sets, each counted through an index (issue 7; one OR over every lead with a correlated EXISTS
+    # scanned the whole company per period): leads whose customer date lies in the period, plus leads without a
+    # customer date that have an opportunity won in the period.
+    with_date = leads.filter(customer_at__gte=start, customer_at__lt=end).count()
+    won_leads = Opportunity.objects.filter(
+        company=company, status=Opportunity.Status.WON, closed__gte=start, closed__lt=end, lead__isnull=False
+    ).values("lead_id")
+    without_date = leads.filter(customer_at__isnull=True, pk__in=won_leads).count()
+    counts = {
+        "leads": leads.filter(created__gte=start, created__lt=end).count(),
+        "customers": with_date + without_date,
+    }
     breakdown = {"leads_created": counts["leads"], "new_customers": counts["customers"]}
     return _result(company, "lead_to_customer_rate", _pct(counts["customers"], counts["leads"]), breakdown)
 

@@ -15,6 +15,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Company, KeyResult
@@ -66,6 +67,24 @@ class Lead(models.Model):
             models.Index(fields=["company", "sal_at"], name="lead_company_sal_idx"),
             models.Index(fields=["company", "sql_at"], name="lead_company_sql_idx"),
             models.Index(fields=["company", "crm_opportunity_id"], name="lead_company_crm_opp_idx"),
+            # Issue 7 (scale): the KPIs filter on "reached the qualified stage in the period", i.e. COALESCE of the
+            # stage date and the later ones (reporting.kpis.stage_reached_at); without these expression indexes
+            # every period scanned all of a company's leads. One per possible qualified stage (a company setting).
+            models.Index(
+                F("company"),
+                Coalesce("mql_at", "sal_at", "sql_at", "opportunity_at", "customer_at"),
+                name="lead_company_reached_mql_idx",
+            ),
+            models.Index(
+                F("company"),
+                Coalesce("sal_at", "sql_at", "opportunity_at", "customer_at"),
+                name="lead_company_reached_sal_idx",
+            ),
+            models.Index(
+                F("company"), Coalesce("sql_at", "opportunity_at", "customer_at"), name="lead_company_reached_sql_idx"
+            ),
+            # Issue 7: lead-to-customer rate counts the leads whose customer date lies in the period.
+            models.Index(fields=["company", "customer_at"], name="lead_company_customer_idx"),
         ]
 
     def __str__(self) -> str:

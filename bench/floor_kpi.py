@@ -1,0 +1,151 @@
+"""The floor of the KPI refresh: each KPI of each period computed by ONE hand-written SQL statement.
+
+Same definitions as reporting/kpis.py (see the docstrings there), written as the shortest SQL a person would write
+against the same tables and indexes: no ORM, no target lookups, no snapshot writes. The covering cycle of a period
+(for the three planning KPIs) is resolved the same way as the product, outside the timed statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+STAGES = ["mql_at", "sal_at", "sql_at", "opportunity_at", "customer_at"]
+
+
+def _reached(stage: str) -> str:
+    names = STAGES[STAGES.index(f"{stage}_at") :]
+    return f"COALESCE({', '.join(names)})" if len(names) > 1 else names[0]
+
+
+def statements(*, company_id: int, period, settings, cycle_id: int | None, previous_cycle_id: int | None):
+    """(kpi key, SQL, params) for one period."""
+    start, end = period.datetime_range()
+    q = _reached(settings.qualified_stage)
+    focus = [s for s in (settings.focus_segments or []) if s]
+    window_start = end - dt.timedelta(days=365)
+    yield (
+        "pipeline_contribution",
+        """SELECT SUM(amount), SUM(amount) FILTER (WHERE is_marketing_sourced), COUNT(*),
+                  COUNT(*) FILTER (WHERE is_marketing_sourced)
+           FROM reporting_opportunity WHERE company_id = %s AND created >= %s AND created < %s""",
+        [company_id, start, end],
+    )
+    yield (
+        "cost_per_qualified_lead",
+        f"""SELECT (SELECT COALESCE(SUM(amount), 0) FROM budgets_spendentry
+                    WHERE company_id = %s AND date BETWEEN %s AND %s),
+                   (SELECT COUNT(*) FROM reporting_lead WHERE company_id = %s AND {q} >= %s AND {q} < %s)""",
+        [company_id, period.start, period.end, company_id, start, end],
+    )
+    yield (
+        "funnel_conversion",
+        """SELECT COUNT(*), COUNT(*) FILTER (WHERE l.disqualified_at IS NOT NULL),
+                  COUNT(*) FILTER (WHERE COALESCE(mql_at, sal_at, sql_at, opportunity_at, customer_at) IS NOT NULL
+                                   OR o.lead_id IS NOT NULL),
+                  COUNT(*) FILTER (WHERE COALESCE(sal_at, sql_at, opportunity_at, customer_at) IS NOT NULL
+                                   OR o.lead_id IS NOT NULL),
+                  COUNT(*) FILTER (WHERE COALESCE(sql_at, opportunity_at, customer_at) IS NOT NULL
+                                   OR o.lead_id IS NOT NULL),
+                  COUNT(*) FILTER (WHERE COALESCE(opportunity_at, customer_at) IS NOT NULL OR o.lead_id IS NOT NULL),
+                  COUNT(*) FILTER (WHERE customer_at IS NOT NULL OR o.has_won)
+           FROM reporting_lead l
+           LEFT JOIN (SELECT lead_id, BOOL_OR(status = 'won') AS has_won FROM reporting_opportunity
+                      WHERE company_id = %s AND lead_id IS NOT NULL GROUP BY lead_id) o ON o.lead_id = l.id
+           WHERE l.company_id = %s AND l.created >= %s AND l.created < %s""",
+        [company_id, company_id, start, end],
+    )
+    yield (
+        "pipeline_velocity",
+        """SELECT COUNT(*) FILTER (WHERE closed IS NULL OR closed >= %(end)s),
+                  COUNT(*) FILTER (WHERE status = 'won' AND closed >= %(ws)s AND closed < %(end)s),
+                  COUNT(*) FILTER (WHERE status = 'lost' AND closed >= %(ws)s AND closed < %(end)s),
+                  AVG(amount) FILTER (WHERE status = 'won' AND closed >= %(ws)s AND closed < %(end)s),
+                  AVG(closed - created) FILTER (WHERE status = 'won' AND closed >= %(ws)s AND closed < %(end)s)
+           FROM reporting_opportunity WHERE company_id = %(c)s AND created < %(end)s""",
+        {"c": company_id, "end": end, "ws": window_start},
+    )
+    yield (
+        "lead_to_customer_rate",
+        """SELECT (SELECT COUNT(*) FROM reporting_lead WHERE company_id = %(c)s AND created >= %(s)s
+                   AND created < %(e)s),
+                  (SELECT COUNT(*) FROM (
+                       SELECT id FROM reporting_lead WHERE company_id = %(c)s AND customer_at >= %(s)s
+                              AND customer_at < %(e)s
+                       UNION
+                       SELECT l.id FROM reporting_opportunity o JOIN reporting_lead l ON l.id = o.lead_id
+                       WHERE o.company_id = %(c)s AND o.status = 'won' AND o.closed >= %(s)s AND o.closed < %(e)s
+                             AND l.customer_at IS NULL) customers)""",
+        {"c": company_id, "s": start, "e": end},
+    )
+    segment_filter = "AND segment = ANY(%s)" if focus else ""
+    yield (
+        "qualified_leads_focus_segments",
+        f"""SELECT segment, COUNT(*) FROM reporting_lead
+            WHERE company_id = %s AND {q} >= %s AND {q} < %s {segment_filter} GROUP BY segment""",
+        [company_id, start, end, *([focus] if focus else [])],
+    )
+    yield (
+        "budget_bound_share",
+        """SELECT SUM(b.planned_amount), SUM(b.planned_amount) FILTER (WHERE b.key_result_id IS NOT NULL),
+                  COUNT(*), COUNT(*) FILTER (WHERE b.key_result_id IS NOT NULL)
+           FROM budgets_budgetline b JOIN objectives_cycle c ON c.id = b.cycle_id
+           WHERE b.company_id = %s AND c.start_date <= %s AND c.end_date >= %s AND b.state <> 'rejected'""",
+        [company_id, period.end, period.start],
+    )
+    yield (
+        "active_initiatives_vs_previous",
+        """SELECT COUNT(*) FILTER (WHERE cycle_id = %s), COUNT(*) FILTER (WHERE cycle_id = %s)
+           FROM objectives_initiative WHERE company_id = %s AND cycle_id IN (%s, %s)
+                AND state IN ('active', 'paused', 'done')""",
+        [cycle_id, previous_cycle_id, company_id, cycle_id, previous_cycle_id],
+    )
+    yield (
+        "okr_progress",
+        """SELECT AVG(CASE
+                 WHEN k.kind IN ('increase_to', 'decrease_to') THEN
+                      LEAST(1, GREATEST(0, (COALESCE(k.current_value, k.start_value) - k.start_value)
+                                           / NULLIF(k.target_value - k.start_value, 0)))
+                 WHEN k.kind = 'stay_above' THEN (COALESCE(k.current_value, k.start_value) >= k.target_value)::int
+                 WHEN k.kind = 'stay_below' THEN (COALESCE(k.current_value, k.start_value) <= k.target_value)::int
+                 ELSE COALESCE(k.current_value, 0) END) * 100, o.team
+           FROM objectives_keyresult k JOIN objectives_objective o ON o.id = k.objective_id
+           WHERE k.company_id = %s AND o.cycle_id = %s GROUP BY ROLLUP (o.team)""",
+        [company_id, cycle_id],
+    )
+
+
+def floor_statements(company, todo) -> list[tuple[str, str, object]]:
+    """Every floor statement of a refresh over the periods ``todo``; cycles resolved up front (not timed)."""
+    from objectives.models import Cycle
+    from reporting.kpis import _covering_cycle, reporting_settings
+
+    settings = reporting_settings(company)
+    out = []
+    for period in todo:
+        cycle = _covering_cycle(company, period)
+        previous = None
+        if cycle is not None:
+            previous = (
+                Cycle.objects.filter(company=company, kind=cycle.kind, end_date__lt=cycle.start_date)
+                .order_by("-end_date", "-start_date", "-id")
+                .first()
+            )
+        out.extend(
+            statements(
+                company_id=company.pk,
+                period=period,
+                settings=settings,
+                cycle_id=cycle.pk if cycle else None,
+                previous_cycle_id=previous.pk if previous else None,
+            )
+        )
+    return out
+
+
+def run_floor(stmts) -> None:
+    with connection.cursor() as cursor:
+        for _key, sql, params in stmts:
+            cursor.execute(sql, params)
+            cursor.fetchall()

@@ -1,0 +1,669 @@
+"""``make bench``: the scale-and-speed scenarios of issue 7, each measured side by side with its floor.
+
+    python -m bench.run [--scale full|small] [--only kpi,import,cascade,load]
+
+Runs against the configured DATABASE_URL (the Makefile target defaults to a local PostgreSQL database
+``okrplan_bench`` and migrates it). Generated data is reused between runs: a row in the table ``bench_dataset``
+records which company was generated with which seed and sizes, and a matching row skips the generation.
+Prints a table and writes bench/results/<date>.json (+ <date>-explain.txt with EXPLAIN (ANALYZE, BUFFERS) of every
+query the KPI refresh runs, and of the floor's statements).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+WORK = ROOT / "var" / "bench"
+SEED = 1
+
+SCALES = {
+    "full": {
+        "leads": 1_000_000,
+        "opportunities": 200_000,
+        "touchpoints": 3_000_000,
+        "objectives": 500,
+        "initiatives": 200,
+        "budget_lines": 1000,
+        "import_rows": 1_000_000,
+        "cascade_sizes": [50, 500, 5000],
+        "kpi_runs": 2,
+        "load_seconds": 60,
+    },
+    "small": {
+        "leads": 50_000,
+        "opportunities": 10_000,
+        "touchpoints": 150_000,
+        "objectives": 200,
+        "initiatives": 50,
+        "budget_lines": 200,
+        "import_rows": 50_000,
+        "cascade_sizes": [50, 500],
+        "kpi_runs": 3,
+        "load_seconds": 15,
+    },
+}
+
+
+def say(message: str) -> None:
+    print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S} UTC] {message}", flush=True)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+# ------------------------------------------------------------------------------------------------ datasets
+
+
+def _marker_table() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_dataset (name varchar(100) PRIMARY KEY, spec text NOT NULL, "
+            "created_at varchar(40) NOT NULL)"
+        )
+
+
+def dataset_ready(name: str, spec: dict) -> bool:
+    from django.db import connection
+
+    _marker_table()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT spec FROM bench_dataset WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return row is not None and json.loads(row[0]) == spec
+
+
+def dataset_mark(name: str, spec: dict) -> None:
+    from django.db import connection
+
+    _marker_table()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM bench_dataset WHERE name = %s", [name])
+        cursor.execute(
+            "INSERT INTO bench_dataset (name, spec, created_at) VALUES (%s, %s, %s)",
+            [name, json.dumps(spec, sort_keys=True), dt.datetime.now(dt.UTC).isoformat()],
+        )
+
+
+def wipe_company(slug: str) -> None:
+    """Remove a half-made or outdated bench company (CRM rows by plain SQL: millions of rows)."""
+    from django.db import connection, transaction
+
+    from objectives.models import Company
+
+    company = Company.objects.filter(slug=slug).first()
+    if company is None:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in ("reporting_touchpoint", "reporting_opportunity", "reporting_lead", "reporting_kpisnapshot"):
+            cursor.execute(f"DELETE FROM {table} WHERE company_id = %s", [company.pk])
+        from budgets.models import BudgetAuditEntry, BudgetLine, SpendEntry
+        from objectives.models import CheckIn, Cycle, Initiative, KeyResult, Objective
+
+        for model in (SpendEntry, BudgetAuditEntry, BudgetLine, Initiative, CheckIn, KeyResult):
+            model.objects.filter(company=company)._raw_delete(connection.alias)
+        Objective.objects.filter(company=company).update(parent=None)
+        Objective.objects.filter(company=company).delete()
+        Cycle.objects.filter(company=company).update(parent=None)
+        Cycle.objects.filter(company=company).delete()
+        company.delete()
+
+
+def ensure_dataset(slug: str, **sizes) -> None:
+    from reporting.scale import ScaleSpec, generate_scale
+
+    spec = {"seed": SEED, "until": dt.date.today().isoformat(), **sizes}
+    if dataset_ready(slug, spec):
+        say(f"dataset {slug}: reused (same seed and sizes)")
+        return
+    say(f"dataset {slug}: generating {sizes}")
+    wipe_company(slug)
+    started = time.perf_counter()
+    generate_scale(ScaleSpec(company=slug, seed=SEED, until=dt.date.today(), **sizes), progress=say)
+    say(f"dataset {slug}: generated in {time.perf_counter() - started:.1f} s")
+    dataset_mark(slug, spec)
+
+
+# ------------------------------------------------------------------------------------------------ scenario 1
+
+
+def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dict]:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.floor_kpi import floor_statements, run_floor
+    from objectives.models import Company
+    from reporting.scale import member
+    from reporting.services_kpi import kpi_snapshots_refresh, refresh_periods
+
+    slug = f"bench-{cfg['name']}"
+    ensure_dataset(
+        slug,
+        leads=cfg["leads"],
+        opportunities=cfg["opportunities"],
+        touchpoints=cfg["touchpoints"],
+        objectives=cfg["objectives"],
+        initiatives=cfg["initiatives"],
+        budget_lines=cfg["budget_lines"],
+    )
+    company = Company.objects.get(slug=slug)
+    actor = member(company, "cmo")
+    today = dt.date.today()
+    todo = refresh_periods(company=company, scope="open", on=today)
+    stmts = floor_statements(company, todo)
+    say(f"KPI refresh: {len(todo)} periods, {len(stmts)} floor statements; warming up")
+    snapshots = kpi_snapshots_refresh(company=company, scope="open", actor=actor)
+    run_floor(stmts)
+    product, floor = [], []
+    for run in range(cfg["kpi_runs"]):
+        started = time.perf_counter()
+        kpi_snapshots_refresh(company=company, scope="open", actor=actor)
+        product.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        run_floor(stmts)
+        floor.append(time.perf_counter() - started)
+        say(f"KPI refresh run {run + 1}: product {product[-1]:.2f} s, floor {floor[-1]:.2f} s")
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        kpi_snapshots_refresh(company=company, scope="open", actor=actor)
+    queries = [q["sql"] for q in captured.captured_queries]
+    details["kpi"] = {
+        "periods": [p.key for p in todo],
+        "snapshots": snapshots,
+        "queries": len(queries),
+        "floor_statements": len(stmts),
+        "product_seconds": product,
+        "floor_seconds": floor,
+    }
+    if connection.vendor == "postgresql":
+        say(f"EXPLAIN (ANALYZE, BUFFERS) of {len(queries)} refresh queries and the floor")
+        explain_lines.append(f"# KPI refresh of {slug}: {len(queries)} queries, {len(todo)} periods\n")
+        with connection.cursor() as cursor:
+            for number, sql in enumerate(queries, 1):
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    explain_lines.append(f"## refresh query {number} (not a SELECT, not explained)\n{sql[:500]}\n")
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                explain_lines.append(f"## refresh query {number}\n{sql}\n\n{plan}\n")
+            for number, (key, sql, params) in enumerate(stmts, 1):
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                explain_lines.append(f"## floor statement {number} ({key})\n{sql}\n\n{plan}\n")
+    measured, floor_s = median(product), median(floor)
+    return [
+        {
+            "scenario": "kpi refresh",
+            "case": f"{cfg['leads']:,} leads, {len(todo)} periods",
+            "measured": measured,
+            "floor": floor_s,
+            "ratio": measured / floor_s,
+            "goal": "≤ 1.5 × floor, < 60 s",
+            "ok": measured <= 1.5 * floor_s and measured < 60,
+            "unit": "s",
+        }
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ scenario 2
+
+
+HUBSPOT_HEADER = [
+    "Record ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Create Date",
+    "Lifecycle Stage",
+    "Original Traffic Source",
+    "Original Traffic Source Drill-Down 1",
+    "Industry",
+    "Became a Marketing Qualified Lead Date",
+    "Became a Sales Accepted Lead Date",
+    "Became a Sales Qualified Lead Date",
+    "Became an Opportunity Date",
+    "Became a Customer Date",
+]
+
+
+def write_hubspot_csv(path: Path, rows: int, seed: int) -> None:
+    """A HubSpot contacts export of ``rows`` contacts (deterministic)."""
+    import csv
+    import random
+
+    from reporting.scale import CAMPAIGNS, CHANNELS, SEGMENTS
+
+    rng = random.Random(f"{seed}-hubspot")
+    base = dt.datetime(2025, 1, 1, 8, 0)
+    stages = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer"]
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HUBSPOT_HEADER)
+        for i in range(rows):
+            created = base + dt.timedelta(minutes=int(rng.random() * 60 * 24 * 680))
+            depth = min(int(rng.expovariate(1.2)), 5)
+            dates, t = [], created
+            for _stage in range(5):
+                t += dt.timedelta(days=1 + int(rng.random() * 20))
+                dates.append(t.strftime("%Y-%m-%d %H:%M") if len(dates) + 1 < depth else "")
+            writer.writerow(
+                [
+                    str(100000 + i),
+                    f"Vorname{i}",
+                    f"Nachname{i}",
+                    f"kontakt{i}@example.com",
+                    created.strftime("%Y-%m-%d %H:%M"),
+                    stages[depth],
+                    CHANNELS[int(rng.random() * len(CHANNELS))],
+                    CAMPAIGNS[int(rng.random() * len(CAMPAIGNS))],
+                    SEGMENTS[int(rng.random() * len(SEGMENTS))],
+                    dates[0],
+                    dates[1],
+                    dates[2],
+                    dates[3],
+                    dates[4],
+                ]
+            )
+    tmp.replace(path)
+
+
+def _copy_floor(path: Path) -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_copy_floor (record_id text, first_name text, last_name text, "
+            "email text, create_date timestamptz, lifecycle_stage text, source text, drill_down text, industry text,"
+            " mql timestamptz, sal timestamptz, sql timestamptz, opportunity timestamptz, customer timestamptz)"
+        )
+        cursor.execute("TRUNCATE bench_copy_floor")
+        started = time.perf_counter()
+        with (
+            open(path, "rb") as handle,
+            cursor.cursor.copy("COPY bench_copy_floor FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+        ):
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        seconds = time.perf_counter() - started
+        cursor.execute("TRUNCATE bench_copy_floor")
+    return seconds
+
+
+def _import_child(slug: str, path: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.import_child", slug, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"import child failed: {out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def scenario_import(cfg: dict, details: dict) -> list[dict]:
+    from django.db import connection
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    rows = cfg["import_rows"]
+    small_rows = max(rows // 10, 1000)
+    paths = {}
+    for n in (small_rows, rows):
+        path = WORK / f"hubspot-contacts-{n}-s{SEED}.csv"
+        if not path.exists():
+            say(f"CRM import: writing {path.name}")
+            write_hubspot_csv(path, n, SEED)
+        paths[n] = path
+    slug = f"bench-import-{cfg['name']}"
+    say(f"CRM import: {small_rows:,} rows (memory reference)")
+    small = _import_child(slug, paths[small_rows])
+    say(f"CRM import: {rows:,} rows through the product")
+    big = _import_child(slug, paths[rows])
+    if big["status"] != "done":
+        raise RuntimeError(f"the import was rejected: {big}")
+    floor_seconds = None
+    if connection.vendor == "postgresql":
+        say("CRM import: COPY of the same file (floor)")
+        _copy_floor(paths[rows])  # warm the file cache like the product's two passes did
+        floor_seconds = _copy_floor(paths[rows])
+    product_rate = big["rows"] / big["seconds"]
+    floor_rate = rows / floor_seconds if floor_seconds else None
+    details["import"] = {"rows": rows, "product": big, "small": {"rows": small_rows, **small}, "floor_s": floor_seconds}
+    return [
+        {
+            "scenario": "crm import",
+            "case": f"{rows:,} HubSpot contacts, rows/s",
+            "measured": product_rate,
+            "floor": floor_rate,
+            "ratio": product_rate / floor_rate if floor_rate else None,
+            "goal": "≥ 1/3 of COPY",
+            "ok": bool(floor_rate) and product_rate >= floor_rate / 3,
+            "unit": "rows/s",
+        },
+        {
+            "scenario": "crm import",
+            "case": f"peak RSS MB at {small_rows:,} → {rows:,} rows",
+            "measured": big["peak_rss_kb"] / 1024,
+            "floor": small["peak_rss_kb"] / 1024,
+            "ratio": big["peak_rss_kb"] / small["peak_rss_kb"],
+            "goal": "flat (≤ 1.5 × at 10× rows)",
+            "ok": big["peak_rss_kb"] <= 1.5 * small["peak_rss_kb"],
+            "unit": "MB",
+        },
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ scenario 3
+
+
+def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from objectives.models import Company, Cycle
+    from reporting.scale import ensure_company, ensure_cycles, generate_objectives, member
+
+    results = []
+    measured: dict[str, dict[int, tuple[float, int]]] = {"page": {}, "api": {}}
+    for size in cfg["cascade_sizes"]:
+        slug = f"bench-cascade-{size}"
+        spec = {"seed": SEED, "objectives": size, "until": dt.date.today().isoformat()}
+        if not dataset_ready(slug, spec):
+            wipe_company(slug)
+            company = ensure_company(slug)
+            _previous, cycle = ensure_cycles(company, dt.date.today())
+            generate_objectives(company, cycle, size, seed=SEED)
+            dataset_mark(slug, spec)
+        company = Company.objects.get(slug=slug)
+        cycle = Cycle.objects.get(company=company, name=str(dt.date.today().year))
+        client = Client(HTTP_ACCEPT_LANGUAGE="de")
+        client.force_login(member(company, "facilitator"))
+        urls = {
+            "page": f"/c/{slug}/cascade/?cycle={cycle.pk}",
+            "api": f"/api/v1/companies/{slug}/cascade/?cycle={cycle.pk}",
+        }
+        runs = 3 if size >= 5000 else 7
+        for kind, url in urls.items():
+            response = client.get(url)  # warm-up
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: HTTP {response.status_code}")
+            reset_queries()  # the capture slices the (bounded) query log: start from an empty one
+            executed = []
+
+            def count(execute, sql, params, many, context, executed=executed):
+                executed.append(sql)
+                return execute(sql, params, many, context)
+
+            # Both: CaptureQueriesContext as in the tests, and an execute wrapper that cannot miss a query.
+            with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(count):
+                client.get(url)
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                client.get(url)
+                times.append(time.perf_counter() - started)
+            queries = max(len(captured.captured_queries), len(executed))
+            measured[kind][size] = (median(times) * 1000, queries)
+            say(f"cascade {kind} {size} objectives: {median(times) * 1000:.0f} ms, {queries} queries")
+    details["cascade"] = {kind: {str(k): v for k, v in sizes.items()} for kind, sizes in measured.items()}
+    for kind, sizes in measured.items():
+        smallest = min(sizes)
+        base_ms, base_queries = sizes[smallest]
+        for size, (ms, queries) in sorted(sizes.items()):
+            # The floor of a tree that grows linearly: the smallest tree's time scaled by the size ratio.
+            linear = base_ms * size / smallest
+            results.append(
+                {
+                    "scenario": f"cascade {kind}",
+                    "case": f"{size:,} objectives × 4 KRs, ms ({queries} queries)",
+                    "measured": ms,
+                    "floor": linear,
+                    "ratio": ms / linear,
+                    "goal": "queries constant, ≤ linear" + (", < 250 ms" if size == 500 else ""),
+                    "ok": queries == base_queries and ms <= linear * 1.05 + 1 and (size != 500 or ms < 250),
+                    "unit": "ms",
+                    "queries": queries,
+                }
+            )
+    return results
+
+
+# ------------------------------------------------------------------------------------------------ scenario 4
+
+
+def _wait_http(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def scenario_load(cfg: dict, details: dict) -> list[dict]:
+    import csv
+
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from objectives.models import Company, Cycle
+    from reporting.scale import member
+
+    slug = f"bench-{cfg['name']}"
+    company = Company.objects.get(slug=slug)
+    cycle = Cycle.objects.get(company=company, name=str(dt.date.today().year))
+    executive = member(company, "executive")
+    client = Client()
+    client.force_login(executive)
+    session = client.cookies["sessionid"].value
+    token, _ = Token.objects.get_or_create(user=executive)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, check=True
+    )
+    port = os.environ.get("BENCH_PORT", "8765")
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret-key-not-for-production-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "4"),
+        "LOG_LEVEL": "WARNING",
+    }
+    bin_dir = Path(sys.executable).parent
+    WORK.mkdir(parents=True, exist_ok=True)
+    server_log = open(WORK / "gunicorn.log", "w")  # noqa: SIM115 - closed after the server stops
+    server = subprocess.Popen(
+        [str(bin_dir / "gunicorn"), "-c", "python:okrplan.gunicorn_conf", "okrplan.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{base}/healthz", 30)
+        WORK.mkdir(parents=True, exist_ok=True)
+        prefix = WORK / "locust"
+        users = 32
+        say(f"load: locust, {users} users for {cfg['load_seconds']} s against {base}")
+        subprocess.run(
+            [
+                str(bin_dir / "locust"),
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(users),
+                "-r",
+                str(users),
+                "-t",
+                f"{cfg['load_seconds']}s",
+                "--host",
+                base,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--stop-timeout",
+                "5",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env={
+                **env,
+                "BENCH_SLUG": slug,
+                "BENCH_CYCLE": str(cycle.pk),
+                "BENCH_SESSION": session,
+                "BENCH_TOKEN": token.key,
+            },
+            check=False,
+            timeout=cfg["load_seconds"] + 120,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server_log.close()
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        stats = list(csv.DictReader(handle))
+    details["load"] = stats
+    results = []
+    for row in stats:
+        name = row["Name"]
+        errors = int(row["Failure Count"])
+        p95 = float(row["95%"])
+        is_board = name == "board page"
+        results.append(
+            {
+                "scenario": "load 32 users",
+                "case": f"{name}: {float(row['Requests/s']):.1f} req/s, p50 {row['50%']} p95 {row['95%']} "
+                f"p99 {row['99%']} ms, {errors} errors / {row['Request Count']}",
+                "measured": p95,
+                "floor": None,
+                "ratio": None,
+                "goal": "0 errors" + (", p95 < 300 ms" if is_board else "") if name != "Aggregated" else "0 errors",
+                "ok": errors == 0 and (not is_board or p95 < 300),
+                "unit": "ms (p95)",
+            }
+        )
+    return results
+
+
+# ------------------------------------------------------------------------------------------------------ main
+
+
+def _database_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT version()")
+        else:
+            cursor.execute("SELECT 'SQLite ' || sqlite_version()")
+        return cursor.fetchone()[0]
+
+
+def _static_up_to_date() -> bool:
+    from django.conf import settings
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    newest = max((f.stat().st_mtime for f in (ROOT / "static").rglob("*") if f.is_file()), default=0)
+    return manifest.stat().st_mtime > newest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE") or "full")
+    parser.add_argument("--only", default="kpi,import,cascade,load", help="comma-separated scenarios")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrplan.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.report import format_table, machine_facts, write_results
+
+    call_command("migrate", "--noinput", verbosity=0)
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    # Production settings serve hashed static files (whitenoise manifest): pages need it before they render.
+    # Compressing plotly.js takes minutes on a busy 2-core machine, so an up-to-date manifest is kept.
+    if only & {"cascade", "load"} and not _static_up_to_date():
+        say("collectstatic (production static files)")
+        call_command("collectstatic", "--noinput", verbosity=0)
+    cfg = {"name": args.scale, **SCALES[args.scale]}
+    rows: list[dict] = []
+    details: dict = {"scale": args.scale, "config": cfg}
+    explain: list[str] = []
+    when = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    if "kpi" in only:
+        rows += scenario_kpi(cfg, details, explain)
+    if "import" in only:
+        rows += scenario_import(cfg, details)
+    if "cascade" in only:
+        rows += scenario_cascade(cfg, details)
+    if "load" in only:
+        if "kpi" not in only:
+            scenario_kpi_dataset_only(cfg)
+        rows += scenario_load(cfg, details)
+    details["total_seconds"] = time.perf_counter() - started
+    facts = machine_facts(_database_version())
+    path = write_results(RESULTS, rows=rows, facts=facts, details=details, when=when)
+    if explain:
+        path.with_name(path.stem + "-explain.txt").write_text("\n".join(explain), encoding="utf-8")
+    print()
+    print(f"okrplan bench ({args.scale}) on {facts['cores']} cores, {facts['database']}")
+    print(format_table(rows))
+    print(f"\nresults: {path.relative_to(ROOT)}")
+    return 0
+
+
+def scenario_kpi_dataset_only(cfg: dict) -> None:
+    """The load scenario reads the KPI company's board: make sure it exists and has snapshots."""
+    from objectives.models import Company
+    from reporting.models import KpiSnapshot
+    from reporting.scale import member
+    from reporting.services_kpi import kpi_snapshots_refresh
+
+    slug = f"bench-{cfg['name']}"
+    ensure_dataset(
+        slug,
+        leads=cfg["leads"],
+        opportunities=cfg["opportunities"],
+        touchpoints=cfg["touchpoints"],
+        objectives=cfg["objectives"],
+        initiatives=cfg["initiatives"],
+        budget_lines=cfg["budget_lines"],
+    )
+    company = Company.objects.get(slug=slug)
+    if not KpiSnapshot.objects.filter(company=company).exists():
+        kpi_snapshots_refresh(company=company, scope="open", actor=member(company, "cmo"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
