@@ -34,8 +34,6 @@ def navigation_for(request) -> list[dict]:
     membership = getattr(request, "membership", None)
     if membership is None:
         return []
-    match = getattr(request, "resolver_match", None)
-    current = match.view_name if match else ""
     entries = []
     for entry in NAVIGATION:
         if not can(membership.role, entry.action):
@@ -44,7 +42,27 @@ def navigation_for(request) -> list[dict]:
             url = reverse(entry.url_name, kwargs={"company_slug": membership.company.slug})
         except NoReverseMatch:
             continue
-        namespace = entry.url_name.split(":")[0]
-        active = current == entry.url_name or (":" in entry.url_name and current.startswith(namespace + ":"))
-        entries.append({"key": entry.key, "label": entry.label, "url": url, "active": active})
+        entries.append({"key": entry.key, "label": entry.label, "url": url, "active": False, "_name": entry.url_name})
+    _mark_current(entries, request)
+    for item in entries:
+        del item["_name"]
     return entries
+
+
+def _mark_current(entries: list[dict], request) -> None:
+    """Exactly one entry is current: the one whose URL is the longest prefix of the path; a page outside every
+    section (an objective's detail page, say) belongs to the first entry of its app."""
+    path = getattr(request, "path", "")
+    prefixed = [item for item in entries if path.startswith(item["url"])]
+    best = max(prefixed, key=lambda item: len(item["url"]), default=None)
+    if best is not None and (best["key"] != "overview" or path == best["url"]):
+        best["active"] = True
+        return
+    match = getattr(request, "resolver_match", None)
+    namespace = match.view_name.split(":")[0] if match and ":" in match.view_name else None
+    for item in entries:
+        if namespace and item["_name"].startswith(namespace + ":"):
+            item["active"] = True
+            return
+    if best is not None:
+        best["active"] = True

@@ -70,3 +70,22 @@ def test_pages_load_htmx_without_the_debug_script_even_in_debug(company, client_
     page = client_for(company).get(f"/c/{company.slug}/").content.decode()
     assert "django_htmx/htmx-2.min.js" in page
     assert "django-htmx.js" not in page, "the debug script blanks the page on every refused htmx action"
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/c/acme/", "overview"),
+        ("/c/acme/cascade/", "cascade"),
+        ("/c/acme/my-key-results/", "my_key_results"),
+        ("/c/acme/priorities/", "priorities"),
+        ("/c/acme/budgets/", "budgets"),
+        ("/c/acme/board/", "board"),
+    ],
+)
+def test_exactly_one_navigation_entry_is_current(company, client_for, path, current):
+    import re
+
+    page = client_for(company, Role.CMO).get(path).content.decode()
+    nav = page.split('aria-label="Main navigation"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'data-nav="(\w+)" aria-current="page"', nav) == [current]
