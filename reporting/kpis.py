@@ -45,8 +45,6 @@ ZERO = Decimal("0")
 
 # Lifecycle stages in funnel order; reaching a later stage implies having passed the earlier ones.
 STAGE_FIELDS = ["mql_at", "sal_at", "sql_at", "opportunity_at", "customer_at"]
-# Initiatives that were actually pursued in a cycle (not merely proposed, not dropped).
-PURSUED_INITIATIVE_STATES = ("active", "paused", "done")
 
 
 @dataclass
@@ -410,8 +408,9 @@ def budget_bound_share(company, period: Period) -> KpiResult:
 def active_initiatives_vs_previous(company, period: Period) -> KpiResult:
     """Active initiatives vs the previous cycle.
 
-    Formula: (pursued initiatives in the cycle covering the period − those in the previous cycle) ÷ those in the
-    previous cycle × 100. Pursued = active, paused or done (not merely proposed, not dropped). The covering cycle
+    Formula: (active initiatives in the cycle covering the period − initiatives that ran in the previous cycle) ÷
+    those that ran in the previous cycle × 100; "ran" = active, paused or done (``Initiative.RAN_STATES``: a closed
+    cycle's initiatives end as done), the same comparison the priority matrix page shows. The covering cycle
     is the period's own cycle, else the most specific cycle covering the period's end; the previous cycle is the
     latest cycle of the same kind ending before it. Fewer, focused initiatives is the aim, so lower is better.
     Source: issue 6 (focus instead of more than ten initiatives in parallel).
@@ -427,10 +426,8 @@ def active_initiatives_vs_previous(company, period: Period) -> KpiResult:
             .first()
         )
     ids = [c.pk for c in (cycle, previous) if c is not None]
-    counts = Initiative.objects.filter(
-        company=company, cycle_id__in=ids, state__in=PURSUED_INITIATIVE_STATES
-    ).aggregate(
-        current=Count("id", filter=Q(cycle_id=cycle.pk if cycle else None)),
+    counts = Initiative.objects.filter(company=company, cycle_id__in=ids, state__in=Initiative.RAN_STATES).aggregate(
+        current=Count("id", filter=Q(cycle_id=cycle.pk if cycle else None, state=Initiative.State.ACTIVE)),
         previous=Count("id", filter=Q(cycle_id=previous.pk if previous else None)),
     )
     current_n = counts["current"] if cycle else 0

@@ -18,6 +18,10 @@ DEFAULT_MIDPOINT = Decimal("3")
 
 
 class Initiative(models.Model):
+    # Initiatives that ran in a cycle (not merely proposed, not dropped): a closed cycle's initiatives end as
+    # "done", so comparisons with a previous cycle count these, and the current cycle counts its active ones.
+    RAN_STATES = ("active", "paused", "done")
+
     class State(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         ACTIVE = "active", _("Active")

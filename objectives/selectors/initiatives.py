@@ -223,10 +223,11 @@ def priority_cycle(company: Company, cycle_id: str | int | None, cycles: list[Cy
 
 
 def previous_cycle(cycle: Cycle) -> tuple[Cycle | None, int | None]:
-    """The company's cycle of the same kind that started last before ``cycle``, with its active initiatives."""
+    """The company's cycle of the same kind that started last before ``cycle``, with the initiatives that ran in it
+    (``Initiative.RAN_STATES``: active, paused or done — a closed cycle's initiatives end as done)."""
     found = (
         Cycle.objects.filter(company_id=cycle.company_id, kind=cycle.kind, start_date__lt=cycle.start_date)
-        .annotate(active=Count("initiatives", filter=Q(initiatives__state=Initiative.State.ACTIVE)))
+        .annotate(active=Count("initiatives", filter=Q(initiatives__state__in=Initiative.RAN_STATES)))
         .order_by("-start_date")
         .first()
     )

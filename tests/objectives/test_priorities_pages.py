@@ -46,8 +46,9 @@ def test_matrix_page_shows_chart_data_ranked_list_and_counts(company, cycle, key
     import datetime as dt
 
     previous = CycleFactory(company=company, name="Geschäftsjahr 2025", start_date=dt.date(2025, 1, 1))
-    for _ in range(5):
-        InitiativeFactory(cycle=previous, state=Initiative.State.ACTIVE)
+    # What ran last year counts, however it ended (closing a cycle marks its initiatives done): 5, not 2.
+    for state in ["active", "active", "done", "done", "paused", "dropped", "proposed"]:
+        InitiativeFactory(cycle=previous, state=state)
     PrioritySettingsFactory(cycle=cycle, focus_limit=3)
     quick = InitiativeFactory(
         cycle=cycle, title="Webinare", key_results=[key_result], state="active", estimated_cost=Decimal(9000)

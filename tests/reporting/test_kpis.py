@@ -149,8 +149,8 @@ def planning(company):
         ((2026, 2, 28), "700"),
     ]:
         SpendEntry.objects.create(company=company, line=spend_line, date=dt.date(*when), amount=Decimal(amount))
-    states_q1 = ["active", "active", "active", "done", "proposed", "dropped"]  # pursued: 4
-    states_q4 = ["active", "paused", "done", "done", "active", "proposed"]  # pursued: 5
+    states_q1 = ["active", "active", "active", "done", "proposed", "dropped"]  # active: 3
+    states_q4 = ["active", "paused", "done", "done", "active", "proposed"]  # ran: 5
     for cycle, states in [(q1, states_q1), (q4, states_q4)]:
         for i, state in enumerate(states):
             Initiative.objects.create(company=company, cycle=cycle, title=f"I{cycle.pk}-{i}", state=state)
@@ -257,9 +257,10 @@ def test_budget_bound_share(company, planning, march):
 
 def test_active_initiatives_vs_previous_cycle(company, planning, march):
     r = results_for(company, march, keys=["active_initiatives_vs_previous"])["active_initiatives_vs_previous"]
-    # covering cycle: Q1 2026 (more specific than the year), previous quarter Q4 2025; pursued 4 vs 5 → −20 %
-    assert r.value == Decimal("-20.00")
-    assert r.breakdown == {"current": 4, "previous": 5, "cycle": "Q1 2026", "previous_cycle": "Q4 2025"}
+    # covering cycle: Q1 2026 (more specific than the year), previous quarter Q4 2025;
+    # active now 3 vs ran in Q4 5 (active, paused, done) → (3 − 5) ÷ 5 = −40 %
+    assert r.value == Decimal("-40.00")
+    assert r.breakdown == {"current": 3, "previous": 5, "cycle": "Q1 2026", "previous_cycle": "Q4 2025"}
 
 
 def test_okr_progress_per_level(company, planning, march):
