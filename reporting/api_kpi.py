@@ -190,7 +190,11 @@ class AttributionQuerySerializer(serializers.Serializer):
 
 
 class AttributionAPI(CompanyScopedMixin, APIView):
-    """Pipeline and won revenue attributed to channels and campaigns. Without start/end: the current quarter."""
+    """Pipeline and won revenue attributed to channels and campaigns. Without start/end: the current quarter.
+
+    When start/end are exactly a period the KPI refresh has stored (a month, quarter or cycle) and no other
+    half_life_days is asked for, the stored rows are served (``"stored": true``, with ``computed_at``); any other
+    range is computed live from the opportunities and touchpoints (an explicit, possibly slow query)."""
 
     required_actions = {"get": Action.BOARD_VIEW}
 
@@ -202,6 +206,8 @@ class AttributionAPI(CompanyScopedMixin, APIView):
                 "model": serializers.CharField(),
                 "start": serializers.DateField(),
                 "end": serializers.DateField(),
+                "stored": serializers.BooleanField(),
+                "computed_at": serializers.DateTimeField(allow_null=True),
                 "rows": AttributionRowSerializer(many=True),
             },
         ),
@@ -217,18 +223,22 @@ class AttributionAPI(CompanyScopedMixin, APIView):
             start, end = start or quarter.start, end or quarter.end
             if end < start:
                 raise serializers.ValidationError({"end": [_("The end must not be before the start.")]})
-        rows = attribution.attribute(
-            company=self.company,
-            model=params["model"],
-            start=start,
-            end=end,
-            half_life_days=params.get("half_life_days"),
-        )
+        stored = selectors_kpi.stored_attribution(company=self.company, model=params["model"], start=start, end=end)
+        half_life_days = params.get("half_life_days")
+        if stored is not None and half_life_days in (None, stored.half_life_days):
+            rows = attribution.rows_from_json(stored.rows)
+        else:
+            stored = None
+            rows = attribution.attribute(
+                company=self.company, model=params["model"], start=start, end=end, half_life_days=half_life_days
+            )
         return Response(
             {
                 "model": params["model"],
                 "start": start,
                 "end": end,
+                "stored": stored is not None,
+                "computed_at": stored.computed_at if stored is not None else None,
                 "rows": AttributionRowSerializer(rows, many=True).data,
             }
         )

@@ -19,7 +19,9 @@ Models (the anchors the board page states):
 How it runs: two queries, both streamed with ``.iterator()`` — the period's opportunities ordered by lead, and
 those leads' touchpoints ordered by lead and time — merged in one Python pass (O(rows), memory of one lead's
 touchpoints at a time). The weights need per-opportunity ordering and normalisation that SQL window functions
-could express for first/last/linear but not readably for time decay and U-shaped, so all models share this pass.
+could express for first/last/linear but not readably for time decay and U-shaped, so all models share this pass
+(:func:`attribute_models` computes every model in it). The KPI refresh stores each period's rows per model
+(AttributionSnapshot); the board only reads those, since this pass takes seconds at a million leads.
 """
 
 from __future__ import annotations
@@ -135,8 +137,24 @@ def attribute(
     ``opportunities`` counts the opportunities with a share in the row, ``credit`` the sum of their shares
     (fractional opportunities). Sorted by pipeline, largest first.
     """
-    if model not in MODELS:
-        raise ValueError(f"Unknown attribution model {model!r}.")
+    return attribute_models(company=company, models=(model,), start=start, end=end, half_life_days=half_life_days)[
+        model
+    ]
+
+
+def attribute_models(
+    *,
+    company,
+    models: Sequence[str] = MODELS,
+    start: dt.date | dt.datetime,
+    end: dt.date | dt.datetime,
+    half_life_days=None,
+) -> dict[str, list[dict]]:
+    """:func:`attribute` for several models in ONE pass over the opportunities and touchpoints (the KPI refresh
+    stores every model per period this way): ``{model: rows}``."""
+    for model in models:
+        if model not in MODELS:
+            raise ValueError(f"Unknown attribution model {model!r}.")
     if half_life_days is None:
         from .kpis import reporting_settings
 
@@ -165,7 +183,7 @@ def attribute(
         .iterator(chunk_size=5000)
     )
 
-    rows: dict[tuple[str, str], dict] = {}
+    by_model: dict[str, dict[tuple[str, str], dict]] = {model: {} for model in models}
     pending = next(touch_rows, None)
     loaded_lead = object()
     times: list[dt.datetime] = []
@@ -191,42 +209,51 @@ def attribute(
                 pending = next(touch_rows, None)
             loaded_lead = lead_id
         count = bisect_right(times, created) if lead_id is not None else 0
-        if count:
-            shares = model_shares(
-                model,
-                times[:count],
-                opportunity_created=created,
-                lead_created=lead_created,
-                half_life_days=half_life_days,
-            )
-            credited = list(zip(labels[:count], shares, strict=True))
-        else:
-            fallback = (lead_channel or lead_source or NO_CHANNEL, lead_campaign or "")
-            credited = [(fallback, ONE)]
         won = status == Opportunity.Status.WON
-        seen: set[tuple[str, str]] = set()
-        for label, share in credited:
-            if not share:
-                continue
-            row = rows.setdefault(
-                label,
-                {
-                    "channel": label[0],
-                    "campaign": label[1],
-                    "pipeline": Decimal(0),
-                    "won": Decimal(0),
-                    "opportunities": 0,
-                    "credit": Decimal(0),
-                },
-            )
-            row["pipeline"] += amount * share
-            if won:
-                row["won"] += amount * share
-            row["credit"] += share
-            if label not in seen:
-                row["opportunities"] += 1
-                seen.add(label)
+        fallback = [((lead_channel or lead_source or NO_CHANNEL, lead_campaign or ""), ONE)]
+        for model, rows in by_model.items():
+            if count:
+                shares = model_shares(
+                    model,
+                    times[:count],
+                    opportunity_created=created,
+                    lead_created=lead_created,
+                    half_life_days=half_life_days,
+                )
+                credited = list(zip(labels[:count], shares, strict=True))
+            else:
+                credited = fallback
+            _credit(rows, credited, amount=amount, won=won)
 
+    return {model: _finish(rows) for model, rows in by_model.items()}
+
+
+def _credit(rows: dict[tuple[str, str], dict], credited, *, amount: Decimal, won: bool) -> None:
+    seen: set[tuple[str, str]] = set()
+    for label, share in credited:
+        if not share:
+            continue
+        row = rows.setdefault(
+            label,
+            {
+                "channel": label[0],
+                "campaign": label[1],
+                "pipeline": Decimal(0),
+                "won": Decimal(0),
+                "opportunities": 0,
+                "credit": Decimal(0),
+            },
+        )
+        row["pipeline"] += amount * share
+        if won:
+            row["won"] += amount * share
+        row["credit"] += share
+        if label not in seen:
+            row["opportunities"] += 1
+            seen.add(label)
+
+
+def _finish(rows: dict[tuple[str, str], dict]) -> list[dict]:
     result = []
     for row in rows.values():
         row["pipeline"] = row["pipeline"].quantize(CENT)
@@ -235,6 +262,21 @@ def attribute(
         result.append(row)
     result.sort(key=lambda r: (-r["pipeline"], r["channel"], r["campaign"]))
     return result
+
+
+def rows_from_json(rows: list[dict]) -> list[dict]:
+    """Stored rows (Decimals saved as strings) back to :func:`attribute`'s shape."""
+    return [
+        {
+            "channel": row["channel"],
+            "campaign": row["campaign"],
+            "pipeline": Decimal(row["pipeline"]),
+            "won": Decimal(row["won"]),
+            "opportunities": int(row["opportunities"]),
+            "credit": Decimal(row["credit"]),
+        }
+        for row in rows
+    ]
 
 
 def attribute_by_channel(**kwargs) -> list[dict]:

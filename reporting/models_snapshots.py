@@ -62,6 +62,49 @@ class KpiSnapshot(models.Model):
         return f"{self.kpi} {self.period_key}: {self.value}"
 
 
+# The attribution models of reporting.attribution.MODELS (kept literal here: attribution imports the models).
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "u_shaped")
+
+
+class AttributionSnapshot(models.Model):
+    """Attribution of one period under one model, stored by the KPI refresh so the board never streams
+    opportunities and touchpoints during a request. ``rows`` are reporting.attribution.attribute()'s rows with
+    the Decimals as strings; ``pipeline`` is their total. Upserted on (company, model, period_key) with the KPI
+    snapshots of the same refresh, in the same transaction."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="attribution_snapshots")
+    model = models.CharField(_("attribution model"), max_length=20)
+    period_kind = models.CharField(_("period type"), max_length=10, choices=PeriodKind.choices)
+    period_key = models.CharField(_("period"), max_length=40)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    half_life_days = models.PositiveIntegerField(_("half-life (days)"))
+    pipeline = models.DecimalField(_("pipeline"), max_digits=20, decimal_places=2)
+    rows = models.JSONField(_("rows"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("attribution snapshot")
+        verbose_name_plural = _("attribution snapshots")
+        ordering = ["model", "-period_start"]
+        indexes = [
+            models.Index(fields=["company", "model", "period_start", "period_end"], name="attribution_snapshot_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "model", "period_key"], name="attribution_snapshot_unique"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="attribution_snapshot_period_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_kind__in=PeriodKind.values), name="attribution_snapshot_period_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(model__in=ATTRIBUTION_MODELS), name="attribution_snapshot_model_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.period_key}: {self.pipeline}"
+
+
 class KpiRefresh(models.Model):
     """One requested refresh ("Refresh now" or the API): its status is what the board page polls."""
 
@@ -133,4 +176,4 @@ class DigestSubscription(models.Model):
         return f"{self.user} @ {self.company}: {'on' if self.weekly else 'off'}"
 
 
-__all__ = ["DigestSubscription", "KpiRefresh", "KpiSnapshot", "KpiUnit", "PeriodKind"]
+__all__ = ["AttributionSnapshot", "DigestSubscription", "KpiRefresh", "KpiSnapshot", "KpiUnit", "PeriodKind"]

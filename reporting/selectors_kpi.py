@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from objectives.models import Company, Cycle, Objective, key_result_progress
 
 from . import kpis
-from .models_snapshots import KpiRefresh, KpiSnapshot, PeriodKind
+from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
 
 HISTORY_LENGTH = 12
 
@@ -296,6 +296,17 @@ def spend_plan_vs_actual(*, company: Company, start: dt.date, end: dt.date) -> l
     ]
 
 
+def stored_attribution(
+    *, company: Company, model: str, start: dt.date, end: dt.date, period_kind: str | None = None
+) -> AttributionSnapshot | None:
+    """The attribution the last refresh stored for exactly [start, end] under ``model`` (None when no refresh has
+    covered that period yet). One query; the board and the API read this instead of computing live."""
+    rows = AttributionSnapshot.objects.filter(company=company, model=model, period_start=start, period_end=end)
+    if period_kind:
+        rows = rows.filter(period_kind=period_kind)
+    return rows.order_by("-computed_at", "-pk").first()
+
+
 def board_has_data(*, company: Company) -> bool:
     return KpiSnapshot.objects.filter(company=company).exists()
 
@@ -318,4 +329,5 @@ __all__ = [
     "objective_progress",
     "refresh_for",
     "spend_plan_vs_actual",
+    "stored_attribution",
 ]

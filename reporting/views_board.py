@@ -106,21 +106,34 @@ def segment_series(history: list[selectors_kpi.HistoryPoint], kind: str) -> tupl
 
 
 def _attribution_context(request: HttpRequest, *, start: dt.date, end: dt.date, model: str) -> dict:
+    """The attribution panel from the rows the last KPI refresh stored for the period (never computed here: that
+    streams every opportunity and touchpoint of the period). No stored rows yet: the panel says "Refresh now"."""
     company = request.company
-    half_life_days = kpis.reporting_settings(company).attribution_half_life_days
-    rows = attribution.attribute(company=company, model=model, start=start, end=end, half_life_days=half_life_days)
-    figure = charts.attribution_figure(
-        rows,
-        pipeline_label=_("Pipeline"),
-        won_label=_("Won revenue"),
-        currency_symbol=currency_symbol(company.currency),
-        german=_german(),
+    stored = selectors_kpi.stored_attribution(company=company, model=model, start=start, end=end)
+    if stored is not None:
+        half_life_days = stored.half_life_days
+        rows = attribution.rows_from_json(stored.rows)
+    else:
+        half_life_days = kpis.reporting_settings(company).attribution_half_life_days
+        rows = []
+    figure = (
+        charts.attribution_figure(
+            rows,
+            pipeline_label=_("Pipeline"),
+            won_label=_("Won revenue"),
+            currency_symbol=currency_symbol(company.currency),
+            german=_german(),
+        )
+        if rows
+        else None
     )
     return {
         "attribution_models": [(m, attribution.MODEL_LABELS[m]) for m in attribution.MODELS],
         "attribution_model": model,
         "attribution_explanation": attribution_explanation(model, half_life_days=half_life_days),
-        "attribution_figure": charts.figure_json(figure) if rows else "",
+        "attribution_figure": charts.figure_json(figure) if figure is not None else "",
+        "attribution_stored": stored is not None,
+        "attribution_computed_at": stored.computed_at if stored is not None else None,
         "attribution_start": start,
         "attribution_end": end,
     }
