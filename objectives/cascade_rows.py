@@ -58,6 +58,13 @@ class RowTexts:
         self.kinds = {value: esc(label) for value, label in KeyResult.Kind.choices}
         self.teams = {value: esc(label) for value, label in Objective.Team.choices}
         self._parents: dict[int, str] = {}
+        self._paces: dict[Decimal, str] = {}
+
+    def pace_title(self, expected) -> str:
+        """ "Expected today: 40 %" – the same for every row of a cycle, so formatted once."""
+        if expected not in self._paces:
+            self._paces[expected] = esc(self.expected_today % {"value": pct(expected)})
+        return self._paces[expected]
 
     def more_parents(self, n: int) -> str:
         if n not in self._parents:
@@ -95,7 +102,7 @@ def bar_html(texts: RowTexts, progress, status: str, status_label: str, expected
         f'<span class="status status-{status}">{esc(status_label)}</span>\n'
     )
     if expected is not None:
-        title = esc(texts.expected_today % {"value": pct(expected)})
+        title = texts.pace_title(expected)
         parts.append(
             f'<span class="pace {"pace-ahead" if ahead else "pace-behind"}" title="{title}">'
             f'<span aria-hidden="true">{"▲" if ahead else "▼"}</span> {_signed(delta)}'
@@ -235,18 +242,19 @@ class TreeRenderer:
         kind_note = ""
         if k.kind not in ("increase_to", "milestone"):
             kind_note = f' <span class="muted">({t.kinds.get(k.kind) or esc(k.kind)})</span>'
+        title = esc(k.title)
         stale = f'<span class="chip chip-stale" title="{t.stale_title}">{t.stale}</span>' if kr.is_stale else ""
         out.append(
             f'<li class="node node-kr{" is-stale" if kr.is_stale else ""}" role="treeitem" tabindex="-1"'
             f' aria-labelledby="krtitle-{k.pk}" aria-level="{node.depth + 2}" data-kind="kr" data-id="{k.pk}"'
-            f' data-version="{k.version}" data-objective="{node.id}" data-title="{esc(k.title)}"'
+            f' data-version="{k.version}" data-objective="{node.id}" data-title="{title}"'
             f' data-owner="{k.owner_id or ""}" data-kr-kind="{esc(k.kind)}" data-unit="{esc(k.unit)}"'
-            f' data-start="{self.number(k.start_value)}" data-target="{esc(_normal(k.target_value))}"'
-            f' data-start-raw="{esc(_normal(k.start_value))}" data-weight="{esc(_normal(k.weight))}"'
+            f' data-start="{self.number(k.start_value)}" data-target="{_normal(k.target_value)}"'
+            f' data-start-raw="{_normal(k.start_value)}" data-weight="{_normal(k.weight)}"'
             f"{can_check_in}>"
             f'<div class="row row-kr"{self.draggable}>\n<span class="toggle kr-mark" aria-hidden="true">KR</span>'
             f'\n<span class="row-main">{self.grip}\n<span class="title" id="krtitle-{k.pk}" data-edit-title>'
-            f'{esc(k.title)}</span>\n<span class="kr-values">{self.value(k, current)}'
+            f'{title}</span>\n<span class="kr-values">{self.value(k, current)}'
             f' <span class="muted">/ {self.value(k, k.target_value)}</span>{kind_note}</span>'
             f'{stale}</span>\n<span class="owner">{self.owner_html(k.owner)}</span>\n<span class="progress-cell">'
         )
@@ -258,4 +266,7 @@ class TreeRenderer:
 
 
 def _normal(value) -> str:
-    return "" if value is None else str(value.normalize()) if isinstance(value, Decimal) else str(value)
+    """``{{ value.normalize }}``: a Decimal's digits need no escaping."""
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    return "" if value is None else esc(value)
