@@ -78,3 +78,21 @@ def signed_pct(value) -> str:
         return ""
     points = round(Decimal(value) * 100)
     return f"{points:+d} pp"
+
+
+@register.simple_tag(takes_context=True)
+def cascade_rows(context, nodes):
+    """The whole tree of ``nodes`` (objectives with their key results and child objectives) in one pass."""
+    from objectives.cascade_rows import TreeRenderer
+
+    cycle, company, user = context.get("cycle"), context.get("company"), context.get("user")
+    renderer = TreeRenderer(
+        editable=bool(context.get("editable")),
+        checkin_any=bool(context.get("checkin_any")),
+        checkin_own=bool(context.get("checkin_own")),
+        user_id=getattr(user, "pk", None),
+        cycle_state=cycle.state if cycle is not None else "",
+        currency=company.currency if company is not None else "EUR",
+        detail_prefix=context.get("detail_prefix", ""),
+    )
+    return renderer.render(nodes)

@@ -527,3 +527,33 @@ def test_active_cycle_allows_renaming_in_place_but_not_new_targets(company, cycl
     assert response.status_code == 400
     kr.refresh_from_db()
     assert (kr.title, kr.target_value) == ("Sharper", Decimal("18"))
+
+
+# Measured 2026-11-21: this tree of 500 objectives × 4 key results renders 4,384,302 bytes. The budget (2×) catches
+# markup that balloons again: every byte added to a row is repeated 2,500 times here.
+TREE_BYTES_BUDGET_500 = 8_800_000
+
+
+def test_tree_of_500_objectives_stays_within_its_size_budget_and_escapes_titles(company, make_member, client_for):
+    users = [make_member(company) for _ in range(4)]
+    cycle = CycleFactory(company=company)
+    objectives = []
+    for index in range(500):
+        parent = objectives[index // 4] if index >= 4 else None
+        objectives.append(
+            ObjectiveFactory(
+                cycle=cycle, parent=parent, owner=users[index % 4], position=index, title=f"<b>Objective {index}</b>"
+            )
+        )
+    KeyResult.objects.bulk_create(
+        KeyResultFactory.build(objective=objective, owner=objective.owner, position=n, current_value=Decimal("30"))
+        for objective in objectives
+        for n in range(4)
+    )
+    client = client_for(company, Role.FACILITATOR)
+    response = client.get(url("cascade", company), {"cycle": cycle.pk, "partial": "tree"})
+    html = response.content.decode()
+    assert html.count('data-kind="objective"') == 500
+    assert html.count('data-kind="kr"') == 2000
+    assert "<b>Objective" not in html and "&lt;b&gt;Objective 499&lt;/b&gt;" in html
+    assert len(response.content) < TREE_BYTES_BUDGET_500, len(response.content)
