@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 import pytest
@@ -23,11 +22,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def voltaria():
-    started = time.monotonic()
+    # No timing assertion here: speed is measured in bench/, and a loaded CI machine would make it flaky.
     call_command("load_demo", snapshots=False)
-    elapsed = time.monotonic() - started
-    print(f"load_demo: {elapsed:.1f} s")
-    assert elapsed < 20
     return Company.objects.get(slug="voltaria")
 
 
