@@ -21,9 +21,13 @@ if (BASE_DIR / ".env").is_file():
 TESTING = "pytest" in sys.modules
 DEBUG = env.bool("DEBUG", default=False)
 
-# A development key is only acceptable where nothing real is at stake.
+# A development key is only acceptable where nothing real is at stake: in development, in tests, and for the
+# management commands that only read the code (they sign nothing and serve nothing), so `manage.py makemigrations
+# --check` works on a bare checkout.
+_CODE_ONLY_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate", "i18n"}
+_CODE_ONLY = len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" and sys.argv[1] in _CODE_ONLY_COMMANDS
 _DEV_SECRET_KEY = "django-insecure-okrplan-development-only"
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if (DEBUG or TESTING) else "")
+SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if (DEBUG or TESTING or _CODE_ONLY) else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 

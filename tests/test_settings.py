@@ -57,3 +57,22 @@ def test_without_database_url_and_redis_url_sqlite_and_in_process_tasks():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "True"]
+
+
+def test_code_only_commands_need_no_secret_key_but_serving_does():
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    clean["DEBUG"] = "false"
+    manage = [sys.executable, "manage.py"]
+    check = subprocess.run(
+        [*manage, "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stderr
+    assert "No changes detected" in check.stdout
+    serve = subprocess.run([*manage, "check"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+    assert serve.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in serve.stderr
