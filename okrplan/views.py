@@ -14,6 +14,7 @@ from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
 from objectives.models import Membership, Profile
+from objectives.services.profiles import profile_language_set
 
 from .permissions import ACTION_LABELS, PERMISSIONS, Action, Role
 from .ratelimit import RATE_LIMITED, LoginForm
@@ -83,7 +84,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     if language and check_for_language(language) and language in dict(settings.LANGUAGES):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
         if request.user.is_authenticated:
-            Profile.objects.update_or_create(user=request.user, defaults={"language": language})
+            profile_language_set(user=request.user, language=language)
     return response
 
 
