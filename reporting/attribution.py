@@ -16,25 +16,24 @@ Models (the anchors the board page states):
   the remaining 20 % spread evenly over the other touches; one touch gets 100 %, two touches 50/50, and when the
   first touch is also the lead-creation touch it gets 80 %.
 
-How it runs: two queries, both streamed with ``.iterator()`` — the period's opportunities ordered by lead, and
-those leads' touchpoints ordered by lead and time — merged in one Python pass (O(rows), memory of one lead's
-touchpoints at a time). The weights need per-opportunity ordering and normalisation that SQL window functions
-could express for first/last/linear but not readably for time decay and U-shaped, so all models share this pass
-(:func:`attribute_models` computes every model in it). The KPI refresh stores each period's rows per model
-(AttributionSnapshot); the board only reads those, since this pass takes seconds at a million leads.
+How it runs: ONE SQL statement for every model and every period (:func:`attribute_periods`). Window functions
+rank each opportunity's touches (order, count, the touch closest to the lead's creation, the time-decay weight
+and its sum), the shares of all five models are columns of the same rows, and the sums per period, channel and
+campaign are a GROUP BY — the rows never travel to Python. :func:`model_shares` is the same rule for one
+opportunity in Python: the reference the statement is tested against. The KPI refresh stores each period's rows
+per model (AttributionSnapshot) and the board reads those; a Python pass over a million leads took minutes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db.models import F, Subquery
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from .models import Opportunity, Touchpoint
+from .models import Opportunity
 
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "u_shaped")
 
@@ -150,118 +149,189 @@ def attribute_models(
     end: dt.date | dt.datetime,
     half_life_days=None,
 ) -> dict[str, list[dict]]:
-    """:func:`attribute` for several models in ONE pass over the opportunities and touchpoints (the KPI refresh
-    stores every model per period this way): ``{model: rows}``."""
+    """:func:`attribute` for several models in one statement: ``{model: rows}``."""
+    start_dt, end_dt = _bounds(start, end)
+    by_period = attribute_periods(
+        company=company, periods=[("", start_dt, end_dt)], models=models, half_life_days=half_life_days
+    )
+    return by_period[""]
+
+
+def attribute_periods(
+    *,
+    company,
+    periods: Sequence[tuple[str, dt.datetime, dt.datetime]],
+    models: Sequence[str] = MODELS,
+    half_life_days=None,
+) -> dict[str, dict[str, list[dict]]]:
+    """Every model's rows for every period ``(key, start, end)`` (aware datetimes, end exclusive) in ONE SQL
+    statement: ``{period key: {model: rows}}``.
+
+    A share depends only on the opportunity and its lead's touches, not on the period, so each opportunity's
+    touches are ranked and weighted once (window functions) and then summed into every period that contains the
+    opportunity's creation. The shares follow :func:`model_shares` (the reference, tested against this statement);
+    sums are rounded to cents and credits to 4 places here, in Python, like the reference rounds.
+    """
     for model in models:
         if model not in MODELS:
             raise ValueError(f"Unknown attribution model {model!r}.")
+    result: dict[str, dict[str, list[dict]]] = {key: {model: [] for model in models} for key, _s, _e in periods}
+    if not periods:
+        return result
     if half_life_days is None:
         from .kpis import reporting_settings
 
         half_life_days = reporting_settings(company).attribution_half_life_days
-    start_dt, end_dt = _bounds(start, end)
-
-    opportunities = (
-        Opportunity.objects.filter(company=company, created__gte=start_dt, created__lt=end_dt)
-        .order_by(F("lead_id").asc(nulls_last=True), "created", "id")
-        .values_list(
-            "lead_id", "created", "amount", "status", "lead_source", "lead__created", "lead__channel", "lead__campaign"
-        )
-    )
-    touch_rows = (
-        Touchpoint.objects.filter(
-            company=company,
-            lead_id__in=Subquery(
-                Opportunity.objects.filter(
-                    company=company, created__gte=start_dt, created__lt=end_dt, lead__isnull=False
-                ).values("lead_id")
-            ),
-            occurred__lt=end_dt,
-        )
-        .order_by("lead_id", "occurred", "id")
-        .values_list("lead_id", "occurred", "channel", "campaign")
-        .iterator(chunk_size=5000)
-    )
-
-    by_model: dict[str, dict[tuple[str, str], dict]] = {model: {} for model in models}
-    pending = next(touch_rows, None)
-    loaded_lead = object()
-    times: list[dt.datetime] = []
-    labels: list[tuple[str, str]] = []
-
-    for (
-        lead_id,
-        created,
-        amount,
-        status,
-        lead_source,
-        lead_created,
-        lead_channel,
-        lead_campaign,
-    ) in opportunities.iterator(chunk_size=2000):
-        if lead_id is not None and lead_id != loaded_lead:
-            times, labels = [], []
-            while pending is not None and pending[0] < lead_id:
-                pending = next(touch_rows, None)
-            while pending is not None and pending[0] == lead_id:
-                times.append(pending[1])
-                labels.append((pending[2] or NO_CHANNEL, pending[3] or ""))
-                pending = next(touch_rows, None)
-            loaded_lead = lead_id
-        count = bisect_right(times, created) if lead_id is not None else 0
-        won = status == Opportunity.Status.WON
-        fallback = [((lead_channel or lead_source or NO_CHANNEL, lead_campaign or ""), ONE)]
-        for model, rows in by_model.items():
-            if count:
-                shares = model_shares(
-                    model,
-                    times[:count],
-                    opportunity_created=created,
-                    lead_created=lead_created,
-                    half_life_days=half_life_days,
+    sql, params = _attribution_sql(company=company, periods=periods, half_life_days=half_life_days)
+    rows: dict[str, dict[str, list[dict]]] = result
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for record in cursor.fetchall():
+            period_key, channel, campaign = record[:3]
+            for index, model in enumerate(MODELS):
+                if model not in rows[period_key]:
+                    continue
+                pipeline, won, opportunities, credit = record[3 + 4 * index : 7 + 4 * index]
+                if not opportunities:
+                    continue
+                rows[period_key][model].append(
+                    {
+                        "channel": channel,
+                        "campaign": campaign,
+                        "pipeline": _decimal(pipeline).quantize(CENT),
+                        "won": _decimal(won).quantize(CENT),
+                        "opportunities": int(opportunities),
+                        "credit": _decimal(credit).quantize(Decimal("0.0001")),
+                    }
                 )
-                credited = list(zip(labels[:count], shares, strict=True))
-            else:
-                credited = fallback
-            _credit(rows, credited, amount=amount, won=won)
-
-    return {model: _finish(rows) for model, rows in by_model.items()}
+    for by_model in rows.values():
+        for model_rows in by_model.values():
+            model_rows.sort(key=lambda r: (-r["pipeline"], r["channel"], r["campaign"]))
+    return rows
 
 
-def _credit(rows: dict[tuple[str, str], dict], credited, *, amount: Decimal, won: bool) -> None:
-    seen: set[tuple[str, str]] = set()
-    for label, share in credited:
-        if not share:
-            continue
-        row = rows.setdefault(
-            label,
-            {
-                "channel": label[0],
-                "campaign": label[1],
-                "pipeline": Decimal(0),
-                "won": Decimal(0),
-                "opportunities": 0,
-                "credit": Decimal(0),
-            },
+def _decimal(value) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+
+
+# Below this a share rounds to 0 at the reference's 12 places: such a touch does not count its opportunity.
+_SHARE_EPSILON = "0.0000000000005"
+
+_ATTRIBUTION_SQL = """
+WITH bounds (period_key, period_start, period_end) AS (VALUES {bounds}),
+opp AS (
+    SELECT o.id, o.created, o.amount, o.lead_id, l.created AS lead_created,
+           CASE WHEN o.status = %(won)s THEN o.amount ELSE 0 END AS won_amount,
+           COALESCE(NULLIF(l.channel, ''), NULLIF(o.lead_source, ''), %(none)s) AS fallback_channel,
+           COALESCE(l.campaign, '') AS fallback_campaign
+    FROM reporting_opportunity o LEFT JOIN reporting_lead l ON l.id = o.lead_id
+    WHERE o.company_id = %(company)s AND o.created >= %(first)s AND o.created < %(last)s
+),
+touch AS (
+    SELECT opp.id AS opp_id, opp.created, opp.amount, opp.won_amount, t.occurred,
+           COALESCE(NULLIF(t.channel, ''), %(none)s) AS channel, COALESCE(t.campaign, '') AS campaign,
+           ROW_NUMBER() OVER (PARTITION BY opp.id ORDER BY t.occurred, t.id) AS rn,
+           COUNT(*) OVER (PARTITION BY opp.id) AS n,
+           {seconds_first_reference} AS reference_seconds,
+           {days_before_last} AS days_before_last
+    FROM opp JOIN reporting_touchpoint t
+      ON t.lead_id = opp.lead_id AND t.company_id = %(company)s AND t.occurred <= opp.created
+),
+ranked AS (
+    SELECT touch.*,
+           ROW_NUMBER() OVER (PARTITION BY opp_id ORDER BY reference_seconds, rn) AS closeness,
+           {decay_weight} AS decay
+    FROM touch
+),
+shares AS (
+    SELECT opp_id, created, amount, won_amount, channel, campaign,
+           CASE WHEN rn = 1 THEN 1.0 ELSE 0.0 END AS s1,
+           CASE WHEN rn = n THEN 1.0 ELSE 0.0 END AS s2,
+           1.0 / n AS s3,
+           {decay_share} AS s4,
+           CASE WHEN n = 1 THEN 1.0 WHEN n = 2 THEN 0.5
+                ELSE CASE WHEN rn = 1 THEN 0.4 ELSE 0.0 END + CASE WHEN closeness = 1 THEN 0.4 ELSE 0.0 END
+                     + CASE WHEN rn = 1 OR closeness = 1 THEN 0.0
+                            ELSE 0.2 / (n - CASE WHEN MAX(CASE WHEN closeness = 1 THEN rn END)
+                                                      OVER (PARTITION BY opp_id) = 1 THEN 1 ELSE 2 END) END
+           END AS s5
+    FROM ranked
+),
+per_label AS (
+    SELECT opp_id, created, amount, won_amount, channel, campaign,
+           SUM(s1) AS s1, SUM(s2) AS s2, SUM(s3) AS s3, SUM(s4) AS s4, SUM(s5) AS s5
+    FROM shares GROUP BY opp_id, created, amount, won_amount, channel, campaign
+    UNION ALL
+    SELECT id, created, amount, won_amount, fallback_channel, fallback_campaign, 1, 1, 1, 1, 1
+    FROM opp
+    WHERE lead_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM reporting_touchpoint t
+        WHERE t.lead_id = opp.lead_id AND t.company_id = %(company)s AND t.occurred <= opp.created
+    )
+)
+SELECT b.period_key, p.channel, p.campaign, {sums}
+FROM per_label p JOIN bounds b ON p.created >= b.period_start AND p.created < b.period_end
+GROUP BY b.period_key, p.channel, p.campaign
+"""
+
+_VENDOR = {
+    "postgresql": {
+        "seconds_first_reference": (
+            "ABS(EXTRACT(EPOCH FROM (t.occurred - COALESCE(opp.lead_created, "
+            "MIN(t.occurred) OVER (PARTITION BY opp.id)))))"
+        ),
+        "days_before_last": "EXTRACT(EPOCH FROM (MAX(t.occurred) OVER (PARTITION BY opp.id) - t.occurred)) / 86400.0",
+        "decay_weight": "POWER(2.0::float8, -days_before_last::float8 / %(half_life)s::float8)",
+        "numeric": "CAST({} AS numeric)",
+        "bound": "(%s, %s::timestamptz, %s::timestamptz)",
+    },
+    "sqlite": {
+        "seconds_first_reference": (
+            "ABS(julianday(t.occurred) - julianday(COALESCE(opp.lead_created, "
+            "MIN(t.occurred) OVER (PARTITION BY opp.id)))) * 86400.0"
+        ),
+        "days_before_last": "julianday(MAX(t.occurred) OVER (PARTITION BY opp.id)) - julianday(t.occurred)",
+        "decay_weight": "POWER(2.0, -days_before_last / %(half_life)s)",
+        "numeric": "{}",
+        "bound": "(%s, %s, %s)",
+    },
+}
+
+
+def _attribution_sql(*, company, periods, half_life_days) -> tuple[str, dict]:
+    vendor = _VENDOR["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    params: dict = {
+        "won": Opportunity.Status.WON,
+        "none": NO_CHANNEL,
+        "company": company.pk,
+        "first": connection.ops.adapt_datetimefield_value(min(start for _k, start, _e in periods)),
+        "last": connection.ops.adapt_datetimefield_value(max(end for _k, _s, end in periods)),
+        "half_life": float(half_life_days),
+        "epsilon": Decimal(_SHARE_EPSILON) if connection.vendor == "postgresql" else float(_SHARE_EPSILON),
+    }
+    bounds = []
+    for number, (key, start, end) in enumerate(periods):
+        names = (f"k{number}", f"s{number}", f"e{number}")
+        bounds.append(vendor["bound"].replace("%s", "%({})s").format(*names))
+        params.update(
+            zip(names, (key, *(connection.ops.adapt_datetimefield_value(v) for v in (start, end))), strict=True)
         )
-        row["pipeline"] += amount * share
-        if won:
-            row["won"] += amount * share
-        row["credit"] += share
-        if label not in seen:
-            row["opportunities"] += 1
-            seen.add(label)
-
-
-def _finish(rows: dict[tuple[str, str], dict]) -> list[dict]:
-    result = []
-    for row in rows.values():
-        row["pipeline"] = row["pipeline"].quantize(CENT)
-        row["won"] = row["won"].quantize(CENT)
-        row["credit"] = row["credit"].quantize(Decimal("0.0001"))
-        result.append(row)
-    result.sort(key=lambda r: (-r["pipeline"], r["channel"], r["campaign"]))
-    return result
+    sums = ",\n       ".join(
+        f"SUM(p.amount * p.s{i}), SUM(p.won_amount * p.s{i}), SUM(CASE WHEN p.s{i} >= %(epsilon)s THEN 1 ELSE 0 END), "
+        f"SUM(p.s{i})"
+        for i in range(1, len(MODELS) + 1)
+    )
+    sql = _ATTRIBUTION_SQL.format(
+        bounds=", ".join(bounds),
+        seconds_first_reference=vendor["seconds_first_reference"],
+        days_before_last=vendor["days_before_last"],
+        decay_weight=vendor["decay_weight"],
+        decay_share=vendor["numeric"].format("decay / SUM(decay) OVER (PARTITION BY opp_id)"),
+        sums=sums,
+    )
+    return sql, params
 
 
 def rows_from_json(rows: list[dict]) -> list[dict]:

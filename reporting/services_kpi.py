@@ -163,9 +163,9 @@ def kpi_snapshots_refresh(
 ) -> int:
     """Compute every KPI for the periods of ``scope`` and upsert all snapshots in one transaction.
 
-    The attribution of every period under every model (attribution.MODELS, one pass per period) is stored in the
-    same transaction as AttributionSnapshot rows: the board reads those and never computes attribution during a
-    request (at a million leads that took > 30 s per page view).
+    The attribution of every period under every model (attribution.MODELS, one statement for all periods) is
+    stored in the same transaction as AttributionSnapshot rows: the board reads those and never computes
+    attribution during a request.
 
     Returns the number of KPI snapshots written (attribution snapshots are not counted). Idempotent: a second run
     on unchanged data writes the same rows (same ids, values, targets and breakdowns; only ``computed_at`` moves).
@@ -190,7 +190,6 @@ def kpi_snapshots_refresh(
             todo = refresh_periods(company=company, scope=scope, on=on)
             computed_at = timezone.now()
             rows: list[KpiSnapshot] = []
-            attribution_rows: list[AttributionSnapshot] = []
             half_life_days = kpis.reporting_settings(company).attribution_half_life_days
             check_in_results: list[kpis.KpiResult] = []
             # Bound key results get the values of the most specific cycle covering today (kpis.kpi_cycle_period).
@@ -215,11 +214,11 @@ def kpi_snapshots_refresh(
                     )
                     if check_in_period is not None and period.key == check_in_period.key:
                         check_in_results.append(result)
-                attribution_rows += _attribution_snapshots(
-                    company=company, period=period, half_life_days=half_life_days, computed_at=computed_at
-                )
                 _report_progress(refresh_id, done, len(todo))
                 _fault_injection_delay()
+            attribution_rows = _attribution_snapshots(
+                company=company, todo=todo, half_life_days=half_life_days, computed_at=computed_at
+            )
             KpiSnapshot.objects.bulk_create(
                 rows,
                 batch_size=500,
@@ -250,11 +249,13 @@ def kpi_snapshots_refresh(
 
 
 def _attribution_snapshots(
-    *, company: Company, period: periods.Period, half_life_days: int, computed_at: dt.datetime
+    *, company: Company, todo: list[periods.Period], half_life_days: int, computed_at: dt.datetime
 ) -> list[AttributionSnapshot]:
-    """Every attribution model's rows for ``period`` (one pass over its opportunities and touchpoints)."""
-    by_model = attribution.attribute_models(
-        company=company, start=period.start, end=period.end, half_life_days=half_life_days
+    """Every attribution model's rows for every period of ``todo`` (one statement for all of them)."""
+    by_period = attribution.attribute_periods(
+        company=company,
+        periods=[(period.key, *period.datetime_range()) for period in todo],
+        half_life_days=half_life_days,
     )
     return [
         AttributionSnapshot(
@@ -269,7 +270,8 @@ def _attribution_snapshots(
             rows=[{**row, **{k: str(row[k]) for k in ("pipeline", "won", "credit")}} for row in rows],
             computed_at=computed_at,
         )
-        for model, rows in by_model.items()
+        for period in todo
+        for model, rows in by_period[period.key].items()
     ]
 
 
