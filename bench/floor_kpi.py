@@ -117,8 +117,14 @@ def statements(*, company_id: int, period, settings, cycle_id: int | None, previ
 
 
 def floor_statements(company, todo) -> list[tuple[str, str, object]]:
-    """Every floor statement of a refresh over the periods ``todo``; cycles resolved up front (not timed)."""
+    """Every floor statement of a refresh over the periods ``todo``; cycles resolved up front (not timed).
+
+    The refresh also stores the attribution of every period under every model. The product computes that with
+    one hand-written statement already (reporting.attribution.attribute_periods), so the floor runs that same
+    statement: the comparison stays like for like, and that part of the ratio is 1 by construction.
+    """
     from objectives.models import Cycle
+    from reporting.attribution import _attribution_sql
     from reporting.kpis import _covering_cycle, reporting_settings
 
     settings = reporting_settings(company)
@@ -141,6 +147,12 @@ def floor_statements(company, todo) -> list[tuple[str, str, object]]:
                 previous_cycle_id=previous.pk if previous else None,
             )
         )
+    sql, params = _attribution_sql(
+        company=company,
+        periods=[(period.key, *period.datetime_range()) for period in todo],
+        half_life_days=settings.attribution_half_life_days,
+    )
+    out.append(("attribution", sql, params))
     return out
 
 
