@@ -377,7 +377,7 @@ def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
     from django.test.utils import CaptureQueriesContext
 
     from objectives.models import Company, Cycle
-    from reporting.scale import ensure_company, ensure_cycles, generate_objectives, member
+    from reporting.scale import analyze, ensure_company, ensure_cycles, generate_objectives, member
 
     results = []
     measured: dict[str, dict[int, tuple[float, int]]] = {"page": {}, "api": {}}
@@ -389,6 +389,7 @@ def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
             company = ensure_company(slug)
             _previous, cycle = ensure_cycles(company, dt.date.today())
             generate_objectives(company, cycle, size, seed=SEED)
+            analyze()
             dataset_mark(slug, spec)
         company = Company.objects.get(slug=slug)
         cycle = Cycle.objects.get(company=company, name=str(dt.date.today().year))
@@ -578,7 +579,7 @@ def _database_version() -> str:
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT version()")
+            cursor.execute("SELECT version() || ', autovacuum ' || current_setting('autovacuum')")
         else:
             cursor.execute("SELECT 'SQLite ' || sqlite_version()")
         return cursor.fetchone()[0]

@@ -220,9 +220,9 @@ def _decimal(value) -> Decimal:
 _SHARE_EPSILON = "0.0000000000005"
 
 _ATTRIBUTION_SQL = """
-WITH bounds (period_key, period_start, period_end) AS (VALUES {bounds}),
+WITH membership (period_key, bucket) AS (VALUES {membership}),
 opp AS (
-    SELECT o.id, o.created, o.amount, o.lead_id, l.created AS lead_created,
+    SELECT o.id, {bucket} AS bucket, o.created, o.amount, o.lead_id, l.created AS lead_created,
            CASE WHEN o.status = %(won)s THEN o.amount ELSE 0 END AS won_amount,
            COALESCE(NULLIF(l.channel, ''), NULLIF(o.lead_source, ''), %(none)s) AS fallback_channel,
            COALESCE(l.campaign, '') AS fallback_campaign
@@ -230,11 +230,11 @@ opp AS (
     WHERE o.company_id = %(company)s AND o.created >= %(first)s AND o.created < %(last)s
 ),
 touch AS (
-    SELECT opp.id AS opp_id, opp.created, opp.amount, opp.won_amount, t.occurred,
+    SELECT opp.id AS opp_id, opp.bucket, opp.amount, opp.won_amount,
            COALESCE(NULLIF(t.channel, ''), %(none)s) AS channel, COALESCE(t.campaign, '') AS campaign,
            ROW_NUMBER() OVER (PARTITION BY opp.id ORDER BY t.occurred, t.id) AS rn,
            COUNT(*) OVER (PARTITION BY opp.id) AS n,
-           {seconds_first_reference} AS reference_seconds,
+           {seconds_from_reference} AS reference_seconds,
            {days_before_last} AS days_before_last
     FROM opp JOIN reporting_touchpoint t
       ON t.lead_id = opp.lead_id AND t.company_id = %(company)s AND t.occurred <= opp.created
@@ -246,7 +246,7 @@ ranked AS (
     FROM touch
 ),
 shares AS (
-    SELECT opp_id, created, amount, won_amount, channel, campaign,
+    SELECT opp_id, bucket, amount, won_amount, channel, campaign,
            CASE WHEN rn = 1 THEN 1.0 ELSE 0.0 END AS s1,
            CASE WHEN rn = n THEN 1.0 ELSE 0.0 END AS s2,
            1.0 / n AS s3,
@@ -260,76 +260,96 @@ shares AS (
     FROM ranked
 ),
 per_label AS (
-    SELECT opp_id, created, amount, won_amount, channel, campaign,
+    SELECT opp_id, bucket, amount, won_amount, channel, campaign,
            SUM(s1) AS s1, SUM(s2) AS s2, SUM(s3) AS s3, SUM(s4) AS s4, SUM(s5) AS s5
-    FROM shares GROUP BY opp_id, created, amount, won_amount, channel, campaign
+    FROM shares GROUP BY opp_id, bucket, amount, won_amount, channel, campaign
     UNION ALL
-    SELECT id, created, amount, won_amount, fallback_channel, fallback_campaign, 1, 1, 1, 1, 1
+    SELECT id, bucket, amount, won_amount, fallback_channel, fallback_campaign, 1, 1, 1, 1, 1
     FROM opp
     WHERE lead_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM reporting_touchpoint t
         WHERE t.lead_id = opp.lead_id AND t.company_id = %(company)s AND t.occurred <= opp.created
     )
+),
+bucketed AS (
+    SELECT bucket, channel, campaign, {bucket_sums}
+    FROM per_label GROUP BY bucket, channel, campaign
 )
-SELECT b.period_key, p.channel, p.campaign, {sums}
-FROM per_label p JOIN bounds b ON p.created >= b.period_start AND p.created < b.period_end
-GROUP BY b.period_key, p.channel, p.campaign
+SELECT m.period_key, b.channel, b.campaign, {period_sums}
+FROM bucketed b JOIN membership m ON m.bucket = b.bucket
+GROUP BY m.period_key, b.channel, b.campaign
 """
 
 _VENDOR = {
     "postgresql": {
-        "seconds_first_reference": (
+        "seconds_from_reference": (
             "ABS(EXTRACT(EPOCH FROM (t.occurred - COALESCE(opp.lead_created, "
             "MIN(t.occurred) OVER (PARTITION BY opp.id)))))"
         ),
         "days_before_last": "EXTRACT(EPOCH FROM (MAX(t.occurred) OVER (PARTITION BY opp.id) - t.occurred)) / 86400.0",
         "decay_weight": "POWER(2.0::float8, -days_before_last::float8 / %(half_life)s::float8)",
         "numeric": "CAST({} AS numeric)",
-        "bound": "(%s, %s::timestamptz, %s::timestamptz)",
+        "timestamp": "%({})s::timestamptz",
     },
     "sqlite": {
-        "seconds_first_reference": (
+        "seconds_from_reference": (
             "ABS(julianday(t.occurred) - julianday(COALESCE(opp.lead_created, "
             "MIN(t.occurred) OVER (PARTITION BY opp.id)))) * 86400.0"
         ),
         "days_before_last": "julianday(MAX(t.occurred) OVER (PARTITION BY opp.id)) - julianday(t.occurred)",
         "decay_weight": "POWER(2.0, -days_before_last / %(half_life)s)",
         "numeric": "{}",
-        "bound": "(%s, %s, %s)",
+        "timestamp": "%({})s",
     },
 }
 
 
 def _attribution_sql(*, company, periods, half_life_days) -> tuple[str, dict]:
+    """The statement and its parameters.
+
+    Periods may overlap (a month, its quarter, the cycle): the distinct period boundaries cut the time line into
+    buckets, each opportunity is put into its bucket once (a CASE over the boundaries), the shares are summed per
+    bucket and label, and each period adds up the buckets it covers — so the expensive rows are never repeated
+    per period.
+    """
     vendor = _VENDOR["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    adapt = connection.ops.adapt_datetimefield_value
+    edges = sorted({moment for _key, start, end in periods for moment in (start, end)})
     params: dict = {
         "won": Opportunity.Status.WON,
         "none": NO_CHANNEL,
         "company": company.pk,
-        "first": connection.ops.adapt_datetimefield_value(min(start for _k, start, _e in periods)),
-        "last": connection.ops.adapt_datetimefield_value(max(end for _k, _s, end in periods)),
+        "first": adapt(edges[0]),
+        "last": adapt(edges[-1]),
         "half_life": float(half_life_days),
         "epsilon": Decimal(_SHARE_EPSILON) if connection.vendor == "postgresql" else float(_SHARE_EPSILON),
     }
-    bounds = []
+    cases = []
+    for number, edge in enumerate(edges[1:-1], start=1):
+        params[f"edge{number}"] = adapt(edge)
+        cases.append(f"WHEN o.created < {vendor['timestamp'].format(f'edge{number}')} THEN {number - 1}")
+    bucket = f"CASE {' '.join(cases)} ELSE {len(edges) - 2} END" if cases else "0"
+    membership = []
     for number, (key, start, end) in enumerate(periods):
-        names = (f"k{number}", f"s{number}", f"e{number}")
-        bounds.append(vendor["bound"].replace("%s", "%({})s").format(*names))
-        params.update(
-            zip(names, (key, *(connection.ops.adapt_datetimefield_value(v) for v in (start, end))), strict=True)
+        params[f"period{number}"] = key
+        for index in range(edges.index(start), edges.index(end)):
+            membership.append(f"(%(period{number})s, {index})")
+    bucket_sums, period_sums = [], []
+    for i in range(1, len(MODELS) + 1):
+        bucket_sums.append(
+            f"SUM(amount * s{i}) AS p{i}, SUM(won_amount * s{i}) AS w{i}, "
+            f"SUM(CASE WHEN s{i} >= %(epsilon)s THEN 1 ELSE 0 END) AS o{i}, SUM(s{i}) AS c{i}"
         )
-    sums = ",\n       ".join(
-        f"SUM(p.amount * p.s{i}), SUM(p.won_amount * p.s{i}), SUM(CASE WHEN p.s{i} >= %(epsilon)s THEN 1 ELSE 0 END), "
-        f"SUM(p.s{i})"
-        for i in range(1, len(MODELS) + 1)
-    )
+        period_sums.append(f"SUM(b.p{i}), SUM(b.w{i}), SUM(b.o{i}), SUM(b.c{i})")
     sql = _ATTRIBUTION_SQL.format(
-        bounds=", ".join(bounds),
-        seconds_first_reference=vendor["seconds_first_reference"],
+        membership=", ".join(membership),
+        bucket=bucket,
+        seconds_from_reference=vendor["seconds_from_reference"],
         days_before_last=vendor["days_before_last"],
         decay_weight=vendor["decay_weight"],
         decay_share=vendor["numeric"].format("decay / SUM(decay) OVER (PARTITION BY opp_id)"),
-        sums=sums,
+        bucket_sums=", ".join(bucket_sums),
+        period_sums=", ".join(period_sums),
     )
     return sql, params
 

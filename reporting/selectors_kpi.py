@@ -13,7 +13,7 @@ from django.db.models.functions import Cast, Concat, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Company, Cycle, Objective, key_result_progress
+from objectives.models import Company, Cycle, KeyResult, Objective, key_result_progress
 
 from . import kpis
 from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
@@ -211,35 +211,31 @@ def objective_progress(*, company: Company, start: dt.date, end: dt.date) -> lis
     cycles = _board_cycles(company=company, start=start, end=end)
     if not cycles:
         return []
+    # Plain rows, not model instances: the board reads every objective and key result of the cycles.
+    key_results: dict[int, list[tuple]] = defaultdict(list)
+    for objective_id, kind, start_value, target_value, current_value, weight in (
+        KeyResult.objects.filter(company=company, objective__cycle__in=cycles)
+        .order_by("objective_id", "position", "pk")
+        .values_list("objective_id", "kind", "start_value", "target_value", "current_value", "weight")
+    ):
+        key_results[objective_id].append((kind, start_value, target_value, current_value, weight))
     objectives = (
         Objective.objects.filter(company=company, cycle__in=cycles)
-        .prefetch_related("key_results")
         .order_by("cycle__start_date", "parent_id", "position", "pk")
+        .values_list("pk", "parent_id", "title", "team")
     )
     out = []
-    for objective in objectives:
-        krs = list(objective.key_results.all())
-        total_weight = sum((kr.weight for kr in krs), Decimal(0))
+    for pk, parent_id, title, team in objectives:
+        krs = key_results.get(pk, [])
+        total_weight = sum((kr[4] for kr in krs), Decimal(0))
         progress = (
-            sum(
-                (
-                    key_result_progress(kr.kind, kr.start_value, kr.target_value, kr.current_value) * kr.weight
-                    for kr in krs
-                ),
-                Decimal(0),
-            )
-            / total_weight
+            sum((key_result_progress(*kr[:4]) * kr[4] for kr in krs), Decimal(0)) / total_weight
             if total_weight
             else Decimal(0)
         )
         out.append(
             ObjectiveProgress(
-                id=objective.pk,
-                parent_id=objective.parent_id,
-                title=objective.title,
-                team=objective.team,
-                progress=progress,
-                key_results=len(krs),
+                id=pk, parent_id=parent_id, title=title, team=team, progress=progress, key_results=len(krs)
             )
         )
     known = {o.id for o in out}
