@@ -490,6 +490,8 @@ def scenario_load(cfg: dict, details: dict) -> list[dict]:
         "SECURE_HSTS_SECONDS": "0",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "4"),
+        # As docker-compose.yml runs production: persistent database connections.
+        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
         "LOG_LEVEL": "WARNING",
     }
     bin_dir = Path(sys.executable).parent
