@@ -270,3 +270,15 @@ def _normal(value) -> str:
     if isinstance(value, Decimal):
         return str(value.normalize())
     return "" if value is None else esc(value)
+
+
+def carry_items_html(nodes: Iterable) -> SafeString:
+    """``<label class="carry-item depth-N"><input type="checkbox" …> title <span class="muted">63 %</span></label>``
+    for every node of the flattened tree ``nodes``: a template loop over 5,000 objectives took most of a second."""
+    out = [
+        f'<label class="carry-item depth-{node.depth}"><input type="checkbox" name="objectives" value="{node.id}"'
+        f'{" checked" if node.progress < 1 else ""}> {esc(node.title)} <span class="muted">{_pct(node.progress)}</span>'
+        "</label>\n"
+        for node in nodes
+    ]
+    return mark_safe("".join(out))  # noqa: S308 - the title is escaped, the rest are numbers

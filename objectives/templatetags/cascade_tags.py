@@ -96,3 +96,11 @@ def cascade_rows(context, nodes):
         detail_prefix=context.get("detail_prefix", ""),
     )
     return renderer.render(nodes)
+
+
+@register.simple_tag
+def carry_items(nodes):
+    """The checkboxes of the carry-over dialog, one per objective (unfinished ones checked), in one pass."""
+    from objectives.cascade_rows import carry_items_html
+
+    return carry_items_html(nodes)
