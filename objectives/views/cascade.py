@@ -75,7 +75,9 @@ def team_choices(company, cycle: Cycle | None, members) -> list[tuple[str, str]]
     standard = [(value, str(label)) for value, label in Objective.Team.choices]
     named: set[str] = {m.team for m in members if m.team}
     if cycle is not None:
-        named |= set(Objective.objects.filter(company=company, cycle=cycle).values_list("team", flat=True).distinct())
+        # order_by(): the model's default ordering would put position and id into the DISTINCT (a row per objective)
+        teams = Objective.objects.filter(company=company, cycle=cycle).order_by().values_list("team", flat=True)
+        named |= set(teams.distinct())
     named -= {value for value, _label in standard}
     named.discard("")
     return standard + [(team, team) for team in sorted(named, key=str.casefold)]
