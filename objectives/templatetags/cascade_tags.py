@@ -95,7 +95,9 @@ def cascade_rows(context, nodes):
         currency=company.currency if company is not None else "EUR",
         detail_prefix=context.get("detail_prefix", ""),
     )
-    return renderer.render(nodes)
+    rows = renderer.render(nodes)
+    slots = context.get("row_slots")
+    return slots.hold(rows) if slots is not None else rows
 
 
 @register.simple_tag
