@@ -313,10 +313,13 @@ class CascadeNode:
 
 
 def walk(nodes: list[CascadeNode]) -> Iterator[CascadeNode]:
-    """Depth-first, parents before children, in sibling order."""
-    for node in nodes:
+    """Depth-first, parents before children, in sibling order (with a stack: nested generators would pass every
+    node up through one generator per level)."""
+    stack = list(nodes)[::-1]
+    while stack:
+        node = stack.pop()
         yield node
-        yield from walk(node.children)
+        stack.extend(reversed(node.children))
 
 
 def _is_stale(key_result, cycle: Cycle, now: dt.datetime, days: int) -> bool:
