@@ -211,10 +211,14 @@ class TreeRenderer:
         return self._people[user.pk]
 
     def render(self, nodes: Iterable) -> SafeString:
+        return mark_safe(self.html(nodes))  # noqa: S308 - every interpolated value is escaped
+
+    def html(self, nodes: Iterable) -> str:
+        """The rows as a plain string (``mark_safe`` copies a string of ~40 M characters once more)."""
         out: list[str] = []
         for node in nodes:
             self.objective(node, out)
-        return mark_safe("".join(out))  # noqa: S308 - every interpolated value above is escaped
+        return "".join(out)
 
     def objective(self, node, out: list[str]) -> None:
         t = self.texts
@@ -335,6 +339,7 @@ class RowSlots:
         self.held: dict[str, str] = {}
 
     def hold(self, fragment: str) -> SafeString:
+        """A marker for ``fragment`` (finished, escaped HTML: it is spliced in as it is)."""
         marker = f"<!--rows-{self.token}-{len(self.held)}-->"
         self.held[marker] = fragment
         return mark_safe(marker)  # noqa: S308 - a constant comment with a hex token

@@ -95,9 +95,8 @@ def cascade_rows(context, nodes):
         currency=company.currency if company is not None else "EUR",
         detail_prefix=context.get("detail_prefix", ""),
     )
-    rows = renderer.render(nodes)
     slots = context.get("row_slots")
-    return slots.hold(rows) if slots is not None else rows
+    return slots.hold(renderer.html(nodes)) if slots is not None else renderer.render(nodes)
 
 
 @register.simple_tag
