@@ -209,6 +209,10 @@ class KeyResult(models.Model):
         verbose_name = _("key result")
         verbose_name_plural = _("key results")
         ordering = ["position", "id"]
+        # The cascade reads a cycle's key results as "company = ? AND objective_id = <each objective>": without one
+        # index for both conditions PostgreSQL may AND the single-column indexes, scanning every key result of the
+        # company once per objective (quadratic; 1.3 s at 5,000 objectives when the statistics are stale).
+        indexes = [models.Index(fields=["company", "objective", "position"], name="key_result_tree_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(weight__gt=0), name="key_result_weight_positive"),
             models.CheckConstraint(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
@@ -132,12 +132,134 @@ def reminder_after_days(company: Company) -> int:
     return settings or DEFAULT_REMINDER_DAYS
 
 
+# --------------------------------------------------------------------------------------------------- tree rows
+# ``cascade_tree`` reads only the columns it needs (``values_list``) into these small classes instead of model
+# instances: at 5,000 objectives × 4 key results, building ~50,000 model instances (with their owners and editors)
+# cost more than everything else of the page together. The attributes carry the model's field names, so templates,
+# the row renderer, the API, export and services read them as they read the models.
+
+
+class Person:
+    """An objective's or key result's owner: what the cascade shows of a user (``person`` filter, API names)."""
+
+    __slots__ = ("first_name", "last_name", "pk", "username")
+
+    def __init__(self, pk: int, username: str, first_name: str, last_name: str) -> None:
+        self.pk = pk
+        self.username = username
+        self.first_name = first_name
+        self.last_name = last_name
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def get_full_name(self) -> str:  # as django.contrib.auth's AbstractUser
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_username(self) -> str:
+        return self.username
+
+    def __str__(self) -> str:
+        return self.username
+
+    def __eq__(self, other) -> bool:
+        return getattr(other, "pk", None) == self.pk and hasattr(other, "get_username")
+
+    def __hash__(self) -> int:
+        return hash(self.pk)
+
+
+@dataclass(slots=True, eq=False)
+class ObjectiveRow:
+    """The columns of an :class:`~objectives.models.Objective` the cascade reads, and its owner."""
+
+    owner: Person | None
+    id: int
+    company_id: int
+    cycle_id: int
+    parent_id: int | None
+    position: int
+    title: str
+    description: str
+    team: str
+    owner_id: int | None
+    state: str
+    rollup: str
+    version: int
+    final_score: Decimal | None
+    carried_from_id: int | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_team_display(self) -> str:
+        return str(Objective.Team(self.team).label) if self.team in Objective.Team.values else self.team
+
+
+@dataclass(slots=True, eq=False)
+class KeyResultRow:
+    """The columns of a :class:`~objectives.models.KeyResult` the cascade reads, and its owner."""
+
+    owner: Person | None
+    id: int
+    company_id: int
+    objective_id: int
+    position: int
+    title: str
+    kind: str
+    unit: str
+    start_value: Decimal
+    target_value: Decimal
+    current_value: Decimal | None
+    weight: Decimal
+    confidence: Decimal
+    owner_id: int | None
+    version: int
+    final_score: Decimal | None
+    last_check_in_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def progress(self) -> Decimal:
+        return key_result_progress(self.kind, self.start_value, self.target_value, self.current_value)
+
+    def get_kind_display(self) -> str:
+        return str(KeyResult.Kind(self.kind).label) if self.kind in KeyResult.Kind.values else self.kind
+
+    def get_unit_display(self) -> str:
+        return str(KeyResult.Unit(self.unit).label) if self.unit in KeyResult.Unit.values else self.unit
+
+
+OWNER_COLUMNS = ("owner_id", "owner__username", "owner__first_name", "owner__last_name")
+
+
+def _rows(queryset: QuerySet, row_class: type) -> list:
+    """Every row of ``queryset`` as a ``row_class`` (its fields after ``owner`` are the columns read, in order),
+    with one :class:`Person` per distinct owner."""
+    columns = [f.name for f in fields(row_class)][1:]
+    people: dict[int, Person] = {None: None}
+    rows = []
+    for values in queryset.values_list(*OWNER_COLUMNS, *columns):
+        owner_id = values[0]
+        owner = people.get(owner_id, False)
+        if owner is False:
+            owner = people[owner_id] = Person(*values[:4])
+        rows.append(row_class(owner, *values[4:]))
+    return rows
+
+
 # -------------------------------------------------------------------------------------------------- tree nodes
 
 
-@dataclass
+@dataclass(slots=True)
 class KeyResultNode:
-    key_result: KeyResult
+    key_result: KeyResult | KeyResultRow
     progress: Decimal
     expected: Decimal
     status: str
@@ -158,9 +280,9 @@ class KeyResultNode:
         return self.delta_vs_expected >= ZERO
 
 
-@dataclass
+@dataclass(slots=True)
 class CascadeNode:
-    objective: Objective
+    objective: ObjectiveRow
     id: int
     title: str
     team: str
@@ -191,21 +313,42 @@ class CascadeNode:
 
 
 def walk(nodes: list[CascadeNode]) -> Iterator[CascadeNode]:
-    """Depth-first, parents before children, in sibling order."""
-    for node in nodes:
+    """Depth-first, parents before children, in sibling order (with a stack: nested generators would pass every
+    node up through one generator per level)."""
+    stack = list(nodes)[::-1]
+    while stack:
+        node = stack.pop()
         yield node
-        yield from walk(node.children)
+        stack.extend(reversed(node.children))
 
 
-def _is_stale(key_result: KeyResult, cycle: Cycle, now: dt.datetime, days: int) -> bool:
+def _is_stale(key_result, cycle: Cycle, now: dt.datetime, days: int) -> bool:
     if cycle.state == Cycle.State.CLOSED:
         return False
     reference = key_result.last_check_in_at or key_result.created_at
     return reference is None or reference < now - dt.timedelta(days=days)
 
 
+class _Status:
+    """:func:`score_status` with the company's thresholds and the translated words looked up once per tree."""
+
+    def __init__(self, company: Company) -> None:
+        self.green_from = Decimal(company.score_green_from)
+        self.amber_from = Decimal(company.score_amber_from)
+        self.labels = {key: str(label) for key, label in STATUS_LABELS.items()}
+
+    def __call__(self, score: Decimal) -> tuple[str, str]:
+        if score >= self.green_from:
+            key = "green"
+        elif score >= self.amber_from:
+            key = "amber"
+        else:
+            key = "red"
+        return key, self.labels[key]
+
+
 def _key_result_node(
-    key_result: KeyResult, *, company: Company, cycle: Cycle, expected: Decimal, now, stale_days: int
+    key_result, *, company: Company, cycle: Cycle, expected: Decimal, now, stale_days: int, status=None
 ) -> KeyResultNode:
     if cycle.state == Cycle.State.CLOSED and key_result.final_score is not None:
         progress = key_result.final_score
@@ -214,7 +357,7 @@ def _key_result_node(
             key_result.kind, key_result.start_value, key_result.target_value, key_result.current_value
         )
     progress = _q(progress)
-    status, label = score_status(company=company, score=_pace_score(progress, expected))
+    status, label = (status or _Status(company))(_pace_score(progress, expected))
     return KeyResultNode(
         key_result=key_result,
         progress=progress,
@@ -233,31 +376,41 @@ def _weighted(pairs: list[tuple[Decimal, Decimal]]) -> Decimal | None:
     return sum((p * w for p, w in pairs), ZERO) / total
 
 
-def _compute(node: CascadeNode, company: Company, cycle: Cycle) -> None:
-    for child in node.children:
-        _compute(child, company, cycle)
-    krs = [(kr.progress, kr.key_result.weight) for kr in node.key_results]
-    own = _weighted(krs)
-    subtree = _weighted(krs + [(child.subtree_progress, ONE) for child in node.children])
-    if node.rollup == Objective.Rollup.WITH_CHILDREN:
-        rolled = _weighted(krs + [(child.progress, ONE) for child in node.children])
-    else:
-        rolled = own
-    node.own_progress = _q(own if own is not None else ZERO)
-    node.subtree_progress = _q(subtree if subtree is not None else ZERO)
-    node.is_measured = rolled is not None
-    progress = rolled if rolled is not None else ZERO
-    if cycle.state == Cycle.State.CLOSED and node.objective.final_score is not None:
-        progress = node.objective.final_score
-    node.progress = _q(progress)
-    if node.is_measured:
-        node.progress_note = ""
-    elif node.rollup == Objective.Rollup.WITH_CHILDREN:
-        node.progress_note = str(_("No key results or child objectives yet: progress counts as 0."))
-    else:
-        node.progress_note = str(_("No key results yet: progress counts as 0."))
-    node.status, node.status_label = score_status(company=company, score=_pace_score(node.progress, node.expected))
-    node.ahead = node.progress >= node.expected
+def _compute(roots: list[CascadeNode], cycle: Cycle, status: _Status) -> None:
+    """Progress, status and notes of every node, children before their parents (iteratively: a deep tree must not
+    hit Python's recursion limit)."""
+    closed = cycle.state == Cycle.State.CLOSED
+    note_krs = str(_("No key results yet: progress counts as 0."))
+    note_children = str(_("No key results or child objectives yet: progress counts as 0."))
+    order: list[CascadeNode] = []
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(node.children)
+    for node in reversed(order):  # every child comes after its parent in ``order``
+        krs = [(kr.progress, kr.key_result.weight) for kr in node.key_results]
+        own = _weighted(krs)
+        subtree = _weighted(krs + [(child.subtree_progress, ONE) for child in node.children]) if node.children else own
+        if node.rollup == Objective.Rollup.WITH_CHILDREN and node.children:
+            rolled = _weighted(krs + [(child.progress, ONE) for child in node.children])
+        else:
+            rolled = own
+        node.own_progress = _q(own if own is not None else ZERO)
+        node.subtree_progress = _q(subtree if subtree is not None else ZERO)
+        node.is_measured = rolled is not None
+        progress = rolled if rolled is not None else ZERO
+        if closed and node.objective.final_score is not None:
+            progress = node.objective.final_score
+        node.progress = _q(progress)
+        if node.is_measured:
+            node.progress_note = ""
+        elif node.rollup == Objective.Rollup.WITH_CHILDREN:
+            node.progress_note = note_children
+        else:
+            node.progress_note = note_krs
+        node.status, node.status_label = status(_pace_score(node.progress, node.expected))
+        node.ahead = node.progress >= node.expected
 
 
 def cascade_tree(
@@ -274,36 +427,31 @@ def cascade_tree(
     Filters keep the matching nodes plus their ancestors (for context); progress is computed on the whole tree
     first, so filtering never changes a number. ``team`` matches the objective's team; ``owner_id`` the owner of
     the objective or of one of its key results; ``search`` (case-insensitive) the title of the objective or of one
-    of its key results. Constant number of queries (5).
+    of its key results. Constant number of queries (4).
+
+    ``node.objective`` and ``node.key_results[i].key_result`` are :class:`ObjectiveRow` and :class:`KeyResultRow`
+    (the columns the cascade shows, read-only), not model instances: fetch the model to change one.
     """
     if cycle.company_id != company.pk:
         return []
     now = timezone.now()
     expected = expected_progress(cycle=cycle)
     stale_days = reminder_after_days(company)
-    objectives = list(
-        Objective.objects.filter(company=company, cycle=cycle)
-        .select_related("owner", "updated_by")
-        .order_by("position", "id")
-    )
-    ids = {o.pk for o in objectives}
-    key_results = (
-        KeyResult.objects.filter(company=company, objective__cycle=cycle)
-        .select_related("owner", "updated_by")
-        .order_by("position", "id")
+    status = _Status(company)
+    objectives = _rows(Objective.objects.filter(company=company, cycle=cycle).order_by("position", "id"), ObjectiveRow)
+    key_results = _rows(
+        KeyResult.objects.filter(company=company, objective__cycle=cycle).order_by("position", "id"), KeyResultRow
     )
     links = (
         ObjectiveLink.objects.filter(company=company, source__cycle=cycle)
-        .select_related("target")
-        .only("source_id", "target_id", "target__title")
         .order_by("target__position", "target_id")
+        .values_list("source_id", "target_id", "target__title")
     )
     nodes: dict[int, CascadeNode] = {}
     for objective in objectives:
-        objective.cycle = cycle
-        nodes[objective.pk] = CascadeNode(
+        nodes[objective.id] = CascadeNode(
             objective=objective,
-            id=objective.pk,
+            id=objective.id,
             title=objective.title,
             team=objective.team,
             owner=objective.owner,
@@ -315,36 +463,50 @@ def cascade_tree(
             position=objective.position,
             expected=expected,
         )
+    closed = cycle.state == Cycle.State.CLOSED
+    stale_before = now - dt.timedelta(days=stale_days)
     for key_result in key_results:
         node = nodes.get(key_result.objective_id)
         if node is None:
             continue
-        key_result.objective = node.objective
+        # _key_result_node, inlined: this loop runs for every key result of the cycle
+        if closed and key_result.final_score is not None:
+            progress = key_result.final_score
+        else:
+            progress = key_result_progress(
+                key_result.kind, key_result.start_value, key_result.target_value, key_result.current_value
+            )
+        progress = _q(progress)
+        kr_status, label = status(_pace_score(progress, expected))
+        reference = key_result.last_check_in_at or key_result.created_at
         node.key_results.append(
-            _key_result_node(
-                key_result, company=company, cycle=cycle, expected=expected, now=now, stale_days=stale_days
+            KeyResultNode(
+                key_result=key_result,
+                progress=progress,
+                expected=expected,
+                status=kr_status,
+                status_label=label,
+                delta_vs_expected=_q(progress - expected),
+                is_stale=not closed and (reference is None or reference < stale_before),
             )
         )
-    for link in links:
-        node = nodes.get(link.source_id)
+    for source_id, target_id, target_title in links:
+        node = nodes.get(source_id)
         if node is not None:
-            node.contributes_to.append((link.target_id, link.target.title))
+            node.contributes_to.append((target_id, target_title))
     roots: list[CascadeNode] = []
-    for objective in objectives:
-        node = nodes[objective.pk]
-        if objective.parent_id in ids:
-            nodes[objective.parent_id].children.append(node)
+    for node in nodes.values():  # in position order, so children end up in position order too
+        parent = nodes.get(node.parent_id) if node.parent_id is not None else None
+        if parent is not None:
+            parent.children.append(node)
         else:
             roots.append(node)
-
-    def set_depth(items: list[CascadeNode], depth: int) -> None:
-        for item in items:
-            item.depth = depth
-            set_depth(item.children, depth + 1)
-
-    set_depth(roots, 0)
-    for root in roots:
-        _compute(root, company, cycle)
+    stack = [(root, 0) for root in roots]
+    while stack:
+        node, depth = stack.pop()
+        node.depth = depth
+        stack.extend((child, depth + 1) for child in node.children)
+    _compute(roots, cycle, status)
     if team or owner_id or search:
         roots = _filter(roots, team=team, owner_id=owner_id, search=search)
     return roots
@@ -435,6 +597,7 @@ def my_key_results(*, company: Company, user) -> list[KeyResultNode]:
         .order_by("objective__cycle__start_date", "objective__position", "position", "id")
     )
     nodes = []
+    status = _Status(company)
     expected_by_cycle: dict[int, Decimal] = {}
     for key_result in key_results:
         cycle = key_result.objective.cycle
@@ -448,6 +611,7 @@ def my_key_results(*, company: Company, user) -> list[KeyResultNode]:
                 expected=expected_by_cycle[cycle.pk],
                 now=now,
                 stale_days=stale_days,
+                status=status,
             )
         )
     nodes.sort(key=lambda node: not node.is_stale)  # stable: keeps the order within each group
@@ -466,10 +630,10 @@ def stale_key_results(*, company: Company, now: dt.datetime | None = None) -> Qu
     )
 
 
-def key_result_history(*, key_result: KeyResult) -> list[CheckIn]:
-    """Every check-in of ``key_result``, oldest first."""
+def key_result_history(*, key_result: KeyResult | KeyResultRow) -> list[CheckIn]:
+    """Every check-in of ``key_result`` (a model or a row of the tree), oldest first."""
     return list(
-        CheckIn.objects.filter(company_id=key_result.company_id, key_result=key_result)
+        CheckIn.objects.filter(company_id=key_result.company_id, key_result_id=key_result.pk)
         .select_related("author")
         .order_by("created_at", "id")
     )

@@ -377,11 +377,10 @@ def cycle_close(*, cycle: Cycle, actor) -> Cycle:
     )
     objectives, key_results = [], []
     for node in walk(cascade_tree(company=closed.company, cycle=closed)):
-        node.objective.final_score = node.progress
-        objectives.append(node.objective)
+        # the tree holds read-only rows: bulk_update needs only the primary key and the changed field
+        objectives.append(Objective(pk=node.id, final_score=node.progress))
         for kr_node in node.key_results:
-            kr_node.key_result.final_score = kr_node.progress
-            key_results.append(kr_node.key_result)
+            key_results.append(KeyResult(pk=kr_node.key_result.pk, final_score=kr_node.progress))
     quantum = Decimal("0.0001")
     for item in [*objectives, *key_results]:
         item.final_score = min(ONE, max(ZERO, item.final_score)).quantize(quantum)
@@ -463,13 +462,13 @@ def cycle_carry_over(
             cycle=target,
             title=original.title,
             description=original.description,
-            owner=original.owner,
+            owner_id=original.owner_id,
             team=original.team,
             parent=parent,
             state=Objective.State.DRAFT,
             rollup=original.rollup,
             position=position_under(parent.pk if parent else None),
-            carried_from=original,
+            carried_from_id=original.id,
             updated_by=actor,
         )
         copies[node.id] = copy
@@ -499,7 +498,7 @@ def cycle_carry_over(
                     start_value=start,
                     target_value=kr.target_value,
                     weight=kr.weight,
-                    owner=kr.owner,
+                    owner_id=kr.owner_id,
                     confidence=kr.confidence,
                     position=index,
                     updated_by=actor,

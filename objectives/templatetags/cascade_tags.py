@@ -37,13 +37,13 @@ def number(value) -> str:
 
 
 @register.simple_tag
-def kr_value(kr, value, currency: str = "EUR") -> str:
+def kr_value(kr, value, currency: str = "EUR", format_number=number) -> str:
     """A key result value with its unit: "1.234", "45 %", "12.000 EUR"; milestones read done / not done."""
     if kr.kind == KeyResult.Kind.MILESTONE:
         return _("done") if value is not None and Decimal(value) >= 1 else _("not done")
     if value is None:
         return "–"
-    text = floatformat(value, "-2g")
+    text = format_number(value)
     if kr.unit == KeyResult.Unit.PERCENT:
         return f"{text} %"
     if kr.unit == KeyResult.Unit.CURRENCY:
@@ -95,4 +95,13 @@ def cascade_rows(context, nodes):
         currency=company.currency if company is not None else "EUR",
         detail_prefix=context.get("detail_prefix", ""),
     )
-    return renderer.render(nodes)
+    slots = context.get("row_slots")
+    return slots.hold(renderer.html(nodes)) if slots is not None else renderer.render(nodes)
+
+
+@register.simple_tag
+def carry_items(nodes):
+    """The checkboxes of the carry-over dialog, one per objective (unfinished ones checked), in one pass."""
+    from objectives.cascade_rows import carry_items_html
+
+    return carry_items_html(nodes)

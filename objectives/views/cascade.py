@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from objectives.cascade_rows import RowSlots
 from objectives.forms_cascade import (
     KeyResultCreateForm,
     KeyResultEditForm,
@@ -75,7 +76,9 @@ def team_choices(company, cycle: Cycle | None, members) -> list[tuple[str, str]]
     standard = [(value, str(label)) for value, label in Objective.Team.choices]
     named: set[str] = {m.team for m in members if m.team}
     if cycle is not None:
-        named |= set(Objective.objects.filter(company=company, cycle=cycle).values_list("team", flat=True).distinct())
+        # order_by(): the model's default ordering would put position and id into the DISTINCT (a row per objective)
+        teams = Objective.objects.filter(company=company, cycle=cycle).order_by().values_list("team", flat=True)
+        named |= set(teams.distinct())
     named -= {value for value, _label in standard}
     named.discard("")
     return standard + [(team, team) for team in sorted(named, key=str.casefold)]
@@ -209,7 +212,7 @@ def cascade_page(request: HttpRequest) -> HttpResponse:
     cycle = current_cycle(request)
     context = _tree_context(request, cycle)
     if request.GET.get("partial") == "tree" or (request.htmx and not request.htmx.boosted):
-        response = render(request, "objectives/cascade/_tree.html", context)
+        response = _render_tree_page(request, "objectives/cascade/_tree.html", context)
         patch_vary_headers(response, ["HX-Request"])
         return response
     company = request.company
@@ -232,9 +235,16 @@ def cascade_page(request: HttpRequest) -> HttpResponse:
             if context["filtered"]:
                 nodes = selectors.cascade_tree(company=company, cycle=cycle)
             context["carry_choices"] = flatten(nodes)
-    response = render(request, "objectives/cascade/page.html", context)
+    response = _render_tree_page(request, "objectives/cascade/page.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _render_tree_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """``render``, with the tree's rows spliced in once instead of copied by every enclosing template node."""
+    slots = RowSlots()
+    rendered = render_to_string(template, {**context, "row_slots": slots}, request)
+    return HttpResponse(slots.chunks(rendered))
 
 
 def _cycle_transitions(cycle: Cycle) -> list[tuple[str, str, str, str]]:

@@ -48,6 +48,6 @@ def test_demo_cascade_is_idempotent_and_shows_a_real_workshop_result():
     assert statuses.count("red") == 1 and "amber" in statuses and "green" in statuses
     assert any(kr.ahead for kr in krs.values()) and any(not kr.ahead for kr in krs.values())
     assert any(kr.is_stale for kr in krs.values())
-    weeks = CheckIn.objects.filter(key_result=krs["Aktive Marketinginitiativen −40 %"].key_result).count()
+    weeks = CheckIn.objects.filter(key_result_id=krs["Aktive Marketinginitiativen −40 %"].key_result.pk).count()
     assert weeks >= 20
     assert all(kr.key_result.owner is not None for kr in krs.values())
