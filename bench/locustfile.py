@@ -1,7 +1,11 @@
-"""Locust scenario of ``make bench`` (run only through the locust CLI by bench/run.py, never imported by pytest).
+"""Locust scenarios of ``make bench`` (run only through the locust CLI by bench/run.py, never imported by pytest).
 
 Environment: BENCH_SLUG, BENCH_CYCLE, BENCH_SESSION (session cookie value), BENCH_TOKEN (API token). The session
 cookie is sent as a header because production settings mark it Secure and the bench talks plain HTTP to 127.0.0.1.
+
+``Executive`` is the measured mix; ``Floor`` sends the cheapest request through the same gunicorn, Django and
+database (``/healthz``: one query) with the same number of users, so the run shows what this machine can serve at
+all — locust shares its cores with the server.
 """
 
 import os
@@ -30,3 +34,11 @@ class Executive(HttpUser):
     @task(1)
     def kpis(self):
         self.client.get(f"/api/v1/companies/{SLUG}/kpis/", headers=self.api_headers, name="api kpis")
+
+
+class Floor(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def health(self):
+        self.client.get("/healthz", name="floor /healthz")

@@ -508,48 +508,54 @@ def scenario_load(cfg: dict, details: dict) -> list[dict]:
     try:
         _wait_http(f"{base}/healthz", 30)
         WORK.mkdir(parents=True, exist_ok=True)
-        prefix = WORK / "locust"
         users = 32
-        say(f"load: locust, {users} users for {cfg['load_seconds']} s against {base}")
-        subprocess.run(
-            [
-                str(bin_dir / "locust"),
-                "-f",
-                str(ROOT / "bench" / "locustfile.py"),
-                "--headless",
-                "-u",
-                str(users),
-                "-r",
-                str(users),
-                "-t",
-                f"{cfg['load_seconds']}s",
-                "--host",
-                base,
-                "--csv",
-                str(prefix),
-                "--only-summary",
-                "--stop-timeout",
-                "5",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env={
-                **env,
-                "BENCH_SLUG": slug,
-                "BENCH_CYCLE": str(cycle.pk),
-                "BENCH_SESSION": session,
-                "BENCH_TOKEN": token.key,
-            },
-            check=False,
-            timeout=cfg["load_seconds"] + 120,
-        )
+        stats = []
+        for user_class in ("Executive", "Floor"):
+            prefix = WORK / f"locust-{user_class.lower()}"
+            say(f"load: locust {user_class}, {users} users for {cfg['load_seconds']} s against {base}")
+            subprocess.run(
+                [
+                    str(bin_dir / "locust"),
+                    "-f",
+                    str(ROOT / "bench" / "locustfile.py"),
+                    user_class,
+                    "--headless",
+                    "-u",
+                    str(users),
+                    "-r",
+                    str(users),
+                    "-t",
+                    f"{cfg['load_seconds']}s",
+                    "--host",
+                    base,
+                    "--csv",
+                    str(prefix),
+                    "--only-summary",
+                    "--stop-timeout",
+                    "5",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env={
+                    **env,
+                    "BENCH_SLUG": slug,
+                    "BENCH_CYCLE": str(cycle.pk),
+                    "BENCH_SESSION": session,
+                    "BENCH_TOKEN": token.key,
+                },
+                check=False,
+                timeout=cfg["load_seconds"] + 120,
+            )
+            with open(f"{prefix}_stats.csv", newline="") as handle:
+                rows = list(csv.DictReader(handle))
+            if user_class == "Floor":
+                rows = [row for row in rows if row["Name"] != "Aggregated"]
+            stats += rows
     finally:
         server.terminate()
         server.wait(timeout=30)
         server_log.close()
-    with open(f"{prefix}_stats.csv", newline="") as handle:
-        stats = list(csv.DictReader(handle))
     details["load"] = stats
     results = []
     for row in stats:
@@ -557,6 +563,7 @@ def scenario_load(cfg: dict, details: dict) -> list[dict]:
         errors = int(row["Failure Count"])
         p95 = float(row["95%"])
         is_board = name == "board page"
+        is_floor = name.startswith("floor")
         results.append(
             {
                 "scenario": "load 32 users",
@@ -565,7 +572,7 @@ def scenario_load(cfg: dict, details: dict) -> list[dict]:
                 "measured": p95,
                 "floor": None,
                 "ratio": None,
-                "goal": "0 errors" + (", p95 < 300 ms" if is_board else "") if name != "Aggregated" else "0 errors",
+                "goal": "the machine's floor" if is_floor else "0 errors" + (", p95 < 300 ms" if is_board else ""),
                 "ok": errors == 0 and (not is_board or p95 < 300),
                 "unit": "ms (p95)",
             }
