@@ -47,6 +47,9 @@ def _layout(**overrides) -> dict:
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
     }
     layout.update(overrides)
+    # Axes make room for their tick labels (plotly.py's default template did this; plain dicts carry no template).
+    for axis in ("xaxis", "yaxis"):
+        layout[axis] = {"automargin": True, **layout.get(axis, {})}
     return layout
 
 
