@@ -73,6 +73,7 @@ def test_figures_carry_what_the_board_shows():
     funnel = charts.figure_data(FIGURES["funnel"]())
     assert funnel["layout"]["separators"] == ",."  # German: 1.000,5
     assert funnel["data"][0]["y"] == ["Leads", "MQL", "Won"]
+    assert funnel["layout"]["yaxis"]["automargin"] is True  # stage names are not cut off
     attribution = charts.figure_data(FIGURES["attribution"]())
     pipeline, won = attribution["data"]
     assert pipeline["name"] == "Pipeline" and won["name"] == "Won revenue"
