@@ -170,6 +170,7 @@ class ValueError_(ValueError):
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _ZONE_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
+_PG_MAX_OFFSET = dt.timedelta(hours=15, minutes=59)
 
 
 def parse_datetime(value: str) -> dt.datetime | None:
@@ -199,6 +200,8 @@ def parse_datetime(value: str) -> dt.datetime | None:
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
+    elif abs(parsed.utcoffset()) > _PG_MAX_OFFSET:
+        parsed = parsed.astimezone(dt.UTC)  # the same moment; PostgreSQL refuses offsets beyond ±15:59
     return parsed
 
 

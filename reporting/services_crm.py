@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from okrplan.errors import DomainError, NotFound
 from okrplan.permissions import Action, require_actor
 
 from . import crm_import as reader
+from . import crm_import_pg
 from .crm_import import (
     BATCH_SIZE,
     MAX_STORED_ERRORS,
@@ -295,6 +296,23 @@ def _run(job: CrmImport) -> None:
             reader.check_binary_start(binary)
         except FileUnreadable as exc:
             raise ImportRejected([error(exc.row, "", exc.message)]) from exc
+        if connection.vendor == "postgresql" and job.kind in crm_import_pg.KINDS:
+            with transaction.atomic():
+                outcome = crm_import_pg.import_leads(
+                    job,
+                    binary,
+                    columns_for=lambda header: _Columns(mapping, header, strict, job.kind),
+                    progress=lambda **values: _set_progress(job, **values),
+                    company_settings=ctx.settings,
+                )
+                if outcome is not None:
+                    if "crm_opportunity_id" in outcome.fields:
+                        _link_converted_opportunities(job.company)
+                    CrmImport.objects.filter(pk=job.pk).update(rows_total=outcome.rows, encoding=outcome.encoding)
+            if outcome is not None:
+                _finish(job, status=CrmImport.Status.DONE, rows_done=outcome.rows, rows_created=outcome.created,
+                        rows_total=outcome.rows)  # fmt: skip
+                return
         encoding, rows_total = _validate_any_encoding(job, binary, mapping, strict, ctx)
         CrmImport.objects.filter(pk=job.pk).update(
             status=CrmImport.Status.WRITING, rows_total=rows_total, encoding=encoding
