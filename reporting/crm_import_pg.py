@@ -18,6 +18,12 @@ is the reference; this path gives the same rows and the same errors, about fifty
    translated messages of the Python path.
 4. **Write.** One ``INSERT ... SELECT ... ON CONFLICT (company_id, external_id) DO UPDATE ... WHERE <row differs>``
    writes everything; a field the file does not carry is left as it is, as ``bulk_create(update_conflicts)`` does.
+   Most of its time is the upkeep of the lead table's eleven indexes, not the SQL around it.
+
+Errors come in row order (the Python path reports a duplicate found across its batches of BATCH_SIZE ids later);
+with more than MAX_STORED_ERRORS errors the stored ones are therefore the first rows', and the total is the same.
+An empty line in the file (a row of no values at all, which Python skips) makes COPY fail: such files take the
+Python path.
 
 Everything runs inside the caller's transaction; the temporary tables are dropped at the end (and on commit).
 Known difference: a quote in the middle of an unquoted field (``5" Monitor``, not valid CSV) starts a quoted section
@@ -109,6 +115,9 @@ def import_leads(job, binary, columns_for: Callable, progress: Callable, company
     when PostgreSQL cannot read the file as CSV (nothing written; the caller falls back to the Python path).
     Raises ImportRejected with the errors of the Python path."""
     with connection.cursor() as cursor:
+        # The staging tables of a large file would spill out of the default 8 MB of temporary buffers; this only
+        # takes effect before the session's first temporary table (a fresh worker connection), else it is ignored.
+        cursor.execute("SET LOCAL temp_buffers = '256MB'")
         cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL enable_memoize = off")  # it would cache per-row expressions that never repeat
@@ -460,6 +469,8 @@ def _write(cursor, company_id: int, index: dict[str, int], company_settings) -> 
         values["is_marketing_sourced"] = "TRUE"
     names = list(values)
     table = Lead._meta.db_table
+    # In order of creation: most of the lead indexes start with (company, a date that follows "created"), so sorted
+    # rows land on neighbouring index pages instead of all over them (about 30 % faster for a million rows).
     targets = ", ".join(f"{table}.{n}" for n in updates)  # never empty: "created" is required
     conflict = (
         f"DO UPDATE SET {', '.join(f'{n} = {sql}' for n, sql in updates.items())} "
@@ -467,7 +478,7 @@ def _write(cursor, company_id: int, index: dict[str, int], company_settings) -> 
     )
     cursor.execute(
         f"WITH written AS (INSERT INTO {table} (company_id, {', '.join(names)}) "  # noqa: S608
-        f"SELECT %(company)s, {', '.join(values[n] for n in names)} FROM crm_parsed AS p "
+        f"SELECT %(company)s, {', '.join(values[n] for n in names)} FROM crm_parsed AS p ORDER BY p.created, p.row_no "
         f"ON CONFLICT (company_id, external_id) {conflict} RETURNING (xmax = 0) AS is_new) "
         "SELECT count(*) FILTER (WHERE is_new) FROM written",
         {"company": company_id, "sales": sales},

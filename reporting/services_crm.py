@@ -1,10 +1,19 @@
 """State changes of the CRM funnel data: CSV imports (create, run), saved column mappings, the bulk upsert of the
 API, reporting settings and KPI bindings.
 
-Both paths into the funnel tables — a CSV file and an API payload — go through :func:`_upsert_batch`:
-``bulk_create(update_conflicts=True)`` on (company, external id), so a second identical import changes nothing.
-A file or payload is all-or-nothing: a first streamed pass validates every row, a second pass writes inside one
-transaction.
+A file or payload is all-or-nothing, and a second identical import changes nothing (upserts on company and
+external id). There are two paths for a CSV file:
+
+- **SQL path** (PostgreSQL, leads — the large files): :mod:`reporting.crm_import_pg` streams the file through COPY
+  into a temporary table, converts and checks every row in set-based SQL and writes with one
+  ``INSERT ... ON CONFLICT DO UPDATE``, all in one transaction; only values in no usual form go through the Python
+  parsers. A file COPY cannot read (broken quoting, rows of another width, empty lines) falls back to:
+- **Python path** (SQLite, opportunities and touchpoints, and the fallback): a first streamed pass parses and
+  validates every row with :func:`reporting.crm_import.parse_record`, a second pass writes inside one transaction
+  through :func:`_upsert_batch` (``bulk_create(update_conflicts=True)``). It is the reference: a parity test on
+  PostgreSQL (tests/reporting/test_crm_import_pg.py) holds both paths to the same rows and errors.
+
+The bulk API goes through :func:`_upsert_batch` too.
 """
 
 from __future__ import annotations
