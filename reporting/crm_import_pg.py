@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import psycopg
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from . import crm_import as reader
@@ -115,9 +115,7 @@ def import_leads(job, binary, columns_for: Callable, progress: Callable, company
     when PostgreSQL cannot read the file as CSV (nothing written; the caller falls back to the Python path).
     Raises ImportRejected with the errors of the Python path."""
     with connection.cursor() as cursor:
-        # The staging tables of a large file would spill out of the default 8 MB of temporary buffers; this only
-        # takes effect before the session's first temporary table (a fresh worker connection), else it is ignored.
-        cursor.execute("SET LOCAL temp_buffers = '256MB'")
+        _more_temp_buffers(cursor)
         cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL enable_memoize = off")  # it would cache per-row expressions that never repeat
@@ -147,6 +145,16 @@ def import_leads(job, binary, columns_for: Callable, progress: Callable, company
         created = _write(cursor, job.company_id, index, company_settings)
         cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
     return Outcome(rows=rows, created=created, encoding=encoding, fields=frozenset(index))
+
+
+def _more_temp_buffers(cursor) -> None:
+    """The staging tables of a large file would spill out of the default 8 MB of temporary buffers. PostgreSQL
+    refuses the change once the session has used a temporary table with another size; then the default stays."""
+    try:
+        with transaction.atomic():
+            cursor.execute("SET LOCAL temp_buffers = '256MB'")
+    except DatabaseError:
+        pass
 
 
 def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, progress) -> str:
