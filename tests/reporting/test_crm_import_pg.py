@@ -261,6 +261,7 @@ def test_saved_mapping_with_marketing_flag_and_windows_1252(company, cmo, both):
         (HUBSPOT + "1,Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,\n\n", False),  # an empty line
         (HUBSPOT + "1,Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,,extra\n", False),  # too many
         (HUBSPOT + "1,Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,\n\\.\n2,Anna,2026-03-01,,,,,,,,,\n", False),
+        (HUBSPOT + f"1,Anna,2026-03-01,lead,Direct,camp,{'I' * 131073},,,,,\n", False),  # beyond the csv module
         (HUBSPOT, None),  # no data rows
         ("Name,Create Date\nAnna,2026-03-01\n", None),  # column missing
     ],
