@@ -7,7 +7,7 @@ is the reference; this path gives the same rows and the same errors, about fifty
    column per CSV column and the row number (the header is row 1, like the Python reader). The header, its
    delimiter and the encoding (UTF-8, else Windows-1252) are found as in the Python path. If PostgreSQL cannot read
    the file (broken quoting, a row with another number of columns, neither encoding, an end-of-data marker ``\\.``,
-   a field longer than Python's csv module takes),
+   a stray quote, a field longer than Python's csv module takes),
    nothing has been written and :func:`import_leads` returns None: the caller then runs the Python path, which names
    the row and the reason exactly as before.
 2. **Parse.** One ``CREATE TABLE AS SELECT`` trims every value like Python's ``str.strip``, converts the usual date
@@ -27,9 +27,9 @@ An empty line in the file (a row of no values at all, which Python skips) makes 
 Python path.
 
 Everything runs inside the caller's transaction; the temporary tables are dropped at the end (and on commit).
-Known difference: a quote in the middle of an unquoted field (``5" Monitor``, not valid CSV) starts a quoted section
-for PostgreSQL but is a plain character for Python's csv module; in practice the row then has the wrong number of
-columns, COPY fails and the Python path takes over.
+A quote between two ordinary characters (``101, "Anna"`` or ``5" Monitor``, not valid CSV) starts a quoted section
+for PostgreSQL but is a plain character for Python's csv module: the streaming looks for one (only in chunks that
+hold a quote at all) and leaves such a file to the Python path too.
 """
 
 from __future__ import annotations
@@ -76,6 +76,11 @@ GERMAN_RE = (
     r"([ ,]+([01]?[0-9]|2[0-3]):([0-5][0-9])(:([0-5][0-9]))?)?$"
 )
 _END_MARKER = re.compile(rb"(?:^|[\r\n])\\\.(?:[\r\n]|$)")
+# A quote between two ordinary characters (` "Anna"`, `5"x`) is not valid CSV: Python's csv module keeps it as a
+# character, PostgreSQL starts a quoted section. Only invalid files have one, so they are left to Python.
+_STRAY_QUOTE = {
+    d: re.compile(rb'[^%(d)s\r\n"]"[^%(d)s\r\n"]' % {b"d": re.escape(d.encode())}) for d in (",", ";", "\t")
+}
 
 # Order of a row's errors, as the Python path appends them: field errors in column order, then missing required
 # values, then the conversion date, then duplicates.
@@ -188,13 +193,14 @@ def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, pr
             sent = 0
             with inner.cursor.copy(statement) as copy:
                 while chunk := binary.read(CHUNK):
-                    if _END_MARKER.search(tail + chunk if sent else chunk):
-                        raise _EndMarker
+                    window = tail + chunk if sent else chunk
+                    if _END_MARKER.search(window) or (b'"' in chunk and _STRAY_QUOTE[delimiter].search(window)):
+                        raise _NotForCopy
                     tail = chunk[-3:]
                     copy.write(chunk)
                     sent += len(chunk)
                     progress(phase="validating", done=0, bytes=sent, size=job.size)
-    except _EndMarker:
+    except _NotForCopy:
         return "unreadable"
     except (psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter):
         return "encoding"
@@ -203,8 +209,9 @@ def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, pr
     return "ok"
 
 
-class _EndMarker(Exception):
-    """The file holds PostgreSQL's end-of-data line ``\\.``, after which COPY would silently stop."""
+class _NotForCopy(Exception):
+    """The file holds what COPY reads otherwise than Python: the end-of-data line ``\\.`` (COPY would stop there)
+    or a stray quote."""
 
 
 def _form_sql(t: str) -> str:

@@ -262,12 +262,20 @@ def test_saved_mapping_with_marketing_flag_and_windows_1252(company, cmo, both):
         (HUBSPOT + "1,Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,,extra\n", False),  # too many
         (HUBSPOT + "1,Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,\n\\.\n2,Anna,2026-03-01,,,,,,,,,\n", False),
         (HUBSPOT + f"1,Anna,2026-03-01,lead,Direct,camp,{'I' * 131073},,,,,\n", False),  # beyond the csv module
+        (HUBSPOT + '1, "Anna",2026-03-01,lead,Direct,camp,"Stadt, ""Nord""",,,,,\n', False),  # Python keeps "Anna"
+        (HUBSPOT + '1,Anna,2026-03-01,lead,Direct,5" Monitor,Industrie,,,,,\n', False),
         (HUBSPOT, None),  # no data rows
         ("Name,Create Date\nAnna,2026-03-01\n", None),  # column missing
     ],
 )
 def test_files_copy_cannot_read_are_handed_to_the_python_path(both, content, sql):
     both(content, sql=sql)
+
+
+def test_quoted_fields_with_quotes_and_delimiters_inside(both):
+    content = HUBSPOT + '"1","Anna","2026-03-01","lead","Direct","Kampagne ""Herbst"", Teil 2","Stadt\nwerke",,,,,\n'
+    result = both(content)
+    assert result["rows"][0][3] == 'Kampagne "Herbst", Teil 2'
 
 
 def test_neither_encoding(both):
