@@ -1,6 +1,8 @@
 """Reading CRM data: the fields we store, the CSV presets of HubSpot and Salesforce, value parsers, and a streamed
 CSV reader. Pure functions and generators — no writes; the import and the bulk API (reporting.services_crm) both
-parse through :func:`parse_record`, so a CSV row and an API item obey the same rules.
+parse through :func:`parse_record`, so a CSV row and an API item obey the same rules. On PostgreSQL, leads are
+imported by reporting.crm_import_pg, which applies these same rules in SQL (and calls these parsers for values in
+no usual form); change a rule here and there together — tests/reporting/test_crm_import_pg.py compares the two.
 
 Accepted values: dates as ISO 8601 ("2026-03-04", "2026-03-04T10:22:00Z", Salesforce's
 "2026-03-04T10:22:00.000+0000"), "2026-03-04 10:22" (HubSpot), German "04.03.2026" and "04.03.2026 10:22"; times
@@ -170,6 +172,7 @@ class ValueError_(ValueError):
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _ZONE_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
+_PG_MAX_OFFSET = dt.timedelta(hours=15, minutes=59)
 
 
 def parse_datetime(value: str) -> dt.datetime | None:
@@ -199,6 +202,8 @@ def parse_datetime(value: str) -> dt.datetime | None:
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
+    elif abs(parsed.utcoffset()) > _PG_MAX_OFFSET:
+        parsed = parsed.astimezone(dt.UTC)  # the same moment; PostgreSQL refuses offsets beyond ±15:59
     return parsed
 
 

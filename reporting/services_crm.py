@@ -1,10 +1,19 @@
 """State changes of the CRM funnel data: CSV imports (create, run), saved column mappings, the bulk upsert of the
 API, reporting settings and KPI bindings.
 
-Both paths into the funnel tables — a CSV file and an API payload — go through :func:`_upsert_batch`:
-``bulk_create(update_conflicts=True)`` on (company, external id), so a second identical import changes nothing.
-A file or payload is all-or-nothing: a first streamed pass validates every row, a second pass writes inside one
-transaction.
+A file or payload is all-or-nothing, and a second identical import changes nothing (upserts on company and
+external id). There are two paths for a CSV file:
+
+- **SQL path** (PostgreSQL, leads — the large files): :mod:`reporting.crm_import_pg` streams the file through COPY
+  into a temporary table, converts and checks every row in set-based SQL and writes with one
+  ``INSERT ... ON CONFLICT DO UPDATE``, all in one transaction; only values in no usual form go through the Python
+  parsers. A file COPY cannot read (broken quoting, rows of another width, empty lines) falls back to:
+- **Python path** (SQLite, opportunities and touchpoints, and the fallback): a first streamed pass parses and
+  validates every row with :func:`reporting.crm_import.parse_record`, a second pass writes inside one transaction
+  through :func:`_upsert_batch` (``bulk_create(update_conflicts=True)``). It is the reference: a parity test on
+  PostgreSQL (tests/reporting/test_crm_import_pg.py) holds both paths to the same rows and errors.
+
+The bulk API goes through :func:`_upsert_batch` too.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +36,7 @@ from okrplan.errors import DomainError, NotFound
 from okrplan.permissions import Action, require_actor
 
 from . import crm_import as reader
+from . import crm_import_pg
 from .crm_import import (
     BATCH_SIZE,
     MAX_STORED_ERRORS,
@@ -295,6 +305,23 @@ def _run(job: CrmImport) -> None:
             reader.check_binary_start(binary)
         except FileUnreadable as exc:
             raise ImportRejected([error(exc.row, "", exc.message)]) from exc
+        if connection.vendor == "postgresql" and job.kind in crm_import_pg.KINDS:
+            with transaction.atomic():
+                outcome = crm_import_pg.import_leads(
+                    job,
+                    binary,
+                    columns_for=lambda header: _Columns(mapping, header, strict, job.kind),
+                    progress=lambda **values: _set_progress(job, **values),
+                    company_settings=ctx.settings,
+                )
+                if outcome is not None:
+                    if "crm_opportunity_id" in outcome.fields:
+                        _link_converted_opportunities(job.company)
+                    CrmImport.objects.filter(pk=job.pk).update(rows_total=outcome.rows, encoding=outcome.encoding)
+            if outcome is not None:
+                _finish(job, status=CrmImport.Status.DONE, rows_done=outcome.rows, rows_created=outcome.created,
+                        rows_total=outcome.rows)  # fmt: skip
+                return
         encoding, rows_total = _validate_any_encoding(job, binary, mapping, strict, ctx)
         CrmImport.objects.filter(pk=job.pk).update(
             status=CrmImport.Status.WRITING, rows_total=rows_total, encoding=encoding
