@@ -22,12 +22,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Q,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -208,27 +212,34 @@ def funnel_conversion(company, period: Period) -> KpiResult:
     """
     annotations = _funnel_annotations(company)
     has_opp, has_won = annotations["has_opp"], annotations["has_won"]
-    reached = {
-        "mql": Q(mql_at__isnull=False)
-        | Q(sal_at__isnull=False)
-        | Q(sql_at__isnull=False)
-        | Q(opportunity_at__isnull=False)
-        | Q(customer_at__isnull=False)
-        | has_opp,
-        "sal": Q(sal_at__isnull=False)
-        | Q(sql_at__isnull=False)
-        | Q(opportunity_at__isnull=False)
-        | Q(customer_at__isnull=False)
-        | has_opp,
-        "sql": Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(customer_at__isnull=False) | has_opp,
-        "opportunity": Q(opportunity_at__isnull=False) | Q(customer_at__isnull=False) | has_opp,
-        "won": Q(customer_at__isnull=False) | has_won,
-    }
-    counts = Lead.objects.filter(Q(company=company) & _in("created", period)).aggregate(
-        leads=Count("id"),
-        disqualified=Count("id", filter=Q(disqualified_at__isnull=False)),
-        **{stage: Count("id", filter=condition) for stage, condition in reached.items()},
+    # The stages nest (won ⊂ opportunity ⊂ SQL ⊂ SAL ⊂ MQL: a won opportunity is an opportunity, a customer date
+    # counts for every earlier stage), so each lead gets the furthest stage it reached — one CASE, evaluated once
+    # per lead with two hashed subplans — and the leads are counted per stage reached in one GROUP BY. Counting
+    # each stage with its own FILTER repeated the opportunity subplans five times (twice the floor's time).
+    furthest = Case(
+        When(Q(customer_at__isnull=False) | has_won, then=Value(5)),
+        When(Q(opportunity_at__isnull=False) | has_opp, then=Value(4)),
+        When(sql_at__isnull=False, then=Value(3)),
+        When(sal_at__isnull=False, then=Value(2)),
+        When(mql_at__isnull=False, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
     )
+    reached = ["mql", "sal", "sql", "opportunity", "won"]
+    groups = (
+        Lead.objects.filter(Q(company=company) & _in("created", period))
+        .annotate(furthest=furthest)
+        .values("furthest")
+        .annotate(n=Count("id"), disqualified=Count("id", filter=Q(disqualified_at__isnull=False)))
+        .order_by()
+    )
+    counts = dict.fromkeys(["leads", "disqualified", *reached], 0)
+    for group in groups:
+        counts["leads"] += group["n"]
+        counts["disqualified"] += group["disqualified"]
+        for level, stage in enumerate(reached, start=1):
+            if group["furthest"] >= level:
+                counts[stage] += group["n"]
     breakdown: dict = {stage: counts[stage] for stage in ["leads", *reached]}
     breakdown["disqualified"] = counts["disqualified"]
     steps = ["leads", "mql", "sal", "sql", "opportunity", "won"]
