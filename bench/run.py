@@ -193,7 +193,7 @@ def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dic
         explain_lines.append(f"# KPI refresh of {slug}: {len(queries)} queries, {len(todo)} periods\n")
         with connection.cursor() as cursor:
             for number, sql in enumerate(queries, 1):
-                if not sql.lstrip().upper().startswith("SELECT"):
+                if not sql.lstrip().upper().startswith(("SELECT", "WITH")):  # reads only; writes are not re-run
                     explain_lines.append(f"## refresh query {number} (not a SELECT, not explained)\n{sql[:500]}\n")
                     continue
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
