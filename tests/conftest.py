@@ -28,6 +28,22 @@ def _celery_in_process(request):
 
 
 @pytest.fixture(autouse=True)
+def _postgres_marker(request):
+    """Tests marked ``postgres("why")`` need PostgreSQL: skipped on a local SQLite run, a failure in CI, where the
+    suite must run against the machine's real server."""
+    marker = request.node.get_closest_marker("postgres")
+    if marker is None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        reason = marker.args[0] if marker.args else "needs PostgreSQL"
+        if IN_CI:
+            pytest.fail(f"CI runs the suite on PostgreSQL, but this ran on {connection.vendor}: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings):
     """Tests read English unless they ask for German (the product defaults to German)."""
     settings.LANGUAGE_CODE = "en"

@@ -106,14 +106,7 @@ STATUS_LABELS = {"red": _("At risk"), "amber": _("Behind"), "green": _("On track
 
 def score_status(*, company: Company, score) -> tuple[str, str]:
     """("red", "At risk") / ("amber", "Behind") / ("green", "On track") by the company's thresholds."""
-    score = Decimal(score)
-    if score >= company.score_green_from:
-        key = "green"
-    elif score >= company.score_amber_from:
-        key = "amber"
-    else:
-        key = "red"
-    return key, str(STATUS_LABELS[key])
+    return _Status(company)(Decimal(score))
 
 
 def _pace_score(progress: Decimal, expected: Decimal) -> Decimal:
@@ -330,7 +323,8 @@ def _is_stale(key_result, cycle: Cycle, now: dt.datetime, days: int) -> bool:
 
 
 class _Status:
-    """:func:`score_status` with the company's thresholds and the translated words looked up once per tree."""
+    """The status rule (red / amber / green by the company's thresholds) with the translated words looked up once:
+    a tree reuses one instance for every node; :func:`score_status` uses it for a single score."""
 
     def __init__(self, company: Company) -> None:
         self.green_from = Decimal(company.score_green_from)

@@ -7,22 +7,13 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from budgets import services
 from budgets.models import BudgetAuditEntry, BudgetLine
 from okrplan.errors import Conflict
-from tests.conftest import IN_CI
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        if IN_CI:
-            pytest.fail("CI must run the concurrency tests on PostgreSQL")
-        pytest.skip("needs PostgreSQL (row locks)")
+pytestmark = [pytest.mark.postgres("needs PostgreSQL (row locks)"), pytest.mark.django_db(transaction=True)]
 
 
 def _waiting_on_a_lock(timeout: float = 10.0) -> bool:

@@ -4,22 +4,15 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from objectives.models import Initiative
 from objectives.services import initiatives as services
 from okrplan.permissions import Role
-from tests.conftest import IN_CI
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_priorities import InitiativeFactory, PrioritySettingsFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres():
-    if connection.vendor != "postgresql" and not IN_CI:
-        pytest.skip("needs PostgreSQL row locks (runs in CI)")
+pytestmark = [pytest.mark.postgres("needs PostgreSQL (row locks)"), pytest.mark.django_db(transaction=True)]
 
 
 def test_a_second_activation_waits_for_the_first_and_is_refused(company, make_member):

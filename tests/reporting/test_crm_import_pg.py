@@ -13,10 +13,9 @@ from okrplan.permissions import Role
 from reporting import crm_import_pg
 from reporting.models import ColumnMapping, CrmImport, Lead
 from reporting.services_crm import column_mapping_save, crm_import_create
-from tests.conftest import IN_CI
 from tests.factories_reporting import LeadFactory, at
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = [pytest.mark.postgres("needs PostgreSQL (the SQL path of the import)"), pytest.mark.django_db]
 
 HUBSPOT = (
     "Record ID,First Name,Create Date,Lifecycle Stage,Original Traffic Source,Original Traffic Source Drill-Down 1,"
@@ -60,14 +59,6 @@ DATES_BAD = [
     "2026-03-04 10:22 Europe/Berlin",
     "2026-03-04T10:22:00+25:00",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        if IN_CI:
-            pytest.fail("CI must run the SQL path of the import on PostgreSQL")
-        pytest.skip("needs PostgreSQL (the SQL path of the import)")
 
 
 @pytest.fixture(autouse=True)

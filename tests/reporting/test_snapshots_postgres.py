@@ -13,20 +13,14 @@ from django.db import connection, connections
 
 from reporting import services_kpi
 from reporting.models import KpiSnapshot
-from tests.conftest import IN_CI
 from tests.reporting.board_fixtures import fake_kpis_fixture  # noqa: F401
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres("needs PostgreSQL (advisory locks, concurrent transactions)"),
+    pytest.mark.django_db(transaction=True),
+]
 
 ON = dt.date(2026, 11, 21)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        if IN_CI:
-            pytest.fail("CI must run the concurrency tests on PostgreSQL")
-        pytest.skip("needs PostgreSQL (advisory locks, concurrent transactions)")
 
 
 def values(company) -> dict[tuple[str, str], Decimal]:
