@@ -124,7 +124,7 @@ def floor_statements(company, todo) -> list[tuple[str, str, object]]:
     statement: the comparison stays like for like, and that part of the ratio is 1 by construction.
     """
     from objectives.models import Cycle
-    from reporting.attribution import _attribution_sql
+    from reporting.attribution import attribution_statement
     from reporting.kpis import _covering_cycle, reporting_settings
 
     settings = reporting_settings(company)
@@ -147,7 +147,7 @@ def floor_statements(company, todo) -> list[tuple[str, str, object]]:
                 previous_cycle_id=previous.pk if previous else None,
             )
         )
-    sql, params = _attribution_sql(
+    sql, params = attribution_statement(
         company=company,
         periods=[(period.key, *period.datetime_range()) for period in todo],
         half_life_days=settings.attribution_half_life_days,

@@ -182,19 +182,18 @@ def attribute_periods(
         from .kpis import reporting_settings
 
         half_life_days = reporting_settings(company).attribution_half_life_days
-    sql, params = _attribution_sql(company=company, periods=periods, half_life_days=half_life_days)
-    rows: dict[str, dict[str, list[dict]]] = result
+    sql, params = attribution_statement(company=company, periods=periods, half_life_days=half_life_days)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for record in cursor.fetchall():
             period_key, channel, campaign = record[:3]
             for index, model in enumerate(MODELS):
-                if model not in rows[period_key]:
+                if model not in result[period_key]:
                     continue
                 pipeline, won, opportunities, credit = record[3 + 4 * index : 7 + 4 * index]
                 if not opportunities:
                     continue
-                rows[period_key][model].append(
+                result[period_key][model].append(
                     {
                         "channel": channel,
                         "campaign": campaign,
@@ -204,10 +203,10 @@ def attribute_periods(
                         "credit": _decimal(credit).quantize(Decimal("0.0001")),
                     }
                 )
-    for by_model in rows.values():
+    for by_model in result.values():
         for model_rows in by_model.values():
             model_rows.sort(key=lambda r: (-r["pipeline"], r["channel"], r["campaign"]))
-    return rows
+    return result
 
 
 def _decimal(value) -> Decimal:
@@ -304,7 +303,7 @@ _VENDOR = {
 }
 
 
-def _attribution_sql(*, company, periods, half_life_days) -> tuple[str, dict]:
+def attribution_statement(*, company, periods, half_life_days) -> tuple[str, dict]:
     """The statement and its parameters.
 
     Periods may overlap (a month, its quarter, the cycle): the distinct period boundaries cut the time line into
