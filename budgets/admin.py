@@ -133,7 +133,21 @@ class ChannelAdmin(admin.ModelAdmin):
 
 @admin.register(BudgetSettings)
 class BudgetSettingsAdmin(admin.ModelAdmin):
+    """The limit changes through the service, so the change history records it like any other path."""
+
     list_display = ("company", "cmo_approval_limit")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("company",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        settings = services.budget_settings_update(
+            company=obj.company, cmo_approval_limit=obj.cmo_approval_limit, actor=request.user
+        )
+        obj.pk = settings.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SpendEntry)

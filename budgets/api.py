@@ -7,6 +7,7 @@
 /api/v1/companies/<slug>/budget-lines/<id>/reject/    (POST ``reason``)
 /api/v1/companies/<slug>/budget-lines/<id>/spend/     (GET list, POST create)
 /api/v1/companies/<slug>/budget-lines/<id>/audit/     (GET, read-only)
+/api/v1/companies/<slug>/budget-settings/             (GET; PATCH/PUT the CMO approval limit: executives only)
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
 from objectives.models import Cycle, Initiative, KeyResult
 from okrplan.api import CompanyScopedMixin
-from okrplan.permissions import Action
+from okrplan.permissions import Action, can
 
 from . import selectors, services
-from .models import BudgetAuditEntry, BudgetLine, Channel, SpendEntry
+from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
 
 
 class CompanyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -267,3 +269,66 @@ class BudgetLineViewSet(
     def audit(self, request, *args, **kwargs):
         line = selectors.budget_line_for(company=self.company, pk=kwargs["pk"])
         return Response(AuditEntrySerializer(selectors.audit_trail(line=line), many=True).data)
+
+
+class BudgetSettingsSerializer(serializers.ModelSerializer):
+    currency = serializers.CharField(source="company.currency", read_only=True)
+    may_change = serializers.SerializerMethodField(help_text=_("Whether you may change the limit (executives)."))
+    last_changed_by = serializers.SerializerMethodField()
+    last_changed_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BudgetSettings
+        fields = ["cmo_approval_limit", "currency", "may_change", "last_changed_by", "last_changed_at"]
+
+    def _last(self):
+        if "last_change" not in self.context:
+            self.context["last_change"] = selectors.budget_settings_last_change(company=self.instance.company)
+        return self.context["last_change"]
+
+    def get_may_change(self, settings: BudgetSettings) -> bool:
+        return can(self.context["role"], Action.BUDGET_LIMITS_MANAGE)
+
+    def get_last_changed_by(self, settings: BudgetSettings) -> str | None:
+        last = self._last()
+        return last.actor.get_username() if last is not None and last.actor is not None else None
+
+    def get_last_changed_at(self, settings: BudgetSettings) -> str | None:
+        last = self._last()
+        return last.at.isoformat() if last is not None else None
+
+
+class BudgetSettingsUpdateSerializer(serializers.Serializer):
+    cmo_approval_limit = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+
+
+class BudgetSettingsAPI(CompanyScopedMixin, APIView):
+    """The company's CMO approval limit: everyone who sees budgets reads it; only executives change it (the change
+    is in the change history: who, when, before and after)."""
+
+    required_actions = {
+        "get": Action.BUDGET_VIEW,
+        "patch": Action.BUDGET_LIMITS_MANAGE,
+        "put": Action.BUDGET_LIMITS_MANAGE,
+    }
+
+    def _answer(self, settings: BudgetSettings) -> Response:
+        settings = BudgetSettings.objects.select_related("company").get(pk=settings.pk)
+        return Response(BudgetSettingsSerializer(settings, context={"role": self.membership.role}).data)
+
+    @extend_schema(responses=BudgetSettingsSerializer)
+    def get(self, request, *args, **kwargs):
+        return self._answer(services.budget_settings_for(self.company))
+
+    @extend_schema(request=BudgetSettingsUpdateSerializer, responses=BudgetSettingsSerializer)
+    def patch(self, request, *args, **kwargs):
+        params = BudgetSettingsUpdateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        settings = services.budget_settings_update(
+            company=self.company, cmo_approval_limit=params.validated_data["cmo_approval_limit"], actor=request.user
+        )
+        return self._answer(settings)
+
+    @extend_schema(request=BudgetSettingsUpdateSerializer, responses=BudgetSettingsSerializer)
+    def put(self, request, *args, **kwargs):
+        return self.patch(request, *args, **kwargs)

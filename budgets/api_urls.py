@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .api import BudgetLineViewSet
+from .api import BudgetLineViewSet, BudgetSettingsAPI
 
 lines = BudgetLineViewSet.as_view({"get": "list", "post": "create"})
 line = BudgetLineViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
@@ -25,4 +25,5 @@ urlpatterns = [
         name="api-budget-lines-spend",
     ),
     path("budget-lines/<int:pk>/audit/", BudgetLineViewSet.as_view({"get": "audit"}), name="api-budget-lines-audit"),
+    path("budget-settings/", BudgetSettingsAPI.as_view(), name="api-budget-settings"),
 ]

@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 
 from objectives.models import Company, Cycle, Initiative, KeyResult
+from okrplan import history
 
 from .models import BudgetAuditEntry, BudgetLine, Channel, SpendEntry
 
@@ -365,3 +366,8 @@ def monthly_actual(*, company: Company, cycle: Cycle) -> list[dict]:
         months.append({"month": current, "actual": spent.get(current) or ZERO})
         current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return months
+
+
+def budget_settings_last_change(*, company: Company):
+    """The latest recorded change of the company's approval limit (a ChangeRecord: actor, at, changes) or None."""
+    return history.history_for(company=company, kind="budgetsettings").filter(action="updated").first()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Company, Cycle, Initiative, KeyResult
 from okrplan.errors import Conflict, PermissionDenied, StaleVersion
+from okrplan.history import history_actor, history_system
 from okrplan.permissions import Action, can, require_actor, role_of
 
 from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
@@ -122,7 +123,12 @@ def _require_edit(actor, line: BudgetLine) -> None:
 
 
 def budget_settings_for(company: Company) -> BudgetSettings:
-    settings, _created = BudgetSettings.objects.get_or_create(company=company)
+    """The company's budget settings, created with the default limit on first use. Nobody chose that default, so
+    the history attributes the creation to the system, not to whoever happened to open the page."""
+    settings = BudgetSettings.objects.filter(company=company).first()
+    if settings is None:
+        with history_system():
+            settings, _created = BudgetSettings.objects.get_or_create(company=company)
     return settings
 
 
@@ -419,12 +425,18 @@ def budget_line_reject(*, line: BudgetLine | int, actor, reason: str, version: i
 
 @transaction.atomic
 def budget_settings_update(*, company: Company, cmo_approval_limit: Decimal, actor) -> BudgetSettings:
-    require_actor(actor, company, Action.COMPANY_SETTINGS)
+    """Change the CMO approval limit. The limit decides who may approve alone, so only executives change it
+    (BUDGET_LIMITS_MANAGE, not the CMO's COMPANY_SETTINGS). The change history records who, when, before and after
+    on every path, also outside a request (commands, tasks)."""
+    require_actor(actor, company, Action.BUDGET_LIMITS_MANAGE)
     settings = budget_settings_for(company)
     settings = BudgetSettings.objects.select_for_update().get(pk=settings.pk)
+    if cmo_approval_limit is not None and settings.cmo_approval_limit == cmo_approval_limit:
+        return settings
     settings.cmo_approval_limit = cmo_approval_limit
     settings.full_clean()
-    settings.save(update_fields=["cmo_approval_limit"])
+    with history_actor(actor if getattr(actor, "pk", None) else None):
+        settings.save(update_fields=["cmo_approval_limit"])
     return settings
 
 

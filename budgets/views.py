@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from objectives.models import Cycle, KeyResult
 from okrplan.errors import DomainError
 from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
-from okrplan.permissions import Action, can
+from okrplan.permissions import Action, can, require_actor
 from okrplan.tenancy import company_view
 
 from . import charts, exports, imports, selectors, services
@@ -489,6 +489,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Channel saved."))
                 return redirect("budgets:settings", company_slug=company.slug)
             elif action == "limit":
+                # Refused before the form is read: a CMO raising their own limit is the four-eyes hole this closes.
+                require_actor(request.user, company, Action.BUDGET_LIMITS_MANAGE)
                 limit_form = BudgetSettingsForm(request.POST, prefix="limit")
                 if limit_form.is_valid():
                     services.budget_settings_update(
@@ -510,6 +512,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "limit_form": limit_form,
             "budget_settings": settings,
             "may_manage": can(request.membership.role, Action.COMPANY_SETTINGS),
+            "may_change_limit": can(request.membership.role, Action.BUDGET_LIMITS_MANAGE),
+            "limit_changed": selectors.budget_settings_last_change(company=company),
         },
         status=status,
     )

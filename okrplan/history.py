@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet, signals
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,18 +27,31 @@ TRACKED = {
     "keyresult": ("objectives", "KeyResult", _("Key result")),
     "initiative": ("objectives", "Initiative", _("Initiative")),
     "budgetline": ("budgets", "BudgetLine", _("Budget line")),
+    # The CMO approval limit: four eyes on money needs every change of it on record.
+    "budgetsettings": ("budgets", "BudgetSettings", _("Budget settings")),
 }
 # Bookkeeping that changes on every save and says nothing to a reader of the history.
 IGNORED_FIELDS = {"id", "company", "created_at", "updated_at", "version"}
 
 _request_var: contextvars.ContextVar = contextvars.ContextVar("history_request", default=None)
 _actor_var: contextvars.ContextVar = contextvars.ContextVar("history_actor", default=None)
+_SYSTEM = object()
 
 
 @contextmanager
 def history_actor(user) -> Iterator[None]:
     """Attribute the changes made inside the block to ``user`` (commands, tasks, imports outside a request)."""
     token = _actor_var.set(user)
+    try:
+        yield
+    finally:
+        _actor_var.reset(token)
+
+
+@contextmanager
+def history_system() -> Iterator[None]:
+    """Attribute the changes made inside the block to the system (defaults nobody chose), even inside a request."""
+    token = _actor_var.set(_SYSTEM)
     try:
         yield
     finally:
@@ -58,6 +72,8 @@ class HistoryActorMiddleware:
 
 def _current_actor_id(instance: Model) -> int | None:
     actor = _actor_var.get()
+    if actor is _SYSTEM:
+        return None
     if actor is None:
         request = _request_var.get()
         user = getattr(request, "user", None) if request is not None else None
@@ -190,3 +206,14 @@ def type_key(record) -> str:
 def type_label(record) -> str:
     entry = TRACKED.get(record.content_type.model)
     return str(entry[2]) if entry else record.content_type.model
+
+
+def field_label(record, name: str) -> str:
+    """The field's name as the forms show it ("CMO approval limit", not "cmo_approval_limit"); no query."""
+    model = record.content_type.model_class()
+    try:
+        field = model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        field = None
+    label = str(getattr(field, "verbose_name", "") or name)
+    return label[:1].upper() + label[1:]

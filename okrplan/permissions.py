@@ -33,6 +33,8 @@ class Action(StrEnum):
     BUDGET_REQUEST = "budget_request"
     BUDGET_APPROVE = "budget_approve"
     BUDGET_APPROVE_ABOVE_THRESHOLD = "budget_approve_above_threshold"
+    # Four eyes on money: the approval limit decides who may approve alone, so only executives change it.
+    BUDGET_LIMITS_MANAGE = "budget_limits_manage"
     SPEND_RECORD = "spend_record"
     BOARD_VIEW = "board_view"
     KPI_REFRESH = "kpi_refresh"
@@ -57,6 +59,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.BUDGET_REQUEST: _("Draft and submit budget lines"),
     Action.BUDGET_APPROVE: _("Approve budget lines up to the threshold"),
     Action.BUDGET_APPROVE_ABOVE_THRESHOLD: _("Approve budget lines above the threshold"),
+    Action.BUDGET_LIMITS_MANAGE: _("Change the CMO approval limit"),
     Action.SPEND_RECORD: _("Record actual spend"),
     Action.BOARD_VIEW: _("Read the board KPI page"),
     Action.KPI_REFRESH: _("Refresh KPIs"),
@@ -113,6 +116,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.INITIATIVE_RATE,
             Action.BUDGET_APPROVE,
             Action.BUDGET_APPROVE_ABOVE_THRESHOLD,
+            Action.BUDGET_LIMITS_MANAGE,
             Action.KPI_REFRESH,
             Action.HISTORY_VIEW,
         }

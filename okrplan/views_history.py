@@ -1,4 +1,5 @@
-"""The change history page: every change of objectives, key results, initiatives and budget lines, with filters."""
+"""The change history page: every change of objectives, key results, initiatives, budget lines and budget settings,
+with filters."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
         {
             "record": record,
             "type": history.type_label(record),
-            "changes": sorted(record.changes.items()),
+            "changes": sorted((history.field_label(record, name), values) for name, values in record.changes.items()),
         }
         for record in page.object_list
     ]
