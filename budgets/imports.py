@@ -285,9 +285,11 @@ LINE_COLUMNS = {
 
 
 def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, default_cycle: Cycle | None = None) -> int:
-    """Import budget lines (title, channel, amount, cycle, key_result, initiative, state). ``state`` may be
-    draft (default), submitted or approved; "approved" goes through the same approval service as the queue, so an
-    unbound line, a line above the CMO limit or one the importer requested is refused with its row and column."""
+    """Import budget lines (title, channel, amount, cycle, key_result, initiative, state, requester).
+
+    Four eyes on money: the importing user requests every imported line (a ``requester`` cell may only name the
+    importer; anyone else is a row/column error), and an import never approves: ``state`` is draft (default) or
+    submitted, "approved" is refused with its row and column. Approval happens in the queue, by another person."""
     require_actor(actor, company, Action.BUDGET_REQUEST)
     channels = {c.name.lower(): c for c in services.channels_ensure_defaults(company=company)}
     cycles = {c.name.lower(): c for c in Cycle.objects.filter(company=company)}
@@ -327,11 +329,19 @@ def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, defau
         return cycle
 
     def parse_state(raw: str) -> str:
-        value = (raw or "draft").strip().lower()
+        value = (raw or "draft").strip().lower() or "draft"
         aliases = {"entwurf": "draft", "eingereicht": "submitted", "freigegeben": "approved"}
         value = aliases.get(value, value)
-        if value not in {"draft", "submitted", "approved"}:
-            raise ValueError(_("“%(value)s” is not one of draft, submitted, approved") % {"value": raw})
+        if value == "approved":
+            raise ValueError(
+                _(
+                    "“%(value)s”: an import never approves budget lines. Import the line as draft or submitted; "
+                    "another person approves it in the approval queue."
+                )
+                % {"value": raw}
+            )
+        if value not in {"draft", "submitted"}:
+            raise ValueError(_("“%(value)s” is not one of draft, submitted") % {"value": raw})
         return value
 
     from objectives.models import Membership
@@ -343,6 +353,17 @@ def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, defau
     def find_requester(raw: str):
         if not raw.strip():
             return actor
+        if actor is not None:
+            if raw.strip().lower() == actor.get_username().lower():
+                return actor
+            raise ValueError(
+                _(
+                    "“%(value)s”: the lines you import are requested by you; nobody files budget lines in another "
+                    "person's name. Leave the column empty."
+                )
+                % {"value": raw}
+            )
+        # Only the system itself (an operator's import without a signed-in user) files lines for a named member.
         user = members.get(raw.strip().lower())
         if user is None:
             raise ValueError(_("“%(value)s” is not a member of this company") % {"value": raw})
@@ -359,7 +380,7 @@ def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, defau
         initiative = _cell(row, "initiative", by_title_or_id(Initiative, "initiative"))
         state = _cell(row, "state", parse_state)
         requester = _cell(row, "requester", find_requester)
-        line = services.budget_line_create(
+        services.budget_line_create(
             company=company,
             cycle=cycle,
             title=title,
@@ -369,10 +390,8 @@ def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, defau
             initiative=initiative,
             actor=actor,
             requester=requester,
-            submit=state in ("submitted", "approved"),
+            submit=state == "submitted",
         )
-        if state == "approved":
-            services.budget_line_approve(line=line, actor=actor)
 
     return _run(
         upload,

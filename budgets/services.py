@@ -210,8 +210,13 @@ def budget_line_create(
     requester=None,
     submit: bool = False,
 ) -> BudgetLine:
-    """Draft a line (and submit it right away with ``submit=True``). Binding is optional until approval."""
+    """Draft a line (and submit it right away with ``submit=True``). Binding is optional until approval.
+
+    The requester is the acting user: nobody files a line in another person's name. Only the system itself
+    (``actor=None``: demo data, an operator's script) names a ``requester``."""
     require_actor(actor, company, Action.BUDGET_REQUEST)
+    if requester is not None and actor is not None and requester.pk != actor.pk:
+        raise PermissionDenied(_("You can only request budget lines in your own name."), field="requester")
     requester = requester or actor
     if requester is None:
         raise ValidationError({"requester": [_("A budget line needs a requester.")]})

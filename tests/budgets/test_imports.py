@@ -104,41 +104,33 @@ def test_spend_import_page_shows_errors_and_imports(world):
     assert SpendEntry.objects.get().amount == Decimal("5.00")
 
 
-def test_line_import_cannot_approve_an_unbound_line(world):
+def test_line_import_submits_lines_in_the_importers_name(world):
     text = (
         "title,channel,amount,key_result,state,requester\n"
-        f'Webinar,Messen,"8.500,00",{world.kr.title},approved,member\n'
-        "Podcast,Messen,9800,,approved,member\n"
+        f'Webinar,Messen,"8.500,00",{world.kr.title},submitted,cmo\n'
+        "Podcast,Messen,9800,,,\n"
     )
-    with pytest.raises(imports.ImportFailed) as exc:
-        imports.budget_lines_import_csv(
-            company=world.company, upload=upload(text), actor=world.cmo, default_cycle=world.cycle
-        )
-    assert exc.value.rows == [
-        "row 3, column key_result: A budget line can only be approved once it is bound to a key result."
-    ]
-    assert not BudgetLine.objects.exists()
-    # Without the unbound row the import approves through the service.
-    text = text.rsplit("Podcast", 1)[0]
     assert (
         imports.budget_lines_import_csv(
             company=world.company, upload=upload(text), actor=world.cmo, default_cycle=world.cycle
         )
-        == 1
+        == 2
     )
-    line = BudgetLine.objects.get()
-    assert line.state == "approved" and line.approver == world.cmo and line.requester == world.member
-    assert line.planned_amount == Decimal("8500.00")
+    webinar, podcast = BudgetLine.objects.order_by("title").reverse()
+    assert webinar.state == "submitted" and webinar.requester == world.cmo and webinar.key_result == world.kr
+    assert webinar.planned_amount == Decimal("8500.00")
+    assert podcast.state == "draft" and podcast.requester == world.cmo and podcast.key_result is None
 
 
-def test_line_import_refuses_self_approval_and_unknown_channel(world):
+def test_line_import_refuses_approved_rows_and_unknown_channel(world):
     text = f"title,channel,amount,key_result,state\nA,Messen,100,{world.kr.pk},approved\nB,Radio,100,,draft\n"
     with pytest.raises(imports.ImportFailed) as exc:
         imports.budget_lines_import_csv(
             company=world.company, upload=upload(text), actor=world.cmo, default_cycle=world.cycle
         )
-    assert exc.value.rows[0] == "row 2, column state: Nobody may approve or reject a budget line they requested."
+    assert exc.value.rows[0].startswith("row 2, column state: “approved”: an import never approves budget lines.")
     assert exc.value.rows[1].startswith("row 3, column channel: unknown channel “Radio”")
+    assert not BudgetLine.objects.exists()
 
 
 def test_admin_approve_action_enforces_the_gate(world, django_user_model):
