@@ -123,7 +123,7 @@ def test_executive_may_approve_above_the_limit_directly(world):
 
 
 def test_limit_is_per_company_setting(world):
-    services.budget_settings_update(company=world.company, cmo_approval_limit=Decimal("5000"), actor=world.cmo)
+    services.budget_settings_update(company=world.company, cmo_approval_limit=Decimal("5000"), actor=world.executive)
     line = world.line(amount="6000.00")
     assert services.budget_line_approve(line=line, actor=world.cmo).state == "submitted"
 
