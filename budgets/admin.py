@@ -17,6 +17,7 @@ from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, Spend
 WORKFLOW_FIELDS = (
     "state",
     "requester",
+    "last_changed_by",
     "cmo_approved_by",
     "cmo_approved_at",
     "approver",

@@ -47,6 +47,11 @@ class BudgetLineSerializer(serializers.ModelSerializer):
         source="key_result.objective.title", read_only=True, default=None, allow_null=True
     )
     requester = serializers.CharField(source="requester.username", read_only=True)
+    last_changed_by = serializers.CharField(
+        source="last_changed_by.username",
+        read_only=True,
+        help_text=_("Who last changed the amount or the key result; that person may not approve this version."),
+    )
     approver = serializers.CharField(source="approver.username", read_only=True, default=None, allow_null=True)
     cmo_approved_by = serializers.CharField(
         source="cmo_approved_by.username", read_only=True, default=None, allow_null=True
@@ -72,6 +77,7 @@ class BudgetLineSerializer(serializers.ModelSerializer):
             "actual",
             "state",
             "requester",
+            "last_changed_by",
             "cmo_approved_by",
             "cmo_approved_at",
             "approver",

@@ -116,13 +116,31 @@ class BudgetLine(models.Model):
         related_name="requested_budget_lines",
         verbose_name=_("requester"),
     )
+    # Four eyes apply to the version, not only to the request: whoever last changed the amount or the key result
+    # (the requester until someone else does) may not approve this version, nor give its CMO step.
+    last_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("amount or key result last changed by"),
+    )
     # First approval step of a line above the CMO limit: the CMO has approved, an executive must still approve.
     cmo_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("CMO approval by"),
     )
-    cmo_approved_at = models.DateTimeField(null=True, blank=True)
+    cmo_approved_at = models.DateTimeField(_("CMO approval time"), null=True, blank=True)
     approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="approved_budget_lines"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approved_budget_lines",
+        verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approval time"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -152,11 +170,32 @@ class BudgetLine(models.Model):
                 condition=Q(cmo_approved_by__isnull=True) | ~Q(cmo_approved_by=models.F("requester")),
                 name="budget_line_no_self_cmo_approval",
             ),
+            models.CheckConstraint(
+                condition=Q(approver__isnull=True) | ~Q(approver=models.F("last_changed_by")),
+                name="budget_line_no_approval_by_last_changer",
+            ),
+            models.CheckConstraint(
+                condition=Q(cmo_approved_by__isnull=True) | ~Q(cmo_approved_by=models.F("last_changed_by")),
+                name="budget_line_no_cmo_step_by_last_changer",
+            ),
+            # The two steps above the CMO limit are two people.
+            models.CheckConstraint(
+                condition=Q(cmo_approved_by__isnull=True)
+                | Q(approver__isnull=True)
+                | ~Q(cmo_approved_by=models.F("approver")),
+                name="budget_line_cmo_and_executive_step_differ",
+            ),
             models.CheckConstraint(condition=Q(version__gte=1), name="budget_line_version_positive"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        # A new line has been changed by nobody but its requester yet (rows written outside the services too).
+        if self.last_changed_by_id is None and self.requester_id is not None:
+            self.last_changed_by_id = self.requester_id
+        super().save(*args, **kwargs)
 
 
 class AppendOnlyQuerySet(models.QuerySet):

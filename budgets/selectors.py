@@ -78,6 +78,7 @@ def budget_lines(*, company: Company) -> QuerySet[BudgetLine]:
             "initiative",
             "key_result__objective",
             "requester",
+            "last_changed_by",
             "approver",
             "cmo_approved_by",
         )

@@ -36,6 +36,12 @@ BINDING_CYCLE = _(
     "a budget line can only be approved against a key result whose cycle covers its period."
 )
 SELF_APPROVAL = _("Nobody may approve or reject a budget line they requested.")
+OWN_VERSION = _(
+    "You last changed the amount or the key result of this version of the budget line; another person must approve it."
+)
+SAME_PERSON_TWO_STEPS = _(
+    "You gave the CMO approval of this budget line; the executive approval must come from another person."
+)
 
 # Seeded on a company's first use of budgets. Channel names are company data (editable), not UI strings, so the
 # German names of the demo stay as they are in every interface language.
@@ -240,6 +246,7 @@ def budget_line_create(
         key_result=key_result,
         planned_amount=planned_amount,
         requester=requester,
+        last_changed_by=requester,
     )
     line.full_clean()
     line.save()
@@ -279,6 +286,10 @@ def budget_line_update(*, line: BudgetLine | int, actor, version: int | None = N
         setattr(line, name, changes[name])
     money_or_binding = {"planned_amount", "key_result"} & set(changed)
     fields = [*changed, "version", "updated_at"]
+    if money_or_binding and getattr(actor, "pk", None):
+        # A new version: its author may not approve it (budget_line_no_approval_by_last_changer).
+        line.last_changed_by = actor
+        fields.append("last_changed_by")
     reopened = False
     if money_or_binding and line.state == State.APPROVED:
         line.state = State.SUBMITTED
@@ -352,6 +363,20 @@ def _require_decider(actor, line: BudgetLine) -> None:
         raise PermissionDenied(SELF_APPROVAL, field="approver")
 
 
+def approval_refusal(*, line: BudgetLine, user) -> str | None:
+    """Why ``user`` may not approve this version of ``line`` although their role could (four eyes), else None.
+    Pages use it to offer the approve button only to someone who may press it."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    if line.requester_id == user.pk:
+        return str(SELF_APPROVAL)
+    if line.last_changed_by_id == user.pk:
+        return str(OWN_VERSION)
+    if line.cmo_approved_by_id == user.pk:
+        return str(SAME_PERSON_TWO_STEPS)
+    return None
+
+
 @transaction.atomic
 def budget_line_approve(
     *, line: BudgetLine | int, actor, version: int | None = None, now: dt.datetime | None = None
@@ -371,6 +396,8 @@ def budget_line_approve(
             raise _decided_conflict(line)
         raise ValidationError({"state": [_("Only submitted budget lines can be approved.")]})
     _check_version(line, version)
+    if line.last_changed_by_id == actor.pk:
+        raise PermissionDenied(OWN_VERSION, field="approver")
     kr = KeyResult.objects.select_related("objective__cycle").filter(pk=line.key_result_id).first()
     errors = key_result_binding_errors(line=line, key_result=kr)
     if errors:
@@ -392,6 +419,8 @@ def budget_line_approve(
         line.save(update_fields=["cmo_approved_by", "cmo_approved_at", "version", "updated_at"])
         _audit(line, Event.APPROVE_CMO, actor, state_before=state_before)
         return line
+    if line.cmo_approved_by_id == actor.pk:
+        raise PermissionDenied(SAME_PERSON_TWO_STEPS, field="approver")
     line.state = State.APPROVED
     line.approver = actor
     line.approved_at = now

@@ -47,6 +47,7 @@ def _row_context(request, line: BudgetLine, *, limit=None) -> dict:
         "limit": limit,
         "may_decide": can(role, Action.BUDGET_APPROVE) and line.requester_id != request.user.pk,
         "may_bind": can(role, Action.BUDGET_APPROVE) or line.requester_id == request.user.pk,
+        "approve_refusal": services.approval_refusal(line=line, user=request.user),
     }
 
 

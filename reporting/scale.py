@@ -504,6 +504,7 @@ def generate_budget(company: Company, cycle: Cycle, n: int, *, seed: int, until:
                 planned_amount=Decimal(rng.randint(1, 100) * 1000),
                 state=state,
                 requester=requester,
+                last_changed_by=requester,
                 approver=approver if approved else None,
                 approved_at=now if approved else None,
             )

@@ -89,13 +89,14 @@ def test_bind_and_approve_in_place_via_htmx(world):
     assert response.status_code == 200
     assert "500 qualifizierte Leads" in response.content.decode()
     assert "is now bound to" in json.loads(response["HX-Trigger"])["okr:toast"]["message"]
+    assert "another person must approve it" in response.content.decode()  # the CMO bound this version
     line.refresh_from_db()
-    response = c.post(page(world, f"lines/{line.pk}/approve/"), {"version": line.version}, **HX)
+    response = login(world.executive).post(page(world, f"lines/{line.pk}/approve/"), {"version": line.version}, **HX)
     assert response.status_code == 200
     row = response.content.decode()
     assert row.startswith(f'<tr id="line-{line.pk}"') and "Approved" in row
     line.refresh_from_db()
-    assert line.state == "approved" and line.approver == world.cmo
+    assert line.state == "approved" and line.approver == world.executive
 
 
 def test_approving_an_unbound_line_on_the_page_is_refused_and_changes_nothing(world):

@@ -65,7 +65,7 @@ def test_key_result_whose_cycle_does_not_cover_the_line_is_refused_at_approval(w
     )
     q1_kr = KeyResultFactory(objective=ObjectiveFactory(company=world.company, cycle=q1), company=world.company)
     line = world.line(bound=False)  # a line of the whole year
-    services.budget_line_bind(line=line, key_result=q1_kr, actor=world.cmo)
+    services.budget_line_bind(line=line, key_result=q1_kr, actor=world.member)
     with pytest.raises(ValidationError) as exc:
         services.budget_line_approve(line=line, actor=world.cmo)
     assert "does not cover" in exc.value.message_dict["key_result"][0]
