@@ -169,6 +169,12 @@ class CycleCreateForm(forms.Form):
         self.fields["parent"].empty_label = _("— none —")
 
 
+class CycleUpdateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    start_date = forms.DateField(label=_("Start date"), required=False)
+    end_date = forms.DateField(label=_("End date"), required=False)
+
+
 class CarryOverForm(forms.Form):
     target = forms.ModelChoiceField(label=_("Into cycle"), queryset=Cycle.objects.none())
     objectives = forms.TypedMultipleChoiceField(label=_("Objectives"), coerce=int, required=False, choices=())

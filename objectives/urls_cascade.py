@@ -23,6 +23,7 @@ urlpatterns = [
     path("cascade/import/", pages.cascade_import, name="cascade_import"),
     path("cascade/cycles/new/", pages.cycle_create, name="cycle_create"),
     path("cascade/cycles/<int:cycle_id>/carry-over/", pages.cycle_carry_over, name="cycle_carry_over"),
+    path("cascade/cycles/<int:cycle_id>/edit/", pages.cycle_update, name="cycle_update"),
     path(
         "cascade/cycles/<int:cycle_id>/<str:transition>/",
         pages.cycle_transition,

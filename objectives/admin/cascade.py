@@ -57,16 +57,27 @@ class CycleAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None:  # dates and nesting frame the cascade inside: change them in a fresh cycle instead
-            fields += ["company", "parent", "start_date", "end_date", "kind"]
+        if obj is not None:  # nesting frames the cascade inside; name and dates change through cycle_update
+            fields += ["company", "parent", "kind"]
         return fields
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
-        if change:  # only the name is editable on an existing cycle
-            super().save_model(request, obj, form, change)
+        if change:  # name and dates, through the service (its rules and the binding guards of other apps)
+            try:
+                services.cycle_update(
+                    cycle=Cycle.objects.get(pk=obj.pk),
+                    actor=request.user,
+                    name=obj.name,
+                    start_date=obj.start_date,
+                    end_date=obj.end_date,
+                )
+            except (ValidationError, DomainError) as exc:
+                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message
+                self.message_user(request, text, messages.ERROR)
+                request._cascade_refused = True
             return
         try:
             created = services.cycle_create(
@@ -89,6 +100,11 @@ class CycleAdmin(admin.ModelAdmin):
         if getattr(request, "_cascade_refused", False):
             return HttpResponseRedirect(request.path)
         return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_cascade_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
 
 class KeyResultInline(admin.TabularInline):

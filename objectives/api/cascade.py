@@ -57,6 +57,12 @@ class CycleCreateSerializer(serializers.Serializer):
     parent = serializers.IntegerField(required=False, allow_null=True, help_text=_("Id of the enclosing cycle."))
 
 
+class CycleUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    start_date = serializers.DateField(required=False, help_text=_("Only while the cycle is in planning."))
+    end_date = serializers.DateField(required=False, help_text=_("Only while the cycle is in planning."))
+
+
 class CarryOverSerializer(serializers.Serializer):
     target = serializers.IntegerField(help_text=_("Id of the cycle (in planning) to copy into."))
     objective_ids = serializers.ListField(
@@ -414,11 +420,20 @@ class CycleListAPI(CompanyScopedMixin, generics.ListCreateAPIView):
 
 
 class CycleDetailAPI(CompanyScopedMixin, generics.RetrieveAPIView):
+    """A cycle; PATCH renames it or (in planning) changes its dates, refused while that would uncover what hangs
+    off the cycle (child cycles, alignments, approved budget)."""
+
     serializer_class = CycleSerializer
-    required_actions = {"get": Action.CASCADE_VIEW}
+    required_actions = {"get": Action.CASCADE_VIEW, "patch": Action.CYCLE_MANAGE}
 
     def get_object(self):
         return selectors.cycle_get(company=self.company, cycle_id=self.kwargs["pk"])
+
+    @extend_schema(request=CycleUpdateSerializer, responses={200: CycleSerializer})
+    def patch(self, request, *args, **kwargs):
+        data = _validated(CycleUpdateSerializer, request.data)
+        cycle = services.cycle_update(cycle=self.get_object(), actor=request.user, **data)
+        return Response(CycleSerializer(cycle).data)
 
 
 class _CycleTransitionAPI(CompanyScopedMixin, APIView):

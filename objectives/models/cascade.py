@@ -55,6 +55,10 @@ class Cycle(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def covers(self, start_date, end_date) -> bool:
+        """Whether this cycle's dates frame the period from ``start_date`` to ``end_date``."""
+        return self.start_date <= start_date and end_date <= self.end_date
+
 
 class Objective(models.Model):
     class State(models.TextChoices):

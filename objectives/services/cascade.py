@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from okrplan.errors import PermissionDenied, StaleVersion
 from okrplan.permissions import Action, can, require_actor, role_of
 
+from .. import guards
 from ..models import CascadeSettings, CheckIn, Company, Cycle, KeyResult, Objective, ObjectiveLink
 
 MAX_LEVELS = 6  # a cascade has at most six levels: company objective = level 1
@@ -323,6 +324,118 @@ def cycle_create(
         raise ValidationError({"name": _("A cycle with this name exists already.")})
     cycle.save()
     return cycle
+
+
+def _date_range(cycle: Cycle) -> str:
+    return f"{cycle.start_date.isoformat()}–{cycle.end_date.isoformat()}"
+
+
+@transaction.atomic
+def cycle_update(
+    *,
+    cycle: Cycle,
+    actor,
+    name: str | None = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> Cycle:
+    """Rename a cycle (until it is closed) or change its dates (in planning only: the dates frame everything in it).
+
+    New dates must still lie within the parent cycle and cover the child cycles, keep every alignment between
+    objectives of different cycles inside a covering cycle, and satisfy the guards other apps register
+    (objectives.guards: approved budget stays bound to a key result whose cycle covers the line's).
+    """
+    require_actor(actor, cycle.company, Action.CYCLE_MANAGE)
+    locked = Cycle.objects.select_for_update().select_related("parent").get(pk=cycle.pk)
+    _require_open(locked)
+    fields: list[str] = []
+    if name is not None and name.strip() != locked.name:
+        name = name.strip()
+        if Cycle.objects.filter(company_id=locked.company_id, name=name).exclude(pk=locked.pk).exists():
+            raise ValidationError({"name": _("A cycle with this name exists already.")})
+        locked.name = name
+        fields.append("name")
+    start = start_date if start_date is not None else locked.start_date
+    end = end_date if end_date is not None else locked.end_date
+    if (start, end) != (locked.start_date, locked.end_date):
+        field = "start_date" if start != locked.start_date else "end_date"
+        _require_planning(locked, _("changing the dates of a cycle"))
+        if end < start:
+            raise ValidationError({"end_date": _("The cycle must end on or after its start date.")})
+        parent = locked.parent
+        if parent is not None and not parent.covers(start, end):
+            raise ValidationError(
+                {
+                    field: _("A cycle must lie within its parent cycle “%(parent)s” (%(start)s–%(end)s).")
+                    % {"parent": parent.name, "start": parent.start_date, "end": parent.end_date}
+                }
+            )
+        children = Cycle.objects.filter(parent=locked).order_by("start_date", "pk")
+        outside = [c for c in children if not (start <= c.start_date and c.end_date <= end)]
+        if outside:
+            raise ValidationError(
+                {
+                    field: _("The cycle must still cover its child cycles: %(cycles)s.")
+                    % {
+                        "cycles": ", ".join(
+                            _("“%(name)s” (%(range)s)") % {"name": c.name, "range": _date_range(c)} for c in outside[:5]
+                        )
+                    }
+                }
+            )
+        # Alignment across cycles: a parent objective's cycle covers its children's cycle (_check_parent).
+        parents_elsewhere = (
+            Objective.objects.filter(cycle=locked, parent__isnull=False)
+            .exclude(parent__cycle=locked)
+            .select_related("parent__cycle")
+            .order_by("pk")
+        )
+        for child in parents_elsewhere:
+            if not child.parent.cycle.covers(start, end):
+                raise ValidationError(
+                    {
+                        field: _(
+                            "“%(objective)s” is aligned to “%(parent)s” of the cycle “%(parent_cycle)s” "
+                            "(%(range)s), which would no longer cover this cycle."
+                        )
+                        % {
+                            "objective": child.title,
+                            "parent": child.parent.title,
+                            "parent_cycle": child.parent.cycle.name,
+                            "range": _date_range(child.parent.cycle),
+                        }
+                    }
+                )
+        children_elsewhere = (
+            Objective.objects.filter(parent__cycle=locked)
+            .exclude(cycle=locked)
+            .select_related("cycle", "parent")
+            .order_by("pk")
+        )
+        for child in children_elsewhere:
+            if not (start <= child.cycle.start_date and child.cycle.end_date <= end):
+                raise ValidationError(
+                    {
+                        field: _(
+                            "“%(objective)s” of the cycle “%(child_cycle)s” (%(range)s) is aligned to “%(parent)s” "
+                            "of this cycle, which would no longer cover it."
+                        )
+                        % {
+                            "objective": child.title,
+                            "child_cycle": child.cycle.name,
+                            "range": _date_range(child.cycle),
+                            "parent": child.parent.title,
+                        }
+                    }
+                )
+        guards.check_cycle_dates(cycle=locked, start_date=start, end_date=end)
+        locked.start_date, locked.end_date = start, end
+        fields += ["start_date", "end_date"]
+    if not fields:
+        return locked
+    _full_clean(locked, exclude=["company", "parent"])
+    locked.save(update_fields=[*fields, "updated_at"])
+    return locked
 
 
 def _cycle_transition(cycle: Cycle, actor, source: str, target: str, message: str) -> Cycle:
@@ -884,6 +997,9 @@ def key_result_move(*, key_result: KeyResult, version: int, objective: Objective
     if target is None:
         raise ValidationError({"objective": _("Choose the objective to move the key result to.")})
     _require_planning(target.cycle, _("moving a key result"))
+    if target.cycle_id != locked.objective.cycle_id:
+        # Other apps' rules that hang on the key result's cycle (approved budget) are checked before anything moves.
+        guards.check_key_result_cycle(key_result=locked, cycle=target.cycle)
     try:
         position = max(0, int(position))
     except (TypeError, ValueError):
@@ -1031,6 +1147,7 @@ __all__ = [
     "cycle_close",
     "cycle_create",
     "cycle_reopen",
+    "cycle_update",
     "key_result_create",
     "key_result_delete",
     "key_result_move",

@@ -17,6 +17,7 @@ from objectives.forms_cascade import (
     CarryOverForm,
     CheckInForm,
     CycleCreateForm,
+    CycleUpdateForm,
     ImportForm,
     LinksForm,
     ObjectiveEditForm,
@@ -242,6 +243,26 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
     return redirect(_cascade_url(request, None))
+
+
+@require_POST
+@company_view(Action.CYCLE_MANAGE)
+def cycle_update(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = selectors.cycle_get(company=request.company, cycle_id=cycle_id)
+    form = CycleUpdateForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}" if field in form.fields else error)
+        return redirect(_cascade_url(request, cycle))
+    try:
+        cycle = services.cycle_update(cycle=cycle, actor=request.user, **form.cleaned_data)
+    except (DomainError, ValidationError) as exc:
+        for m in error_messages(exc):
+            messages.error(request, m)
+    else:
+        messages.success(request, _("Cycle “%(name)s” saved.") % {"name": cycle.name})
+    return redirect(_cascade_url(request, cycle))
 
 
 @require_POST
