@@ -7,4 +7,10 @@ class BudgetsConfig(AppConfig):
     verbose_name = _("Budgets")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from objectives import guards
+
+        from . import services, signals  # noqa: F401
+
+        # objectives must not import budgets; budgets tells the cascade services what its binding rule needs.
+        guards.register_key_result_cycle_guard(services.key_result_cycle_guard)
+        guards.register_cycle_dates_guard(services.cycle_dates_guard)
