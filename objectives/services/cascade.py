@@ -346,7 +346,7 @@ def cycle_update(
     (objectives.guards: approved budget stays bound to a key result whose cycle covers the line's).
     """
     require_actor(actor, cycle.company, Action.CYCLE_MANAGE)
-    locked = Cycle.objects.select_for_update().select_related("parent").get(pk=cycle.pk)
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _require_open(locked)
     fields: list[str] = []
     if name is not None and name.strip() != locked.name:
