@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext
@@ -77,10 +78,32 @@ def _audit(line: BudgetLine, event: str, actor, *, state_before: str, reason: st
     )
 
 
-def _lock(line: BudgetLine | int) -> BudgetLine:
-    """Re-read the line under a row lock: concurrent decisions on the same line queue up here."""
+def _lock(line: BudgetLine | int, *, key_results: tuple[int | None, ...] = ()) -> BudgetLine:
+    """Re-read the line under a row lock: concurrent decisions on the same line queue up here.
+
+    One lock order for everything that locks a key result and its lines: the key result rows first (by id), then
+    the line. Deleting or moving a key result locks the key result and then its lines (objectives' services, the
+    pre_delete signal); locking the line first here and reaching for the key result later (the audit entry's
+    foreign key) deadlocked (issue 12, finding 8). ``FOR NO KEY UPDATE`` on the key result conflicts with its
+    deletion and move, not with check-ins' reads or other lines' foreign keys. ``key_results``: further key results
+    the caller is about to bind.
+    """
     pk = line.pk if isinstance(line, BudgetLine) else line
-    return BudgetLine.objects.select_for_update().get(pk=pk)
+    for _attempt in range(3):
+        bound = BudgetLine.objects.filter(pk=pk).values_list("key_result_id", flat=True).get()
+        wanted = sorted({kr for kr in (bound, *key_results) if kr})
+        if wanted:
+            list(
+                KeyResult.objects.select_for_update(no_key=True)
+                .filter(pk__in=wanted)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        locked = BudgetLine.objects.select_for_update().get(pk=pk)
+        if locked.key_result_id == bound:
+            return locked
+        # Rebound between the two reads: take the new key result's lock too, in order, and look again.
+    raise _decided_conflict(locked)
 
 
 def _last_change(line: BudgetLine) -> BudgetAuditEntry | None:
@@ -267,7 +290,7 @@ def budget_line_update(*, line: BudgetLine | int, actor, version: int | None = N
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
-    line = _lock(line)
+    line = _lock(line, key_results=(_key(changes.get("key_result")),))
     _require_edit(actor, line)
     _check_version(line, version)
     changed = [name for name, value in changes.items() if _value(line, name) != _key(value)]
@@ -577,6 +600,13 @@ def cycle_dates_guard(*, cycle: Cycle, start_date: dt.date, end_date: dt.date) -
     """``cycle`` is about to run from ``start_date`` to ``end_date``: every approved line must stay bound to a key
     result whose cycle covers the line's cycle, on both sides of the binding."""
     field = "start_date" if start_date != cycle.start_date else "end_date"
+    # Hold the lines an approval could be deciding right now (cycle_update holds the cycle; approvals take the key
+    # result and the line and never a cycle, so no lock order is inverted): an approval in flight finishes first and
+    # is seen below, or starts after the new dates are committed and checks against them.
+    concerned = BudgetLine.objects.filter(
+        Q(cycle=cycle) | Q(key_result__objective__cycle=cycle), state__in=[State.SUBMITTED, State.APPROVED]
+    ).values("pk")
+    list(BudgetLine.objects.select_for_update().filter(pk__in=concerned).order_by("pk").values_list("pk", flat=True))
     # Lines approved against key results of this cycle (their own cycle is another one; the same one moves along).
     on_krs = [
         line
@@ -628,6 +658,9 @@ def budget_lines_unbind_key_result(*, key_result: KeyResult, actor=None) -> int:
     """A key result is being deleted: its lines that are not approved lose the binding (and a CMO's first approval
     step) and wait for a new one; each gets a "bind" audit entry naming the deleted key result. Approved lines block
     the deletion in the first place (BudgetLine.key_result's on_delete)."""
+    # The key result first, then its lines: the one lock order (_lock). The cascade services hold it already;
+    # other deletion paths (a cascade from an objective or company) take it here.
+    list(KeyResult.objects.select_for_update().filter(pk=key_result.pk).values_list("pk"))
     lines = list(
         BudgetLine.objects.select_for_update()
         .filter(key_result=key_result)

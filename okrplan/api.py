@@ -11,7 +11,7 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from .errors import DomainError, concurrency_conflict
 from .permissions import Action, require
 from .tenancy import membership_for
 
@@ -26,11 +26,15 @@ def validation_error_dict(exc: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
-    """Map Django ValidationError → 400 with field errors and DomainError → its status; the rest as DRF does."""
+    """Map Django ValidationError → 400 with field errors, DomainError → its status, a deadlock or serialization
+    failure → 409 with a retry message; the rest as DRF does."""
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_dict(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
+    conflict = concurrency_conflict(exc)
+    if conflict is not None:
+        return Response(conflict.as_dict(), status=conflict.status)
     return drf_exception_handler(exc, context)
 
 

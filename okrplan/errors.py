@@ -67,3 +67,27 @@ class StaleVersion(Conflict):
                 "current": current or {},
             },
         )
+
+
+# SQLSTATEs of a transaction the database aborted because of a concurrent one: retrying it is the remedy.
+_RETRYABLE_SQLSTATES = {"40P01": "deadlock_detected", "40001": "serialization_failure"}
+
+
+class RetryConflict(Conflict):
+    """The database aborted the transaction because of a simultaneous one (deadlock, serialization failure)."""
+
+    code = "retry"
+    default_message = _("Someone else changed the same data at the same moment; nothing was saved. Please try again.")
+
+
+def concurrency_conflict(exc: BaseException) -> RetryConflict | None:
+    """A 409 for a deadlock or serialization failure (Django's OperationalError wrapping psycopg's DeadlockDetected
+    or SerializationFailure), else None. Pages and API map database errors through this one function."""
+    from django.db import DatabaseError
+
+    if not isinstance(exc, DatabaseError):
+        return None
+    sqlstate = getattr(exc.__cause__, "sqlstate", None) or getattr(exc, "sqlstate", None)
+    if sqlstate not in _RETRYABLE_SQLSTATES:
+        return None
+    return RetryConflict(extra={"reason": _RETRYABLE_SQLSTATES[sqlstate]})

@@ -1,4 +1,5 @@
-"""Request middleware: domain errors in HTML views, request ids, the Content Security Policy, the health check."""
+"""Request middleware: domain errors (and deadlocks, as a 409 to retry) in HTML views, request ids, the Content
+Security Policy, the health check."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
-from .errors import DomainError
+from .errors import DomainError, concurrency_conflict
 from .htmx import error_messages, htmx_error_response
 from .logging import request_id_var
 
@@ -22,6 +23,7 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        exception = concurrency_conflict(exception) or exception
         if isinstance(exception, DomainError):
             status, messages = exception.status, [exception.message]
         elif isinstance(exception, ValidationError):

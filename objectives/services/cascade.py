@@ -833,6 +833,10 @@ def objective_delete(*, objective: Objective, version: int, actor) -> None:
             code="has_children",
         )
     parent, cycle = locked.parent, locked.cycle
+    # Lock its key results before the deletion looks at what hangs on them (approved budget blocks it): the same
+    # order as key_result_delete and the budget approval, key result before budget line, so neither deadlocks nor
+    # slips an approval in between the check and the delete.
+    list(KeyResult.objects.select_for_update().filter(objective=locked).order_by("pk").values_list("pk"))
     try:
         with transaction.atomic():
             locked.delete()

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,7 +33,7 @@ from objectives.forms_cascade import (
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cascade as selectors
 from objectives.services import cascade as services
-from okrplan.errors import DomainError, StaleVersion
+from okrplan.errors import DomainError, StaleVersion, concurrency_conflict
 from okrplan.htmx import error_messages
 from okrplan.permissions import Action, can
 from okrplan.tenancy import company_view
@@ -139,6 +140,11 @@ def cascade_action(action: Action) -> Callable:
                 return guarded(request, *args, **kwargs)
             except (DomainError, ValidationError) as exc:
                 return json_refusal(exc)
+            except DatabaseError as exc:
+                conflict = concurrency_conflict(exc)
+                if conflict is None:
+                    raise
+                return json_refusal(conflict)
 
         return wrapper
 
