@@ -62,7 +62,9 @@ def _clock(moment: dt.datetime | None) -> str:
     return time_format(timezone.localtime(moment), "H:i") if moment else "?"
 
 
-def _audit(line: BudgetLine, event: str, actor, *, state_before: str, reason: str = "") -> BudgetAuditEntry:
+def _audit(
+    line: BudgetLine, event: str, actor, *, state_before: str, reason: str = "", state_after: str | None = None
+) -> BudgetAuditEntry:
     kr = line.key_result if line.key_result_id else None
     return BudgetAuditEntry.objects.create(
         company_id=line.company_id,
@@ -73,7 +75,7 @@ def _audit(line: BudgetLine, event: str, actor, *, state_before: str, reason: st
         key_result=kr,
         key_result_title=kr.title if kr else "",
         state_before=state_before,
-        state_after=line.state,
+        state_after=line.state if state_after is None else state_after,
         reason=reason,
     )
 
@@ -329,12 +331,14 @@ def budget_line_update(*, line: BudgetLine | int, actor, version: int | None = N
     line.version += 1
     line.full_clean()
     line.save(update_fields=fields)
+    # The details first, in the state they were made in; the state change itself is the "reopen" entry, so the
+    # trail reads as one unbroken chain of state_before → state_after.
     if "key_result" in changed:
-        _audit(line, Event.BIND, actor, state_before=state_before)
+        _audit(line, Event.BIND, actor, state_before=state_before, state_after=state_before)
     if "planned_amount" in changed:
-        _audit(line, Event.AMOUNT, actor, state_before=state_before)
+        _audit(line, Event.AMOUNT, actor, state_before=state_before, state_after=state_before)
     if set(changed) - money_or_binding:
-        _audit(line, Event.EDIT, actor, state_before=state_before)
+        _audit(line, Event.EDIT, actor, state_before=state_before, state_after=state_before)
     if reopened:
         _audit(line, Event.REOPEN, actor, state_before=state_before)
     return line

@@ -149,8 +149,9 @@ def test_changing_amount_or_key_result_of_an_approved_line_reopens_it(world):
     line = world.approved()
     line = services.budget_line_update(line=line, actor=world.member, planned_amount=Decimal("12000.00"))
     assert line.state == "submitted" and line.approver is None and line.approved_at is None
-    events = list(BudgetAuditEntry.objects.filter(line=line).values_list("event", flat=True))
-    assert events[-2:] == ["amount", "reopen"]
+    events = list(BudgetAuditEntry.objects.filter(line=line).values_list("event", "state_before", "state_after"))
+    # The change is recorded in the state it was made in; the reopen entry is the state change (an unbroken chain).
+    assert events[-2:] == [("amount", "approved", "approved"), ("reopen", "approved", "submitted")]
     reopen = BudgetAuditEntry.objects.get(line=line, event="reopen")
     assert reopen.amount == Decimal("12000.00") and reopen.actor == world.member
 
