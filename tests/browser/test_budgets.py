@@ -1,5 +1,5 @@
-"""In a real browser: a CMO binds an unbound budget line to a key result from the approval queue (keyboard only)
-and approves it in place."""
+"""In a real browser: a CMO binds an unbound budget line to a key result from the approval queue (keyboard only);
+having changed that version, she cannot approve it herself, and an executive approves it in place."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from tests.factories_budgets import ChannelFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_cmo_binds_an_unbound_line_and_approves_it(live_server, login):
+def test_cmo_binds_an_unbound_line_and_another_person_approves_it(live_server, login):
     company = CompanyFactory(name="Acme Energie", slug="acme")
     cycle = CycleFactory(
         company=company, name="FY 2026", start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 12, 31)
@@ -38,6 +38,8 @@ def test_cmo_binds_an_unbound_line_and_approves_it(live_server, login):
     member = UserFactory(username="jonas", first_name="Jonas", last_name="Weber")
     MembershipFactory(user=cmo, company=company, role=Role.CMO)
     MembershipFactory(user=member, company=company, role=Role.MEMBER)
+    executive = UserFactory(username="petra", first_name="Petra", last_name="Schulz")
+    MembershipFactory(user=executive, company=company, role=Role.EXECUTIVE)
     line = services.budget_line_create(
         company=company,
         cycle=cycle,
@@ -73,16 +75,23 @@ def test_cmo_binds_an_unbound_line_and_approves_it(live_server, login):
     expect(row).to_contain_text("500 qualifizierte Leads")
     expect(row).to_contain_text("Marktführer im Mittelstand")
     expect(page.locator(".toast").filter(has_text="is now bound to")).to_be_visible()
+    # Four eyes on the version: Carla bound it, so someone else approves.
+    expect(row).to_contain_text("another person must approve it")
+    expect(row.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
 
+    page.context.clear_cookies()
+    page = login("petra", "pw")  # the same browser page: the console listener above still records
+    page.goto(f"{live_server.url}/c/acme/budgets/")
+    row = page.locator("tr", has_text="Podcast Staffel 2")
     row.get_by_role("button", name=re.compile("^Approve")).click()
     expect(row.locator(".budget-state")).to_have_text("Approved")
-    expect(row).to_contain_text("by Carla Marketing")
+    expect(row).to_contain_text("by Petra Schulz")
 
     assert policy_errors == []
     line.refresh_from_db()
     assert line.state == BudgetLine.State.APPROVED
     assert line.key_result.title == "500 qualifizierte Leads"
-    assert line.approver == cmo
+    assert line.approver == executive and line.last_changed_by == cmo
     assert list(line.audit_entries.values_list("event", flat=True)) == ["create", "submit", "bind", "approve"]
 
 
