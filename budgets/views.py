@@ -16,6 +16,7 @@ from objectives.models import Cycle, KeyResult
 from okrplan.errors import DomainError
 from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
 from okrplan.permissions import Action, can
+from okrplan.safety import attachment_header
 from okrplan.tenancy import company_view
 
 from . import charts, exports, imports, selectors, services
@@ -448,10 +449,10 @@ def export_lines(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         data = exports.lines_xlsx(lines)
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        response["Content-Disposition"] = attachment_header(f"{name}.xlsx")
         return response
     response = StreamingHttpResponse(exports.lines_csv(lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response["Content-Disposition"] = attachment_header(f"{name}.csv")
     return response
 
 

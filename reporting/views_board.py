@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from okrplan.permissions import Action
+from okrplan.safety import attachment_header
 from okrplan.tenancy import company_view
 
 from . import attribution, charts, kpis, periods, selectors_kpi, services_digest, services_kpi
@@ -388,7 +389,7 @@ def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
                 ]
             )
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response["Content-Disposition"] = attachment_header(f"{filename}.csv")
         return response
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -410,6 +411,6 @@ def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
         response = HttpResponse(
             buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        response["Content-Disposition"] = attachment_header(f"{filename}.xlsx")
         return response
     raise Http404(_("Unknown export format."))

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from okrplan.api import CompanyScopedMixin, IdFilter
 from okrplan.errors import StaleVersion
 from okrplan.permissions import Action
+from okrplan.safety import attachment_header, parse_id
 
 from .. import io as cascade_io
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
@@ -378,9 +379,9 @@ def _cycle_from_query(request, company) -> Cycle:
         if cycle is None:
             raise ValidationError({"cycle": _("This company has no cycle yet.")})
         return cycle
-    if not str(cycle_id).isdigit():
+    if parse_id(cycle_id) is None:
         raise ValidationError({"cycle": _("Enter the id of a cycle.")})
-    return selectors.cycle_get(company=company, cycle_id=int(cycle_id))
+    return selectors.cycle_get(company=company, cycle_id=parse_id(cycle_id))
 
 
 CYCLE_PARAM = OpenApiParameter(
@@ -789,7 +790,7 @@ class CascadeExportAPI(CompanyScopedMixin, APIView):
             response = HttpResponse(
                 cascade_io.cascade_export_xlsx(company=self.company, cycle=cycle), content_type=cascade_io.XLSX_TYPE
             )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = attachment_header(filename)
         return response
 
 

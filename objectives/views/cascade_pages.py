@@ -27,6 +27,7 @@ from objectives.services import cascade as services
 from okrplan.errors import DomainError, StaleVersion
 from okrplan.htmx import apply_to_form, error_messages, trigger_toast
 from okrplan.permissions import Action, can
+from okrplan.safety import attachment_header
 from okrplan.tenancy import company_view
 
 from .cascade import current_cycle, flatten, team_choices
@@ -313,7 +314,7 @@ def cascade_export(request: HttpRequest, fmt: str) -> HttpResponse:
         content = cascade_io.cascade_export_csv(company=request.company, cycle=cycle)
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     name = cascade_io.export_filename(cycle=cycle, extension=fmt)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = attachment_header(name)
     return response
 
 
