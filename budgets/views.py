@@ -16,7 +16,7 @@ from objectives.models import Cycle, KeyResult
 from okrplan.errors import DomainError
 from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
 from okrplan.permissions import Action, can
-from okrplan.safety import attachment_header
+from okrplan.safety import attachment_header, safe_redirect_target
 from okrplan.tenancy import company_view
 
 from . import charts, exports, imports, selectors, services
@@ -133,7 +133,7 @@ def line_approve(request: HttpRequest, pk: int) -> HttpResponse:
         }
     if not request.htmx:
         messages.success(request, message)
-        return redirect(request.POST.get("next") or _line_url(request, line))
+        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
     return _render_row(request, line, message=message)
 
 
@@ -152,7 +152,7 @@ def line_reject(request: HttpRequest, pk: int) -> HttpResponse:
     message = _("“%(title)s” rejected.") % {"title": line.title}
     if not request.htmx:
         messages.success(request, message)
-        return redirect(request.POST.get("next") or _line_url(request, line))
+        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
     return _render_row(request, line, message=message)
 
 
@@ -179,7 +179,7 @@ def line_bind(request: HttpRequest, pk: int) -> HttpResponse:
         message = _("“%(title)s” is now bound to “%(kr)s”.") % {"title": line.title, "kr": key_result.title}
     if not request.htmx:
         messages.success(request, message)
-        return redirect(request.POST.get("next") or _line_url(request, line))
+        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
     if request.POST.get("from") == "detail":
         response = HttpResponse(status=204)
         response.headers["HX-Refresh"] = "true"

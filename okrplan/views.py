@@ -9,7 +9,6 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
@@ -18,6 +17,7 @@ from objectives.services.profiles import profile_language_set
 
 from .permissions import ACTION_LABELS, PERMISSIONS, Action, Role
 from .ratelimit import RATE_LIMITED, LoginForm
+from .safety import safe_redirect_target
 from .tenancy import company_view, membership_for
 
 
@@ -77,9 +77,7 @@ def company_switch(request: HttpRequest, company_slug: str) -> HttpResponse:
 def language_set(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; a signed-in user's choice is kept for e-mails and the next login too."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
-        next_url = "/"
+    next_url = safe_redirect_target(request, request.POST.get("next"), "/")
     response = redirect(next_url)
     if language and check_for_language(language) and language in dict(settings.LANGUAGES):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
