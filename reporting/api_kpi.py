@@ -81,6 +81,10 @@ class KpiRefreshSerializer(serializers.ModelSerializer):
     status = serializers.CharField(help_text="queued, running, done or failed")
     scope = serializers.CharField(help_text="current or open")
     progress = serializers.SerializerMethodField()
+    replaces = serializers.IntegerField(
+        source="replaces_id", allow_null=True, help_text="the lost refresh this one was started in place of"
+    )
+    notice = serializers.SerializerMethodField(help_text="why this refresh was started in place of another one")
 
     class Meta:
         model = KpiRefresh
@@ -91,14 +95,21 @@ class KpiRefreshSerializer(serializers.ModelSerializer):
             "status",
             "created_at",
             "started_at",
+            "heartbeat_at",
             "finished_at",
             "snapshots_written",
             "error",
             "progress",
+            "replaces",
+            "notice",
         ]
 
     def get_progress(self, refresh) -> dict | None:
         return services_kpi.refresh_progress(refresh.pk) if refresh.is_active else None
+
+    def get_notice(self, refresh) -> str:
+        lost = refresh.lost_predecessor
+        return services_kpi.lost_message(lost.last_sign_of_life) if lost is not None else ""
 
 
 class KpiListAPI(CompanyScopedMixin, APIView):

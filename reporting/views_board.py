@@ -287,7 +287,7 @@ def board_refresh(request: HttpRequest) -> HttpResponse:
 @company_view(Action.BOARD_VIEW)
 def board_refresh_status(request: HttpRequest, refresh_id: int) -> HttpResponse:
     """htmx poll target while a refresh runs; reloads the page once it has finished successfully."""
-    refresh = selectors_kpi.refresh_for(company=request.company, refresh_id=refresh_id)
+    refresh = selectors_kpi.refresh_for(company=request.company, refresh_id=refresh_id, follow=True)
     response = _status_response(request, refresh)
     if request.htmx and refresh.status == KpiRefresh.Status.DONE and request.GET.get("poll"):
         response.headers["HX-Refresh"] = "true"
