@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Company, Cycle, Initiative, KeyResult
 from okrplan.models import AppendOnlyModel
+from okrplan.safety import validate_dates_in_range
 
 
 class BudgetSettings(models.Model):
@@ -229,3 +230,7 @@ class SpendEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.date} {self.amount}"
+
+    def clean(self) -> None:
+        super().clean()
+        validate_dates_in_range(date=self.date)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from okrplan.api import CompanyScopedMixin
 from okrplan.permissions import Action
+from okrplan.safety import BoundedDateSerializerField
 
 from . import attribution, kpis, periods, selectors_kpi, services_kpi
 from .models_snapshots import KpiRefresh, KpiSnapshot, PeriodKind
@@ -190,8 +191,8 @@ class AttributionRowSerializer(serializers.Serializer):
 
 class AttributionQuerySerializer(serializers.Serializer):
     model = serializers.ChoiceField(choices=attribution.MODELS, default="u_shaped")
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = BoundedDateSerializerField(required=False)
+    end = BoundedDateSerializerField(required=False)
     half_life_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
 
     def validate(self, attrs):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from okrplan.models import AppendOnlyModel
+from okrplan.safety import DATE_MAX, DATE_MIN, validate_dates_in_range
 
 from .companies import Company
 
@@ -48,12 +51,39 @@ class Cycle(models.Model):
         ordering = ["-start_date", "name"]
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="cycle_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(start_date__gte=DATE_MIN, end_date__lte=DATE_MAX), name="cycle_dates_in_range"
+            ),
             models.CheckConstraint(condition=Q(state__in=["planning", "active", "closed"]), name="cycle_state_valid"),
             models.UniqueConstraint(fields=["company", "name"], name="cycle_unique_name_per_company"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        validate_dates_in_range(start_date=self.start_date, end_date=self.end_date)
+        if isinstance(self.start_date, dt.date) and isinstance(self.end_date, dt.date):
+            if self.end_date < self.start_date:
+                raise ValidationError({"end_date": _("The cycle must end on or after its start date.")})
+            if self.end_date > _years_later(self.start_date, MAX_CYCLE_YEARS):
+                raise ValidationError(
+                    {"end_date": _("A cycle lasts at most %(years)d years.") % {"years": MAX_CYCLE_YEARS}}
+                )
+
+
+# A cycle is a year, a quarter or a custom stretch; longer than this it is a mistyped date, and every KPI refresh
+# would compute a period per month of it.
+MAX_CYCLE_YEARS = 5
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 class Objective(models.Model):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from okrplan.errors import PermissionDenied, StaleVersion
 from okrplan.permissions import Action, can, require_actor, role_of
+from okrplan.safety import validate_dates_in_range
 
 from ..models import CascadeSettings, CheckIn, Company, Cycle, KeyResult, Objective, ObjectiveLink
 
@@ -970,6 +971,7 @@ def check_in_create(
     if locked.kind == KeyResult.Kind.MILESTONE and value not in (ZERO, ONE):
         raise ValidationError({"value": _("A milestone is either done (1) or not done (0).")})
     at = at or timezone.now()
+    validate_dates_in_range(created_at=at)
     check_in = CheckIn(
         company=company,
         key_result=locked,
