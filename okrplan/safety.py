@@ -43,6 +43,17 @@ def validate_date_in_range(value: dt.date | dt.datetime | None) -> None:
         raise ValidationError(date_range_message(), code=DATE_RANGE_CODE)
 
 
+def validate_dates_in_range(**dates) -> None:
+    """For models' clean(): every given date field within the bounds, else a ValidationError per field."""
+    errors = {
+        name: [date_range_message()]
+        for name, value in dates.items()
+        if isinstance(value, dt.date) and not date_in_range(value)
+    }
+    if errors:
+        raise ValidationError(errors, code=DATE_RANGE_CODE)
+
+
 def clamp_date(value: dt.date) -> dt.date:
     """Keep date arithmetic (periods, months) away from year 1 and 9999 for data stored before the bounds."""
     return min(max(value, DATE_MIN), DATE_MAX)
@@ -152,6 +163,22 @@ class IdField(forms.IntegerField):
         return int(text)
 
 
+class IdSerializerField(serializers.IntegerField):
+    """The API's id parameter: the same ASCII-only rule as IdField."""
+
+    default_error_messages = {"invalid": _("Enter a whole number (digits 0–9).")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not _ASCII_DIGITS.fullmatch(str(data).strip()):
+            self.fail("invalid")
+        return super().to_internal_value(str(data).strip())
+
+
 def parse_id(raw) -> int | None:
     """The id in ``raw`` when it is one (ASCII digits in range), else None: for lenient page parameters."""
     text = str(raw or "").strip()
@@ -203,6 +230,8 @@ def safe_redirect_target(request: HttpRequest, candidate: str | None, fallback: 
     control characters), else ``fallback``. Every view that redirects to a user-supplied ``next`` uses this."""
     target = (candidate or "").strip()
     if not target or any(unicodedata.category(ch)[0] == "C" for ch in target):
+        return fallback
+    if "/" not in target:  # redirect() would take "²" or "home" for a view name
         return fallback
     allowed = url_has_allowed_host_and_scheme(
         target,

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "okrplan.middleware.HostileParameterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "okrplan.history.HistoryActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -197,6 +198,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON depth and strings PostgreSQL cannot store are checked once, in the parser (okrplan.api.SafeJSONParser).
+    "DEFAULT_PARSER_CLASSES": [
+        "okrplan.api.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "okrplan.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from okrplan.api import CompanyScopedMixin, IdFilter
 from okrplan.errors import StaleVersion
 from okrplan.permissions import Action
-from okrplan.safety import attachment_header, parse_id
+from okrplan.safety import BoundedDateSerializerField, attachment_header, parse_id
 
 from .. import io as cascade_io
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
@@ -53,8 +53,8 @@ class CycleSerializer(serializers.ModelSerializer):
 class CycleCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     kind = serializers.ChoiceField(choices=Cycle.Kind.choices, default=Cycle.Kind.QUARTER)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = BoundedDateSerializerField()
+    end_date = BoundedDateSerializerField()
     parent = serializers.IntegerField(required=False, allow_null=True, help_text=_("Id of the enclosing cycle."))
 
 
@@ -738,13 +738,13 @@ class CascadeAPI(CompanyScopedMixin, APIView):
     def get(self, request, company_slug: str):
         cycle = _cycle_from_query(request, self.company)
         owner = request.query_params.get("owner") or None
-        if owner is not None and not owner.isdigit():
+        if owner is not None and parse_id(owner) is None:
             raise ValidationError({"owner": _("Enter the id of a user.")})
         tree = selectors.cascade_tree(
             company=self.company,
             cycle=cycle,
             team=request.query_params.get("team") or None,
-            owner_id=int(owner) if owner else None,
+            owner_id=parse_id(owner) if owner else None,
             search=request.query_params.get("search") or None,
         )
         return Response(

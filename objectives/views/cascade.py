@@ -53,10 +53,9 @@ def current_cycle(request: HttpRequest) -> Cycle | None:
 
 
 def _filters(request: HttpRequest) -> dict:
-    owner = request.GET.get("owner", "")
     return {
         "team": request.GET.get("team", "").strip(),
-        "owner": int(owner) if owner.isdigit() else None,
+        "owner": parse_id(request.GET.get("owner")),
         "q": request.GET.get("q", "").strip()[:100],
     }
 

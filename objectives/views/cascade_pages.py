@@ -27,7 +27,7 @@ from objectives.services import cascade as services
 from okrplan.errors import DomainError, StaleVersion
 from okrplan.htmx import apply_to_form, error_messages, trigger_toast
 from okrplan.permissions import Action, can
-from okrplan.safety import attachment_header
+from okrplan.safety import attachment_header, parse_id
 from okrplan.tenancy import company_view
 
 from .cascade import current_cycle, flatten, team_choices
@@ -146,7 +146,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
 def objective_links(request: HttpRequest, objective_id: int) -> HttpResponse:
     company = request.company
     objective = selectors.objective_get(company=company, objective_id=objective_id)
-    ids = [int(v) for v in request.POST.getlist("targets") if v.isdigit()]
+    ids = [i for i in map(parse_id, request.POST.getlist("targets")) if i is not None]
     targets = [selectors.objective_get(company=company, objective_id=i) for i in ids]
     try:
         services.objective_links_set(objective=objective, targets=targets, actor=request.user)

@@ -72,6 +72,6 @@ def test_every_export_names_its_file_safely(company, client_for, api_client_for,
         assert response.status_code == 200, what
         header = response["Content-Disposition"]
         extension = "." + what.rsplit(" ", 1)[-1]
-        assert header.startswith("attachment; filename=\""), what
+        assert header.startswith('attachment; filename="'), what
         assert saved_as(header).endswith(extension), (what, header)
         assert not saved_as(header).endswith(".html"), what
