@@ -119,6 +119,8 @@ LOGIN_URL = "login"
 # Sign-in rate limit (okrplan/ratelimit.py): failures per username and IP address within the window (seconds).
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
 LOGIN_RATE_LIMIT_WINDOW = env.int("LOGIN_RATE_LIMIT_WINDOW", default=15 * 60)
+# Password spraying: failures from one IP address (any usernames) within the same window.
+LOGIN_RATE_LIMIT_PER_ADDRESS = env.int("LOGIN_RATE_LIMIT_PER_ADDRESS", default=20)
 # Test runs share the machine's Redis (CI, parallel runs): each run counts its own failed sign-ins.
 LOGIN_RATE_LIMIT_KEY_PREFIX = f"login-failures-test-{os.getpid()}-{time.time_ns()}" if TESTING else "login-failures"
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use the socket address).
