@@ -109,27 +109,31 @@ def validate_text(value) -> None:
 
 # Bidirectional embedding/override/isolate controls: they reorder how a title reads ("Trojan Source").
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Line breaks, tabs and other C0 controls have no place in a one-line title (and would break headers and CSVs).
+_CONTROLS = re.compile("[\x00-\x1f\x7f]+")
 # Characters that render as nothing: a title made only of these (and spaces) is blank.
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e\\s]")
 BLANK_TITLE_MESSAGE = _("Enter a title (it must not be blank).")
 
 
 def normalise_title(value: str) -> str:
-    """Titles and names: bidi controls removed, surrounding space stripped; blank after that is refused."""
-    text = _BIDI_CONTROLS.sub("", value or "").strip()
+    """Titles and names: bidi controls removed, control characters made spaces, surrounding space stripped; blank
+    after that (nothing but spaces and zero-width characters) is refused."""
+    text = _CONTROLS.sub(" ", _BIDI_CONTROLS.sub("", value or "")).strip()
     if not _INVISIBLE.sub("", text):
         raise ValidationError(BLANK_TITLE_MESSAGE, code="blank")
     return text
 
 
 class TitleField(models.CharField):
-    """A title or name: every ``full_clean()`` (which every service runs) normalises it with normalise_title.
+    """A title or name: every ``full_clean()`` (which every service runs, and the admin) normalises it with
+    normalise_title. Queries are untouched (not to_python: CharField runs that for every lookup value).
 
     Deconstructs as a plain CharField, so migrations do not depend on where this module lives."""
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        return normalise_title(value) if isinstance(value, str) and not self.blank else value
+    def clean(self, value, model_instance):
+        value = super().clean(value, model_instance)
+        return normalise_title(value) if isinstance(value, str) else value
 
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from okrplan.models import AppendOnlyModel
-from okrplan.safety import DATE_MAX, DATE_MIN, validate_dates_in_range
+from okrplan.safety import DATE_MAX, DATE_MIN, TitleField, validate_dates_in_range
 
 from .companies import Company
 
@@ -33,7 +33,7 @@ class Cycle(models.Model):
         CLOSED = "closed", _("Closed")
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="cycles")
-    name = models.CharField(_("name"), max_length=120)
+    name = TitleField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.QUARTER)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
@@ -102,7 +102,7 @@ class Objective(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="objectives")
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="objectives")
-    title = models.CharField(_("title"), max_length=240)
+    title = TitleField(_("title"), max_length=240)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_objectives"
@@ -214,7 +214,7 @@ class KeyResult(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="key_results")
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
-    title = models.CharField(_("title"), max_length=240)
+    title = TitleField(_("title"), max_length=240)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INCREASE_TO)
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.NUMBER)
     start_value = models.DecimalField(_("start value"), max_digits=18, decimal_places=4, default=ZERO)
