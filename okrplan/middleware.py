@@ -69,6 +69,22 @@ def _parameter_error(request, name: str, problem: str):
     return render(request, "okrplan/error.html", {"status": 400, "messages": [message]}, status=400)
 
 
+class PrivateCacheMiddleware:
+    """Answers to a signed-in user (pages, partials, API, downloads) carry personal or company data: no shared or
+    browser cache may keep them (``Cache-Control: private, no-store``), unless a view said otherwise. Static files
+    never get here (WhiteNoise answers them earlier), and anonymous pages (sign-in) keep Django's defaults."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
 # A client-supplied X-Request-ID is kept when it looks like an id (a proxy's or load balancer's), else replaced.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 

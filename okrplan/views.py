@@ -73,6 +73,18 @@ def company_switch(request: HttpRequest, company_slug: str) -> HttpResponse:
     return redirect("company_home", company_slug=membership.company.slug)
 
 
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    """One year, same-site, and Secure in production (LANGUAGE_COOKIE_SECURE, like the session cookie)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+
+
 @require_POST
 def language_set(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; a signed-in user's choice is kept for e-mails and the next login too."""
@@ -80,7 +92,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     next_url = safe_redirect_target(request, request.POST.get("next"), "/")
     response = redirect(next_url)
     if language and check_for_language(language) and language in dict(settings.LANGUAGES):
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+        _set_language_cookie(response, language)
         if request.user.is_authenticated:
             profile_language_set(user=request.user, language=language)
     return response
@@ -103,9 +115,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         profile = Profile.objects.filter(user=form.get_user()).first()
         if profile:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME, profile.language, max_age=365 * 24 * 3600, samesite="Lax"
-            )
+            _set_language_cookie(response, profile.language)
         return response
 
 
