@@ -222,3 +222,9 @@ def test_refresh_after_a_stored_extreme_cycle_computes_its_clamped_period(compan
     assert written > 0
     snapshot = KpiSnapshot.objects.filter(company=company, period_key=f"cycle-{legacy_extreme_cycle.pk}").first()
     assert snapshot is not None
+
+
+def test_the_date_message_in_german(company, api_client_for):
+    api = api_client_for(company, Role.EXECUTIVE)
+    response = api.get("/api/v1/companies/acme/attribution/", {"end": "9999-12-31"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.json()["end"] == ["Geben Sie ein Datum zwischen 1990-01-01 und 2100-12-31 ein."]

@@ -156,3 +156,12 @@ def test_the_worker_beats_while_the_refresh_transaction_is_open(company, monkeyp
     assert refresh.status == KpiRefresh.Status.DONE
     assert refresh.heartbeat_at > refresh.started_at
     assert len(set(seen)) > 1, seen  # read inside the open transaction: other beats were committed meanwhile
+
+
+@pytest.mark.django_db
+def test_the_lost_refresh_notice_in_german(company, client_for, queue_without_worker):
+    lost = _running(company, silent_for=dt.timedelta(minutes=2))
+    client = client_for(company, Role.EXECUTIVE)
+    html = client.post("/c/acme/board/refresh/", HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    expected = f"Der Worker hat um {_hh_mm(lost.heartbeat_at)} aufgehört zu antworten; eine neue Aktualisierung wurde"
+    assert expected in html
