@@ -21,8 +21,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote_from_bytes, urlsplit
 
 import pytest
-from django.apps import apps
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
@@ -42,6 +41,7 @@ from tests.factories import (
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory, SpendEntryFactory
 from tests.factories_priorities import InitiativeFactory
 from tests.factories_reporting import KpiBindingFactory, LeadFactory, OpportunityFactory, TouchpointFactory
+from tests.hardening.rowcounts import app_tables, row_counts
 from tests.test_security_urls import COMPANY_ROUTES
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,6 @@ HOSTILE = {
     "date 9999-12-31": "9999-12-31",
     "10 MB string": "x" * (10 * 1024 * 1024),
 }
-APP_LABELS = ("okrplan", "objectives", "budgets", "reporting")
 
 
 # ------------------------------------------------------------------------------------------------ the world
@@ -116,39 +115,24 @@ def world(db):
     return {"company": company, "users": users, "ids": ids}
 
 
-def _tables() -> list[str]:
-    return sorted(
-        model._meta.db_table
-        for model in apps.get_models()
-        if model._meta.app_label in APP_LABELS and model._meta.managed and not model._meta.proxy
-    )
-
-
-def _row_counts(tables: list[str]) -> tuple[int, ...]:
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {quote(t)})" for t in tables))
-        return tuple(cursor.fetchone())
-
-
 class Outcomes:
     """Every request's outcome; failures are collected so one run shows them all."""
 
     def __init__(self):
-        self.tables = _tables()
+        self.tables = app_tables()
         self.failures: list[str] = []
         self.sent = 0
 
     def send(self, label: str, request, *args, **kwargs) -> None:
         self.sent += 1
         with transaction.atomic():
-            before = _row_counts(self.tables)
+            before = row_counts(self.tables)
             response = request(*args, **kwargs)
             status = response.status_code
             if status >= 500:
                 self.failures.append(f"{label}: {status}")
             elif 400 <= status < 500:
-                after = _row_counts(self.tables)
+                after = row_counts(self.tables)
                 changed = [t for t, b, a in zip(self.tables, before, after, strict=True) if a != b]
                 if changed:
                     self.failures.append(f"{label}: {status} but wrote to {', '.join(changed)}")
