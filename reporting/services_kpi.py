@@ -25,6 +25,7 @@ from functools import partial
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -40,8 +41,8 @@ logger = logging.getLogger(__name__)
 
 LOCK_NAME = "kpi_snapshots_refresh"
 SCOPES = ("current", "open")
-# A queued or running refresh younger than this is reused by "Refresh now"; older ones are presumed lost (a worker
-# that died mid-task) and no longer block a new request.
+# A queued refresh younger than this is reused by "Refresh now"; an older one is presumed lost (its message never
+# reached a worker) and no longer blocks a new request. A running refresh is judged by its heartbeat instead.
 ACTIVE_REFRESH_WINDOW = dt.timedelta(minutes=15)
 # While a refresh runs, a thread of its worker touches ``heartbeat_at`` every HEARTBEAT_INTERVAL (from its own
 # database connection: the snapshot transaction's writes are invisible until it commits). A running refresh
@@ -376,9 +377,9 @@ def _lost(refresh: KpiRefresh) -> bool:
 def kpi_refresh_request(*, company: Company, actor, scope: str = "current") -> KpiRefresh:
     """ "Refresh now": record a refresh and enqueue its task after commit.
 
-    A queued or running refresh of the company (younger than ACTIVE_REFRESH_WINDOW) is returned instead of a new
-    one, so repeated clicks do not pile up work. A running one whose heartbeat is older than STALE_AFTER lost its
-    worker: it is marked failed with the time the worker stopped responding, and a new refresh replaces it.
+    A queued refresh of the company (younger than ACTIVE_REFRESH_WINDOW) or a running one is returned instead of a
+    new one, so repeated clicks do not pile up work. A running one whose heartbeat is older than STALE_AFTER lost
+    its worker: it is marked failed with the time the worker stopped responding, and a new refresh replaces it.
     Raises QueueUnavailable (503) when the broker is unreachable.
     """
     require_actor(actor, company, Action.KPI_REFRESH)
@@ -388,10 +389,10 @@ def kpi_refresh_request(*, company: Company, actor, scope: str = "current") -> K
         # Serialises concurrent requests of one company so only one of them creates the refresh.
         Company.objects.select_for_update().filter(pk=company.pk).first()
         active = (
-            KpiRefresh.objects.filter(
-                company=company,
-                status__in=[KpiRefresh.Status.QUEUED, KpiRefresh.Status.RUNNING],
-                created_at__gte=timezone.now() - ACTIVE_REFRESH_WINDOW,
+            KpiRefresh.objects.filter(company=company)
+            .filter(
+                Q(status=KpiRefresh.Status.QUEUED, created_at__gte=timezone.now() - ACTIVE_REFRESH_WINDOW)
+                | Q(status=KpiRefresh.Status.RUNNING)  # however long it runs: its heartbeat says if it is alive
             )
             .order_by("-created_at")
             .first()

@@ -165,3 +165,14 @@ def test_the_lost_refresh_notice_in_german(company, client_for, queue_without_wo
     html = client.post("/c/acme/board/refresh/", HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     expected = f"Der Worker hat um {_hh_mm(lost.heartbeat_at)} aufgehört zu antworten; eine neue Aktualisierung wurde"
     assert expected in html
+
+
+@pytest.mark.django_db
+def test_a_long_refresh_that_still_beats_is_handed_back_after_fifteen_minutes(company, api_client_for,
+                                                                               queue_without_worker):  # fmt: skip
+    alive = _running(company, silent_for=dt.timedelta(seconds=3))
+    KpiRefresh.objects.filter(pk=alive.pk).update(created_at=timezone.now() - dt.timedelta(minutes=40),
+                                                  started_at=timezone.now() - dt.timedelta(minutes=40))  # fmt: skip
+    body = api_client_for(company, Role.EXECUTIVE).post("/api/v1/companies/acme/kpis/refresh/").json()
+    assert body["refresh_id"] == alive.pk and body["status"] == "running"
+    assert KpiRefresh.objects.filter(company=company).count() == 1
