@@ -217,6 +217,11 @@ def kpi_snapshots_refresh(
     if scope not in SCOPES:
         raise ValidationError({"scope": _("Unknown scope %(scope)s: use current or open.") % {"scope": scope}})
     on = on or timezone.localdate()
+    if refresh_id is not None and KpiRefresh.objects.filter(pk=refresh_id, replaced_by__isnull=False).exists():
+        # A redelivery (acks_late) of a refresh whose worker was lost: another refresh replaced it and does the
+        # work; running it again would flip the failed row back to "running".
+        logger.info("KPI refresh %s was replaced after its worker was lost; the redelivered task ends", refresh_id)
+        return 0
     started = timezone.now()
     _mark(
         refresh_id,

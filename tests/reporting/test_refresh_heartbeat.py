@@ -176,3 +176,18 @@ def test_a_long_refresh_that_still_beats_is_handed_back_after_fifteen_minutes(co
     body = api_client_for(company, Role.EXECUTIVE).post("/api/v1/companies/acme/kpis/refresh/").json()
     assert body["refresh_id"] == alive.pk and body["status"] == "running"
     assert KpiRefresh.objects.filter(company=company).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_redelivered_task_of_a_replaced_refresh_does_not_run_again(company, client_for, queue_without_worker):
+    """With acks_late the killed worker's task comes back later; the refresh it belonged to stays failed."""
+    lost = _running(company, silent_for=dt.timedelta(seconds=90))
+    client_for(company, Role.EXECUTIVE).post("/c/acme/board/refresh/", HTTP_HX_REQUEST="true")
+    lost.refresh_from_db()
+    assert lost.status == KpiRefresh.Status.FAILED
+
+    written = services_kpi.kpi_snapshots_refresh(company=company, refresh_id=lost.pk)
+
+    lost.refresh_from_db()
+    assert written == 0
+    assert lost.status == KpiRefresh.Status.FAILED and "stopped responding" in lost.error
