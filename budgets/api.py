@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from objectives.models import Cycle, Initiative, KeyResult
 from okrplan.api import CompanyScopedMixin
 from okrplan.permissions import Action, can
+from okrplan.safety import BoundedDateSerializerField, IdSerializerField
 
 from . import selectors, services
 from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
@@ -101,6 +102,17 @@ class BudgetLineSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class BudgetLineQuerySerializer(serializers.Serializer):
+    """The list's filters; a malformed one is a 400 naming it (``?channel=²`` was a 500)."""
+
+    cycle = IdSerializerField(required=False)
+    state = serializers.ChoiceField(choices=BudgetLine.State.choices, required=False)
+    channel = IdSerializerField(required=False)
+    requester = IdSerializerField(required=False, help_text=_("user id"))
+    bound = serializers.BooleanField(required=False, allow_null=True, default=None)
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=_("in the title"))
+
+
 class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
     version = serializers.IntegerField(required=False)
@@ -112,6 +124,7 @@ class DecisionSerializer(serializers.Serializer):
 
 class SpendEntrySerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    date = BoundedDateSerializerField()
 
     class Meta:
         model = SpendEntry
@@ -168,27 +181,28 @@ class BudgetLineViewSet(
         "reject": Action.BUDGET_APPROVE,
     }
 
+    @extend_schema(parameters=[BudgetLineQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
-        params = self.request.query_params
-        if self.action != "list":
+        if self.action != "list" or getattr(self, "swagger_fake_view", False):
             return selectors.budget_lines(company=self.company)
+        query = BudgetLineQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
         cycle = None
-        if params.get("cycle"):
-            cycle = (
-                Cycle.objects.filter(company=self.company, pk=params["cycle"]).first()
-                if params["cycle"].isdigit()
-                else None
-            )
+        if params.get("cycle") is not None:
+            cycle = Cycle.objects.filter(company=self.company, pk=params["cycle"]).first()
             if cycle is None:
                 return BudgetLine.objects.none()
-        bound = {"true": True, "1": True, "false": False, "0": False}.get(params.get("bound", "").lower())
         return selectors.filtered_lines(
             company=self.company,
             cycle=cycle,
             state=params.get("state") or None,
-            channel=params.get("channel") if (params.get("channel") or "").isdigit() else None,
-            requester=params.get("requester") if (params.get("requester") or "").isdigit() else None,
-            bound=bound,
+            channel=params.get("channel"),
+            requester=params.get("requester"),
+            bound=params.get("bound"),
             search=params.get("search") or None,
         )
 

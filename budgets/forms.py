@@ -9,8 +9,21 @@ from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Cycle, Initiative, KeyResult
 from okrplan.imports import check_upload_size, size_limit_help
+from okrplan.safety import BoundedDateField, IdField
 
 from .models import Channel
+
+
+class LineQueryForm(forms.Form):
+    """Query parameters of the budget pages (queue, overview, export, pickers): ids are ASCII digits, else 400."""
+
+    cycle = IdField()
+    state = forms.CharField(required=False, max_length=20)
+    channel = IdField()
+    requester = IdField()
+    line = IdField()
+    initiative = IdField()
+    q = forms.CharField(required=False, max_length=200)
 
 
 class MoneyField(forms.DecimalField):
@@ -69,7 +82,7 @@ class BudgetLineForm(forms.Form):
 
 
 class SpendEntryForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = BoundedDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = MoneyField(label=_("Amount"), max_digits=14, decimal_places=2, localize=True)
     reference = forms.CharField(label=_("Reference"), max_length=120, required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -25,6 +25,7 @@ from objectives.models import Company, Cycle, Initiative, KeyResult
 from okrplan.errors import DomainError
 from okrplan.imports import check_upload_size
 from okrplan.permissions import Action, require_actor
+from okrplan.safety import date_in_range, date_range_message, parse_id
 
 from . import services
 from .models import BudgetLine, Channel
@@ -74,9 +75,12 @@ def parse_date(raw: str) -> dt.date:
     text = (raw or "").strip()
     for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            day = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        if not date_in_range(day):
+            raise ValueError(date_range_message())
+        return day
     raise ValueError(_("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY)") % {"value": raw})
 
 
@@ -239,7 +243,7 @@ def spend_import_csv(*, company: Company, upload: IO[bytes], actor) -> int:
         if raw in lines:
             return lines[raw]
         qs = BudgetLine.objects.filter(company=company)
-        matches = list(qs.filter(pk=int(raw))[:1]) if raw.isdigit() else list(qs.filter(title=raw)[:2])
+        matches = list(qs.filter(pk=parse_id(raw))[:1]) if parse_id(raw) else list(qs.filter(title=raw)[:2])
         if not matches:
             raise ValueError(_("no budget line “%(value)s” in this company") % {"value": raw})
         if len(matches) > 1:
@@ -300,7 +304,7 @@ def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, defau
             if not raw:
                 return None
             qs = model.objects.filter(company=company)
-            matches = list(qs.filter(pk=int(raw))[:1]) if raw.isdigit() else list(qs.filter(title=raw)[:2])
+            matches = list(qs.filter(pk=parse_id(raw))[:1]) if parse_id(raw) else list(qs.filter(title=raw)[:2])
             if not matches:
                 raise ValueError(_("“%(value)s” not found in this company") % {"value": raw})
             if len(matches) > 1:

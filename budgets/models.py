@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Company, Cycle, Initiative, KeyResult
 from okrplan.models import AppendOnlyModel
+from okrplan.safety import TitleField, validate_dates_in_range
 
 
 class BudgetSettings(models.Model):
@@ -42,7 +43,7 @@ class Channel(models.Model):
     """A marketing channel (events, paid digital, content, trade fairs, agencies, ...); editable per company."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="channels")
-    name = models.CharField(_("name"), max_length=80)
+    name = TitleField(_("name"), max_length=80)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -87,7 +88,7 @@ class BudgetLine(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="budget_lines")
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="budget_lines")
-    title = models.CharField(_("title"), max_length=240)
+    title = TitleField(_("title"), max_length=240)
     channel = models.ForeignKey(
         Channel, on_delete=models.PROTECT, related_name="budget_lines", verbose_name=_("channel")
     )
@@ -268,3 +269,7 @@ class SpendEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.date} {self.amount}"
+
+    def clean(self) -> None:
+        super().clean()
+        validate_dates_in_range(date=self.date)

@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404
 
 from objectives.models import Company, Cycle, Initiative, KeyResult
 from okrplan import history
+from okrplan.safety import clamp_date
 
 from .models import BudgetAuditEntry, BudgetLine, Channel, SpendEntry
 
@@ -362,8 +363,9 @@ def monthly_actual(*, company: Company, cycle: Cycle) -> list[dict]:
         .annotate(total=Sum("amount"))
     }
     months = []
-    current = cycle.start_date.replace(day=1)
-    while current <= cycle.end_date:
+    # Clamped: a cycle stored before dates were bounded (year 1 to 9999) must not overflow the month arithmetic.
+    current, last = clamp_date(cycle.start_date).replace(day=1), clamp_date(cycle.end_date)
+    while current <= last:
         months.append({"month": current, "actual": spent.get(current) or ZERO})
         current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return months

@@ -16,19 +16,25 @@ from objectives.models import Cycle, KeyResult
 from okrplan.errors import DomainError
 from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
 from okrplan.permissions import Action, can, require_actor
+from okrplan.safety import attachment_header, clean_query, parse_id, safe_redirect_target
 from okrplan.tenancy import company_view
 
 from . import charts, exports, imports, selectors, services
-from .forms import BudgetLineForm, BudgetSettingsForm, ChannelForm, CsvUploadForm, SpendEntryForm
+from .forms import BudgetLineForm, BudgetSettingsForm, ChannelForm, CsvUploadForm, LineQueryForm, SpendEntryForm
 from .models import BudgetLine, Channel
 
 State = BudgetLine.State
 
 
+def _query(request: HttpRequest) -> dict:
+    """The page's query parameters, checked (a malformed id such as "²" is a 400 naming the parameter)."""
+    return clean_query(LineQueryForm, request.GET)
+
+
 def _cycle_from(request: HttpRequest) -> Cycle | None:
-    raw = request.GET.get("cycle", "")
-    if raw.isdigit():
-        cycle = Cycle.objects.filter(company=request.company, pk=raw).first()
+    cycle_id = _query(request)["cycle"]
+    if cycle_id is not None:
+        cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
         if cycle is not None:
             return cycle
     return selectors.current_cycle(request.company)
@@ -60,18 +66,19 @@ def queue(request: HttpRequest) -> HttpResponse:
     company = request.company
     services.channels_ensure_defaults(company=company)
     cycle = _cycle_from(request)
-    state = request.GET.get("state", State.SUBMITTED)
+    query = _query(request)
+    state = query["state"] or State.SUBMITTED
     if state not in State.values and state != "all":
         state = State.SUBMITTED
-    channel = request.GET.get("channel", "")
-    requester = request.GET.get("requester", "")
+    channel = str(query["channel"] or "")
+    requester = str(query["requester"] or "")
     lines = list(
         selectors.queue_lines(
             company=company,
             cycle=cycle,
             state=None if state == "all" else state,
-            channel=channel if channel.isdigit() else None,
-            requester=requester if requester.isdigit() else None,
+            channel=query["channel"],
+            requester=query["requester"],
         )
     )
     limit = services.budget_settings_for(company).cmo_approval_limit
@@ -112,7 +119,7 @@ def _decision_error(exc: ValidationError | DomainError) -> HttpResponse:
 
 def _version(request) -> int | None:
     raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(raw)
 
 
 @require_POST
@@ -133,7 +140,7 @@ def line_approve(request: HttpRequest, pk: int) -> HttpResponse:
         }
     if not request.htmx:
         messages.success(request, message)
-        return redirect(request.POST.get("next") or _line_url(request, line))
+        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
     return _render_row(request, line, message=message)
 
 
@@ -152,7 +159,7 @@ def line_reject(request: HttpRequest, pk: int) -> HttpResponse:
     message = _("“%(title)s” rejected.") % {"title": line.title}
     if not request.htmx:
         messages.success(request, message)
-        return redirect(request.POST.get("next") or _line_url(request, line))
+        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
     return _render_row(request, line, message=message)
 
 
@@ -162,7 +169,8 @@ def line_bind(request: HttpRequest, pk: int) -> HttpResponse:
     """Bind a line to a key result chosen in the picker (services check who may)."""
     line = selectors.budget_line_for(company=request.company, pk=pk)
     raw = request.POST.get("key_result", "")
-    key_result = KeyResult.objects.filter(company=request.company, pk=raw).first() if raw.isdigit() else None
+    key_id = parse_id(raw)
+    key_result = KeyResult.objects.filter(company=request.company, pk=key_id).first() if key_id else None
     if raw and key_result is None:
         return htmx_error_response([_("No such key result in this company.")], status=404)
     try:
@@ -179,7 +187,7 @@ def line_bind(request: HttpRequest, pk: int) -> HttpResponse:
         message = _("“%(title)s” is now bound to “%(kr)s”.") % {"title": line.title, "kr": key_result.title}
     if not request.htmx:
         messages.success(request, message)
-        return redirect(request.POST.get("next") or _line_url(request, line))
+        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
     if request.POST.get("from") == "detail":
         response = HttpResponse(status=204)
         response.headers["HX-Refresh"] = "true"
@@ -192,10 +200,10 @@ def line_bind(request: HttpRequest, pk: int) -> HttpResponse:
 def key_result_search(request: HttpRequest) -> HttpResponse:
     """htmx: key results whose title (or objective) matches ``q``, those that can carry the line's approval."""
     line = None
-    raw = request.GET.get("line", "")
-    if raw.isdigit():
-        line = BudgetLine.objects.filter(company=request.company, pk=raw).select_related("cycle").first()
-    query = request.GET.get("q", "").strip()
+    params = _query(request)
+    if params["line"] is not None:
+        line = BudgetLine.objects.filter(company=request.company, pk=params["line"]).select_related("cycle").first()
+    query = params["q"].strip()
     results = selectors.key_result_search(
         company=request.company, query=query, covering=line.cycle if line else None, limit=8
     )
@@ -326,22 +334,16 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _suggestions(request, form: BudgetLineForm) -> list[KeyResult]:
-    value = form["initiative"].value()
-    return (
-        selectors.initiative_key_results(company=request.company, initiative=int(value))
-        if str(value or "").isdigit()
-        else []
-    )
+    initiative = parse_id(form["initiative"].value())
+    return selectors.initiative_key_results(company=request.company, initiative=initiative) if initiative else []
 
 
 @require_GET
 @company_view(Action.BUDGET_VIEW)
 def initiative_suggestions(request: HttpRequest) -> HttpResponse:
     """htmx: the key results of the chosen initiative, offered as one-click bindings in the line form."""
-    raw = request.GET.get("initiative", "")
-    suggestions = (
-        selectors.initiative_key_results(company=request.company, initiative=int(raw)) if raw.isdigit() else []
-    )
+    initiative = _query(request)["initiative"]
+    suggestions = selectors.initiative_key_results(company=request.company, initiative=initiative) if initiative else []
     return render(request, "budgets/_suggestions.html", {"suggestions": suggestions})
 
 
@@ -449,10 +451,10 @@ def export_lines(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         data = exports.lines_xlsx(lines)
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        response["Content-Disposition"] = attachment_header(f"{name}.xlsx")
         return response
     response = StreamingHttpResponse(exports.lines_csv(lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response["Content-Disposition"] = attachment_header(f"{name}.csv")
     return response
 
 
@@ -478,7 +480,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Channel added."))
                     return redirect("budgets:settings", company_slug=company.slug)
             elif action in ("rename_channel", "toggle_channel"):
-                channel = Channel.objects.filter(company=company, pk=request.POST.get("channel", "0") or 0).first()
+                channel = Channel.objects.filter(company=company, pk=parse_id(request.POST.get("channel")) or 0).first()
                 if channel is None:
                     return render(
                         request, "okrplan/error.html", {"status": 404, "messages": [_("No such channel.")]}, status=404
@@ -502,6 +504,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("CMO approval limit saved."))
                     return redirect("budgets:settings", company_slug=company.slug)
         except ValidationError as exc:
+            if action in ("rename_channel", "toggle_channel"):  # no form on the page to show it at
+                return render(request, "okrplan/error.html", {"status": 400, "messages": error_messages(exc)}, 400)
             apply_to_form(channel_form if action == "add_channel" else limit_form, exc)
         status = 400
     return render(

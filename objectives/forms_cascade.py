@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from okrplan.imports import check_upload_size, size_limit_help
+from okrplan.safety import BoundedDateField
 
 from .models import Cycle, KeyResult, Objective
 
@@ -159,8 +160,8 @@ class CheckInForm(forms.Form):
 class CycleCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Cycle.Kind.choices, initial=Cycle.Kind.QUARTER)
-    start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = BoundedDateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = BoundedDateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
     parent = forms.ModelChoiceField(label=_("Part of"), queryset=Cycle.objects.none(), required=False)
 
     def __init__(self, *args, company, **kwargs):
@@ -171,8 +172,8 @@ class CycleCreateForm(forms.Form):
 
 class CycleUpdateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    start_date = forms.DateField(label=_("Start date"), required=False)
-    end_date = forms.DateField(label=_("End date"), required=False)
+    start_date = BoundedDateField(label=_("Start date"), required=False)
+    end_date = BoundedDateField(label=_("End date"), required=False)
 
 
 class CarryOverForm(forms.Form):

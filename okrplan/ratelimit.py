@@ -1,9 +1,16 @@
 """Sign-in rate limit: after LOGIN_RATE_LIMIT failed attempts for one username from one IP address within
 LOGIN_RATE_LIMIT_WINDOW seconds, further attempts are refused without checking the password until the window ends.
+Password spraying (one try each for many usernames) is limited per address as well: after
+LOGIN_RATE_LIMIT_PER_ADDRESS failed attempts from one address within the window, every sign-in from there waits.
 
 The counters live in the Django cache: Redis when REDIS_URL is set (shared by every web process), otherwise the
 in-process local-memory cache, which counts per process only (fine for `make run`, not for several gunicorn workers).
-Keyed by username *and* IP, so an attacker cannot lock a user out from elsewhere, and other users are unaffected.
+Keyed by username *and* IP, so an attacker cannot lock a user out from elsewhere, and other users are unaffected;
+the per-address counter only slows down the address that sprays (other addresses are unaffected), and a
+successful sign-in does not reset it (one known password must not unlock a spray).
+
+django-axes was considered: it has one failure limit for all its lockout parameters, so it cannot keep 5 per user
+and address while allowing more per address (offices behind one NAT address), and it writes a row per failure.
 """
 
 from __future__ import annotations
@@ -44,23 +51,43 @@ def _keys(username: str, ip: str) -> tuple[str, str]:
     return f"{prefix}:count:{digest}", f"{prefix}:since:{digest}"
 
 
-def seconds_blocked(username: str, ip: str) -> int:
-    """Seconds until sign-in is allowed again for username from ip; 0 when it is allowed now."""
-    count_key, since_key = _keys(username, ip)
-    values = cache.get_many([count_key, since_key])
-    if values.get(count_key, 0) < settings.LOGIN_RATE_LIMIT:
+def _address_keys(ip: str) -> tuple[str, str]:
+    digest = hashlib.sha256(f"address\x00{ip}".encode()).hexdigest()
+    prefix = settings.LOGIN_RATE_LIMIT_KEY_PREFIX
+    return f"{prefix}:address-count:{digest}", f"{prefix}:address-since:{digest}"
+
+
+def _remaining(keys: tuple[str, str], limit: int, values: dict) -> int:
+    count_key, since_key = keys
+    if values.get(count_key, 0) < limit:
         return 0
     since = values.get(since_key, time.time())
     remaining = math.ceil(since + settings.LOGIN_RATE_LIMIT_WINDOW - time.time())
     if remaining <= 0:  # the window is over even if the cache has not expired the keys yet
-        cache.delete_many([count_key, since_key])
+        cache.delete_many(list(keys))
         return 0
     return remaining
 
 
+def seconds_blocked(username: str, ip: str) -> int:
+    """Seconds until sign-in is allowed again for username from ip (per user and address, or per address when it
+    sprayed); 0 when it is allowed now."""
+    user_keys, address_keys = _keys(username, ip), _address_keys(ip)
+    values = cache.get_many([*user_keys, *address_keys])
+    return max(
+        _remaining(user_keys, settings.LOGIN_RATE_LIMIT, values),
+        _remaining(address_keys, settings.LOGIN_RATE_LIMIT_PER_ADDRESS, values),
+    )
+
+
 def record_failure(username: str, ip: str) -> int:
-    """Count a failed attempt; the window starts at the first failure. Returns the number of failures so far."""
-    count_key, since_key = _keys(username, ip)
+    """Count a failed attempt for the user and address and for the address alone; each window starts at its first
+    failure. Returns the number of failures of this user from this address so far."""
+    _count(*_address_keys(ip))
+    return _count(*_keys(username, ip))
+
+
+def _count(count_key: str, since_key: str) -> int:
     window = settings.LOGIN_RATE_LIMIT_WINDOW
     cache.add(since_key, time.time(), timeout=window)
     cache.add(count_key, 0, timeout=window)

@@ -67,7 +67,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "okrplan.middleware.HostileParameterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "okrplan.middleware.PrivateCacheMiddleware",
     "okrplan.history.HistoryActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -118,6 +120,8 @@ LOGIN_URL = "login"
 # Sign-in rate limit (okrplan/ratelimit.py): failures per username and IP address within the window (seconds).
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
 LOGIN_RATE_LIMIT_WINDOW = env.int("LOGIN_RATE_LIMIT_WINDOW", default=15 * 60)
+# Password spraying: failures from one IP address (any usernames) within the same window.
+LOGIN_RATE_LIMIT_PER_ADDRESS = env.int("LOGIN_RATE_LIMIT_PER_ADDRESS", default=20)
 # Test runs share the machine's Redis (CI, parallel runs): each run counts its own failed sign-ins.
 LOGIN_RATE_LIMIT_KEY_PREFIX = f"login-failures-test-{os.getpid()}-{time.time_ns()}" if TESTING else "login-failures"
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use the socket address).
@@ -197,6 +201,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON depth and strings PostgreSQL cannot store are checked once, in the parser (okrplan.api.SafeJSONParser).
+    "DEFAULT_PARSER_CLASSES": [
+        "okrplan.api.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "okrplan.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -248,6 +258,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not TESTING)
     SESSION_COOKIE_SECURE = not TESTING
     CSRF_COOKIE_SECURE = not TESTING
+    LANGUAGE_COOKIE_SECURE = not TESTING
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

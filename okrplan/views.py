@@ -9,7 +9,6 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
@@ -18,6 +17,7 @@ from objectives.services.profiles import profile_language_set
 
 from .permissions import ACTION_LABELS, PERMISSIONS, Action, Role
 from .ratelimit import RATE_LIMITED, LoginForm
+from .safety import safe_redirect_target
 from .tenancy import company_view, membership_for
 
 
@@ -73,16 +73,26 @@ def company_switch(request: HttpRequest, company_slug: str) -> HttpResponse:
     return redirect("company_home", company_slug=membership.company.slug)
 
 
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    """One year, same-site, and Secure in production (LANGUAGE_COOKIE_SECURE, like the session cookie)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+
+
 @require_POST
 def language_set(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; a signed-in user's choice is kept for e-mails and the next login too."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
-        next_url = "/"
+    next_url = safe_redirect_target(request, request.POST.get("next"), "/")
     response = redirect(next_url)
     if language and check_for_language(language) and language in dict(settings.LANGUAGES):
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+        _set_language_cookie(response, language)
         if request.user.is_authenticated:
             profile_language_set(user=request.user, language=language)
     return response
@@ -105,9 +115,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         profile = Profile.objects.filter(user=form.get_user()).first()
         if profile:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME, profile.language, max_age=365 * 24 * 3600, samesite="Lax"
-            )
+            _set_language_cookie(response, profile.language)
         return response
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from . import history
 from .permissions import Action
+from .safety import parse_id
 from .tenancy import company_view
 
 PAGE_SIZE = 50
@@ -18,7 +19,7 @@ def parse_filters(params) -> tuple[str, int | None]:
     kind = params.get("type", "")
     kind = kind if kind in history.TRACKED else ""
     raw_id = (params.get("object") or "").strip()
-    object_id = int(raw_id) if kind and raw_id.isdigit() and len(raw_id) < 19 else None
+    object_id = parse_id(raw_id) if kind else None
     return kind, object_id
 
 

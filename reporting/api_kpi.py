@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from okrplan.api import CompanyScopedMixin
 from okrplan.permissions import Action
+from okrplan.safety import BoundedDateSerializerField
 
 from . import attribution, kpis, periods, selectors_kpi, services_kpi
 from .models_snapshots import KpiRefresh, KpiSnapshot, PeriodKind
@@ -81,6 +82,10 @@ class KpiRefreshSerializer(serializers.ModelSerializer):
     status = serializers.CharField(help_text="queued, running, done or failed")
     scope = serializers.CharField(help_text="current or open")
     progress = serializers.SerializerMethodField()
+    replaces = serializers.IntegerField(
+        source="replaces_id", allow_null=True, help_text="the lost refresh this one was started in place of"
+    )
+    notice = serializers.SerializerMethodField(help_text="why this refresh was started in place of another one")
 
     class Meta:
         model = KpiRefresh
@@ -91,14 +96,21 @@ class KpiRefreshSerializer(serializers.ModelSerializer):
             "status",
             "created_at",
             "started_at",
+            "heartbeat_at",
             "finished_at",
             "snapshots_written",
             "error",
             "progress",
+            "replaces",
+            "notice",
         ]
 
     def get_progress(self, refresh) -> dict | None:
         return services_kpi.refresh_progress(refresh.pk) if refresh.is_active else None
+
+    def get_notice(self, refresh) -> str:
+        lost = refresh.lost_predecessor
+        return services_kpi.lost_message(lost.last_sign_of_life) if lost is not None else ""
 
 
 class KpiListAPI(CompanyScopedMixin, APIView):
@@ -179,8 +191,8 @@ class AttributionRowSerializer(serializers.Serializer):
 
 class AttributionQuerySerializer(serializers.Serializer):
     model = serializers.ChoiceField(choices=attribution.MODELS, default="u_shaped")
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = BoundedDateSerializerField(required=False)
+    end = BoundedDateSerializerField(required=False)
     half_life_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
 
     def validate(self, attrs):

@@ -33,6 +33,8 @@ from decimal import Decimal
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
+from okrplan.safety import clamp_date
+
 from .models import Opportunity
 
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "u_shaped")
@@ -83,6 +85,12 @@ def _normalise(weights: Sequence[Decimal]) -> list[Decimal]:
     return shares
 
 
+# Time decay weighs a touch 2^-(days before the last touch / half-life). Past 1,000 half-lives the weight is
+# 2^-1000 ≈ 1e-301 (nothing after rounding the shares), while 2^-1075 underflows float8 and PostgreSQL's POWER fails
+# the whole statement ("value out of range: underflow"): the exponent is capped here and in the SQL.
+DECAY_HALF_LIVES_MAX = 1000.0
+
+
 def model_shares(
     model: str,
     touch_times: Sequence[dt.datetime],
@@ -110,8 +118,11 @@ def model_shares(
     if model == "time_decay":
         ages = [(opportunity_created - t).total_seconds() / 86400 for t in touch_times]
         youngest = min(ages)
-        # Relative to the youngest touch so the weights never all underflow to 0 for very old touches.
-        return _normalise([Decimal(repr(2 ** (-(age - youngest) / float(half_life_days)))) for age in ages])
+        # Relative to the youngest touch so the weights never all underflow to 0 for very old touches; the
+        # exponent is capped like in the statement (PostgreSQL's POWER raises on underflow past ~1,074).
+        return _normalise(
+            [Decimal(repr(2 ** -min((age - youngest) / float(half_life_days), DECAY_HALF_LIVES_MAX))) for age in ages]
+        )
     # u_shaped
     if n == 2:
         return [Decimal("0.5"), Decimal("0.5")]
@@ -286,7 +297,9 @@ _VENDOR = {
             "MIN(t.occurred) OVER (PARTITION BY opp.id)))))"
         ),
         "days_before_last": "EXTRACT(EPOCH FROM (MAX(t.occurred) OVER (PARTITION BY opp.id) - t.occurred)) / 86400.0",
-        "decay_weight": "POWER(2.0::float8, -days_before_last::float8 / %(half_life)s::float8)",
+        "decay_weight": (
+            "POWER(2.0::float8, -LEAST(days_before_last::float8 / %(half_life)s::float8, %(decay_max)s::float8))"
+        ),
         "numeric": "CAST({} AS numeric)",
         "timestamp": "%({})s::timestamptz",
     },
@@ -296,7 +309,7 @@ _VENDOR = {
             "MIN(t.occurred) OVER (PARTITION BY opp.id)))) * 86400.0"
         ),
         "days_before_last": "julianday(MAX(t.occurred) OVER (PARTITION BY opp.id)) - julianday(t.occurred)",
-        "decay_weight": "POWER(2.0, -days_before_last / %(half_life)s)",
+        "decay_weight": "POWER(2.0, -MIN(days_before_last / %(half_life)s, %(decay_max)s))",
         "numeric": "{}",
         "timestamp": "%({})s",
     },
@@ -321,6 +334,7 @@ def attribution_statement(*, company, periods, half_life_days) -> tuple[str, dic
         "first": adapt(edges[0]),
         "last": adapt(edges[-1]),
         "half_life": float(half_life_days),
+        "decay_max": DECAY_HALF_LIVES_MAX,
         "epsilon": Decimal(_SHARE_EPSILON) if connection.vendor == "postgresql" else float(_SHARE_EPSILON),
     }
     cases = []
@@ -386,6 +400,10 @@ def _bounds(start, end) -> tuple[dt.datetime, dt.datetime]:
     from django.utils import timezone
 
     tz = timezone.get_default_timezone()
+    if not isinstance(start, dt.datetime):
+        start = clamp_date(start)
+    if not isinstance(end, dt.datetime):
+        end = clamp_date(end)  # end + 1 day below must not overflow for 9999-12-31
     if isinstance(start, dt.datetime):
         start_dt = start if timezone.is_aware(start) else timezone.make_aware(start, tz)
     else:

@@ -29,6 +29,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from okrplan.safety import date_in_range, date_range_message, text_problem
+
 from .models import CrmImport, CrmKind, Opportunity
 
 BATCH_SIZE = 2000
@@ -187,7 +189,7 @@ def parse_datetime(value: str) -> dt.datetime | None:
             parsed = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
         except ValueError as exc:
             raise ValueError_(_("“%(value)s” is not a valid date.") % {"value": value}) from exc
-        return parsed.replace(tzinfo=tz)
+        return _bounded(parsed.replace(tzinfo=tz))
     candidate = value.replace("Z", "+00:00") if value.endswith("Z") else value
     candidate = _ZONE_NO_COLON.sub(r"\1:\2", candidate) if ("T" in candidate or " " in candidate) else candidate
     try:
@@ -204,6 +206,13 @@ def parse_datetime(value: str) -> dt.datetime | None:
         parsed = parsed.replace(tzinfo=tz)
     elif abs(parsed.utcoffset()) > _PG_MAX_OFFSET:
         parsed = parsed.astimezone(dt.UTC)  # the same moment; PostgreSQL refuses offsets beyond ±15:59
+    return _bounded(parsed)
+
+
+def _bounded(parsed: dt.datetime) -> dt.datetime:
+    """CRM dates lie within okrplan.safety's bounds (a 0001 or 9999 date breaks every KPI period after it)."""
+    if not date_in_range(parsed):
+        raise ValueError_(date_range_message())
     return parsed
 
 
@@ -291,6 +300,8 @@ def _text(name: str, value: Any) -> str:
     if value is None:
         return ""
     text = str(value).strip()
+    if problem := text_problem(text):
+        raise ValueError_(problem)
     limit = MAX_TEXT.get(name) or LONG_TEXT_FIELDS.get(name) or DEFAULT_TEXT_MAX
     if len(text) > limit:
         raise ValueError_(_("Longer than %(limit)s characters.") % {"limit": limit})
@@ -315,7 +326,7 @@ def parse_record(kind: str, raw: dict[str, Any], ctx: ParseContext) -> tuple[dic
                 values[name] = _text(name, first_id(str(raw_value or "")))
             elif spec.kind == "datetime":
                 if isinstance(raw_value, dt.datetime):
-                    values[name] = raw_value
+                    values[name] = _bounded(raw_value)
                 else:
                     values[name] = parse_datetime(str(raw_value or ""))
             elif spec.kind == "decimal":

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Company, KeyResult
+from okrplan.safety import TitleField
 
 # Lead sources that count as sales-sourced (not marketing) unless a company changes the list. Compared
 # case-insensitively with a lead's channel (or an opportunity's lead source).
@@ -165,7 +166,7 @@ class ColumnMapping(models.Model):
     """A saved user-defined mapping of CSV column headers to our fields, for CRMs without a preset."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="crm_column_mappings")
-    name = models.CharField(_("name"), max_length=120)
+    name = TitleField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=CrmKind.choices)
     # {our field name: CSV column header}
     columns = models.JSONField(_("columns"), default=dict)

@@ -130,6 +130,13 @@ class KpiRefresh(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     snapshots_written = models.PositiveIntegerField(_("snapshots written"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # Touched every few seconds by the worker while the refresh runs (reporting.services_kpi): a running refresh
+    # whose heartbeat is older than a minute lost its worker and no longer blocks "Refresh now".
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # The lost refresh this one was started in place of (its error says when the worker stopped responding).
+    replaces = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
+    )
 
     class Meta:
         verbose_name = _("KPI refresh")
@@ -153,6 +160,16 @@ class KpiRefresh(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def last_sign_of_life(self):
+        return self.heartbeat_at or self.started_at or self.created_at
+
+    @property
+    def lost_predecessor(self) -> KpiRefresh | None:
+        """The refresh this one replaced because its worker stopped responding (None otherwise)."""
+        replaced = self.replaces
+        return replaced if replaced is not None and replaced.status == self.Status.FAILED else None
 
 
 class DigestSubscription(models.Model):

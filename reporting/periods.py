@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from okrplan.safety import DATE_MIN, clamp_date
+
 KINDS = ("month", "quarter", "cycle")
 
 
@@ -26,10 +28,11 @@ class Period:
     label: str
 
     def datetime_range(self) -> tuple[dt.datetime, dt.datetime]:
-        """[start 00:00, day after end 00:00) as aware datetimes in the current time zone."""
+        """[start 00:00, day after end 00:00) as aware datetimes in the current time zone (within the date bounds
+        of okrplan.safety, so a cycle stored as 0001-01-01–9999-12-31 before they existed cannot overflow)."""
         tz = timezone.get_default_timezone()
-        start = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz)
-        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        start = dt.datetime.combine(clamp_date(self.start), dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(clamp_date(self.end) + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         return start, end
 
     @property
@@ -88,8 +91,9 @@ def _quarter(on: dt.date, fiscal_start_month: int) -> Period:
 
 
 def cycle_period(cycle) -> Period:
-    """The period of an OKR cycle: its own start and end dates."""
-    return Period(kind="cycle", start=cycle.start_date, end=cycle.end_date, key=f"cycle-{cycle.pk}", label=cycle.name)
+    """The period of an OKR cycle: its own start and end dates (clamped to the date bounds, see datetime_range)."""
+    return Period(kind="cycle", start=clamp_date(cycle.start_date), end=clamp_date(cycle.end_date),
+                  key=f"cycle-{cycle.pk}", label=cycle.name)  # fmt: skip
 
 
 def _cycle_on(company, on: dt.date):
@@ -119,7 +123,9 @@ def period_for(*, company, kind: str, on: dt.date) -> Period:
 
 
 def periods_between(*, company, kind: str, start: dt.date, end: dt.date) -> list[Period]:
-    """Every period of ``kind`` that overlaps [start, end], oldest first."""
+    """Every period of ``kind`` that overlaps [start, end] (clamped to okrplan.safety's date bounds), oldest
+    first."""
+    start, end = clamp_date(start), clamp_date(end)
     if end < start:
         return []
     if kind == "cycle":
@@ -143,6 +149,8 @@ def previous_period(period: Period, *, company) -> Period | None:
     """The period before ``period``: the previous month/quarter, or for a cycle the latest earlier cycle of the
     same kind (None when there is none)."""
     if period.kind in ("month", "quarter"):
+        if period.start <= DATE_MIN:
+            return None
         return period_for(company=company, kind=period.kind, on=period.start - dt.timedelta(days=1))
     from objectives.models import Cycle
 

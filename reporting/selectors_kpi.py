@@ -174,13 +174,19 @@ def kpi_export_rows(*, company: Company, period_kind: str | None = None) -> Quer
 
 
 def latest_refresh(*, company: Company) -> KpiRefresh | None:
-    return KpiRefresh.objects.filter(company=company).order_by("-created_at", "-pk").first()
+    return KpiRefresh.objects.filter(company=company).select_related("replaces").order_by("-created_at", "-pk").first()
 
 
-def refresh_for(*, company: Company, refresh_id: int) -> KpiRefresh:
+def refresh_for(*, company: Company, refresh_id: int, follow: bool = False) -> KpiRefresh:
+    """One refresh of the company (404 otherwise). ``follow``: when it was lost and replaced, the refresh that
+    replaced it (so a board still polling the lost one follows the new one)."""
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(KpiRefresh, company=company, pk=refresh_id)
+    refresh = get_object_or_404(KpiRefresh.objects.select_related("replaces"), company=company, pk=refresh_id)
+    if follow:
+        successor = KpiRefresh.objects.filter(company=company, replaces=refresh).select_related("replaces").first()
+        return successor or refresh
+    return refresh
 
 
 # --- live data behind the board charts ------------------------------------------------------------------------

@@ -14,16 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterable
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from objectives.models import Company, Cycle
@@ -38,9 +41,15 @@ logger = logging.getLogger(__name__)
 
 LOCK_NAME = "kpi_snapshots_refresh"
 SCOPES = ("current", "open")
-# A queued or running refresh younger than this is reused by "Refresh now"; older ones are presumed lost (a worker
-# that died mid-task) and no longer block a new request.
+# A queued refresh younger than this is reused by "Refresh now"; an older one is presumed lost (its message never
+# reached a worker) and no longer blocks a new request. A running refresh is judged by its heartbeat instead.
 ACTIVE_REFRESH_WINDOW = dt.timedelta(minutes=15)
+# While a refresh runs, a thread of its worker touches ``heartbeat_at`` every HEARTBEAT_INTERVAL (from its own
+# database connection: the snapshot transaction's writes are invisible until it commits). A running refresh
+# silent for longer than STALE_AFTER lost its worker (killed, out of memory, machine gone): "Refresh now" marks it
+# failed and starts a new one instead of handing the lost one back.
+HEARTBEAT_INTERVAL = dt.timedelta(seconds=5)
+STALE_AFTER = dt.timedelta(seconds=60)
 QUEUE_UNAVAILABLE = "queue_unavailable"
 _ATTRIBUTION_FIELDS = ["period_kind", "period_start", "period_end", "half_life_days", "pipeline", "rows", "computed_at"]
 _SNAPSHOT_FIELDS = ["period_kind", "period_label", "period_start", "period_end", "value", "target", "unit"]
@@ -153,6 +162,39 @@ def _mark(refresh_id: int | None, *, status: str, from_status: Iterable[str] | N
     return rows.update(status=status, **fields) > 0
 
 
+def _touch_heartbeat(refresh_id: int) -> None:
+    KpiRefresh.objects.filter(pk=refresh_id, status=KpiRefresh.Status.RUNNING).update(heartbeat_at=timezone.now())
+
+
+@contextmanager
+def _heartbeat(refresh_id: int | None):
+    """Touch the refresh row's heartbeat every HEARTBEAT_INTERVAL while the body runs, from a thread of this
+    process (Django gives it its own connection, in autocommit), so the beat is visible while the snapshot
+    transaction is still open and stops when the process dies."""
+    if refresh_id is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT_INTERVAL.total_seconds()):
+                try:
+                    _touch_heartbeat(refresh_id)
+                except DatabaseError as exc:  # a missed beat is not fatal: the next one may get through
+                    logger.warning("KPI refresh %s: heartbeat not stored: %s", refresh_id, exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"kpi-refresh-heartbeat-{refresh_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=HEARTBEAT_INTERVAL.total_seconds())
+
+
 def kpi_snapshots_refresh(
     *,
     company: Company,
@@ -175,16 +217,23 @@ def kpi_snapshots_refresh(
     if scope not in SCOPES:
         raise ValidationError({"scope": _("Unknown scope %(scope)s: use current or open.") % {"scope": scope}})
     on = on or timezone.localdate()
+    if refresh_id is not None and KpiRefresh.objects.filter(pk=refresh_id, replaced_by__isnull=False).exists():
+        # A redelivery (acks_late) of a refresh whose worker was lost: another refresh replaced it and does the
+        # work; running it again would flip the failed row back to "running".
+        logger.info("KPI refresh %s was replaced after its worker was lost; the redelivered task ends", refresh_id)
+        return 0
+    started = timezone.now()
     _mark(
         refresh_id,
         status=KpiRefresh.Status.RUNNING,
         from_status=[KpiRefresh.Status.QUEUED, KpiRefresh.Status.FAILED],
-        started_at=timezone.now(),
+        started_at=started,
+        heartbeat_at=started,
         finished_at=None,
         error="",
     )
     try:
-        with transaction.atomic():
+        with _heartbeat(refresh_id), transaction.atomic():
             # Before anything is read: a second refresh of this company waits here until the first has committed.
             advisory_xact_lock(LOCK_NAME, company.pk)
             todo = refresh_periods(company=company, scope=scope, on=on)
@@ -306,11 +355,37 @@ def _enqueue_refresh(refresh_id: int) -> None:
         _mark(refresh_id, status=KpiRefresh.Status.FAILED, finished_at=timezone.now(), error=QUEUE_UNAVAILABLE)
 
 
+def lost_message(at: dt.datetime) -> str:
+    return _("The worker stopped responding at %(time)s; a new refresh was started.") % {
+        "time": timezone.localtime(at).strftime("%H:%M")
+    }
+
+
+def _lost(refresh: KpiRefresh) -> bool:
+    """Compare-and-set a running refresh without a heartbeat for STALE_AFTER to failed; True if it was lost."""
+    if refresh.status != KpiRefresh.Status.RUNNING:
+        return False
+    last = refresh.last_sign_of_life
+    if last >= timezone.now() - STALE_AFTER:
+        return False
+    with translation.override("en"):  # the stored reason is read by the API and the logs; pages translate it
+        reason = lost_message(last)
+    marked = KpiRefresh.objects.filter(
+        pk=refresh.pk, status=KpiRefresh.Status.RUNNING, heartbeat_at=refresh.heartbeat_at
+    ).update(status=KpiRefresh.Status.FAILED, finished_at=timezone.now(), error=reason)
+    if marked:
+        logger.warning("KPI refresh %s of company %s lost its worker (last heartbeat %s)", refresh.pk,
+                       refresh.company_id, last.isoformat())  # fmt: skip
+    return bool(marked)
+
+
 def kpi_refresh_request(*, company: Company, actor, scope: str = "current") -> KpiRefresh:
     """ "Refresh now": record a refresh and enqueue its task after commit.
 
-    A queued or running refresh of the company (younger than ACTIVE_REFRESH_WINDOW) is returned instead of a new
-    one, so repeated clicks do not pile up work. Raises QueueUnavailable (503) when the broker is unreachable.
+    A queued refresh of the company (younger than ACTIVE_REFRESH_WINDOW) or a running one is returned instead of a
+    new one, so repeated clicks do not pile up work. A running one whose heartbeat is older than STALE_AFTER lost
+    its worker: it is marked failed with the time the worker stopped responding, and a new refresh replaces it.
+    Raises QueueUnavailable (503) when the broker is unreachable.
     """
     require_actor(actor, company, Action.KPI_REFRESH)
     if scope not in SCOPES:
@@ -319,17 +394,22 @@ def kpi_refresh_request(*, company: Company, actor, scope: str = "current") -> K
         # Serialises concurrent requests of one company so only one of them creates the refresh.
         Company.objects.select_for_update().filter(pk=company.pk).first()
         active = (
-            KpiRefresh.objects.filter(
-                company=company,
-                status__in=[KpiRefresh.Status.QUEUED, KpiRefresh.Status.RUNNING],
-                created_at__gte=timezone.now() - ACTIVE_REFRESH_WINDOW,
+            KpiRefresh.objects.filter(company=company)
+            .filter(
+                Q(status=KpiRefresh.Status.QUEUED, created_at__gte=timezone.now() - ACTIVE_REFRESH_WINDOW)
+                | Q(status=KpiRefresh.Status.RUNNING)  # however long it runs: its heartbeat says if it is alive
             )
             .order_by("-created_at")
             .first()
         )
+        replaces = None
         if active is not None:
-            return active
-        refresh = KpiRefresh(company=company, scope=scope, requested_by=actor, task_id=str(uuid.uuid4()))
+            if not _lost(active):
+                return active
+            replaces = active
+        refresh = KpiRefresh(
+            company=company, scope=scope, requested_by=actor, task_id=str(uuid.uuid4()), replaces=replaces
+        )
         refresh.full_clean()
         refresh.save()
         transaction.on_commit(partial(_enqueue_refresh, refresh.pk))

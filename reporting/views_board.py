@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from okrplan.permissions import Action
+from okrplan.safety import attachment_header
 from okrplan.tenancy import company_view
 
 from . import attribution, charts, kpis, periods, selectors_kpi, services_digest, services_kpi
@@ -286,7 +287,7 @@ def board_refresh(request: HttpRequest) -> HttpResponse:
 @company_view(Action.BOARD_VIEW)
 def board_refresh_status(request: HttpRequest, refresh_id: int) -> HttpResponse:
     """htmx poll target while a refresh runs; reloads the page once it has finished successfully."""
-    refresh = selectors_kpi.refresh_for(company=request.company, refresh_id=refresh_id)
+    refresh = selectors_kpi.refresh_for(company=request.company, refresh_id=refresh_id, follow=True)
     response = _status_response(request, refresh)
     if request.htmx and refresh.status == KpiRefresh.Status.DONE and request.GET.get("poll"):
         response.headers["HX-Refresh"] = "true"
@@ -388,7 +389,7 @@ def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
                 ]
             )
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response["Content-Disposition"] = attachment_header(f"{filename}.csv")
         return response
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -410,6 +411,6 @@ def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
         response = HttpResponse(
             buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        response["Content-Disposition"] = attachment_header(f"{filename}.xlsx")
         return response
     raise Http404(_("Unknown export format."))

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from okrplan.htmx import apply_to_form
 from okrplan.permissions import Action
+from okrplan.safety import parse_id
 from okrplan.tenancy import company_view
 
 from .crm_import import FIELDS, PRESETS
@@ -200,7 +201,7 @@ def _settings_url(company) -> str:
 @company_view(Action.CASCADE_EDIT)
 def kpi_binding_add(request: HttpRequest) -> HttpResponse:
     company = request.company
-    key_result = get_object_or_404(_bindable_key_results(company), pk=request.POST.get("key_result") or 0)
+    key_result = get_object_or_404(_bindable_key_results(company), pk=parse_id(request.POST.get("key_result")) or 0)
     kpi_binding_create(company=company, kpi_key=request.POST.get("kpi_key", ""), key_result=key_result,
                        actor=request.user)  # fmt: skip
     messages.success(request, _("The key result now tracks the KPI."))

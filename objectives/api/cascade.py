@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from okrplan.api import CompanyScopedMixin, IdFilter
 from okrplan.errors import StaleVersion
 from okrplan.permissions import Action
+from okrplan.safety import BoundedDateSerializerField, attachment_header, parse_id
 
 from .. import io as cascade_io
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
@@ -52,15 +53,15 @@ class CycleSerializer(serializers.ModelSerializer):
 class CycleCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     kind = serializers.ChoiceField(choices=Cycle.Kind.choices, default=Cycle.Kind.QUARTER)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = BoundedDateSerializerField()
+    end_date = BoundedDateSerializerField()
     parent = serializers.IntegerField(required=False, allow_null=True, help_text=_("Id of the enclosing cycle."))
 
 
 class CycleUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
-    start_date = serializers.DateField(required=False, help_text=_("Only while the cycle is in planning."))
-    end_date = serializers.DateField(required=False, help_text=_("Only while the cycle is in planning."))
+    start_date = BoundedDateSerializerField(required=False, help_text=_("Only while the cycle is in planning."))
+    end_date = BoundedDateSerializerField(required=False, help_text=_("Only while the cycle is in planning."))
 
 
 class CarryOverSerializer(serializers.Serializer):
@@ -384,9 +385,9 @@ def _cycle_from_query(request, company) -> Cycle:
         if cycle is None:
             raise ValidationError({"cycle": _("This company has no cycle yet.")})
         return cycle
-    if not str(cycle_id).isdigit():
+    if parse_id(cycle_id) is None:
         raise ValidationError({"cycle": _("Enter the id of a cycle.")})
-    return selectors.cycle_get(company=company, cycle_id=int(cycle_id))
+    return selectors.cycle_get(company=company, cycle_id=parse_id(cycle_id))
 
 
 CYCLE_PARAM = OpenApiParameter(
@@ -752,13 +753,13 @@ class CascadeAPI(CompanyScopedMixin, APIView):
     def get(self, request, company_slug: str):
         cycle = _cycle_from_query(request, self.company)
         owner = request.query_params.get("owner") or None
-        if owner is not None and not owner.isdigit():
+        if owner is not None and parse_id(owner) is None:
             raise ValidationError({"owner": _("Enter the id of a user.")})
         tree = selectors.cascade_tree(
             company=self.company,
             cycle=cycle,
             team=request.query_params.get("team") or None,
-            owner_id=int(owner) if owner else None,
+            owner_id=parse_id(owner) if owner else None,
             search=request.query_params.get("search") or None,
         )
         return Response(
@@ -804,7 +805,7 @@ class CascadeExportAPI(CompanyScopedMixin, APIView):
             response = HttpResponse(
                 cascade_io.cascade_export_xlsx(company=self.company, cycle=cycle), content_type=cascade_io.XLSX_TYPE
             )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = attachment_header(filename)
         return response
 
 

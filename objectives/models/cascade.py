@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from okrplan.models import AppendOnlyModel
+from okrplan.safety import DATE_MAX, DATE_MIN, TitleField, validate_dates_in_range
 
 from .companies import Company
 
@@ -30,7 +33,7 @@ class Cycle(models.Model):
         CLOSED = "closed", _("Closed")
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="cycles")
-    name = models.CharField(_("name"), max_length=120)
+    name = TitleField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.QUARTER)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
@@ -48,6 +51,9 @@ class Cycle(models.Model):
         ordering = ["-start_date", "name"]
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="cycle_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(start_date__gte=DATE_MIN, end_date__lte=DATE_MAX), name="cycle_dates_in_range"
+            ),
             models.CheckConstraint(condition=Q(state__in=["planning", "active", "closed"]), name="cycle_state_valid"),
             models.UniqueConstraint(fields=["company", "name"], name="cycle_unique_name_per_company"),
         ]
@@ -58,6 +64,30 @@ class Cycle(models.Model):
     def covers(self, start_date, end_date) -> bool:
         """Whether this cycle's dates frame the period from ``start_date`` to ``end_date``."""
         return self.start_date <= start_date and end_date <= self.end_date
+
+    def clean(self) -> None:
+        super().clean()
+        validate_dates_in_range(start_date=self.start_date, end_date=self.end_date)
+        if isinstance(self.start_date, dt.date) and isinstance(self.end_date, dt.date):
+            if self.end_date < self.start_date:
+                raise ValidationError({"end_date": _("The cycle must end on or after its start date.")})
+            if self.end_date > _years_later(self.start_date, MAX_CYCLE_YEARS):
+                raise ValidationError(
+                    {"end_date": _("A cycle lasts at most %(years)d years.") % {"years": MAX_CYCLE_YEARS}}
+                )
+
+
+# A cycle is a year, a quarter or a custom stretch; longer than this it is a mistyped date, and every KPI refresh
+# would compute a period per month of it.
+MAX_CYCLE_YEARS = 5
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 class Objective(models.Model):
@@ -76,7 +106,7 @@ class Objective(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="objectives")
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="objectives")
-    title = models.CharField(_("title"), max_length=240)
+    title = TitleField(_("title"), max_length=240)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_objectives"
@@ -188,7 +218,7 @@ class KeyResult(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="key_results")
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
-    title = models.CharField(_("title"), max_length=240)
+    title = TitleField(_("title"), max_length=240)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INCREASE_TO)
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.NUMBER)
     start_value = models.DecimalField(_("start value"), max_digits=18, decimal_places=4, default=ZERO)

@@ -11,10 +11,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from okrplan.permissions import Role
+from okrplan.safety import TitleField
 
 
 class Company(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = TitleField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     fiscal_year_start_month = models.PositiveSmallIntegerField(

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from okrplan.safety import TitleField
+
 from .cascade import Cycle, KeyResult
 from .companies import Company
 
@@ -31,7 +33,7 @@ class Initiative(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="initiatives")
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="initiatives")
-    title = models.CharField(_("title"), max_length=240)
+    title = TitleField(_("title"), max_length=240)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_initiatives"

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from okrplan.errors import PermissionDenied, StaleVersion
 from okrplan.permissions import Action, can, require_actor, role_of
+from okrplan.safety import validate_dates_in_range
 
 from .. import guards
 from ..models import CascadeSettings, CheckIn, Company, Cycle, KeyResult, Objective, ObjectiveLink
@@ -350,10 +351,7 @@ def cycle_update(
     _require_open(locked)
     fields: list[str] = []
     if name is not None and name.strip() != locked.name:
-        name = name.strip()
-        if Cycle.objects.filter(company_id=locked.company_id, name=name).exclude(pk=locked.pk).exists():
-            raise ValidationError({"name": _("A cycle with this name exists already.")})
-        locked.name = name
+        locked.name = name.strip()  # normalised by full_clean (TitleField) below, then checked for uniqueness
         fields.append("name")
     start = start_date if start_date is not None else locked.start_date
     end = end_date if end_date is not None else locked.end_date
@@ -434,6 +432,10 @@ def cycle_update(
     if not fields:
         return locked
     _full_clean(locked, exclude=["company", "parent"])
+    if "name" in fields and (
+        Cycle.objects.filter(company_id=locked.company_id, name=locked.name).exclude(pk=locked.pk).exists()
+    ):
+        raise ValidationError({"name": _("A cycle with this name exists already.")})
     locked.save(update_fields=[*fields, "updated_at"])
     return locked
 
@@ -1090,6 +1092,7 @@ def check_in_create(
     if locked.kind == KeyResult.Kind.MILESTONE and value not in (ZERO, ONE):
         raise ValidationError({"value": _("A milestone is either done (1) or not done (0).")})
     at = at or timezone.now()
+    validate_dates_in_range(created_at=at)
     check_in = CheckIn(
         company=company,
         key_result=locked,

@@ -36,6 +36,7 @@ from objectives.services import cascade as services
 from okrplan.errors import DomainError, StaleVersion, concurrency_conflict
 from okrplan.htmx import error_messages
 from okrplan.permissions import Action, can
+from okrplan.safety import parse_id
 from okrplan.tenancy import company_view
 
 from .. import charts
@@ -48,19 +49,14 @@ def current_cycle(request: HttpRequest) -> Cycle | None:
     """The cycle named by ``?cycle=`` (404 for another company's), else the company's default cycle."""
     raw = request.GET.get("cycle") or request.POST.get("cycle")
     if raw:
-        try:
-            cycle_id = int(raw)
-        except ValueError:
-            cycle_id = 0
-        return selectors.cycle_get(company=request.company, cycle_id=cycle_id)
+        return selectors.cycle_get(company=request.company, cycle_id=parse_id(raw) or 0)
     return selectors.cycle_default(company=request.company)
 
 
 def _filters(request: HttpRequest) -> dict:
-    owner = request.GET.get("owner", "")
     return {
         "team": request.GET.get("team", "").strip(),
-        "owner": int(owner) if owner.isdigit() else None,
+        "owner": parse_id(request.GET.get("owner")),
         "q": request.GET.get("q", "").strip()[:100],
     }
 

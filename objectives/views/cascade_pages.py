@@ -28,6 +28,7 @@ from objectives.services import cascade as services
 from okrplan.errors import DomainError, StaleVersion
 from okrplan.htmx import apply_to_form, error_messages, trigger_toast
 from okrplan.permissions import Action, can
+from okrplan.safety import attachment_header, parse_id
 from okrplan.tenancy import company_view
 
 from .cascade import current_cycle, flatten, team_choices
@@ -146,7 +147,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
 def objective_links(request: HttpRequest, objective_id: int) -> HttpResponse:
     company = request.company
     objective = selectors.objective_get(company=company, objective_id=objective_id)
-    ids = [int(v) for v in request.POST.getlist("targets") if v.isdigit()]
+    ids = [i for i in map(parse_id, request.POST.getlist("targets")) if i is not None]
     targets = [selectors.objective_get(company=company, objective_id=i) for i in ids]
     try:
         services.objective_links_set(objective=objective, targets=targets, actor=request.user)
@@ -334,7 +335,7 @@ def cascade_export(request: HttpRequest, fmt: str) -> HttpResponse:
         content = cascade_io.cascade_export_csv(company=request.company, cycle=cycle)
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     name = cascade_io.export_filename(cycle=cycle, extension=fmt)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = attachment_header(name)
     return response
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from okrplan.errors import DomainError
 from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
 from okrplan.permissions import Action, can
+from okrplan.safety import safe_redirect_target
 from okrplan.tenancy import company_view
 
 from ..charts_priorities import ChartPoint, ChartQuadrant, hover_text, priority_matrix_figure
@@ -202,9 +203,7 @@ STATE_MESSAGES = {
 def initiative_state(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = selectors.get_initiative(request.company, pk)
     action = request.POST.get("action", "")
-    fallback = request.POST.get("next") or _url(request, "priorities", initiative.cycle)
-    if not fallback.startswith("/"):
-        fallback = _url(request, "priorities", initiative.cycle)
+    fallback = safe_redirect_target(request, request.POST.get("next"), _url(request, "priorities", initiative.cycle))
     if action not in services.STATE_ACTIONS:
         return _refused(request, ValidationError(_("Unknown action.")), fallback)
     try:

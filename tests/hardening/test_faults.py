@@ -7,6 +7,7 @@ and ``celery_worker``: it runs in CI and skips locally only without PostgreSQL/R
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -275,3 +276,55 @@ def test_worker_killed_mid_refresh_keeps_the_previous_snapshots_and_the_next_ref
     assert outcome["status"] == "done", outcome
     newest = KpiSnapshot.objects.filter(company=company).values_list("computed_at", flat=True)
     assert min(newest) > max(row[3] for row in before)
+
+
+@pytest.mark.postgres
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_refresh_now_after_a_worker_was_killed_mid_refresh_starts_a_new_refresh_that_completes(
+    real_services, company, api_client_for
+):
+    """Issue 12, finding 5: the killed worker's refresh stays "running"; once its heartbeat is a minute old the
+    next "Refresh now" marks it failed and a new refresh completes on another worker."""
+    api = api_client_for(company, Role.EXECUTIVE)
+    slow, slow_log = _start_worker("slow-beat", OKRPLAN_FAULT_KPI_PERIOD_DELAY="3")
+    try:
+        first = api.post(f"/api/v1/companies/{company.slug}/kpis/refresh/", {}, format="json").json()
+        lost = KpiRefresh.objects.get(pk=first["refresh_id"])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # running, and the worker's heartbeat thread has beaten at least once
+            lost.refresh_from_db()
+            if lost.status == KpiRefresh.Status.RUNNING and lost.heartbeat_at > lost.started_at:
+                break
+            time.sleep(0.2)
+        assert lost.heartbeat_at > lost.started_at, Path(slow_log).read_text()[-3000:]
+        os.kill(slow.pid, signal.SIGKILL)
+        slow.wait(timeout=10)
+    finally:
+        _stop(slow, slow_log)
+
+    again = api.post(f"/api/v1/companies/{company.slug}/kpis/refresh/", {}, format="json").json()
+    assert again["refresh_id"] == lost.pk, "within the minute the refresh still counts as alive"
+    # A minute passes without a sign of life (the row ages instead of the test waiting).
+    lost.refresh_from_db()
+    aged = lost.heartbeat_at - dt.timedelta(seconds=61)
+    KpiRefresh.objects.filter(pk=lost.pk).update(heartbeat_at=aged, started_at=aged)
+
+    worker, log = _start_worker("fresh-beat")
+    try:
+        response = api.post(f"/api/v1/companies/{company.slug}/kpis/refresh/", {}, format="json")
+        assert response.status_code == 202
+        new = KpiRefresh.objects.get(pk=response.json()["refresh_id"])
+        assert new.pk != lost.pk and new.replaces_id == lost.pk
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and new.is_active:
+            time.sleep(0.2)
+            new.refresh_from_db()
+    finally:
+        _stop(worker, log)
+    assert new.status == KpiRefresh.Status.DONE, f"{new.status} {new.error}"
+    assert new.snapshots_written == KpiSnapshot.objects.filter(company=company).count() > 0
+    lost.refresh_from_db()
+    assert lost.status == KpiRefresh.Status.FAILED
+    assert lost.error.startswith("The worker stopped responding at ")
+    assert response.json()["notice"] == lost.error

@@ -16,6 +16,7 @@ BLOCKED = "Too many failed sign-in attempts. Try again in"
 def _fresh_counters(settings):
     settings.LOGIN_RATE_LIMIT = 5
     settings.LOGIN_RATE_LIMIT_WINDOW = 15 * 60
+    settings.LOGIN_RATE_LIMIT_PER_ADDRESS = 20
     settings.LOGIN_RATE_LIMIT_KEY_PREFIX = f"test-login-failures-{uuid.uuid4().hex}"
 
 
@@ -138,3 +139,47 @@ def test_with_redis_down_signing_in_still_works(erika, settings):
     client = Client()
     assert _sign_in(client, "erika", "wrong").status_code == 200
     assert _sign_in(client, "erika", "pw").status_code == 302
+
+
+# ------------------------------------------------------------------ password spraying (issue 12, finding 11)
+
+
+def test_password_spraying_from_one_address_is_slowed_after_the_address_limit(company, erika, make_member):
+    """30 usernames × 1 try from one address: the first 20 are checked, the rest refused until the window ends."""
+    spray = "198.51.100.66"
+    statuses = [_sign_in(Client(), f"victim{i}", "Sommer2026!", ip=spray).status_code for i in range(30)]
+    assert statuses == [200] * 20 + [429] * 10
+    refused = _sign_in(Client(), "victim99", "Sommer2026!", ip=spray)
+    assert "Too many failed sign-in attempts. Try again in 15 minutes." in refused.content.decode()
+    # The address waits, even with a right password; the same user elsewhere, and other addresses, do not.
+    assert _sign_in(Client(), "erika", "pw", ip=spray).status_code == 429
+    assert _sign_in(Client(), "erika", "pw", ip="203.0.113.77").status_code == 302
+    assert _sign_in(Client(), "victim1", "wrong", ip="203.0.113.78").status_code == 200
+    make_member(company, username="root", is_staff=True, is_superuser=True)
+    admin = Client().post("/admin/login/", {"username": "root", "password": "pw"}, REMOTE_ADDR=spray)
+    assert BLOCKED in admin.content.decode()
+    german = Client().post("/login/", {"username": "erika", "password": "pw"}, REMOTE_ADDR=spray,
+                           HTTP_ACCEPT_LANGUAGE="de")  # fmt: skip
+    assert "Zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in 15 Minuten erneut." in (
+        german.content.decode()
+    )
+
+
+def test_a_successful_sign_in_does_not_reset_the_address_counter(erika, settings):
+    settings.LOGIN_RATE_LIMIT_PER_ADDRESS = 3
+    for i in range(2):
+        _sign_in(Client(), f"victim{i}", "wrong")
+    assert _sign_in(Client(), "erika", "pw").status_code == 302  # the sprayer knows one password
+    assert _sign_in(Client(), "victim2", "wrong").status_code == 200
+    assert _sign_in(Client(), "victim3", "wrong").status_code == 429
+
+
+def test_the_address_block_ends_with_its_window(erika, settings, monkeypatch):
+    settings.LOGIN_RATE_LIMIT_PER_ADDRESS = 3
+    start = time.time()
+    monkeypatch.setattr(time, "time", lambda: start)
+    for i in range(3):
+        _sign_in(Client(), f"victim{i}", "wrong")
+    assert _sign_in(Client(), "erika", "pw").status_code == 429
+    monkeypatch.setattr(time, "time", lambda: start + 15 * 60 + 1)
+    assert _sign_in(Client(), "erika", "pw").status_code == 302

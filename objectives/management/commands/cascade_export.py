@@ -9,13 +9,14 @@ from django.core.management.base import BaseCommand, CommandError
 from objectives import io as cascade_io
 from objectives.models import Company, Cycle
 from objectives.selectors.cascade import cycle_default
+from okrplan.safety import parse_id
 
 
 def resolve_cycle(company: Company, value: str | None) -> Cycle:
     if value is None:
         cycle = cycle_default(company=company)
-    elif value.isdigit():
-        cycle = Cycle.objects.filter(company=company, pk=int(value)).first()
+    elif parse_id(value):
+        cycle = Cycle.objects.filter(company=company, pk=parse_id(value)).first()
     else:
         cycle = Cycle.objects.filter(company=company, name=value).first()
     if cycle is None:
