@@ -14,6 +14,12 @@ from .factories import CompanyFactory, MembershipFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# This run's own Celery queue: the workers the tests start consume only it, so a worker left running by another
+# run on the same Redis (another checkout, an interrupted run) never takes this run's tasks, and vice versa.
+TEST_QUEUE = f"okrplan-test-{os.getpid()}"
+os.environ["CELERY_QUEUE"] = TEST_QUEUE  # inherited by the worker processes the tests start
+celery_app.conf.task_default_queue = TEST_QUEUE
+
 
 @pytest.fixture(autouse=True)
 def _celery_in_process(request):

@@ -30,7 +30,7 @@ from reporting import services_kpi
 from reporting.models import CrmImport, KpiRefresh, KpiSnapshot, Lead
 from reporting.services_crm import crm_import_create
 from reporting.tasks_kpi import kpi_snapshots_refresh
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, TEST_QUEUE
 from tests.factories import CycleFactory
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
@@ -200,7 +200,7 @@ def _start_worker(name: str, **extra_env) -> tuple[subprocess.Popen, str]:
     log = tempfile.NamedTemporaryFile(prefix="celery-fault-", suffix=".log", delete=False)  # noqa: SIM115
     hostname = f"{name}-{os.getpid()}@%h"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "okrplan", "worker", "--pool=solo", "-Q", "celery",
+        [sys.executable, "-m", "celery", "-A", "okrplan", "worker", "--pool=solo", "-Q", TEST_QUEUE,
          "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", hostname],
         cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -247,17 +247,22 @@ def test_worker_killed_mid_refresh_keeps_the_previous_snapshots_and_the_next_ref
     before = sorted(KpiSnapshot.objects.filter(company=company).values_list("id", "kpi", "period_key", "computed_at"))
     assert before
 
-    slow, slow_log = _start_worker("slow", OKRPLAN_FAULT_KPI_PERIOD_DELAY="2")
+    # The worker holds after each computed period far longer than the test waits: it is killed inside the
+    # snapshot transaction however slow the machine is.
+    slow, slow_log = _start_worker("slow", OKRPLAN_FAULT_KPI_PERIOD_DELAY="600")
     try:
         refresh = services_kpi.kpi_refresh_request(company=company, actor=make_member(company, Role.EXECUTIVE))
         deadline = time.monotonic() + 60
+        progress = None
         while time.monotonic() < deadline:
             refresh.refresh_from_db()
-            if refresh.status == KpiRefresh.Status.RUNNING:
+            progress = services_kpi.refresh_progress(refresh.pk)
+            if refresh.status == KpiRefresh.Status.RUNNING and progress and progress["done"] >= 1:
                 break
             time.sleep(0.1)
         assert refresh.status == KpiRefresh.Status.RUNNING, Path(slow_log).read_text()[-3000:]
-        time.sleep(1)  # inside the snapshot transaction, periods computed, nothing committed
+        assert progress and progress["done"] >= 1, Path(slow_log).read_text()[-3000:]
+        # inside the snapshot transaction: a period computed, nothing committed
         os.kill(slow.pid, signal.SIGKILL)
         slow.wait(timeout=10)
     finally:
@@ -287,7 +292,7 @@ def test_refresh_now_after_a_worker_was_killed_mid_refresh_starts_a_new_refresh_
     """Issue 12, finding 5: the killed worker's refresh stays "running"; once its heartbeat is a minute old the
     next "Refresh now" marks it failed and a new refresh completes on another worker."""
     api = api_client_for(company, Role.EXECUTIVE)
-    slow, slow_log = _start_worker("slow-beat", OKRPLAN_FAULT_KPI_PERIOD_DELAY="3")
+    slow, slow_log = _start_worker("slow-beat", OKRPLAN_FAULT_KPI_PERIOD_DELAY="600")
     try:
         first = api.post(f"/api/v1/companies/{company.slug}/kpis/refresh/", {}, format="json").json()
         lost = KpiRefresh.objects.get(pk=first["refresh_id"])

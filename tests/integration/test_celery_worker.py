@@ -25,7 +25,7 @@ from reporting import services_kpi
 from reporting.kpis import KPIS
 from reporting.models import KpiSnapshot
 from reporting.tasks_kpi import kpi_snapshots_refresh
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, TEST_QUEUE
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +62,7 @@ def worker(transactional_db):
     log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
     hostname = f"okrplan-test-{os.getpid()}@%h"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "okrplan", "worker", "--pool=solo", "-Q", "celery",
+        [sys.executable, "-m", "celery", "-A", "okrplan", "worker", "--pool=solo", "-Q", TEST_QUEUE,
          "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", hostname],
         cwd=base_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
