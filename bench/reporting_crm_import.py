@@ -42,7 +42,7 @@ def run_one(rows: int) -> None:
     from django.core.files import File
     from django.core.management import call_command
 
-    from objectives.models import Company
+    from companies.models import Company
     from reporting.models import CrmImport, Lead
     from reporting.services_crm import crm_import_run
 

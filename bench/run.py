@@ -102,7 +102,7 @@ def wipe_company(slug: str) -> None:
     """Remove a half-made or outdated bench company (CRM rows by plain SQL: millions of rows)."""
     from django.db import connection, transaction
 
-    from objectives.models import Company
+    from companies.models import Company
 
     company = Company.objects.filter(slug=slug).first()
     if company is None:
@@ -145,7 +145,7 @@ def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dic
     from django.test.utils import CaptureQueriesContext
 
     from bench.floor_kpi import floor_statements, run_floor
-    from objectives.models import Company
+    from companies.models import Company
     from reporting.scale import member
     from reporting.services_kpi import kpi_snapshots_refresh, refresh_periods
 
@@ -376,7 +376,8 @@ def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from objectives.models import Company, Cycle
+    from companies.models import Company
+    from objectives.models import Cycle
     from reporting.scale import analyze, ensure_company, ensure_cycles, generate_objectives, member
 
     results = []
@@ -466,7 +467,8 @@ def scenario_load(cfg: dict, details: dict) -> list[dict]:
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
-    from objectives.models import Company, Cycle
+    from companies.models import Company
+    from objectives.models import Cycle
     from reporting.scale import member
 
     slug = f"bench-{cfg['name']}"
@@ -655,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def scenario_kpi_dataset_only(cfg: dict) -> None:
     """The load scenario reads the KPI company's board: make sure it exists and has snapshots."""
-    from objectives.models import Company
+    from companies.models import Company
     from reporting.models import KpiSnapshot
     from reporting.scale import member
     from reporting.services_kpi import kpi_snapshots_refresh

@@ -20,9 +20,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from companies.permissions import Action, can
 from objectives.models import Cycle, Initiative, KeyResult
 from okrplan.api import CompanyScopedMixin
-from okrplan.permissions import Action, can
 from okrplan.safety import BoundedDateSerializerField, IdSerializerField
 
 from . import selectors, services

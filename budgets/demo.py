@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from objectives.models import Company, Cycle
+from companies.models import Company
+from objectives.models import Cycle
 
 from . import selectors, services
 from .models import BudgetLine

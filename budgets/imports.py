@@ -21,10 +21,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from objectives.models import Company, Cycle, Initiative, KeyResult
+from companies.models import Company
+from companies.permissions import Action, require_actor
+from objectives.models import Cycle, Initiative, KeyResult
 from okrplan.errors import DomainError
 from okrplan.imports import check_upload_size
-from okrplan.permissions import Action, require_actor
 from okrplan.safety import date_in_range, date_range_message, parse_id
 
 from . import services
@@ -348,7 +349,7 @@ def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, defau
             raise ValueError(_("“%(value)s” is not one of draft, submitted") % {"value": raw})
         return value
 
-    from objectives.models import Membership
+    from companies.models import Membership
 
     members = {
         m.user.get_username().lower(): m.user for m in Membership.objects.filter(company=company).select_related("user")

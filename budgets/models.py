@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.db.models.deletion import ProtectedError
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Company, Cycle, Initiative, KeyResult
+from companies.models import Company
+from objectives.models import Cycle, Initiative, KeyResult
 from okrplan.models import AppendOnlyModel
 from okrplan.safety import TitleField, validate_dates_in_range
 

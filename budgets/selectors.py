@@ -28,7 +28,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 
-from objectives.models import Company, Cycle, Initiative, KeyResult
+from companies.models import Company
+from objectives.models import Cycle, Initiative, KeyResult
 from okrplan import history
 from okrplan.safety import clamp_date
 

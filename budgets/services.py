@@ -20,10 +20,11 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Company, Cycle, Initiative, KeyResult
+from companies.models import Company
+from companies.permissions import Action, can, require_actor, role_of
+from objectives.models import Cycle, Initiative, KeyResult
 from okrplan.errors import Conflict, PermissionDenied, StaleVersion
 from okrplan.history import history_actor, history_system
-from okrplan.permissions import Action, can, require_actor, role_of
 
 from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
 

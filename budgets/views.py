@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from companies.permissions import Action, can, require_actor
+from companies.tenancy import company_view
 from objectives.models import Cycle, KeyResult
 from okrplan.errors import DomainError
 from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
-from okrplan.permissions import Action, can, require_actor
 from okrplan.safety import attachment_header, clean_query, parse_id, safe_redirect_target
-from okrplan.tenancy import company_view
 
 from . import charts, exports, imports, selectors, services
 from .forms import BudgetLineForm, BudgetSettingsForm, ChannelForm, CsvUploadForm, LineQueryForm, SpendEntryForm

@@ -11,9 +11,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from okrplan.permissions import Role
-
-from .models import Company, Membership, Profile
+from companies.models import Company, Membership, Profile
+from companies.permissions import Role
 
 DEMO_SLUG = "voltaria"
 DEMO_PASSWORD = "okrplan-demo"

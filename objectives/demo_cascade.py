@@ -16,8 +16,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from companies.models import Company
+
 from .demo import DEMO_SLUG
-from .models import CheckIn, Company, Cycle, KeyResult, Objective
+from .models import CheckIn, Cycle, KeyResult, Objective
 from .services import cascade as services
 
 CYCLE_NAME = "Geschäftsjahr 2026"

@@ -15,8 +15,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from companies.models import Company
+
 from .demo import DEMO_SLUG
-from .models import Company, Cycle, Initiative, KeyResult
+from .models import Cycle, Initiative, KeyResult
 from .services import initiatives as services
 
 log = logging.getLogger(__name__)

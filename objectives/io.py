@@ -24,10 +24,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from companies.models import Company
+from companies.permissions import Action, require_actor
 from okrplan.imports import import_max_bytes, looks_binary, read_limited
-from okrplan.permissions import Action, require_actor
 
-from .models import Company, Cycle, KeyResult, Objective
+from .models import Cycle, KeyResult, Objective
 from .selectors.cascade import cascade_tree, walk
 from .services import cascade as services
 

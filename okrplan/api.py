@@ -13,10 +13,11 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from companies.permissions import Action, require
+from companies.tenancy import membership_for
+
 from .errors import DomainError, concurrency_conflict
-from .permissions import Action, require
 from .safety import IdField, text_problem
-from .tenancy import membership_for
 
 
 def validation_error_dict(exc: DjangoValidationError) -> dict:

@@ -6,10 +6,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
+from companies.permissions import Action
+
 from . import history
 from .api import CompanyScopedMixin
 from .models import ChangeRecord
-from .permissions import Action
 from .views_history import parse_filters
 
 

@@ -42,8 +42,21 @@ class BackupEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
+def former_labels() -> dict[str, str]:
+    """Model labels of older backups → today's, from each app's ``AppConfig.former_labels`` (models that moved)."""
+    aliases: dict[str, str] = {}
+    for config in apps.get_app_configs():
+        for old, model_name in getattr(config, "former_labels", {}).items():
+            aliases[old.lower()] = f"{config.label}.{model_name}".lower()
+    return aliases
+
+
+def _current_label(label: str, aliases: dict[str, str]) -> str:
+    return aliases.get(label.lower(), label)
+
+
 def _company_model() -> type[models.Model]:
-    return apps.get_model("objectives", "Company")
+    return apps.get_model("companies", "Company")
 
 
 def company_models() -> list[tuple[type[models.Model], str]]:
@@ -154,7 +167,7 @@ def company_export(*, company, out: IO[str]) -> dict[str, int]:
 
 def _user_ids(users: list[dict]) -> dict[str, int]:
     user_model = get_user_model()
-    profile_model = apps.get_model("objectives", "Profile")
+    profile_model = apps.get_model("companies", "Profile")
     ids: dict[str, int] = {}
     for entry in users:
         user = user_model._base_manager.filter(username=entry["username"]).first()
@@ -200,12 +213,15 @@ def company_import(*, source: IO[str]) -> tuple[Any, dict[str, int]]:
         m2m: list[tuple[models.Model, str, str, list]] = []
         generic: list[models.Model] = []
         exported = {model._meta.label for model, _path in company_models()}
+        aliases = former_labels()
         for record in data["objects"]:
-            label = record["model"]
+            label = _current_label(record["model"], aliases)
             model = apps.get_model(label)
             if label.lower() not in {x.lower() for x in exported}:
                 raise ValidationError(_("Unknown table %(model)s in the backup.") % {"model": label})
-            obj = _build(model, record["fields"], new_ids, user_ids, deferred=deferred, company=company)
+            obj = _build(
+                model, record["fields"], new_ids, user_ids, deferred=deferred, company=company, aliases=aliases
+            )
             obj.save_base(raw=True)
             new_ids[(model._meta.label, record["pk"])] = obj.pk
             counts[model._meta.label] = counts.get(model._meta.label, 0) + 1
@@ -234,7 +250,7 @@ def _mapped(new_ids: dict, label: str, old) -> Any:
         ) from None
 
 
-def _build(model, fields: dict, new_ids: dict, user_ids: dict, *, deferred, company=None) -> models.Model:
+def _build(model, fields: dict, new_ids: dict, user_ids: dict, *, deferred, company=None, aliases=None) -> models.Model:
     user_model = get_user_model()
     company_model = _company_model()
     values: dict[str, Any] = {}
@@ -254,7 +270,8 @@ def _build(model, fields: dict, new_ids: dict, user_ids: dict, *, deferred, comp
         elif related is user_model:
             values[field.attname] = user_ids[value[0] if isinstance(value, list) else value]
         elif related is ContentType:
-            values[field.attname] = ContentType.objects.get_by_natural_key(*value).pk
+            app_label, _dot, model_name = _current_label(".".join(value), aliases or {}).partition(".")
+            values[field.attname] = ContentType.objects.get_by_natural_key(app_label, model_name).pk
         elif related is company_model:
             values[field.attname] = company.pk
         elif (related._meta.label, value) in new_ids:

@@ -1,6 +1,7 @@
+from companies.permissions import allowed_actions
+from companies.tenancy import user_companies
+
 from .navigation import navigation_for
-from .permissions import allowed_actions
-from .tenancy import user_companies
 
 
 def tenancy(request):

@@ -169,7 +169,7 @@ def _on_post_delete(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    company = apps.get_model("objectives", "Company")
+    company = apps.get_model("companies", "Company")
     signals.pre_delete.connect(_on_company_pre_delete, sender=company, dispatch_uid="okrplan.history.company.pre")
     signals.post_delete.connect(_on_company_post_delete, sender=company, dispatch_uid="okrplan.history.company.post")
     for model in tracked_models():

@@ -41,7 +41,7 @@ class ChangeRecord(models.Model):
         UPDATED = "updated", _("Updated")
         DELETED = "deleted", _("Deleted")
 
-    company = models.ForeignKey("objectives.Company", on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     object_label = models.CharField(_("object"), max_length=255)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .permissions import Action, can
+from companies.permissions import Action, can
 
 
 @dataclass(frozen=True)

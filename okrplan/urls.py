@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from objectives.api.companies import CompanyDetailAPI, CompanyListAPI
+from companies import views as company_views
+from companies.api import CompanyListAPI
 
 from . import health, passwords, views, views_history
 from .api_history import HistoryListAPI
@@ -14,7 +15,7 @@ from .ratelimit import AdminLoginForm
 admin.site.login_form = AdminLoginForm
 
 company_patterns = [
-    path("", views.company_home, name="company_home"),
+    path("", include("companies.urls")),
     path("history/", views_history.history_page, name="history"),
     path("", include("objectives.urls")),
     path("", include("budgets.urls")),
@@ -22,7 +23,7 @@ company_patterns = [
 ]
 
 api_company_patterns = [
-    path("", CompanyDetailAPI.as_view(), name="api-company"),
+    path("", include("companies.api_urls")),
     path("history/", HistoryListAPI.as_view(), name="api-history"),
     path("", include("objectives.api_urls")),
     path("", include("budgets.api_urls")),
@@ -30,12 +31,12 @@ api_company_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", company_views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include(passwords.urlpatterns)),
     path("language/", views.language_set, name="language_set"),
-    path("switch/<slug:company_slug>/", views.company_switch, name="company_switch"),
+    path("switch/<slug:company_slug>/", company_views.company_switch, name="company_switch"),
     path("c/<slug:company_slug>/", include(company_patterns)),
     path("api/v1/companies/", CompanyListAPI.as_view(), name="api-companies"),
     path("api/v1/companies/<slug:company_slug>/", include(api_company_patterns)),

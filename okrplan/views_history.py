@@ -7,10 +7,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from companies.permissions import Action
+from companies.tenancy import company_view
+
 from . import history
-from .permissions import Action
 from .safety import parse_id
-from .tenancy import company_view
 
 PAGE_SIZE = 50
 

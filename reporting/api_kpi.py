@@ -14,8 +14,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from companies.permissions import Action
 from okrplan.api import CompanyScopedMixin
-from okrplan.permissions import Action
 from okrplan.safety import BoundedDateSerializerField
 
 from . import attribution, kpis, periods, selectors_kpi, services_kpi

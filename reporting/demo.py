@@ -240,8 +240,8 @@ def _bind_key_results(company) -> None:
 
 
 def load() -> None:
+    from companies.models import Company
     from objectives.demo import DEMO_SLUG
-    from objectives.models import Company
 
     company = Company.objects.filter(slug=DEMO_SLUG).first()
     if company is None:

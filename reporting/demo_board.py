@@ -6,7 +6,7 @@ has snapshots already, nothing happens; hourly/nightly refreshes or "Refresh now
 
 from __future__ import annotations
 
-from objectives.models import Company
+from companies.models import Company
 
 from .models import KpiSnapshot
 from .services_kpi import kpi_snapshots_refresh

@@ -18,7 +18,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Company, KeyResult
+from companies.models import Company
+from objectives.models import KeyResult
 from okrplan.safety import TitleField
 
 # Lead sources that count as sales-sourced (not marketing) unless a company changes the list. Compared

@@ -26,8 +26,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from objectives.models import Company, Cycle, Initiative, KeyResult, Membership, Objective
-from okrplan.permissions import Role
+from companies.models import Company, Membership
+from companies.permissions import Role
+from objectives.models import Cycle, Initiative, KeyResult, Objective
 
 from .models import DEFAULT_SALES_SOURCES, Lead, Opportunity, ReportingSettings, Touchpoint
 

@@ -13,7 +13,8 @@ from django.db.models.functions import Cast, Concat, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Company, Cycle, KeyResult, Objective, key_result_progress
+from companies.models import Company
+from objectives.models import Cycle, KeyResult, Objective, key_result_progress
 
 from . import kpis
 from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind

@@ -32,8 +32,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from companies.permissions import Action, require_actor
 from okrplan.errors import DomainError, NotFound
-from okrplan.permissions import Action, require_actor
 
 from . import crm_import as reader
 from . import crm_import_pg

@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from objectives.models import Company, Membership
-from okrplan.permissions import Action, can, require_actor
+from companies.models import Company, Membership
+from companies.permissions import Action, can, require_actor
 
 from . import selectors_kpi
 from .formatting import present_tile

@@ -29,10 +29,11 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from objectives.models import Company, Cycle
+from companies.models import Company
+from companies.permissions import Action, require_actor
+from objectives.models import Cycle
 from okrplan.errors import DomainError
 from okrplan.locks import advisory_xact_lock
-from okrplan.permissions import Action, require_actor
 
 from . import attribution, kpis, periods
 from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind

@@ -12,7 +12,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from objectives.models import Company
+from companies.models import Company
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from okrplan.permissions import Action
+from companies.permissions import Action
+from companies.tenancy import company_view
 from okrplan.safety import attachment_header
-from okrplan.tenancy import company_view
 
 from . import attribution, charts, kpis, periods, selectors_kpi, services_digest, services_kpi
 from .formatting import currency_symbol, present_tile

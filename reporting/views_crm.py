@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from companies.permissions import Action
+from companies.tenancy import company_view
 from okrplan.htmx import apply_to_form
-from okrplan.permissions import Action
 from okrplan.safety import parse_id
-from okrplan.tenancy import company_view
 
 from .crm_import import FIELDS, PRESETS
 from .forms_crm import ColumnMappingForm, CrmImportForm, ReportingSettingsForm

@@ -7,8 +7,8 @@ import os
 import pytest
 from django.test import Client
 
+from companies.permissions import Role
 from okrplan.celery import app as celery_app
-from okrplan.permissions import Role
 
 from .factories import CompanyFactory, MembershipFactory, UserFactory
 from .smtp import smtp  # noqa: F401 (the fixture: a real SMTP server for e-mails people act on)

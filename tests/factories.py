@@ -8,8 +8,9 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from objectives.models import Company, Cycle, KeyResult, Membership, Objective
-from okrplan.permissions import Role
+from companies.models import Company, Membership
+from companies.permissions import Role
+from objectives.models import Cycle, KeyResult, Objective
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -39,8 +39,8 @@ def board_scenario(company, *, today: dt.date, size: int = 1, approver=None, req
     from django.utils import timezone as tz
 
     from budgets.models import BudgetLine, Channel, SpendEntry
+    from companies.permissions import Role
     from objectives.models import Cycle
-    from okrplan.permissions import Role
     from reporting.models import ReportingSettings
 
     from .factories import CycleFactory, KeyResultFactory, MembershipFactory, ObjectiveFactory, UserFactory

@@ -2,7 +2,7 @@
 
 import pytest
 
-from objectives.models import Profile
+from companies.models import Profile
 from okrplan import i18n
 
 

@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 
 pytestmark = pytest.mark.django_db
 

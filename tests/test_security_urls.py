@@ -28,7 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from okrplan.permissions import Action, Role, can
+from companies.permissions import Action, Role, can
 from tests.factories import CompanyFactory
 
 # Routes an anonymous visitor may use (by view name, namespaced like "admin:login").
@@ -55,7 +55,7 @@ SAMPLE_BY_CONVERTER = {
     "uuid": str(uuid.UUID(int=7)),
 }
 MISSING_ID = "987654321"
-PROJECT_APPS = ("objectives", "budgets", "reporting")
+PROJECT_APPS = ("companies", "objectives", "budgets", "reporting")
 COMPANY_SLUG = "company_slug"
 
 ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
@@ -414,7 +414,7 @@ def test_api_refuses_every_role_the_permission_table_does_not_allow(route):
             assert response.status_code == 403, f"{role} {method.upper()} {route.label} needs {action}"
             checked += 1
     after = _row_counts()
-    assert after == {**before, "objectives.Membership": after["objectives.Membership"]}, "a refused request wrote"
+    assert after == {**before, "companies.Membership": after["companies.Membership"]}, "a refused request wrote"
     if route.view_name == "api-members":
         assert checked == 1, "the plain member may not list members"
 

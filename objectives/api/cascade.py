@@ -19,9 +19,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from companies.permissions import Action
 from okrplan.api import CompanyScopedMixin, IdFilter
 from okrplan.errors import StaleVersion
-from okrplan.permissions import Action
 from okrplan.safety import BoundedDateSerializerField, attachment_header, parse_id
 
 from .. import io as cascade_io

@@ -11,22 +11,18 @@ from .cascade import (
     ReminderLog,
     key_result_progress,
 )
-from .companies import Company, Membership, Profile
 from .initiatives import Initiative, InitiativeRating, PrioritySettings
 
 __all__ = [
     "CascadeSettings",
     "CheckIn",
-    "Company",
     "Cycle",
     "Initiative",
     "InitiativeRating",
     "KeyResult",
-    "Membership",
     "Objective",
     "ObjectiveLink",
     "PrioritySettings",
-    "Profile",
     "ReminderLog",
     "key_result_progress",
 ]

@@ -12,10 +12,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from companies.models import Company
 from okrplan.models import AppendOnlyModel
 from okrplan.safety import DATE_MAX, DATE_MIN, TitleField, validate_dates_in_range
-
-from .companies import Company
 
 ZERO = Decimal("0")
 ONE = Decimal("1")

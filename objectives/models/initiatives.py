@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from companies.models import Company
 from okrplan.safety import TitleField
 
 from .cascade import Cycle, KeyResult
-from .companies import Company
 
 SCALE_MIN = 1
 SCALE_MAX = 5

@@ -36,7 +36,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import CascadeSettings, CheckIn, Company, Cycle, KeyResult, Objective, ObjectiveLink, key_result_progress
+from companies.models import Company
+
+from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink, key_result_progress
 
 ZERO = Decimal("0")
 ONE = Decimal("1")

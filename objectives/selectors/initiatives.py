@@ -16,7 +16,9 @@ from django.db.models import Count, Max, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Company, Cycle, Initiative, InitiativeRating, KeyResult, PrioritySettings
+from companies.models import Company
+
+from ..models import Cycle, Initiative, InitiativeRating, KeyResult, PrioritySettings
 from ..models.initiatives import DEFAULT_MIDPOINT, SCALE_MAX, SCALE_MIN
 
 TWO_PLACES = Decimal("0.01")

@@ -24,12 +24,13 @@ from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from companies.models import Company
+from companies.permissions import Action, can, require_actor, role_of
 from okrplan.errors import PermissionDenied, StaleVersion
-from okrplan.permissions import Action, can, require_actor, role_of
 from okrplan.safety import validate_dates_in_range
 
 from .. import guards
-from ..models import CascadeSettings, CheckIn, Company, Cycle, KeyResult, Objective, ObjectiveLink
+from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 
 MAX_LEVELS = 6  # a cascade has at most six levels: company objective = level 1
 ZERO = Decimal("0")

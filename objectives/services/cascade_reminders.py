@@ -14,7 +14,9 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from ..models import CascadeSettings, Company, ReminderLog
+from companies.models import Company
+
+from ..models import CascadeSettings, ReminderLog
 from ..selectors.cascade import reminder_after_days, stale_key_results
 
 logger = logging.getLogger(__name__)

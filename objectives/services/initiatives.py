@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from okrplan.permissions import Action, require_actor
+from companies.models import Company, Membership
+from companies.permissions import Action, require_actor
 
-from ..models import Company, Cycle, Initiative, InitiativeRating, KeyResult, Membership, PrioritySettings
+from ..models import Cycle, Initiative, InitiativeRating, KeyResult, PrioritySettings
 from ..models.initiatives import SCALE_MAX, SCALE_MIN
 
 State = Initiative.State

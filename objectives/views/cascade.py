@@ -19,6 +19,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from companies.permissions import Action, can
+from companies.tenancy import company_view
 from objectives.cascade_rows import RowSlots
 from objectives.forms_cascade import (
     KeyResultCreateForm,
@@ -35,9 +37,7 @@ from objectives.selectors import cascade as selectors
 from objectives.services import cascade as services
 from okrplan.errors import DomainError, StaleVersion, concurrency_conflict
 from okrplan.htmx import error_messages
-from okrplan.permissions import Action, can
 from okrplan.safety import parse_id
-from okrplan.tenancy import company_view
 
 from .. import charts
 

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from companies.permissions import Action, can
+from companies.tenancy import company_view
 from objectives import charts
 from objectives.forms_cascade import (
     CarryOverForm,
@@ -27,9 +29,7 @@ from objectives.selectors import cascade as selectors
 from objectives.services import cascade as services
 from okrplan.errors import DomainError, StaleVersion
 from okrplan.htmx import apply_to_form, error_messages, trigger_toast
-from okrplan.permissions import Action, can
 from okrplan.safety import attachment_header, parse_id
-from okrplan.tenancy import company_view
 
 from .cascade import current_cycle, flatten, team_choices
 

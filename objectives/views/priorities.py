@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from companies.permissions import Action, can
+from companies.tenancy import company_view
 from okrplan.errors import DomainError
 from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
-from okrplan.permissions import Action, can
 from okrplan.safety import safe_redirect_target
-from okrplan.tenancy import company_view
 
 from ..charts_priorities import ChartPoint, ChartQuadrant, hover_text, priority_matrix_figure
 from ..forms_priorities import FinalValuesForm, InitiativeForm, PrioritySettingsForm

@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from bench.report import format_table, ratio, write_results
-from objectives.models import Company, KeyResult, Membership, Objective
+from companies.models import Company, Membership
+from objectives.models import KeyResult, Objective
 from reporting.models import Lead, Opportunity, Touchpoint
 
 pytestmark = pytest.mark.django_db

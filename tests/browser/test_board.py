@@ -15,8 +15,8 @@ CHARTS = ["funnel", "attribution", "okr", "bound", "spend", "segments"]
 @pytest.fixture
 def voltaria(demo):
     """The demo company plus a running cycle with objectives, budget and spend (owned by other areas' demos)."""
-    from objectives.models import Company, Membership
-    from okrplan.permissions import Role
+    from companies.models import Company, Membership
+    from companies.permissions import Role
     from tests.factories_board import board_scenario
 
     company = Company.objects.get(slug="voltaria")

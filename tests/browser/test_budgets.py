@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from budgets import services
 from budgets.models import BudgetLine
-from okrplan.permissions import Role
+from companies.permissions import Role
 from tests.factories import (
     CompanyFactory,
     CycleFactory,

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from objectives.models import Company, Cycle, KeyResult, Membership, Objective, Profile
+from companies.models import Company, Membership, Profile
+from objectives.models import Cycle, KeyResult, Objective
 from objectives.services import cascade as services
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

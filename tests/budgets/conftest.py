@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from budgets import services
-from okrplan.permissions import Role
+from companies.permissions import Role
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_budgets import BudgetSettingsFactory, ChannelFactory
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from budgets import services
 from budgets.models import BudgetAuditEntry, BudgetLine
-from okrplan.permissions import Role
+from companies.permissions import Role
 from tests.factories import KeyResultFactory
 from tests.factories_budgets import BudgetLineFactory
 

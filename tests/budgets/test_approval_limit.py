@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 
 from budgets import services
 from budgets.models import BudgetSettings
+from companies.permissions import Action, Role, can
 from okrplan.errors import PermissionDenied
 from okrplan.models import ChangeRecord
-from okrplan.permissions import Action, Role, can
 
 pytestmark = pytest.mark.django_db
 

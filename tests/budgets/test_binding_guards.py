@@ -17,9 +17,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from budgets import services
+from companies.permissions import Role
 from objectives.models import Cycle, KeyResult
 from objectives.services import cascade as cascade_services
-from okrplan.permissions import Role
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

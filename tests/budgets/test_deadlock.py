@@ -15,8 +15,8 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from budgets.models import BudgetAuditEntry, BudgetLine
+from companies.permissions import Role
 from objectives.models import KeyResult
-from okrplan.permissions import Role
 from tests.factories import KeyResultFactory, ObjectiveFactory
 
 pytestmark = [

@@ -18,9 +18,9 @@ from rest_framework.test import APIClient
 
 from budgets import services
 from budgets.models import BudgetAuditEntry, BudgetLine
-from objectives.models import Membership
+from companies.models import Membership
+from companies.permissions import Role
 from okrplan.errors import PermissionDenied
-from okrplan.permissions import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.test import Client
 
 from budgets import services
 from budgets.models import BudgetLine
-from okrplan.permissions import Role
+from companies.permissions import Role
 from tests.factories import KeyResultFactory
 from tests.factories_budgets import BudgetLineFactory
 

@@ -13,8 +13,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from budgets.models import BudgetLine
+from companies.permissions import Role
 from okrplan.errors import concurrency_conflict
-from okrplan.permissions import Role
 from tests.factories import KeyResultFactory
 
 pytestmark = pytest.mark.django_db

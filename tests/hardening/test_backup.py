@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from budgets.models import BudgetAuditEntry, BudgetLine, SpendEntry
-from objectives.models import CheckIn, Company, Initiative, KeyResult, Membership, Objective
+from companies.models import Company, Membership
+from objectives.models import CheckIn, Initiative, KeyResult, Objective
 from okrplan.backup import company_models
 from okrplan.models import ChangeRecord
 from reporting.models import KpiSnapshot, Lead, Opportunity, Touchpoint
@@ -84,7 +85,7 @@ def test_round_trip_through_an_empty_installation(tmp_path):
 
 def test_every_company_table_is_exported():
     labels = {model._meta.label for model, _path in company_models()}
-    expected = {"objectives.Membership", "objectives.Objective", "objectives.KeyResult", "objectives.CheckIn",
+    expected = {"companies.Membership", "objectives.Objective", "objectives.KeyResult", "objectives.CheckIn",
                 "objectives.Initiative", "objectives.InitiativeRating", "budgets.BudgetLine",
                 "budgets.BudgetAuditEntry",
                 "budgets.SpendEntry", "budgets.BudgetSettings", "reporting.Lead", "reporting.Opportunity",

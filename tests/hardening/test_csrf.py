@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 

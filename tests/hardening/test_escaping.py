@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, models, transaction
 from django.test import Client
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.test_security_urls import (
     COMPANY_ROUTES,

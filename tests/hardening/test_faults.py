@@ -22,10 +22,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 from django.urls import reverse
 
+from companies.permissions import Role
 from objectives import io as cascade_io
 from objectives.models import KeyResult, Objective
 from okrplan.celery import app as celery_app
-from okrplan.permissions import Role
 from reporting import services_kpi
 from reporting.models import CrmImport, KpiRefresh, KpiSnapshot, Lead
 from reporting.services_crm import crm_import_create

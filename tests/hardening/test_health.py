@@ -9,7 +9,7 @@ from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
-from objectives.models import Company
+from companies.models import Company
 from okrplan import health
 from tests.conftest import IN_CI
 

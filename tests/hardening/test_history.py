@@ -11,10 +11,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from budgets.models import BudgetLine
+from companies.permissions import Role
 from objectives.models import Objective
 from okrplan.history import history_actor
 from okrplan.models import ChangeRecord
-from okrplan.permissions import Role
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory
 from tests.factories_priorities import InitiativeFactory
@@ -113,7 +113,7 @@ def test_history_page_shows_changes_to_facilitators_and_executives(company, clie
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.CMO])
 def test_history_needs_the_permission(company, client_for, api_client_for, role):
-    from okrplan.permissions import Action, can
+    from companies.permissions import Action, can
 
     expected = 200 if can(role, Action.HISTORY_VIEW) else 403
     assert client_for(company, role).get(reverse("history", kwargs={"company_slug": company.slug})).status_code == (

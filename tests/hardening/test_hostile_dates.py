@@ -16,9 +16,9 @@ from django.db import IntegrityError, connection, transaction
 
 from budgets import imports, selectors
 from budgets.models import SpendEntry
+from companies.permissions import Role
 from objectives.models import CheckIn, Cycle
 from objectives.services import cascade as cascade_services
-from okrplan.permissions import Role
 from reporting import periods, services_kpi
 from reporting.models import KpiRefresh, KpiSnapshot, Lead
 from tests.budgets.conftest import world  # noqa: F401 (fixture)

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from okrplan.safety import attachment_header
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 

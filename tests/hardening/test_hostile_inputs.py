@@ -28,7 +28,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from budgets import services as budget_services
-from okrplan.permissions import Role
+from companies.permissions import Role
 from reporting.models import ColumnMapping, CrmImport, KpiRefresh
 from tests.factories import (
     CompanyFactory,

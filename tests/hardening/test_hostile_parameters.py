@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from reporting.models import Lead
 
 pytestmark = pytest.mark.django_db

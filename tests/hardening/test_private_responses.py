@@ -8,7 +8,7 @@ import secrets
 import pytest
 from django.test import Client
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from tests.factories import CycleFactory
 
 NO_STORE = "private, no-store"
@@ -49,7 +49,7 @@ def test_the_language_cookie_is_secure_when_configured(company, make_member, set
     response = Client().post("/language/", {"language": "en", "next": "/"})
     assert response.cookies["django_language"]["secure"] is True
     assert response.cookies["django_language"]["samesite"] == "Lax"
-    from objectives.models import Profile
+    from companies.models import Profile
 
     Profile.objects.update_or_create(user=make_member(company, username="erika"), defaults={"language": "de"})
     signed_in = Client().post("/login/", {"username": "erika", "password": "pw"})

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from budgets.models import BudgetLine
+from companies.permissions import Role
 from objectives.models import Initiative
-from okrplan.permissions import Role
 from tests.budgets.conftest import world  # noqa: F401 (fixture)
 from tests.factories_priorities import InitiativeFactory
 

@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from tests.factories import (
     CompanyFactory,
     CycleFactory,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from budgets.models import BudgetLine
+from companies.permissions import Role
 from objectives.models import Cycle, Initiative, KeyResult, Objective
-from okrplan.permissions import Role
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_budgets import ChannelFactory
 

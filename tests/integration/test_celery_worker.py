@@ -19,8 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from companies.permissions import Role
 from okrplan.celery import app as celery_app
-from okrplan.permissions import Role
 from reporting import services_kpi
 from reporting.kpis import KPIS
 from reporting.models import KpiSnapshot

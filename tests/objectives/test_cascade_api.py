@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from companies.permissions import Role
 from objectives.models import CheckIn, Cycle, KeyResult, Objective
-from okrplan.permissions import Role
 from tests.factories_cascade import CheckInFactory, CycleFactory, KeyResultFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

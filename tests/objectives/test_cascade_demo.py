@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from companies.models import Company
 from objectives import demo, demo_cascade
-from objectives.models import CheckIn, Company, Cycle, KeyResult, Objective, ObjectiveLink
+from objectives.models import CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 from objectives.selectors.cascade import cascade_tree, cycle_default, walk
 
 pytestmark = pytest.mark.django_db

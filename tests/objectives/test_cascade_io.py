@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
+from companies.permissions import Role
 from objectives import io as cascade_io
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveLink
 from objectives.services import cascade as svc
 from okrplan.errors import PermissionDenied
-from okrplan.permissions import Role
 from tests.factories_cascade import CycleFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from celery.schedules import crontab
 from django.core import mail
 from django.utils import timezone
 
-from objectives.models import KeyResult, Profile, ReminderLog
+from companies.models import Profile
+from objectives.models import KeyResult, ReminderLog
 from objectives.schedule import BEAT_SCHEDULE
 from objectives.services.cascade_reminders import iso_week, key_result_reminders_send
 from objectives.tasks import key_result_reminders_send as reminder_task
@@ -98,7 +99,7 @@ def test_a_failing_mail_is_not_logged_and_retried_next_run(setup, monkeypatch):
 
 
 def test_reminder_settings_via_api_and_service(company, api_client_for):
-    from okrplan.permissions import Role
+    from companies.permissions import Role
 
     url = f"/api/v1/companies/{company.slug}/cascade/settings/"
     member = api_client_for(company, Role.MEMBER)

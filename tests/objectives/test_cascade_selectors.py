@@ -11,10 +11,10 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from companies.permissions import Role
 from objectives.models import Cycle, KeyResult, Objective, key_result_progress
 from objectives.selectors import cascade as sel
 from objectives.services import cascade as svc
-from okrplan.permissions import Role
 from tests.factories_cascade import (
     CascadeSettingsFactory,
     CheckInFactory,

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from companies.permissions import Role
 from objectives.models import CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 from objectives.services import cascade as svc
 from okrplan.errors import PermissionDenied, StaleVersion
-from okrplan.permissions import Role
 from tests.factories_cascade import CycleFactory, KeyResultFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

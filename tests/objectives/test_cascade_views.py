@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from companies.permissions import Role
 from objectives.models import CheckIn, Cycle, KeyResult, Objective
 from objectives.services import cascade as svc
-from okrplan.permissions import Role
 from tests.factories_cascade import CycleFactory, KeyResultFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

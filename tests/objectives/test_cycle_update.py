@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from companies.permissions import Role
 from objectives.models import Cycle
 from objectives.services import cascade as svc
 from okrplan.errors import PermissionDenied
-from okrplan.permissions import Role
 from tests.factories_cascade import CycleFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from companies.permissions import Role
 from objectives.models import Initiative, InitiativeRating, PrioritySettings
-from okrplan.permissions import Role
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_priorities import InitiativeFactory, InitiativeRatingFactory, PrioritySettingsFactory
 

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from objectives.models import Company, Cycle, Initiative, InitiativeRating, KeyResult, PrioritySettings
-from okrplan.permissions import Role
+from companies.models import Company
+from companies.permissions import Role
+from objectives.models import Cycle, Initiative, InitiativeRating, KeyResult, PrioritySettings
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_priorities import InitiativeFactory, InitiativeRatingFactory, PrioritySettingsFactory
 

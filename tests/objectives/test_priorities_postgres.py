@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 
+from companies.permissions import Role
 from objectives.models import Initiative
 from objectives.services import initiatives as services
-from okrplan.permissions import Role
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_priorities import InitiativeFactory, PrioritySettingsFactory
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from reporting import attribution, periods, services_kpi
 from reporting.models import AttributionSnapshot, KpiSnapshot, Opportunity
 from reporting.models_snapshots import ATTRIBUTION_MODELS

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from objectives.models import Profile
-from okrplan.permissions import Role
+from companies.models import Profile
+from companies.permissions import Role
 from reporting import tasks_kpi
 from reporting.models import DigestSubscription
 from reporting.services_digest import digest_subscription_set, iso_week, kpi_digest_send_week

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from reporting import services_kpi, tasks_kpi
 from reporting.models import DigestSubscription, KpiRefresh, KpiSnapshot
 from tests.factories_board import KpiSnapshotFactory, board_scenario

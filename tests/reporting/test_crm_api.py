@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from reporting.models import Lead, Opportunity, Touchpoint
 from tests.factories_reporting import LeadFactory, OpportunityFactory, TouchpointFactory, at
 

@@ -9,7 +9,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from reporting import crm_import_pg
 from reporting.models import ColumnMapping, CrmImport, Lead
 from reporting.services_crm import column_mapping_save, crm_import_create

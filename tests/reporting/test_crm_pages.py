@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from reporting.models import ColumnMapping, CrmImport, KpiBinding, Lead, ReportingSettings
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 from reporting import services_kpi, tasks_kpi
 from reporting.models import KpiRefresh, KpiSnapshot
 from tests.factories_board import KpiSnapshotFactory, board_scenario

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q
 
-from objectives.models import Company
+from companies.models import Company
 from reporting import demo
 from reporting.attribution import attribute
 from reporting.kpis import compute_kpis, stage_reached_at

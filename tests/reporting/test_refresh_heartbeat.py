@@ -14,8 +14,8 @@ import time
 import pytest
 from django.utils import timezone
 
+from companies.permissions import Role
 from okrplan.celery import app as celery_app
-from okrplan.permissions import Role
 from reporting import kpis, services_kpi
 from reporting.models import KpiRefresh
 

@@ -9,9 +9,9 @@ import pytest
 from django.db import OperationalError
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from companies.permissions import Role
 from objectives.models import Cycle
 from okrplan.errors import PermissionDenied
-from okrplan.permissions import Role
 from reporting import services_kpi, tasks_kpi
 from reporting.models import KpiRefresh, KpiSnapshot
 from tests.factories import CompanyFactory, CycleFactory

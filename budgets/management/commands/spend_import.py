@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from budgets import imports
-from objectives.models import Company
+from companies.models import Company
 
 
 class Command(BaseCommand):

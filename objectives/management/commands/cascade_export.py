@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from companies.models import Company
 from objectives import io as cascade_io
-from objectives.models import Company, Cycle
+from objectives.models import Cycle
 from objectives.selectors.cascade import cycle_default
 from okrplan.safety import parse_id
 

@@ -6,7 +6,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from objectives.models import Company
+from companies.models import Company
 from okrplan.backup import company_export
 
 

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", help="name of a saved column mapping (with --source custom)")
 
     def handle(self, *args, path, company, kind, source, mapping=None, **options):
-        from objectives.models import Company
+        from companies.models import Company
         from reporting.services_crm import crm_import_create, crm_import_run
 
         target = Company.objects.filter(slug=company).first()
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             upload = File(handle, name=file_path.name)
             upload.size = file_path.stat().st_size
             try:
-                # actor None: an operator at the console acts as the system (see okrplan.permissions.require_actor)
+                # actor None: an operator at the console acts as the system (see companies.permissions.require_actor)
                 job = crm_import_create(
                     company=target,
                     kind=kind,

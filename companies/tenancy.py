@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from .models import Company, Membership
 from .permissions import Action, require
-
-if TYPE_CHECKING:
-    from objectives.models import Company, Membership
 
 
 def membership_for(user, company_slug: str) -> Membership:
     """The user's membership in the company with ``company_slug``; 404 when there is none."""
-    from objectives.models import Membership
-
     if not user.is_authenticated:
         raise Http404(_("No such company."))
     membership = (
@@ -53,8 +48,6 @@ def company_view(action: Action | None = Action.COMPANY_VIEW) -> Callable:
 
 
 def user_companies(user) -> list[Company]:
-    from objectives.models import Company
-
     if not user.is_authenticated:
         return []
     return list(Company.objects.filter(memberships__user=user, is_active=True).order_by("name"))

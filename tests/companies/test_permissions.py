@@ -2,14 +2,14 @@
 
 import pytest
 
+from companies.permissions import PERMISSIONS, Action, Role, allowed_actions, can, require
 from okrplan.errors import PermissionDenied
-from okrplan.permissions import PERMISSIONS, Action, Role, allowed_actions, can, require
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_role_has_an_entry_and_every_action_a_label():
-    from okrplan.permissions import ACTION_LABELS
+    from companies.permissions import ACTION_LABELS
 
     assert set(PERMISSIONS) == set(Role.values)
     assert set(ACTION_LABELS) == set(Action)
@@ -58,7 +58,7 @@ def test_overview_page_lists_members_only_for_roles_that_may_see_them(company, c
 
 
 def test_require_actor_uses_the_membership_in_that_company(company, other_company, make_member):
-    from okrplan.permissions import require_actor
+    from companies.permissions import require_actor
 
     facilitator = make_member(company, Role.FACILITATOR)
     require_actor(facilitator, company, Action.CASCADE_EDIT)

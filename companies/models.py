@@ -10,8 +10,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.permissions import Role
 from okrplan.safety import TitleField
+
+from .permissions import Role
 
 
 class Company(models.Model):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..models import Profile
+from .models import Profile
 
 
 def profile_language_set(*, user, language: str) -> Profile:

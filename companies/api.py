@@ -1,4 +1,4 @@
-"""REST API of the planning domain. Thin: serializers shape data, services change it, selectors read it."""
+"""REST API of companies and memberships. Thin: serializers shape data, services change it."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 
 from okrplan.api import CompanyScopedMixin
-from okrplan.permissions import Action, allowed_actions
 
-from ..models import Company, Membership
+from .models import Company, Membership
+from .permissions import Action, allowed_actions
 
 
 class CompanySerializer(serializers.ModelSerializer):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from okrplan.permissions import Role
+from companies.permissions import Role
 
 pytestmark = pytest.mark.django_db
 

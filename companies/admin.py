@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ..models import Company, Membership, Profile
+from .models import Company, Membership, Profile
 
 
 class MembershipInline(admin.TabularInline):

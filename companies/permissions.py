@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .errors import PermissionDenied
+from okrplan.errors import PermissionDenied
 
 
 class Role(models.TextChoices):
@@ -161,10 +162,10 @@ def role_of(actor, company) -> str | None:
         return None
     cache = actor.__dict__.setdefault("_okrplan_roles", {})
     if company.pk not in cache:
-        from objectives.models import Membership
-
+        # By name: models.py imports Role from this module.
+        membership = apps.get_model("companies", "Membership")
         cache[company.pk] = (
-            Membership.objects.filter(user=actor, company=company).values_list("role", flat=True).first()
+            membership.objects.filter(user=actor, company=company).values_list("role", flat=True).first()
         )
     return cache[company.pk]
 

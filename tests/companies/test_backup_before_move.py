@@ -1,0 +1,39 @@
+"""A company export made on main before Company, Membership and Profile moved to the companies app (and the change
+history to its own app) still imports: old model labels and content types are read as today's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from companies.models import Company, Membership, Profile
+from objectives.models import KeyResult, Objective
+from okrplan.models import ChangeRecord
+
+EXPORT = Path(__file__).resolve().parent.parent / "fixtures" / "export_before_restructure.json"
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_export_made_before_the_move_imports_every_row(capsys):
+    call_command("import_company", str(EXPORT))
+
+    assert "Imported company voltaria (Voltaria Energie AG): 368 rows." in capsys.readouterr().out
+    company = Company.objects.get(slug="voltaria")
+    assert Membership.objects.filter(company=company).count() == 19
+    assert Membership.objects.get(company=company, user__username="markus.hoffmann").role == "cmo"
+    assert Profile.objects.get(user__username="markus.hoffmann").language == "de"
+    assert Objective.objects.filter(company=company).count() == 10
+    assert KeyResult.objects.filter(company=company).count() == 21
+
+
+def test_the_change_history_of_an_old_export_points_at_the_imported_rows():
+    call_command("import_company", str(EXPORT))
+    company = Company.objects.get(slug="voltaria")
+    records = ChangeRecord.objects.filter(company=company)
+    assert records.count() == 25
+    first = records.filter(object_label="Profitabel wachsen in den Fokussegmenten", action="created").get()
+    assert first.content_type.model_class() is Objective
+    assert Objective.objects.get(pk=first.object_id).title == "Profitabel wachsen in den Fokussegmenten"
