@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
-from objectives.models import Profile
+from companies.models import Profile
 
 from .ratelimit import client_ip
 

@@ -11,7 +11,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from objectives.models import Profile
+from companies.models import Profile
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

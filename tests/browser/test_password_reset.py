@@ -22,7 +22,7 @@ def _slow_network(page, delay_s: float = 0.4):
 
 
 def test_forgotten_password_reset_by_email_in_german(live_server, page, smtp):
-    from objectives.models import Profile
+    from companies.models import Profile
 
     user = UserFactory(username="hanna", first_name="Hanna", last_name="Berg", email="hanna@acme.example")
     Profile.objects.update_or_create(user=user, defaults={"language": "de"})
