@@ -7,6 +7,7 @@ class BudgetsConfig(AppConfig):
     verbose_name = _("Budgets")
 
     def ready(self) -> None:
+        from history.tracking import track
         from objectives import guards
 
         from . import services, signals  # noqa: F401
@@ -14,3 +15,6 @@ class BudgetsConfig(AppConfig):
         # objectives must not import budgets; budgets tells the cascade services what its binding rule needs.
         guards.register_key_result_cycle_guard(services.key_result_cycle_guard)
         guards.register_cycle_dates_guard(services.cycle_dates_guard)
+        track(self.get_model("BudgetLine"), _("Budget line"))
+        # The CMO approval limit: four eyes on money needs every change of it on record.
+        track(self.get_model("BudgetSettings"), _("Budget settings"))

@@ -16,8 +16,8 @@ from django.db.models.deletion import ProtectedError
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
+from core.models import AppendOnlyModel
 from objectives.models import Cycle, Initiative, KeyResult
-from okrplan.models import AppendOnlyModel
 from okrplan.safety import TitleField, validate_dates_in_range
 
 

@@ -29,8 +29,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 
 from companies.models import Company
+from history.selectors import history_for
 from objectives.models import Cycle, Initiative, KeyResult
-from okrplan import history
 from okrplan.safety import clamp_date
 
 from .models import BudgetAuditEntry, BudgetLine, Channel, SpendEntry
@@ -374,4 +374,4 @@ def monthly_actual(*, company: Company, cycle: Cycle) -> list[dict]:
 
 def budget_settings_last_change(*, company: Company):
     """The latest recorded change of the company's approval limit (a ChangeRecord: actor, at, changes) or None."""
-    return history.history_for(company=company, kind="budgetsettings").filter(action="updated").first()
+    return history_for(company=company, kind="budgetsettings").filter(action="updated").first()

@@ -4,8 +4,3 @@ from django.apps import AppConfig
 class OkrplanConfig(AppConfig):
     name = "okrplan"
     verbose_name = "okrplan"
-
-    def ready(self) -> None:
-        from . import history
-
-        history.connect()

@@ -7,8 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from companies import views as company_views
 from companies.api import CompanyListAPI
 
-from . import health, passwords, views, views_history
-from .api_history import HistoryListAPI
+from . import health, passwords, views
 from .ratelimit import AdminLoginForm
 
 # The admin sign-in is rate-limited like ours.
@@ -16,7 +15,7 @@ admin.site.login_form = AdminLoginForm
 
 company_patterns = [
     path("", include("companies.urls")),
-    path("history/", views_history.history_page, name="history"),
+    path("", include("history.urls")),
     path("", include("objectives.urls")),
     path("", include("budgets.urls")),
     path("", include("reporting.urls")),
@@ -24,7 +23,7 @@ company_patterns = [
 
 api_company_patterns = [
     path("", include("companies.api_urls")),
-    path("history/", HistoryListAPI.as_view(), name="api-history"),
+    path("", include("history.api_urls")),
     path("", include("objectives.api_urls")),
     path("", include("budgets.api_urls")),
     path("", include("reporting.api_urls")),

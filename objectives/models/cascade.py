@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
-from okrplan.models import AppendOnlyModel
+from core.models import AppendOnlyModel
 from okrplan.safety import DATE_MAX, DATE_MIN, TitleField, validate_dates_in_range
 
 ZERO = Decimal("0")

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 from budgets import services
 from budgets.models import BudgetSettings
 from companies.permissions import Action, Role, can
+from history.models import ChangeRecord
 from okrplan.errors import PermissionDenied
-from okrplan.models import ChangeRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from companies.models import Company, Membership, Profile
+from history.models import ChangeRecord
 from objectives.models import KeyResult, Objective
-from okrplan.models import ChangeRecord
 
 EXPORT = Path(__file__).resolve().parent.parent / "fixtures" / "export_before_restructure.json"
 

@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 
 from budgets.models import BudgetAuditEntry, BudgetLine, SpendEntry
 from companies.models import Company, Membership
+from history.models import ChangeRecord
 from objectives.models import CheckIn, Initiative, KeyResult, Objective
 from okrplan.backup import company_models
-from okrplan.models import ChangeRecord
 from reporting.models import KpiSnapshot, Lead, Opportunity, Touchpoint
 
 
@@ -90,7 +90,7 @@ def test_every_company_table_is_exported():
                 "budgets.BudgetAuditEntry",
                 "budgets.SpendEntry", "budgets.BudgetSettings", "reporting.Lead", "reporting.Opportunity",
                 "reporting.Touchpoint", "reporting.KpiBinding", "reporting.KpiSnapshot", "reporting.ReportingSettings",
-                "okrplan.ChangeRecord"}  # fmt: skip
+                "history.ChangeRecord"}  # fmt: skip
     assert expected <= labels
     order = [model._meta.label for model, _path in company_models()]
     assert order.index("objectives.Cycle") < order.index("objectives.Objective") < order.index("objectives.KeyResult")

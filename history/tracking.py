@@ -1,6 +1,6 @@
-"""Change history of objectives, key results, initiatives and budget lines (who, when, before/after).
-
-Signals record every save and delete of the tracked models into ``ChangeRecord``, whatever the path (page, API,
+"""Change history as a model feature: an app registers a model (``track(model, label)`` in its
+``AppConfig.ready()``), and signals record every save and delete of it into ``ChangeRecord`` (who, when,
+before/after), whatever the path (page, API,
 admin, import, command, task), so the services need no cooperation. The actor is the signed-in user of the
 current request (``HistoryActorMiddleware`` keeps the request in a context variable; DRF's token authentication
 sets ``user`` on that same request later, so it is read lazily), else ``history_actor(user)`` set by a command or
@@ -15,21 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model, QuerySet, signals
+from django.db.models import Model, signals
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-TRACKED = {
-    "objective": ("objectives", "Objective", _("Objective")),
-    "keyresult": ("objectives", "KeyResult", _("Key result")),
-    "initiative": ("objectives", "Initiative", _("Initiative")),
-    "budgetline": ("budgets", "BudgetLine", _("Budget line")),
-    # The CMO approval limit: four eyes on money needs every change of it on record.
-    "budgetsettings": ("budgets", "BudgetSettings", _("Budget settings")),
-}
+from .models import ChangeRecord
+
+# Filled by the apps (``track``): type key (the model name in lower case, as in the content type) → (model, label).
+TRACKED: dict[str, tuple[type[Model], str]] = {}
 # Bookkeeping that changes on every save and says nothing to a reader of the history.
 IGNORED_FIELDS = {"id", "company", "created_at", "updated_at", "version"}
 
@@ -85,7 +78,7 @@ def _current_actor_id(instance: Model) -> int | None:
 
 
 def tracked_models() -> list[type[Model]]:
-    return [apps.get_model(app_label, model_name) for app_label, model_name, _label in TRACKED.values()]
+    return [model for model, _label in TRACKED.values()]
 
 
 def _fields(model: type[Model]) -> list:
@@ -120,8 +113,6 @@ def _on_pre_save(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _record(instance: Model, action: str, changes: dict) -> None:
-    from .models import ChangeRecord
-
     ChangeRecord.objects.create(
         company_id=instance.company_id,
         content_type=ContentType.objects.get_for_model(type(instance)),
@@ -168,52 +159,17 @@ def _on_post_delete(sender, instance, **kwargs) -> None:
     _record(instance, "deleted", {name: [value, None] for name, value in before.items() if value not in (None, "")})
 
 
-def connect() -> None:
-    company = apps.get_model("companies", "Company")
-    signals.pre_delete.connect(_on_company_pre_delete, sender=company, dispatch_uid="okrplan.history.company.pre")
-    signals.post_delete.connect(_on_company_post_delete, sender=company, dispatch_uid="okrplan.history.company.post")
-    for model in tracked_models():
-        uid = f"okrplan.history.{model._meta.label}"
-        signals.pre_save.connect(_on_pre_save, sender=model, dispatch_uid=uid + ".pre_save")
-        signals.post_save.connect(_on_post_save, sender=model, dispatch_uid=uid + ".post_save")
-        signals.post_delete.connect(_on_post_delete, sender=model, dispatch_uid=uid + ".post_delete")
+def connect_company(company: type[Model]) -> None:
+    """Deleting a company deletes its history with it (history's AppConfig connects this)."""
+    signals.pre_delete.connect(_on_company_pre_delete, sender=company, dispatch_uid="history.company.pre")
+    signals.post_delete.connect(_on_company_post_delete, sender=company, dispatch_uid="history.company.post")
 
 
-# ------------------------------------------------------------------------------------------------------- selectors
-
-
-def type_choices() -> list[tuple[str, str]]:
-    return [(key, label) for key, (_app, _model, label) in TRACKED.items()]
-
-
-def history_for(*, company, kind: str = "", object_id: int | None = None) -> QuerySet:
-    """The company's change records, newest first, optionally of one type and one object (constant queries)."""
-    from .models import ChangeRecord
-
-    records = ChangeRecord.objects.filter(company=company).select_related("actor", "content_type")
-    if kind in TRACKED:
-        app_label, model_name, _label = TRACKED[kind]
-        records = records.filter(content_type__app_label=app_label, content_type__model=model_name.lower())
-        if object_id is not None:
-            records = records.filter(object_id=object_id)
-    return records.order_by("-at", "-id")
-
-
-def type_key(record) -> str:
-    return record.content_type.model
-
-
-def type_label(record) -> str:
-    entry = TRACKED.get(record.content_type.model)
-    return str(entry[2]) if entry else record.content_type.model
-
-
-def field_label(record, name: str) -> str:
-    """The field's name as the forms show it ("CMO approval limit", not "cmo_approval_limit"); no query."""
-    model = record.content_type.model_class()
-    try:
-        field = model._meta.get_field(name) if model is not None else None
-    except FieldDoesNotExist:
-        field = None
-    label = str(getattr(field, "verbose_name", "") or name)
-    return label[:1].upper() + label[1:]
+def track(model: type[Model], label) -> None:
+    """Record every change of ``model`` (which has a ``company`` foreign key); ``label`` names its type on the
+    history page. Apps call this from ``AppConfig.ready()``."""
+    TRACKED[model._meta.model_name] = (model, label)
+    uid = f"history.{model._meta.label}"
+    signals.pre_save.connect(_on_pre_save, sender=model, dispatch_uid=uid + ".pre_save")
+    signals.post_save.connect(_on_post_save, sender=model, dispatch_uid=uid + ".post_save")
+    signals.post_delete.connect(_on_post_delete, sender=model, dispatch_uid=uid + ".post_delete")

@@ -7,11 +7,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
 from companies.permissions import Action
+from okrplan.api import CompanyScopedMixin
 
-from . import history
-from .api import CompanyScopedMixin
+from . import selectors
 from .models import ChangeRecord
-from .views_history import parse_filters
+from .tracking import TRACKED
+from .views import parse_filters
 
 
 class ChangeRecordSerializer(serializers.ModelSerializer):
@@ -27,7 +28,7 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
         fields = ["id", "type", "object_id", "object_label", "action", "actor", "at", "changes"]
 
     def get_type(self, record) -> str:
-        return history.type_key(record)
+        return selectors.type_key(record)
 
     def get_actor(self, record) -> str | None:
         return record.actor.get_username() if record.actor else None
@@ -35,7 +36,7 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("type", OpenApiTypes.STR, enum=list(history.TRACKED), description="Only this type"),
+        OpenApiParameter("type", OpenApiTypes.STR, enum=list(TRACKED), description="Only this type"),
         OpenApiParameter("object", OpenApiTypes.INT, description="Only this object (with type)"),
     ]
 )
@@ -46,4 +47,4 @@ class HistoryListAPI(CompanyScopedMixin, generics.ListAPIView):
 
     def get_queryset(self):
         kind, object_id = parse_filters(self.request.query_params)
-        return history.history_for(company=self.company, kind=kind, object_id=object_id)
+        return selectors.history_for(company=self.company, kind=kind, object_id=object_id)

@@ -1,5 +1,6 @@
-"""The move of Company, Membership and Profile into the companies app keeps a database migrated by the old code:
-rows, foreign keys, content types (change history, admin log, permissions) all survive the migration."""
+"""A database migrated by main before the restructuring migrates forward with its rows in place: Company,
+Membership and Profile moved to the companies app, ChangeRecord to the history app; rows, foreign keys and content
+types (so change history, admin log and permissions) survive, and the moves can be undone."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ BEFORE = [
     ("reporting", "0005_kpi_refresh_heartbeat"),
     ("okrplan", "0001_initial"),
     ("companies", None),
+    ("history", None),
 ]
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,6 +59,23 @@ def test_rows_and_references_survive_the_move():
         company=company, content_type=content_type, object_id=company.pk, object_label="Acme Energie",
         action="updated", at="2026-01-02T10:00:00Z", changes={"name": ["Acme", "Acme Energie"]},
     )  # fmt: skip
+    objective = old.get_model("objectives", "Objective").objects.create(
+        company=company, cycle=cycle, title="Grow in the focus segments", owner=user
+    )
+    objective_type = old.get_model("contenttypes", "ContentType").objects.get_or_create(
+        app_label="objectives", model="objective"
+    )[0]
+    record = old.get_model("okrplan", "ChangeRecord").objects.create(
+        company=company, content_type=objective_type, object_id=objective.pk, object_label=objective.title,
+        action="created", actor=user, at="2026-01-02T11:00:00Z", changes={"title": [None, objective.title]},
+    )  # fmt: skip
+    record_type = old.get_model("contenttypes", "ContentType").objects.get_or_create(
+        app_label="okrplan", model="changerecord"
+    )[0]
+    view_history = old.get_model("auth", "Permission").objects.get_or_create(
+        content_type=record_type, codename="view_changerecord", defaults={"name": "Can view change record"}
+    )[0]
+    user.user_permissions.add(view_history)
 
     _migrate(_leaves())
 
@@ -65,7 +84,8 @@ def test_rows_and_references_survive_the_move():
     from django.contrib.contenttypes.models import ContentType
 
     from companies.models import Company, Membership, Profile
-    from objectives.models import Cycle
+    from history.models import ChangeRecord
+    from objectives.models import Cycle, Objective
 
     ContentType.objects.clear_cache()
     moved = Company.objects.get(slug="acme")
@@ -81,8 +101,17 @@ def test_rows_and_references_survive_the_move():
     entry = LogEntry.objects.get(object_repr="Acme Energie")
     assert entry.get_edited_object() == moved
     assert User.objects.get(username="lena").has_perm("companies.change_company")
-    history = _change_record_model().objects.get(object_label="Acme Energie")
+    history = ChangeRecord.objects.get(object_label="Acme Energie")
     assert history.content_type.model_class() is Company and history.company == moved
+    moved_record = ChangeRecord.objects.get(pk=record.pk)
+    assert moved_record.content_type.model_class() is Objective
+    assert (moved_record.actor.username, moved_record.changes) == (
+        "lena",
+        {"title": [None, "Grow in the focus segments"]},
+    )
+    assert ChangeRecord._meta.db_table == "history_changerecord"
+    assert ContentType.objects.get_for_model(ChangeRecord).pk == record_type.pk
+    assert User.objects.get(username="lena").has_perm("history.view_changerecord")
 
 
 def test_the_move_can_be_undone():
@@ -94,9 +123,3 @@ def test_the_move_can_be_undone():
     assert old.get_model("objectives", "Company").objects.get().slug == "acme"
     _migrate(_leaves())
     assert Company.objects.get().slug == "acme"
-
-
-def _change_record_model():
-    from okrplan.models import ChangeRecord
-
-    return ChangeRecord

@@ -1,5 +1,4 @@
-"""The change history page: every change of objectives, key results, initiatives, budget lines and budget settings,
-with filters."""
+"""The change history page: every change of the models the apps track (history/tracking.py), with filters."""
 
 from __future__ import annotations
 
@@ -9,16 +8,17 @@ from django.shortcuts import render
 
 from companies.permissions import Action
 from companies.tenancy import company_view
+from okrplan.safety import parse_id
 
-from . import history
-from .safety import parse_id
+from . import selectors
+from .tracking import TRACKED
 
 PAGE_SIZE = 50
 
 
 def parse_filters(params) -> tuple[str, int | None]:
     kind = params.get("type", "")
-    kind = kind if kind in history.TRACKED else ""
+    kind = kind if kind in TRACKED else ""
     raw_id = (params.get("object") or "").strip()
     object_id = parse_id(raw_id) if kind else None
     return kind, object_id
@@ -27,24 +27,24 @@ def parse_filters(params) -> tuple[str, int | None]:
 @company_view(Action.HISTORY_VIEW)
 def history_page(request: HttpRequest) -> HttpResponse:
     kind, object_id = parse_filters(request.GET)
-    records = history.history_for(company=request.company, kind=kind, object_id=object_id)
+    records = selectors.history_for(company=request.company, kind=kind, object_id=object_id)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
             "record": record,
-            "type": history.type_label(record),
-            "changes": sorted((history.field_label(record, name), values) for name, values in record.changes.items()),
+            "type": selectors.type_label(record),
+            "changes": sorted((selectors.field_label(record, name), values) for name, values in record.changes.items()),
         }
         for record in page.object_list
     ]
     query = {"type": kind, **({"object": object_id} if object_id is not None else {})}
     return render(
         request,
-        "okrplan/history.html",
+        "history/history.html",
         {
             "page": page,
             "rows": rows,
-            "types": history.type_choices(),
+            "types": selectors.type_choices(),
             "kind": kind,
             "object_id": object_id,
             "query": "&".join(f"{k}={v}" for k, v in query.items() if v != ""),

@@ -1,4 +1,4 @@
-"""Cross-cutting tables: the change history of objectives, key results, initiatives and budget lines."""
+"""The change history: one row per change of a row of a model that an app registered (history/tracking.py)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
-class AppendOnlyModel(models.Model):
-    """Rows that are written once and never edited or deleted through the ORM (check-ins, audit entries).
-
-    Database triggers refuse UPDATE/DELETE too (see the apps' migrations); this guard explains the rule early.
-    """
-
-    append_only_message = "These rows are append-only."
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError(self.append_only_message)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError(self.append_only_message)
-
-
 class ChangeRecord(models.Model):
     """One change of a tracked row: who, when, and each changed field as ``{field: [before, after]}``.
 
-    Written by signals (okrplan/history.py) for every path into the data (page, API, admin, import, task), so it
+    Written by signals (history/tracking.py) for every path into the data (page, API, admin, import, task), so it
     needs no cooperation from the services. Append-only.
     """
 

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from budgets.models import BudgetLine
 from companies.permissions import Role
+from history.models import ChangeRecord
+from history.tracking import history_actor
 from objectives.models import Objective
-from okrplan.history import history_actor
-from okrplan.models import ChangeRecord
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory
 from tests.factories_priorities import InitiativeFactory

@@ -1,0 +1,25 @@
+"""Abstract model bases any app may use (no tables here: core is not an app with models)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AppendOnlyModel(models.Model):
+    """Rows that are written once and never edited or deleted through the ORM (check-ins, audit entries).
+
+    Database triggers refuse UPDATE/DELETE too (see the apps' migrations); this guard explains the rule early.
+    """
+
+    append_only_message = "These rows are append-only."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError(self.append_only_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(self.append_only_message)
