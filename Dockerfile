@@ -5,6 +5,9 @@ WORKDIR /app
 RUN useradd --create-home --uid 1000 okrplan
 COPY pyproject.toml README.md ./
 COPY okrplan ./okrplan
+COPY core ./core
+COPY companies ./companies
+COPY history ./history
 COPY objectives ./objectives
 COPY budgets ./budgets
 COPY reporting ./reporting

@@ -71,7 +71,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# After adding strings: make messages AREA=<area>, then fill the German in locale/<area>/de/LC_MESSAGES/django.po
+# After adding strings: make messages AREA=<app>, then fill the German in locale/<app>/de/LC_MESSAGES/django.po
 messages: $(VENV)/.installed
 	DEBUG=true $(PY) manage.py i18n update --area $(or $(AREA),core)
 	DEBUG=true $(PY) manage.py i18n check

@@ -7,9 +7,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.admin import ReadOnlyAdmin
-from okrplan.errors import DomainError
-from okrplan.htmx import error_messages
+from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
+from core.htmx import error_messages
 
 from . import services
 from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry

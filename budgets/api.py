@@ -20,10 +20,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from companies.api import CompanyScopedMixin
 from companies.permissions import Action, can
+from core.safety import BoundedDateSerializerField, IdSerializerField
 from objectives.models import Cycle, Initiative, KeyResult
-from okrplan.api import CompanyScopedMixin
-from okrplan.safety import BoundedDateSerializerField, IdSerializerField
 
 from . import selectors, services
 from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry

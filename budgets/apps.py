@@ -7,6 +7,9 @@ class BudgetsConfig(AppConfig):
     verbose_name = _("Budgets")
 
     def ready(self) -> None:
+        # Imported in ready(): our modules import models, which Django loads only now.
+        from companies.permissions import Action
+        from core.navigation import NavEntry, register
         from history.tracking import track
         from objectives import guards
 
@@ -15,6 +18,7 @@ class BudgetsConfig(AppConfig):
         # objectives must not import budgets; budgets tells the cascade services what its binding rule needs.
         guards.register_key_result_cycle_guard(services.key_result_cycle_guard)
         guards.register_cycle_dates_guard(services.cycle_dates_guard)
+        register(NavEntry("budgets", _("Budgets"), "budgets:queue", Action.BUDGET_VIEW, order=50))
         track(self.get_model("BudgetLine"), _("Budget line"))
         # The CMO approval limit: four eyes on money needs every change of it on record.
         track(self.get_model("BudgetSettings"), _("Budget settings"))

@@ -7,10 +7,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.imports import check_upload_size, size_limit_help
+from core.safety import BoundedDateField, IdField
 from objectives.models import Cycle, Initiative, KeyResult
-from okrplan.imports import check_upload_size, size_limit_help
-from okrplan.safety import BoundedDateField, IdField
 
+from .imports import parse_amount
 from .models import Channel
 
 
@@ -32,8 +33,6 @@ class MoneyField(forms.DecimalField):
     def to_python(self, value):
         if isinstance(value, str) and value.strip():
             from django.utils.translation import get_language
-
-            from .imports import parse_amount
 
             text = value.strip()
             if not (get_language() or "de").startswith("de"):

@@ -21,12 +21,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from companies.models import Company
+from companies.models import Company, Membership
 from companies.permissions import Action, require_actor
+from core.errors import DomainError
+from core.imports import check_upload_size
+from core.safety import date_in_range, date_range_message, parse_id
 from objectives.models import Cycle, Initiative, KeyResult
-from okrplan.errors import DomainError
-from okrplan.imports import check_upload_size
-from okrplan.safety import date_in_range, date_range_message, parse_id
 
 from . import services
 from .models import BudgetLine, Channel
@@ -348,8 +348,6 @@ def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, defau
         if value not in {"draft", "submitted"}:
             raise ValueError(_("“%(value)s” is not one of draft, submitted") % {"value": raw})
         return value
-
-    from companies.models import Membership
 
     members = {
         m.user.get_username().lower(): m.user for m in Membership.objects.filter(company=company).select_related("user")

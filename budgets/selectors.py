@@ -29,9 +29,9 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 
 from companies.models import Company
+from core.safety import clamp_date
 from history.selectors import history_for
 from objectives.models import Cycle, Initiative, KeyResult
-from okrplan.safety import clamp_date
 
 from .models import BudgetAuditEntry, BudgetLine, Channel, SpendEntry
 

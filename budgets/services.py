@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
 from companies.permissions import Action, can, require_actor, role_of
+from core.errors import Conflict, PermissionDenied, StaleVersion
 from history.tracking import history_actor, history_system
 from objectives.models import Cycle, Initiative, KeyResult
-from okrplan.errors import Conflict, PermissionDenied, StaleVersion
 
 from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
 

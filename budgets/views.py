@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from companies.permissions import Action, can, require_actor
 from companies.tenancy import company_view
+from core.errors import DomainError
+from core.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
+from core.safety import attachment_header, clean_query, parse_id, safe_redirect_target
 from objectives.models import Cycle, KeyResult
-from okrplan.errors import DomainError
-from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
-from okrplan.safety import attachment_header, clean_query, parse_id, safe_redirect_target
 
 from . import charts, exports, imports, selectors, services
 from .forms import BudgetLineForm, BudgetSettingsForm, ChannelForm, CsvUploadForm, LineQueryForm, SpendEntryForm
@@ -483,7 +483,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 channel = Channel.objects.filter(company=company, pk=parse_id(request.POST.get("channel")) or 0).first()
                 if channel is None:
                     return render(
-                        request, "okrplan/error.html", {"status": 404, "messages": [_("No such channel.")]}, status=404
+                        request, "core/error.html", {"status": 404, "messages": [_("No such channel.")]}, status=404
                     )
                 if action == "rename_channel":
                     services.channel_update(channel=channel, name=request.POST.get("name", ""), actor=request.user)
@@ -505,7 +505,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     return redirect("budgets:settings", company_slug=company.slug)
         except ValidationError as exc:
             if action in ("rename_channel", "toggle_channel"):  # no form on the page to show it at
-                return render(request, "okrplan/error.html", {"status": 400, "messages": error_messages(exc)}, 400)
+                return render(request, "core/error.html", {"status": 400, "messages": error_messages(exc)}, 400)
             apply_to_form(channel_form if action == "add_channel" else limit_form, exc)
         status = 400
     return render(

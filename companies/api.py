@@ -1,15 +1,47 @@
-"""REST API of companies and memberships. Thin: serializers shape data, services change it."""
+"""REST API of companies and memberships, and the company-scoped base (permission + mixin) of every endpoint."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import generics, serializers
+from rest_framework import generics, permissions, serializers
 from rest_framework.permissions import IsAuthenticated
 
-from okrplan.api import CompanyScopedMixin
-
 from .models import Company, Membership
-from .permissions import Action, allowed_actions
+from .permissions import Action, allowed_actions, require
+from .tenancy import membership_for
+
+
+class CompanyPermission(permissions.BasePermission):
+    """Resolves the company from the URL (404 for non-members) and checks the view's required action.
+
+    A view declares ``required_actions = {"list": Action.X, "create": Action.Y, ...}`` keyed by DRF action (or
+    HTTP method in lower case for plain APIViews); ``"*"`` is the fallback.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        slug = view.kwargs.get("company_slug")
+        if slug is None:
+            raise Http404
+        membership = membership_for(request.user, slug)
+        view.membership = membership
+        view.company = membership.company
+        key = getattr(view, "action", None) or request.method.lower()
+        actions = getattr(view, "required_actions", {})
+        action = actions.get(key, actions.get("*", Action.COMPANY_VIEW))
+        if action is not None:
+            require(membership.role, action)
+        return True
+
+
+class CompanyScopedMixin:
+    """Base for company endpoints: ``self.company`` and ``self.membership`` are set before the handler runs."""
+
+    permission_classes = [permissions.IsAuthenticated, CompanyPermission]
+    company = None
+    membership = None
 
 
 class CompanySerializer(serializers.ModelSerializer):

@@ -5,9 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class CompaniesConfig(AppConfig):
     name = "companies"
     verbose_name = _("Companies")
-    # Backups made before these models moved here name them by their old label (okrplan/backup.py reads this).
+    # Backups made before these models moved here name them by their old label (companies/backup.py reads this).
     former_labels = {
         "objectives.Company": "Company",
         "objectives.Membership": "Membership",
         "objectives.Profile": "Profile",
     }
+
+    def ready(self) -> None:
+        # Imported in ready(): our modules import models, which Django loads only now.
+        from core.navigation import NavEntry, register
+
+        from .permissions import Action
+
+        register(NavEntry("overview", _("Overview"), "company_home", Action.COMPANY_VIEW, order=10))

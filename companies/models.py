@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.safety import TitleField
+from core.safety import TitleField
 
 from .permissions import Role
 

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.errors import PermissionDenied
+from core.errors import PermissionDenied
 
 
 class Role(models.TextChoices):
@@ -144,7 +144,7 @@ def can(role: str | None, action: Action | str) -> bool:
 
 
 def require(role: str | None, action: Action | str) -> None:
-    """Raise :class:`okrplan.errors.PermissionDenied` unless ``role`` may perform ``action``."""
+    """Raise :class:`core.errors.PermissionDenied` unless ``role`` may perform ``action``."""
     if not can(role, action):
         raise PermissionDenied(
             _("Your role does not allow this: %(action)s.") % {"action": ACTION_LABELS[Action(action)]}

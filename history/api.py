@@ -6,8 +6,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
+from companies.api import CompanyScopedMixin
 from companies.permissions import Action
-from okrplan.api import CompanyScopedMixin
 
 from . import selectors
 from .models import ChangeRecord

@@ -5,10 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class HistoryConfig(AppConfig):
     name = "history"
     verbose_name = _("Change history")
-    # Backups made before the change history moved here name it by its old label (okrplan/backup.py reads this).
+    # Backups made before the change history moved here name it by its old label (companies/backup.py reads this).
     former_labels = {"okrplan.ChangeRecord": "ChangeRecord"}
 
     def ready(self) -> None:
-        from .tracking import connect_company  # in ready(): the models are loaded only now
+        # Imported in ready(): our modules import models, which Django loads only now.
+        from companies.permissions import Action
+        from core.navigation import NavEntry, register
+
+        from .tracking import connect_company
 
         connect_company(self.apps.get_model("companies", "Company"))
+        register(NavEntry("history", _("History"), "history", Action.HISTORY_VIEW, order=70))

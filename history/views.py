@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from companies.permissions import Action
 from companies.tenancy import company_view
-from okrplan.safety import parse_id
+from core.safety import parse_id
 
 from . import selectors
 from .tracking import TRACKED

@@ -7,7 +7,16 @@ class ObjectivesConfig(AppConfig):
     verbose_name = _("Planning")
 
     def ready(self) -> None:
-        from history.tracking import track  # in ready(): tracking imports models, which load only now
+        # Imported in ready(): our modules import models, which Django loads only now.
+        from companies.permissions import Action
+        from core.navigation import NavEntry, register
+        from history.tracking import track
+
+        register(NavEntry("cascade", _("Cascade"), "objectives:cascade", Action.CASCADE_VIEW, order=20))
+        register(
+            NavEntry("my_key_results", _("My key results"), "objectives:my_key_results", Action.CHECKIN_OWN, order=30)
+        )
+        register(NavEntry("priorities", _("Priorities"), "objectives:priorities", Action.INITIATIVE_VIEW, order=40))
 
         track(self.get_model("Objective"), _("Objective"))
         track(self.get_model("KeyResult"), _("Key result"))

@@ -16,9 +16,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from companies.demo import DEMO_SLUG
 from companies.models import Company
 
-from .demo import DEMO_SLUG
 from .models import CheckIn, Cycle, KeyResult, Objective
 from .services import cascade as services
 

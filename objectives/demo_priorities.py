@@ -15,9 +15,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from companies.demo import DEMO_SLUG
 from companies.models import Company
 
-from .demo import DEMO_SLUG
 from .models import Cycle, Initiative, KeyResult
 from .services import initiatives as services
 

@@ -8,8 +8,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.imports import check_upload_size, size_limit_help
-from okrplan.safety import BoundedDateField
+from core.imports import check_upload_size, size_limit_help
+from core.safety import BoundedDateField
 
 from .models import Cycle, KeyResult, Objective
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from companies.models import Company
 from companies.permissions import Action, require_actor
-from okrplan.imports import import_max_bytes, looks_binary, read_limited
+from core.imports import import_max_bytes, looks_binary, read_limited
 
 from .models import Cycle, KeyResult, Objective
 from .selectors.cascade import cascade_tree, walk

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .services.cascade_reminders import key_result_reminders_send as send
+
 
 @shared_task(
     name="objectives.key_result_reminders_send",
@@ -14,6 +16,4 @@ from celery import shared_task
 )
 def key_result_reminders_send(company_ids: list[int] | None = None) -> int:
     """Weekly: one e-mail per owner of stale key results (idempotent per ISO week)."""
-    from .services.cascade_reminders import key_result_reminders_send as send
-
     return send(company_ids=company_ids)

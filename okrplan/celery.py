@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from core.registry import app_modules
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrplan.settings")
 
 app = Celery("okrplan")
@@ -11,21 +13,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-# Periodic tasks: each app declares BEAT_SCHEDULE in <app>/schedule.py; beat runs the union.
-SCHEDULE_MODULES = ["objectives.schedule", "budgets.schedule", "reporting.schedule"]
-
-
 def collect_beat_schedule() -> dict:
-    import importlib
-
+    """The union of the apps' periodic tasks: each app declares BEAT_SCHEDULE in <app>/schedule.py."""
     schedule: dict = {}
-    for name in SCHEDULE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in app_modules("schedule"):
         schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
     return schedule
 

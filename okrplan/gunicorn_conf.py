@@ -6,7 +6,7 @@ each access line with the request id the app answered with (X-Request-ID).
 
 import os
 
-from okrplan.logging import default_log_format, logging_config
+from core.logging import default_log_format, logging_config
 
 _debug = os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
 

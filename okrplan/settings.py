@@ -8,7 +8,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.logging import default_log_format, logging_config
+from core.logging import default_log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "core",
     "companies",
     "history",
     "okrplan",
@@ -60,23 +61,23 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "okrplan.middleware.RequestIdMiddleware",
-    "okrplan.middleware.HealthCheckMiddleware",
+    "core.middleware.RequestIdMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "okrplan.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "okrplan.middleware.HostileParameterMiddleware",
+    "core.middleware.HostileParameterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "okrplan.middleware.PrivateCacheMiddleware",
+    "core.middleware.PrivateCacheMiddleware",
     "history.tracking.HistoryActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "okrplan.middleware.DomainErrorMiddleware",
+    "core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "okrplan.urls"
@@ -94,7 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "okrplan.context_processors.tenancy",
+                "companies.context_processors.tenancy",
             ],
         },
     },
@@ -119,7 +120,7 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "login"
-# Sign-in rate limit (okrplan/ratelimit.py): failures per username and IP address within the window (seconds).
+# Sign-in rate limit (companies/ratelimit.py): failures per username and IP address within the window (seconds).
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=5)
 LOGIN_RATE_LIMIT_WINDOW = env.int("LOGIN_RATE_LIMIT_WINDOW", default=15 * 60)
 # Password spraying: failures from one IP address (any usernames) within the same window.
@@ -129,7 +130,7 @@ LOGIN_RATE_LIMIT_KEY_PREFIX = f"login-failures-test-{os.getpid()}-{time.time_ns(
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use the socket address).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 LOGIN_REDIRECT_URL = "home"
-# Password reset (okrplan/passwords.py): links expire after this many seconds; requests are limited per client
+# Password reset (companies/passwords.py): links expire after this many seconds; requests are limited per client
 # address (the form says so) and per e-mail address (silently: no more e-mails), as django-ratelimit rates.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=2 * 3600)
 PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/h")
@@ -154,7 +155,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "okrplan.staticfiles.PackageFileFinder",
+    "core.staticfiles.PackageFileFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -211,14 +212,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # JSON depth and strings PostgreSQL cannot store are checked once, in the parser (okrplan.api.SafeJSONParser).
+    # JSON depth and strings PostgreSQL cannot store are checked once, in the parser (core.api.SafeJSONParser).
     "DEFAULT_PARSER_CLASSES": [
-        "okrplan.api.SafeJSONParser",
+        "core.api.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "okrplan.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
@@ -243,7 +244,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
-# Content Security Policy (okrplan.middleware), always on, DEBUG included, so tests see violations: no inline
+# Content Security Policy (core.middleware), always on, DEBUG included, so tests see violations: no inline
 # scripts or handlers anywhere; inline styles stay allowed (plotly and htmx's indicator style set them).
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],

@@ -4,11 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from companies import accounts, passwords
 from companies import views as company_views
 from companies.api import CompanyListAPI
-
-from . import health, passwords, views
-from .ratelimit import AdminLoginForm
+from companies.ratelimit import AdminLoginForm
+from core import health
 
 # The admin sign-in is rate-limited like ours.
 admin.site.login_form = AdminLoginForm
@@ -31,10 +31,10 @@ api_company_patterns = [
 
 urlpatterns = [
     path("", company_views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include(passwords.urlpatterns)),
-    path("language/", views.language_set, name="language_set"),
+    path("language/", accounts.language_set, name="language_set"),
     path("switch/<slug:company_slug>/", company_views.company_switch, name="company_switch"),
     path("c/<slug:company_slug>/", include(company_patterns)),
     path("api/v1/companies/", CompanyListAPI.as_view(), name="api-companies"),

@@ -13,8 +13,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
+from companies.api import CompanyScopedMixin
 from companies.permissions import Action
-from okrplan.api import CompanyScopedMixin
 
 from .models import CrmKind, Lead, Opportunity, Touchpoint
 from .services_crm import crm_records_upsert

@@ -14,9 +14,9 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from companies.api import CompanyScopedMixin
 from companies.permissions import Action
-from okrplan.api import CompanyScopedMixin
-from okrplan.safety import BoundedDateSerializerField
+from core.safety import BoundedDateSerializerField
 
 from . import attribution, kpis, periods, selectors_kpi, services_kpi
 from .models_snapshots import KpiRefresh, KpiSnapshot, PeriodKind

@@ -7,5 +7,13 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self) -> None:
-        # Celery autodiscovers <app>.tasks only; the board's tasks live in their own module.
+        # Imported in ready(): our modules import models, which Django loads only now.
+        from companies.permissions import Action
+        from core.health import register_health_fact
+        from core.navigation import NavEntry, register
+
         from . import tasks_kpi  # noqa: F401
+        from .health import kpi_snapshot_age_seconds
+
+        register_health_fact("kpi_snapshot_age_seconds", kpi_snapshot_age_seconds)
+        register(NavEntry("board", _("Board"), "reporting:board", Action.BOARD_VIEW, order=60))

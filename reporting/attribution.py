@@ -33,8 +33,9 @@ from decimal import Decimal
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.safety import clamp_date
+from core.safety import clamp_date
 
+from .kpis import reporting_settings
 from .models import Opportunity
 
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "u_shaped")
@@ -62,8 +63,6 @@ MODEL_DESCRIPTIONS = {
 
 def model_description(model: str, *, company) -> str:
     """The anchors of ``model`` as the UI states them (time decay with the company's half-life)."""
-    from .kpis import reporting_settings
-
     text = str(MODEL_DESCRIPTIONS[model])
     if model == "time_decay":
         text = text % {"days": reporting_settings(company).attribution_half_life_days}
@@ -190,8 +189,6 @@ def attribute_periods(
     if not periods:
         return result
     if half_life_days is None:
-        from .kpis import reporting_settings
-
         half_life_days = reporting_settings(company).attribution_half_life_days
     sql, params = attribution_statement(company=company, periods=periods, half_life_days=half_life_days)
     with connection.cursor() as cursor:

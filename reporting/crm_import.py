@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.safety import date_in_range, date_range_message, text_problem
+from core.safety import date_in_range, date_range_message, text_problem
 
 from .models import CrmImport, CrmKind, Opportunity
 
@@ -210,7 +210,7 @@ def parse_datetime(value: str) -> dt.datetime | None:
 
 
 def _bounded(parsed: dt.datetime) -> dt.datetime:
-    """CRM dates lie within okrplan.safety's bounds (a 0001 or 9999 date breaks every KPI period after it)."""
+    """CRM dates lie within core.safety's bounds (a 0001 or 9999 date breaks every KPI period after it)."""
     if not date_in_range(parsed):
         raise ValueError_(date_range_message())
     return parsed

@@ -46,7 +46,7 @@ from django.conf import settings as django_settings
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
-from okrplan.safety import DATE_MAX, DATE_MIN
+from core.safety import DATE_MAX, DATE_MIN
 
 from . import crm_import as reader
 from .crm_import import (
@@ -219,7 +219,7 @@ class _NotForCopy(Exception):
 
 def _form_sql(t: str) -> str:
     """The form of one trimmed date value ``t``: 0 empty, 1 ISO 8601 without zone, 2 German, 3 ISO 8601 with a zone,
-    9 anything else (left to Python, which also says why a year outside okrplan.safety's bounds is refused)."""
+    9 anything else (left to Python, which also says why a year outside core.safety's bounds is refused)."""
     iso = f"CASE WHEN substr({t}, 17) ~ '[Z+-]' THEN 3 ELSE 1 END"
     return (
         f"CASE WHEN {t} = '' THEN 0 "  # noqa: S608 (SQL built from our own column names)

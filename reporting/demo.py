@@ -16,6 +16,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from companies.demo import DEMO_SLUG
+from companies.models import Company
+from objectives.models import KeyResult
+
+from . import demo_board
 from .models import DEFAULT_SALES_SOURCES, KpiBinding, Lead, Opportunity, ReportingSettings, Touchpoint
 
 SEED = 20260120
@@ -226,8 +231,6 @@ def _build_touchpoints(rng: random.Random, leads: list[Lead]) -> list[Touchpoint
 def _bind_key_results(company) -> None:
     """Bind the cascade demo's key results to the KPIs they measure, by title and unit (a percent key result needs
     a percent KPI); nothing to do when they do not exist."""
-    from objectives.models import KeyResult
-
     patterns = [
         ("Qualifizierte Leads", "percent", "qualified_leads_focus_growth"),
         ("Qualifizierte Leads", "number", "qualified_leads_focus_segments"),
@@ -240,9 +243,6 @@ def _bind_key_results(company) -> None:
 
 
 def load() -> None:
-    from companies.models import Company
-    from objectives.demo import DEMO_SLUG
-
     company = Company.objects.filter(slug=DEMO_SLUG).first()
     if company is None:
         return
@@ -269,3 +269,8 @@ def load() -> None:
         touchpoint.lead_id = touchpoint.lead.pk
     Opportunity.objects.bulk_create(opportunities, batch_size=2000)
     Touchpoint.objects.bulk_create(touchpoints, batch_size=5000)
+
+
+def load_snapshots() -> None:
+    """The board's KPI snapshots, once every other app's demo data is in (the slowest part: optional)."""
+    demo_board.load()

@@ -6,6 +6,7 @@ has snapshots already, nothing happens; hourly/nightly refreshes or "Refresh now
 
 from __future__ import annotations
 
+from companies.demo import DEMO_SLUG
 from companies.models import Company
 
 from .models import KpiSnapshot
@@ -13,8 +14,6 @@ from .services_kpi import kpi_snapshots_refresh
 
 
 def load() -> None:
-    from objectives.demo import DEMO_SLUG
-
     company = Company.objects.filter(slug=DEMO_SLUG).first()
     if company is None or KpiSnapshot.objects.filter(company=company).exists():
         return

@@ -38,6 +38,11 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from budgets.models import BudgetLine
+from budgets.selectors import spend_total
+from objectives.models import Cycle, Initiative, KeyResult, key_result_progress
+from objectives.services.cascade import check_in_create
+
 from .models import KpiBinding, Lead, Opportunity, ReportingSettings
 from .periods import Period, _cycle_on, cycle_period
 
@@ -126,15 +131,11 @@ def _result(company, key: str, value, breakdown: dict) -> KpiResult:
 
 def _spend_total(*, company, start: dt.date, end: dt.date) -> Decimal:
     """Actual marketing spend booked between ``start`` and ``end`` (inclusive), as the budgets area defines it."""
-    from budgets.selectors import spend_total
-
     return Decimal(spend_total(company=company, start=start, end=end) or 0)
 
 
 def _covering_cycle(company, period: Period):
     if period.kind == "cycle":
-        from objectives.models import Cycle
-
         return Cycle.objects.filter(company=company, pk=period.cycle_id).first()
     return _cycle_on(company, period.end) or _cycle_on(company, period.start)
 
@@ -394,8 +395,6 @@ def budget_bound_share(company, period: Period) -> KpiResult:
     ``budgets.selectors.budget_bound_share`` (budgets area) states the same rule for the budget pages.
     Source: issue 6 (the product's core rule: budget follows key results).
     """
-    from budgets.models import BudgetLine
-
     totals = (
         BudgetLine.objects.filter(company=company, cycle__start_date__lte=period.end, cycle__end_date__gte=period.start)
         .exclude(state=BudgetLine.State.REJECTED)
@@ -426,8 +425,6 @@ def active_initiatives_vs_previous(company, period: Period) -> KpiResult:
     latest cycle of the same kind ending before it. Fewer, focused initiatives is the aim, so lower is better.
     Source: issue 6 (focus instead of more than ten initiatives in parallel).
     """
-    from objectives.models import Cycle, Initiative
-
     cycle = _covering_cycle(company, period)
     previous = None
     if cycle is not None:
@@ -462,8 +459,6 @@ def okr_progress(company, period: Period) -> KpiResult:
     per objective. The key results are one query; the progress formula runs per key result (dozens, not rows of
     CRM data). Source: issue 6 and the cascade's progress rule.
     """
-    from objectives.models import KeyResult, key_result_progress
-
     cycle = _covering_cycle(company, period)
     rows = []
     if cycle is not None:
@@ -604,8 +599,6 @@ def compute_kpis(*, company, period: Period, keys: Iterable[str] | None = None) 
 def _automatic_check_in(*, key_result, value: Decimal, comment: str, at: dt.datetime) -> None:
     """Append an automatic check-in (no author) through the cascade's service, which locks the key result, refuses
     closed cycles and moves the current value."""
-    from objectives.services.cascade import check_in_create
-
     check_in_create(
         key_result=key_result,
         value=value,
@@ -626,8 +619,6 @@ def kpi_auto_check_ins(*, company, results: Iterable[KpiResult]) -> int:
     the results computed for the period the bound key results measure (normally their cycle). Goes through
     ``objectives.services.cascade.check_in_create`` (actor None = the system).
     """
-    from objectives.models import Cycle
-
     values = {r.key: r.value for r in results if r.value is not None}
     if not values:
         return 0

@@ -19,8 +19,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
+from core.safety import TitleField
 from objectives.models import KeyResult
-from okrplan.safety import TitleField
 
 # Lead sources that count as sales-sourced (not marketing) unless a company changes the list. Compared
 # case-insensitively with a lead's channel (or an opportunity's lead source).

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from okrplan.safety import DATE_MIN, clamp_date
+from core.safety import DATE_MIN, clamp_date
+from objectives.models import Cycle
 
 KINDS = ("month", "quarter", "cycle")
 
@@ -29,7 +30,7 @@ class Period:
 
     def datetime_range(self) -> tuple[dt.datetime, dt.datetime]:
         """[start 00:00, day after end 00:00) as aware datetimes in the current time zone (within the date bounds
-        of okrplan.safety, so a cycle stored as 0001-01-01–9999-12-31 before they existed cannot overflow)."""
+        of core.safety, so a cycle stored as 0001-01-01–9999-12-31 before they existed cannot overflow)."""
         tz = timezone.get_default_timezone()
         start = dt.datetime.combine(clamp_date(self.start), dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(clamp_date(self.end) + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
@@ -98,8 +99,6 @@ def cycle_period(cycle) -> Period:
 
 def _cycle_on(company, on: dt.date):
     """The most specific cycle covering ``on``: the one that started last (a quarter inside a year wins)."""
-    from objectives.models import Cycle
-
     return (
         Cycle.objects.filter(company=company, start_date__lte=on, end_date__gte=on)
         .order_by("-start_date", "end_date", "id")
@@ -123,14 +122,12 @@ def period_for(*, company, kind: str, on: dt.date) -> Period:
 
 
 def periods_between(*, company, kind: str, start: dt.date, end: dt.date) -> list[Period]:
-    """Every period of ``kind`` that overlaps [start, end] (clamped to okrplan.safety's date bounds), oldest
+    """Every period of ``kind`` that overlaps [start, end] (clamped to core.safety's date bounds), oldest
     first."""
     start, end = clamp_date(start), clamp_date(end)
     if end < start:
         return []
     if kind == "cycle":
-        from objectives.models import Cycle
-
         cycles = Cycle.objects.filter(company=company, start_date__lte=end, end_date__gte=start).order_by(
             "start_date", "end_date", "id"
         )
@@ -152,7 +149,6 @@ def previous_period(period: Period, *, company) -> Period | None:
         if period.start <= DATE_MIN:
             return None
         return period_for(company=company, kind=period.kind, on=period.start - dt.timedelta(days=1))
-    from objectives.models import Cycle
 
     cycle = Cycle.objects.filter(company=company, pk=period.cycle_id).only("kind", "start_date").first()
     if cycle is None:
@@ -180,8 +176,6 @@ def parse_period_key(*, company, key: str) -> Period:
         year, month = _add_months(fy_year, company.fiscal_year_start_month, (quarter - 1) * 3)
         return _quarter(dt.date(year, month, 1), company.fiscal_year_start_month)
     if m := re.fullmatch(r"cycle-(\d+)", key):
-        from objectives.models import Cycle
-
         cycle = Cycle.objects.filter(company=company, pk=int(m[1])).first()
         if cycle is None:
             raise ValueError(key)

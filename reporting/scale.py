@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from budgets.models import BudgetLine, Channel, SpendEntry
 from companies.models import Company, Membership
 from companies.permissions import Role
 from objectives.models import Cycle, Initiative, KeyResult, Objective
@@ -479,8 +480,6 @@ def generate_initiatives(company: Company, cycles: list[Cycle], n: int, *, seed:
 def generate_budget(company: Company, cycle: Cycle, n: int, *, seed: int, until: dt.date) -> tuple[int, int]:
     """``n`` budget lines of ``cycle`` (about half approved and bound to a key result) and monthly spend on the
     approved ones up to ``until``. Returns (lines, spend entries)."""
-    from budgets.models import BudgetLine, Channel, SpendEntry
-
     rng = random.Random(f"{seed}-budget")
     channels = []
     for position, name in enumerate(CHANNELS):

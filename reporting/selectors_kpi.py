@@ -13,6 +13,7 @@ from django.db.models.functions import Cast, Concat, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from budgets.models import BudgetLine, SpendEntry
 from companies.models import Company
 from objectives.models import Cycle, KeyResult, Objective, key_result_progress
 
@@ -262,8 +263,6 @@ class SpendRow:
 def spend_plan_vs_actual(*, company: Company, start: dt.date, end: dt.date) -> list[SpendRow]:
     """Per channel: approved budget of the cycles overlapping the period, pro-rated to the days of the period
     inside each cycle, against actual spend booked in the period. Two aggregate queries."""
-    from budgets.models import BudgetLine, SpendEntry
-
     planned: dict[str, Decimal] = defaultdict(Decimal)
     position: dict[str, int] = {}
     lines = (

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies.permissions import Action, require_actor
-from okrplan.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 
 from . import crm_import as reader
 from . import crm_import_pg
@@ -168,7 +168,7 @@ def crm_import_create(
     job.save()
 
     if schedule:
-        from .tasks import crm_import_run as task
+        from .tasks import crm_import_run as task  # tasks.py imports this module: a cycle at module level
 
         transaction.on_commit(lambda: task.delay(job.pk))
     return job

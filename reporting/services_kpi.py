@@ -5,7 +5,7 @@ Two guarantees the board relies on:
 - **Atomic**: every snapshot of a refresh is upserted in ONE transaction (one bulk INSERT ... ON CONFLICT), so a
   reader sees the previous complete set or the new complete set, never a mix.
 - **Serialised per company**: the transaction first takes ``advisory_xact_lock("kpi_snapshots_refresh",
-  company_id)`` (okrplan.locks), so two refreshes of one company never interleave; the second waits and then
+  company_id)`` (core.locks), so two refreshes of one company never interleave; the second waits and then
   recomputes from the first one's committed result. Refreshes of different companies run in parallel.
 """
 
@@ -31,9 +31,9 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
 from companies.permissions import Action, require_actor
+from core.errors import DomainError
+from core.locks import advisory_xact_lock
 from objectives.models import Cycle
-from okrplan.errors import DomainError
-from okrplan.locks import advisory_xact_lock
 
 from . import attribution, kpis, periods
 from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
@@ -337,7 +337,7 @@ def kpi_refresh_fail(*, refresh_id: int | None, reason: str) -> None:
 
 
 def _enqueue_refresh(refresh_id: int) -> None:
-    from .tasks_kpi import kpi_snapshots_refresh as refresh_task
+    from .tasks_kpi import kpi_snapshots_refresh as refresh_task  # tasks_kpi imports this module: a cycle
 
     refresh = KpiRefresh.objects.get(pk=refresh_id)
     try:

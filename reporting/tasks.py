@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from .services_crm import crm_import_run as run
+
 
 @shared_task(
     name="reporting.crm_import_run",
@@ -15,7 +17,5 @@ from django.db import InterfaceError, OperationalError
 )
 def crm_import_run(import_id: int) -> str | None:
     """Validate and write one uploaded CSV; a finished or running import is left alone (idempotent)."""
-    from .services_crm import crm_import_run as run
-
     job = run(import_id=import_id)
     return job.status if job is not None else None

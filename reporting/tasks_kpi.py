@@ -14,6 +14,9 @@ from django.db import OperationalError
 
 from companies.models import Company
 
+from . import services_kpi
+from .services_digest import kpi_digest_send_week
+
 logger = logging.getLogger(__name__)
 
 RETRY_OPTIONS = {
@@ -27,8 +30,6 @@ RETRY_OPTIONS = {
 
 @shared_task(name="reporting.kpi_snapshots_refresh", acks_late=True, **RETRY_OPTIONS)
 def kpi_snapshots_refresh(company_id: int, scope: str = "current", refresh_id: int | None = None) -> dict:
-    from . import services_kpi
-
     company = Company.objects.filter(pk=company_id, is_active=True).first()
     if company is None:
         logger.info("KPI refresh skipped: company %s is gone or inactive", company_id)
@@ -57,6 +58,4 @@ def kpi_snapshots_refresh_all(scope: str = "current") -> int:
 @shared_task(name="reporting.kpi_digest_send", acks_late=True, **RETRY_OPTIONS)
 def kpi_digest_send() -> int:
     """Send this week's KPI e-mail to every subscriber who has not received it yet (idempotent per ISO week)."""
-    from .services_digest import kpi_digest_send_week
-
     return kpi_digest_send_week()

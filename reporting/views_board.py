@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from companies.permissions import Action
 from companies.tenancy import company_view
-from okrplan.safety import attachment_header
+from core.htmx import trigger_toast
+from core.safety import attachment_header
 
 from . import attribution, charts, kpis, periods, selectors_kpi, services_digest, services_kpi
 from .formatting import currency_symbol, present_tile
@@ -306,8 +307,6 @@ def board_digest(request: HttpRequest) -> HttpResponse:
         else _("You will no longer receive the KPI e-mail.")
     )
     if request.htmx:
-        from okrplan.htmx import trigger_toast
-
         response = render(request, "reporting/board/_digest.html", {"digest": subscription})
         return trigger_toast(response, text)
     messages.success(request, text)

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from companies.permissions import Action
 from companies.tenancy import company_view
-from okrplan.htmx import apply_to_form
-from okrplan.safety import parse_id
+from core.htmx import apply_to_form
+from core.safety import parse_id
+from objectives.models import Cycle, KeyResult
 
 from .crm_import import FIELDS, PRESETS
 from .forms_crm import ColumnMappingForm, CrmImportForm, ReportingSettingsForm
@@ -140,8 +141,6 @@ def crm_mapping_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _bindable_key_results(company):
-    from objectives.models import Cycle, KeyResult
-
     return (
         KeyResult.objects.filter(company=company)
         .exclude(objective__cycle__state=Cycle.State.CLOSED)

@@ -2,9 +2,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from companies.demo import DEMO_PASSWORD
 from companies.models import Company, Membership
 from companies.permissions import Role
-from objectives.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

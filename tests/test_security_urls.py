@@ -370,7 +370,7 @@ def _api_view(route: Route):
 
 
 def api_required_action(route: Route, method: str):
-    """The action CompanyPermission checks for ``method`` on this route (okrplan/api.py), None when none."""
+    """The action CompanyPermission checks for ``method`` on this route (companies/api.py), None when none."""
     view = _api_view(route)
     key = (getattr(route.callback, "actions", None) or {}).get(method) or method
     actions = view.required_actions

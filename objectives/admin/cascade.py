@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.admin import ReadOnlyAdmin
-from okrplan.errors import DomainError
+from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
 
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink, ReminderLog
 from ..services import cascade as services

@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from okrplan.errors import DomainError
-from okrplan.htmx import error_messages
+from core.errors import DomainError
+from core.htmx import error_messages
 
 from ..models import Initiative, InitiativeRating, PrioritySettings
 from ..services import initiatives as services

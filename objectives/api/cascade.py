@@ -1,6 +1,6 @@
 """REST API of the cascade: cycles, objectives, key results, check-ins, the nested tree, import and export.
 
-Thin: serializers parse and shape, services change, selectors read. Errors map in one place (okrplan.api):
+Thin: serializers parse and shape, services change, selectors read. Errors map in one place (core.api):
 Django ValidationError → 400 with field errors, StaleVersion → 409 with changed_by/changed_at/current,
 PermissionDenied → 403, another company's id → 404.
 """
@@ -19,10 +19,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from companies.api import CompanyScopedMixin
 from companies.permissions import Action
-from okrplan.api import CompanyScopedMixin, IdFilter
-from okrplan.errors import StaleVersion
-from okrplan.safety import BoundedDateSerializerField, attachment_header, parse_id
+from core.api import IdFilter
+from core.errors import StaleVersion
+from core.safety import BoundedDateSerializerField, attachment_header, parse_id
 
 from .. import io as cascade_io
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink

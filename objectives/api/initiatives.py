@@ -10,8 +10,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from companies.api import CompanyScopedMixin
 from companies.permissions import Action, can
-from okrplan.api import CompanyScopedMixin
 
 from ..models import Cycle, Initiative, InitiativeRating, KeyResult, PrioritySettings
 from ..models.initiatives import CONTRIBUTION_ANCHORS, EFFORT_ANCHORS

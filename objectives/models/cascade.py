@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
 from core.models import AppendOnlyModel
-from okrplan.safety import DATE_MAX, DATE_MIN, TitleField, validate_dates_in_range
+from core.safety import DATE_MAX, DATE_MIN, TitleField, validate_dates_in_range
 
 ZERO = Decimal("0")
 ONE = Decimal("1")

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
-from okrplan.safety import TitleField
+from core.safety import TitleField
 
 from .cascade import Cycle, KeyResult
 

@@ -2,7 +2,7 @@
 
 All functions are keyword-only, check the permission table for ``actor`` (None = the system), lock what they change,
 validate, bump ``version`` and set ``updated_by`` on every change of an objective or key result, and refuse a stale
-``version`` with :class:`okrplan.errors.StaleVersion`.
+``version`` with :class:`core.errors.StaleVersion`.
 
 Cycle states lock the cascade: in *planning* everything is editable; in *active* the structure is locked (no new,
 moved or deleted objectives or key results, no alignment changes, key result targets, kind, unit and weight fixed)
@@ -26,11 +26,12 @@ from django.utils.translation import gettext as _
 
 from companies.models import Company
 from companies.permissions import Action, can, require_actor, role_of
-from okrplan.errors import PermissionDenied, StaleVersion
-from okrplan.safety import validate_dates_in_range
+from core.errors import PermissionDenied, StaleVersion
+from core.safety import validate_dates_in_range
 
 from .. import guards
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
+from ..selectors.cascade import cascade_tree, walk
 
 MAX_LEVELS = 6  # a cascade has at most six levels: company objective = level 1
 ZERO = Decimal("0")
@@ -482,8 +483,6 @@ def cycle_reopen(*, cycle: Cycle, actor) -> Cycle:
 @transaction.atomic
 def cycle_close(*, cycle: Cycle, actor) -> Cycle:
     """active → closed: read-only from now on; the final score of every objective and key result is frozen."""
-    from ..selectors.cascade import cascade_tree, walk
-
     closed = _cycle_transition(
         cycle,
         actor,
@@ -518,8 +517,6 @@ def cycle_carry_over(
     that parent's cycle covers the target cycle, else it becomes a top-level objective. An objective that was carried
     into ``target`` before is not copied twice.
     """
-    from ..selectors.cascade import cascade_tree, walk
-
     company = source.company
     require_actor(actor, company, Action.CYCLE_MANAGE)
     if target.company_id != company.pk:

@@ -83,7 +83,7 @@ def signed_pct(value) -> str:
 @register.simple_tag(takes_context=True)
 def cascade_rows(context, nodes):
     """The whole tree of ``nodes`` (objectives with their key results and child objectives) in one pass."""
-    from objectives.cascade_rows import TreeRenderer
+    from objectives.cascade_rows import TreeRenderer  # cascade_rows renders with these tags: a cycle
 
     cycle, company, user = context.get("cycle"), context.get("company"), context.get("user")
     renderer = TreeRenderer(
@@ -102,6 +102,6 @@ def cascade_rows(context, nodes):
 @register.simple_tag
 def carry_items(nodes):
     """The checkboxes of the carry-over dialog, one per objective (unfinished ones checked), in one pass."""
-    from objectives.cascade_rows import carry_items_html
+    from objectives.cascade_rows import carry_items_html  # cascade_rows renders with these tags: a cycle
 
     return carry_items_html(nodes)

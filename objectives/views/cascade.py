@@ -21,6 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from companies.permissions import Action, can
 from companies.tenancy import company_view
+from core.errors import DomainError, StaleVersion, concurrency_conflict
+from core.htmx import error_messages
+from core.safety import parse_id
 from objectives.cascade_rows import RowSlots
 from objectives.forms_cascade import (
     KeyResultCreateForm,
@@ -35,9 +38,6 @@ from objectives.forms_cascade import (
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cascade as selectors
 from objectives.services import cascade as services
-from okrplan.errors import DomainError, StaleVersion, concurrency_conflict
-from okrplan.htmx import error_messages
-from okrplan.safety import parse_id
 
 from .. import charts
 

@@ -14,7 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from companies.permissions import Action, can
 from companies.tenancy import company_view
+from core.errors import DomainError, StaleVersion
+from core.htmx import apply_to_form, error_messages, trigger_toast
+from core.safety import attachment_header, parse_id
 from objectives import charts
+from objectives import io as cascade_io
 from objectives.forms_cascade import (
     CarryOverForm,
     CheckInForm,
@@ -27,9 +31,6 @@ from objectives.forms_cascade import (
 from objectives.models import Cycle
 from objectives.selectors import cascade as selectors
 from objectives.services import cascade as services
-from okrplan.errors import DomainError, StaleVersion
-from okrplan.htmx import apply_to_form, error_messages, trigger_toast
-from okrplan.safety import attachment_header, parse_id
 
 from .cascade import current_cycle, flatten, team_choices
 
@@ -348,8 +349,6 @@ def cascade_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        from objectives import io as cascade_io
-
         upload = form.cleaned_data["file"]
         try:
             result = cascade_io.cascade_import(

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from companies.permissions import Action, can
 from companies.tenancy import company_view
-from okrplan.errors import DomainError
-from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
-from okrplan.safety import safe_redirect_target
+from core.errors import DomainError
+from core.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
+from core.safety import safe_redirect_target
 
 from ..charts_priorities import ChartPoint, ChartQuadrant, hover_text, priority_matrix_figure
 from ..forms_priorities import FinalValuesForm, InitiativeForm, PrioritySettingsForm

@@ -49,7 +49,7 @@ def demo(transactional_db):
 @pytest.fixture
 def login(live_server, page):
     """login(username) signs in through the real form and returns the page."""
-    from objectives.demo import DEMO_PASSWORD
+    from companies.demo import DEMO_PASSWORD
 
     def _login(username: str, password: str = DEMO_PASSWORD):
         page.goto(f"{live_server.url}/login/")

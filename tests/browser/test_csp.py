@@ -71,7 +71,7 @@ def test_plotly_figures_render_under_the_policy(page, csp_watch, settings):
     import plotly.graph_objects as go
     from django.contrib.staticfiles import finders
 
-    from okrplan.middleware import content_security_policy
+    from core.middleware import content_security_policy
 
     figure = go.Figure([go.Scatter(x=[1, 2, 3], y=[3, 1, 2], name="Pipeline"), go.Bar(x=[1, 2, 3], y=[1, 2, 3])])
     policy = content_security_policy(settings.CONTENT_SECURITY_POLICY)

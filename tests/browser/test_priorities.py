@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from companies.demo import DEMO_PASSWORD
 from companies.models import Company
-from objectives.demo import DEMO_PASSWORD
 from objectives.models import Cycle, InitiativeRating, PrioritySettings
 from objectives.models.cascade import KeyResult, Objective
 from objectives.models.initiatives import Initiative

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 from budgets import services
 from budgets.models import BudgetSettings
 from companies.permissions import Action, Role, can
+from core.errors import PermissionDenied
 from history.models import ChangeRecord
-from okrplan.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 

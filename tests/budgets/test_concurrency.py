@@ -11,7 +11,7 @@ from django.db import connections, transaction
 
 from budgets import services
 from budgets.models import BudgetAuditEntry, BudgetLine
-from okrplan.errors import Conflict
+from core.errors import Conflict
 
 pytestmark = [pytest.mark.postgres("needs PostgreSQL (row locks)"), pytest.mark.django_db(transaction=True)]
 

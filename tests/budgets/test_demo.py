@@ -10,7 +10,7 @@ import pytest
 from budgets import demo as budget_demo
 from budgets import selectors
 from budgets.models import BudgetLine, SpendEntry
-from objectives import demo as company_demo
+from companies import demo as company_demo
 from objectives.models import Cycle
 from tests.factories import KeyResultFactory, ObjectiveFactory
 

@@ -20,7 +20,7 @@ from budgets import services
 from budgets.models import BudgetAuditEntry, BudgetLine
 from companies.models import Membership
 from companies.permissions import Role
-from okrplan.errors import PermissionDenied
+from core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from budgets import imports, services
 from budgets.models import BudgetAuditEntry, BudgetLine
-from okrplan.errors import PermissionDenied
+from core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 

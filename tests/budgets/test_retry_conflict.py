@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from budgets.models import BudgetLine
 from companies.permissions import Role
-from okrplan.errors import concurrency_conflict
+from core.errors import concurrency_conflict
 from tests.factories import KeyResultFactory
 
 pytestmark = pytest.mark.django_db

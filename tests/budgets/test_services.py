@@ -12,7 +12,7 @@ from django.db.models.deletion import ProtectedError
 
 from budgets import services
 from budgets.models import BudgetAuditEntry, BudgetLine
-from okrplan.errors import Conflict, PermissionDenied, StaleVersion
+from core.errors import Conflict, PermissionDenied, StaleVersion
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_budgets import BudgetLineFactory
 

@@ -53,10 +53,10 @@ from rest_framework.test import APIClient
 from budgets import services
 from budgets.models import BudgetAuditEntry, BudgetLine, BudgetSettings
 from companies.permissions import Role
+from core.errors import DomainError
 from history.models import ChangeRecord
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.services import cascade as cascade_services
-from okrplan.errors import DomainError
 from tests.factories import (
     CompanyFactory,
     CycleFactory,

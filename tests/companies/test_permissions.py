@@ -3,7 +3,7 @@
 import pytest
 
 from companies.permissions import PERMISSIONS, Action, Role, allowed_actions, can, require
-from okrplan.errors import PermissionDenied
+from core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Finding 9 of issue 12: every download's file name is built one way (okrplan.safety.attachment_header), so a
+"""Finding 9 of issue 12: every download's file name is built one way (core.safety.attachment_header), so a
 cycle name cannot smuggle a second ``filename*`` parameter into Content-Disposition, and CR/LF cannot break the
 header (a 500 before)."""
 
@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from companies.permissions import Role
-from okrplan.safety import attachment_header
+from core.safety import attachment_header
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

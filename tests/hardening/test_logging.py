@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from okrplan.logging import JsonFormatter, RequestIdFilter, logging_config
+from core.logging import JsonFormatter, RequestIdFilter, logging_config
 from tests.test_settings import _settings_in_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,9 +82,9 @@ def test_exceptions_are_one_json_line_with_the_traceback(json_log):
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"DEBUG": "false", "SECRET_KEY": "x" * 60}, "json okrplan.logging.JsonFormatter"),
+        ({"DEBUG": "false", "SECRET_KEY": "x" * 60}, "json core.logging.JsonFormatter"),
         ({"DEBUG": "true"}, "text None"),
-        ({"DEBUG": "true", "LOG_FORMAT": "json"}, "json okrplan.logging.JsonFormatter"),
+        ({"DEBUG": "true", "LOG_FORMAT": "json"}, "json core.logging.JsonFormatter"),
         ({"DEBUG": "false", "SECRET_KEY": "x" * 60, "LOG_FORMAT": "text"}, "text None"),
     ],
 )

@@ -1,5 +1,5 @@
 """Finding 10 of issue 12: a POSTed ``next`` is followed only when it is a URL of this site
-(okrplan.safety.safe_redirect_target); anything else falls back to the view's own page."""
+(core.safety.safe_redirect_target); anything else falls back to the view's own page."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Finding 12 of issue 12 (titles): a title made only of zero-width characters is refused like a blank one, and
 bidi override/isolate controls (U+202A–U+202E, U+2066–U+2069) are removed, by one normalising step every title
-and name field runs in full_clean() (okrplan.safety.TitleField), whatever the path (page, API, admin, import)."""
+and name field runs in full_clean() (core.safety.TitleField), whatever the path (page, API, admin, import)."""
 
 from __future__ import annotations
 

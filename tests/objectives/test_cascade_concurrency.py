@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
+from core.errors import StaleVersion
 from objectives.models import Objective
 from objectives.services import cascade as svc
-from okrplan.errors import StaleVersion
 from tests.conftest import IN_CI
 from tests.factories_cascade import CycleFactory, ObjectiveFactory
 

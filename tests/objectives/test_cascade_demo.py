@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from companies import demo
 from companies.models import Company
-from objectives import demo, demo_cascade
+from objectives import demo_cascade
 from objectives.models import CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 from objectives.selectors.cascade import cascade_tree, cycle_default, walk
 

@@ -12,10 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from companies.permissions import Role
+from core.errors import PermissionDenied
 from objectives import io as cascade_io
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveLink
 from objectives.services import cascade as svc
-from okrplan.errors import PermissionDenied
 from tests.factories_cascade import CycleFactory
 
 pytestmark = pytest.mark.django_db

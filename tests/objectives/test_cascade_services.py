@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from companies.permissions import Role
+from core.errors import PermissionDenied, StaleVersion
 from objectives.models import CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 from objectives.services import cascade as svc
-from okrplan.errors import PermissionDenied, StaleVersion
 from tests.factories_cascade import CycleFactory, KeyResultFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from companies.permissions import Role
+from core.errors import PermissionDenied
 from objectives.models import Cycle
 from objectives.services import cascade as svc
-from okrplan.errors import PermissionDenied
 from tests.factories_cascade import CycleFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db

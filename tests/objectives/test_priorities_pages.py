@@ -292,7 +292,8 @@ def test_matrix_page_and_live_query_count_is_constant(
 
 
 def test_demo_without_key_results_creates_nothing():
-    from objectives import demo, demo_priorities
+    from companies import demo
+    from objectives import demo_priorities
 
     company = demo.load()
     demo_priorities.load()

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from companies.permissions import Role
+from core.errors import PermissionDenied
 from objectives.models import Initiative, InitiativeRating, PrioritySettings
 from objectives.selectors import initiatives as selectors
 from objectives.selectors.initiatives import BIG_BETS, FILL_INS, QUICK_WINS, TIME_SINKS, median, quadrant
 from objectives.services import initiatives as services
-from okrplan.errors import PermissionDenied
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_priorities import InitiativeFactory, InitiativeRatingFactory, PrioritySettingsFactory
 

@@ -111,7 +111,7 @@ def test_weekly_task_sends_the_digest(company, make_member, figures):
 
 
 def test_subscription_service_checks_the_role(company, make_member):
-    from okrplan.errors import PermissionDenied
+    from core.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         digest_subscription_set(company=company, user=make_member(company, Role.MEMBER), weekly=True)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from companies.permissions import Role
-from okrplan.errors import PermissionDenied
+from core.errors import PermissionDenied
 from reporting.crm_import import parse_datetime, parse_decimal
 from reporting.models import ColumnMapping, CrmImport, Lead, Opportunity, Touchpoint
 from reporting.services_crm import column_mapping_save, crm_import_create, crm_import_progress

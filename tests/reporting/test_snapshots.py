@@ -10,8 +10,8 @@ from django.db import OperationalError
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from companies.permissions import Role
+from core.errors import PermissionDenied
 from objectives.models import Cycle
-from okrplan.errors import PermissionDenied
 from reporting import services_kpi, tasks_kpi
 from reporting.models import KpiRefresh, KpiSnapshot
 from tests.factories import CompanyFactory, CycleFactory
@@ -256,7 +256,7 @@ def test_beat_schedule_runs_hourly_nightly_and_weekly():
 
 
 def test_lock_helper_insists_on_a_transaction():
-    from okrplan.locks import advisory_xact_lock, lock_key, lock_namespace
+    from core.locks import advisory_xact_lock, lock_key, lock_namespace
 
     assert lock_namespace("kpi_snapshots_refresh") == lock_namespace("kpi_snapshots_refresh") < 2**31
     assert lock_key(2**31 + 5) == 5
@@ -267,7 +267,7 @@ def test_lock_helper_insists_on_a_transaction():
 
     from unittest import mock
 
-    with mock.patch("okrplan.locks.connections") as connections:
+    with mock.patch("core.locks.connections") as connections:
         connections.__getitem__.return_value.in_atomic_block = False
         with pytest.raises(RuntimeError):
             advisory_xact_lock("kpi_snapshots_refresh", 1)

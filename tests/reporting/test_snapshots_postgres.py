@@ -51,7 +51,7 @@ def waiting_advisory_locks() -> int:
 
 
 def services_kpi_lock_namespace() -> int:
-    from okrplan.locks import lock_namespace
+    from core.locks import lock_namespace
 
     return lock_namespace(services_kpi.LOCK_NAME)
 

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from budgets import services
 from budgets.models import BudgetLine
-from okrplan.errors import DomainError
-from okrplan.htmx import error_messages
+from core.errors import DomainError
+from core.htmx import error_messages
 
 
 class Command(BaseCommand):

@@ -7,10 +7,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from companies.models import Company
+from core.safety import parse_id
 from objectives import io as cascade_io
 from objectives.models import Cycle
 from objectives.selectors.cascade import cycle_default
-from okrplan.safety import parse_id
 
 
 def resolve_cycle(company: Company, value: str | None) -> Cycle:

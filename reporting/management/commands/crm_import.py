@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
+from companies.models import Company
 from reporting.models import ColumnMapping, CrmImport, CrmKind
+from reporting.services_crm import crm_import_create, crm_import_run
 
 
 class Command(BaseCommand):
@@ -22,9 +24,6 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", help="name of a saved column mapping (with --source custom)")
 
     def handle(self, *args, path, company, kind, source, mapping=None, **options):
-        from companies.models import Company
-        from reporting.services_crm import crm_import_create, crm_import_run
-
         target = Company.objects.filter(slug=company).first()
         if target is None:
             raise CommandError(f"No company with slug {company!r}.")
