@@ -31,6 +31,7 @@ run: $(VENV)/.installed compilemessages
 test: $(VENV)/.installed-dev compilemessages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DEBUG=true $(PY) manage.py check
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
