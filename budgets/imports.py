@@ -12,15 +12,15 @@ import codecs
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import numbers
 from objectives.models import Company, Cycle, Initiative, KeyResult
 from okrplan.errors import DomainError
 from okrplan.imports import check_upload_size
@@ -48,22 +48,14 @@ def _row_error(row: int, column: str | None, reason) -> str:
 
 
 def parse_amount(raw: str) -> Decimal:
-    """'1234.56', '1.234,56', '1234,56', '1,234.56', '€ 1 234,56' → Decimal; ValueError otherwise."""
-    text = (raw or "").replace("€", "").replace("EUR", "").replace("\u00a0", "").replace(" ", "").strip()
-    if not text:
-        raise ValueError(_("an amount is required"))
-    if "," in text and "." in text:
-        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        text = text.replace(thousands, "").replace(decimal_sep, ".")
-    elif "," in text:
-        text = text.replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
-        raise ValueError(_("“%(value)s” is not a number") % {"value": raw})
+    """'1234.56', '1.234,56', '1234,56', '1,234.56', '€ 1 234,56' → Decimal (core.numbers reads file cells);
+    ValueError otherwise."""
     try:
-        value = Decimal(text)
-    except InvalidOperation as exc:  # pragma: no cover - the regex above already guards this
-        raise ValueError(_("“%(value)s” is not a number") % {"value": raw}) from exc
+        value = numbers.parse_file_decimal(raw or "")
+    except numbers.NumberError as exc:
+        raise ValueError(str(exc)) from None
+    if value is None:
+        raise ValueError(_("an amount is required"))
     if value.as_tuple().exponent < -2:
         raise ValueError(_("“%(value)s” has more than two decimal places") % {"value": raw})
     if abs(value) >= Decimal("1000000000000"):
@@ -72,16 +64,15 @@ def parse_amount(raw: str) -> Decimal:
 
 
 def parse_date(raw: str) -> dt.date:
-    text = (raw or "").strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
-        try:
-            day = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if not date_in_range(day):
-            raise ValueError(date_range_message())
-        return day
-    raise ValueError(_("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY)") % {"value": raw})
+    try:
+        day = numbers.parse_date(raw)
+    except numbers.NumberError as exc:
+        raise ValueError(str(exc)) from None
+    if day is None:
+        raise ValueError(_("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY)") % {"value": raw})
+    if not date_in_range(day):
+        raise ValueError(date_range_message())
+    return day
 
 
 def _text_stream(upload: IO[bytes]) -> IO[str]:

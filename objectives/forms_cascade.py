@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LocalizedDecimalField
 from okrplan.imports import check_upload_size, size_limit_help
 from okrplan.safety import BoundedDateField
 
@@ -85,11 +86,9 @@ class KeyResultCreateForm(CompanyForm):
     title = forms.CharField(label=_("Title"), max_length=240)
     kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, initial=KeyResult.Kind.INCREASE_TO)
     unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, initial=KeyResult.Unit.NUMBER)
-    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False, localize=True)
-    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False, localize=True)
-    weight = forms.DecimalField(
-        label=_("Weight"), max_digits=6, decimal_places=2, required=False, min_value=0, localize=True
-    )
+    start_value = LocalizedDecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False)
+    target_value = LocalizedDecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False)
+    weight = LocalizedDecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False, min_value=0)
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
 
     def clean(self):
@@ -110,9 +109,9 @@ class KeyResultEditForm(CompanyForm):
     title = forms.CharField(label=_("Title"), max_length=240, required=False)
     kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, required=False)
     unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, required=False)
-    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False, localize=True)
-    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False, localize=True)
-    weight = forms.DecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False, localize=True)
+    start_value = LocalizedDecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False)
+    target_value = LocalizedDecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False)
+    weight = LocalizedDecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False)
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
 
     def clean(self):
@@ -126,7 +125,7 @@ class KeyResultEditForm(CompanyForm):
 
 
 class CheckInForm(forms.Form):
-    value = forms.DecimalField(label=_("New value"), max_digits=18, decimal_places=4, localize=True)
+    value = LocalizedDecimalField(label=_("New value"), max_digits=18, decimal_places=4)
     confidence = forms.DecimalField(
         label=_("Confidence (%)"),
         min_value=0,

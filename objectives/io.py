@@ -17,13 +17,14 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import numbers
 from okrplan.imports import import_max_bytes, looks_binary, read_limited
 from okrplan.permissions import Action, require_actor
 
@@ -296,15 +297,12 @@ def _read_rows(file, filename: str) -> list[list]:
 def _decimal(text: str, row: int, column: str, errors: list[str]) -> Decimal | None:
     if text == "":
         return None
-    candidate = text.replace(" ", "").replace("\u00a0", "")
-    if "," in candidate and "." not in candidate:
-        candidate = candidate.replace(",", ".")
     try:
-        value = Decimal(candidate)
-    except InvalidOperation:
-        errors.append(_error(row, column, _("“%(value)s” is not a number.") % {"value": text}))
+        value = numbers.parse_file_decimal(text)  # "1.234,56" and "1,234.56" read alike, as in every import
+    except numbers.NumberError as exc:
+        errors.append(_error(row, column, str(exc)))
         return None
-    if not value.is_finite() or abs(value) >= Decimal("1e14"):
+    if value is None or not value.is_finite() or abs(value) >= Decimal("1e14"):
         errors.append(_error(row, column, _("“%(value)s” is not a usable number.") % {"value": text}))
         return None
     return value

@@ -31,7 +31,7 @@ KEYWORDS = {
     "npgettext": ((1, "c"), 2, 3),
     "npgettext_lazy": ((1, "c"), 2, 3),
 }
-SOURCE_DIRS = ["okrplan", "objectives", "budgets", "reporting", "templates"]
+SOURCE_DIRS = ["core", "okrplan", "objectives", "budgets", "reporting", "templates"]
 SKIP_PARTS = {"migrations", "__pycache__", "locale"}
 LANGUAGE = "de"
 

@@ -22,13 +22,14 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core import numbers
 from okrplan.safety import date_in_range, date_range_message, text_problem
 
 from .models import CrmImport, CrmKind, Opportunity
@@ -216,38 +217,12 @@ def _bounded(parsed: dt.datetime) -> dt.datetime:
     return parsed
 
 
-_NUMBER_CLEAN = re.compile(r"[\s\u00a0\u202f'€$£]|EUR|USD|CHF|GBP", re.IGNORECASE)
-
-
 def parse_decimal(value: str | int | float | Decimal) -> Decimal | None:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        raise ValueError_(_("“%(value)s” is not a number.") % {"value": value})
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    text = _NUMBER_CLEAN.sub("", value.strip())
-    if not text:
-        return None
-    negative = text.startswith("-")
-    text = text.lstrip("+-")
-    if "," in text and "." in text:
-        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        text = text.replace(thousands, "").replace(decimal_sep, ".")
-    elif text.count(",") > 1:
-        text = text.replace(",", "")
-    elif text.count(".") > 1:
-        text = text.replace(".", "")
-    else:
-        text = text.replace(",", ".")
-    if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", text):
-        raise ValueError_(_("“%(value)s” is not a number.") % {"value": str(value)[:40]})
+    """A number cell (core.numbers reads "1.234,56" and "1,234.56" alike, like every import)."""
     try:
-        number = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError_(_("“%(value)s” is not a number.") % {"value": str(value)[:40]}) from exc
-    return -number if negative else number
+        return numbers.parse_file_decimal(value)
+    except numbers.NumberError as exc:
+        raise ValueError_(str(exc)) from None
 
 
 def parse_bool(value: str | bool | int | None) -> bool:

@@ -1,0 +1,1 @@
+"""Framework code that imports no app (DESIGN.md, Layout)."""
