@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from objectives.models import Cycle, KeyResult
 from okrplan.errors import DomainError
-from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
+from okrplan.htmx import apply_to_form, error_messages, htmx_error_response, htmx_refusal, trigger_toast
 from okrplan.permissions import Action, can, require_actor
 from okrplan.safety import attachment_header, clean_query, parse_id, safe_redirect_target
 from okrplan.tenancy import company_view
@@ -113,8 +113,7 @@ def _render_row(request, line: BudgetLine, *, message: str, level: str = "succes
 
 
 def _decision_error(exc: ValidationError | DomainError) -> HttpResponse:
-    status = exc.status if isinstance(exc, DomainError) else 400
-    return htmx_error_response(error_messages(exc), status=status)
+    return htmx_refusal(exc)
 
 
 def _version(request) -> int | None:

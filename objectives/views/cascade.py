@@ -33,8 +33,7 @@ from objectives.forms_cascade import (
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cascade as selectors
 from objectives.services import cascade as services
-from okrplan.errors import DomainError, StaleVersion, concurrency_conflict
-from okrplan.htmx import error_messages
+from okrplan.errors import DomainError, StaleVersion, concurrency_conflict, error_messages, error_status
 from okrplan.permissions import Action, can
 from okrplan.safety import parse_id
 from okrplan.tenancy import company_view
@@ -111,7 +110,9 @@ def json_refusal(exc: Exception, *, current: dict | None = None) -> JsonResponse
         return JsonResponse(payload, status=exc.status)
     assert isinstance(exc, ValidationError)
     errors = exc.message_dict if hasattr(exc, "error_dict") else {}
-    return JsonResponse({"ok": False, "message": " ".join(error_messages(exc)), "errors": errors}, status=400)
+    return JsonResponse(
+        {"ok": False, "message": " ".join(error_messages(exc)), "errors": errors}, status=error_status(exc)
+    )
 
 
 def json_form_errors(form) -> JsonResponse:
