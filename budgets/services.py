@@ -20,6 +20,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.people import display_name
 from objectives.models import Company, Cycle, Initiative, KeyResult
 from okrplan.errors import Conflict, PermissionDenied, StaleVersion
 from okrplan.history import history_actor, history_system
@@ -53,9 +54,7 @@ DEFAULT_CHANNELS = ["Events", "Paid Digital", "Content", "Messen", "Agenturen", 
 
 
 def _display(user) -> str:
-    if user is None:
-        return gettext("the system")
-    return user.get_full_name() or user.get_username()
+    return display_name(user, nobody=gettext("the system"))
 
 
 def _clock(moment: dt.datetime | None) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 
-def display_name(user) -> str:
-    """Full name, else the username, else the e-mail address; "" for no user."""
+def display_name(user, *, nobody: str = "") -> str:
+    """Full name, else the username, else the e-mail address; ``nobody`` for no user (e.g. "the system" for an
+    automatic entry)."""
     if user is None:
-        return ""
+        return str(nobody)
     full = (user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
     if full:
         return full

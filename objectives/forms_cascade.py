@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import LocalizedDecimalField
+from core.people import display_name
 from okrplan.imports import check_upload_size, size_limit_help
 from okrplan.safety import BoundedDateField
 
@@ -24,7 +25,7 @@ def member_users(company):
 
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return display_name(obj)
 
 
 class CompanyForm(forms.Form):

@@ -7,11 +7,14 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.people import display_name
 
 from .errors import DomainError, concurrency_conflict, error_detail, error_status
 from .permissions import Action, require
@@ -51,6 +54,21 @@ def exception_handler(exc, context):
             "code": code,
         }
     return response
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class PersonField(serializers.ReadOnlyField):
+    """A person as every API names them: core.people.display_name (full name, else username, else e-mail);
+    null for nobody."""
+
+    def to_representation(self, value):
+        return display_name(value) or None
+
+    def get_attribute(self, instance):
+        try:
+            return super().get_attribute(instance)
+        except (AttributeError, KeyError):  # pragma: no cover - a missing relation reads as nobody
+            return None
 
 
 class IdFilter(django_filters.NumberFilter):

@@ -6,6 +6,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 
+from core.people import display_name
+
 from . import history
 from .api import CompanyScopedMixin
 from .models import ChangeRecord
@@ -29,7 +31,7 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
         return history.type_key(record)
 
     def get_actor(self, record) -> str | None:
-        return record.actor.get_username() if record.actor else None
+        return display_name(record.actor) or None
 
 
 @extend_schema(

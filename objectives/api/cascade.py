@@ -19,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.people import display_name
 from okrplan.api import CompanyScopedMixin, IdFilter
 from okrplan.errors import StaleVersion
 from okrplan.permissions import Action
@@ -30,12 +31,6 @@ from ..selectors import cascade as selectors
 from ..services import cascade as services
 
 # ------------------------------------------------------------------------------------------------- serializers
-
-
-def _name(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name() or user.get_username()
 
 
 class CycleSerializer(serializers.ModelSerializer):
@@ -103,10 +98,10 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_owner_name(self, objective: Objective) -> str | None:
-        return _name(objective.owner)
+        return display_name(objective.owner) or None
 
     def get_updated_by_name(self, objective: Objective) -> str | None:
-        return _name(objective.updated_by)
+        return display_name(objective.updated_by) or None
 
     def get_contributes_to(self, objective: Objective) -> list[int]:
         return [link.target_id for link in objective.links_out.all()]
@@ -176,7 +171,7 @@ class KeyResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_owner_name(self, key_result: KeyResult) -> str | None:
-        return _name(key_result.owner)
+        return display_name(key_result.owner) or None
 
     def get_progress(self, key_result: KeyResult) -> str:
         return str(key_result.progress.quantize(selectors.QUANTUM))
@@ -222,7 +217,7 @@ class CheckInSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_author_name(self, check_in: CheckIn) -> str | None:
-        return _name(check_in.author)
+        return display_name(check_in.author) or None
 
 
 class CheckInCreateSerializer(serializers.Serializer):
@@ -312,7 +307,7 @@ def key_result_node_dict(node: selectors.KeyResultNode) -> dict:
         "weight": _decimal(kr.weight),
         "confidence": _decimal(kr.confidence),
         "owner": kr.owner_id,
-        "owner_name": _name(kr.owner),
+        "owner_name": (display_name(kr.owner) or None),
         "version": kr.version,
         "last_check_in_at": kr.last_check_in_at.isoformat() if kr.last_check_in_at else None,
         "progress": _decimal(node.progress),
@@ -331,7 +326,7 @@ def cascade_node_dict(node: selectors.CascadeNode) -> dict:
         "description": node.objective.description,
         "team": node.team,
         "owner": node.objective.owner_id,
-        "owner_name": _name(node.owner),
+        "owner_name": (display_name(node.owner) or None),
         "state": node.state,
         "rollup": node.rollup,
         "version": node.version,

@@ -24,6 +24,7 @@ from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import people
 from okrplan.errors import PermissionDenied, StaleVersion
 from okrplan.permissions import Action, can, require_actor, role_of
 from okrplan.safety import validate_dates_in_range
@@ -46,9 +47,7 @@ KEY_RESULT_FIELDS_WHILE_ACTIVE = {"title", "owner", "confidence"}
 
 
 def display_name(user) -> str:
-    if user is None:
-        return str(_("the system"))
-    return user.get_full_name() or user.get_username()
+    return people.display_name(user, nobody=_("the system"))
 
 
 def objective_snapshot(objective: Objective) -> dict[str, Any]:

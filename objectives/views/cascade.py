@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.people import display_name
 from objectives.cascade_rows import RowSlots
 from objectives.forms_cascade import (
     KeyResultCreateForm,
@@ -90,10 +91,6 @@ def flatten(nodes: Iterable) -> list:
     return out
 
 
-def owner_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
-
-
 def json_ok(**payload) -> JsonResponse:
     return JsonResponse({"ok": True, **payload})
 
@@ -157,7 +154,7 @@ def objective_fresh(company, objective_id: int) -> dict:
         "team": objective.team,
         "team_label": team_label(objective.team),
         "owner": objective.owner_id,
-        "owner_name": owner_name(objective.owner),
+        "owner_name": display_name(objective.owner),
         "description": objective.description,
         "parent": objective.parent_id,
     }
@@ -175,7 +172,7 @@ def key_result_fresh(company, key_result_id: int) -> dict:
         "target_value": str(kr.target_value.normalize()),
         "weight": str(kr.weight.normalize()),
         "owner": kr.owner_id,
-        "owner_name": owner_name(kr.owner),
+        "owner_name": display_name(kr.owner),
         "objective": kr.objective_id,
     }
 
