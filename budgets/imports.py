@@ -8,10 +8,7 @@ YYYY-MM-DD or DD.MM.YYYY, amounts with a decimal point or a German decimal comma
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import IO
@@ -20,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import numbers
+from core import numbers, tabular
 from objectives.models import Company, Cycle, Initiative, KeyResult
 from okrplan.errors import DomainError
 from okrplan.imports import check_upload_size
@@ -75,92 +72,62 @@ def parse_date(raw: str) -> dt.date:
     return day
 
 
-def _text_stream(upload: IO[bytes]) -> IO[str]:
-    """Decode as UTF-8 (BOM allowed); fall back to Windows-1252 for German Excel exports; refuse binary files."""
-    head = upload.read(4096)
-    upload.seek(0)
-    if b"\x00" in head:
-        raise ImportFailed([_("The file is not a CSV text file (save it as “CSV UTF-8”).")])
-    encoding = "utf-8-sig"
-    try:
-        # Check the whole file incrementally without holding it in memory twice.
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        for chunk in iter(lambda: upload.read(65536), b""):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        encoding = "cp1252"
-    upload.seek(0)
-    return io.TextIOWrapper(upload, encoding=encoding, newline="", errors="strict")
-
-
 def _binary(upload):
-    """Django's UploadedFile wraps the real file object; TextIOWrapper needs the latter."""
+    """Django's UploadedFile wraps the real file object; the CSV reader needs the latter."""
     inner = getattr(upload, "file", upload)
     inner.seek(0)
     return inner
 
 
 def _rows(upload: IO[bytes], *, columns: dict[str, set[str]], required: set[str]) -> Iterator[tuple[int, dict]]:
-    """Yield (row number as a spreadsheet shows it, {canonical column: value}); the header is row 1."""
+    """Yield (row number as a spreadsheet shows it, {canonical column: value}); the header is row 1. The file is
+    read by core.tabular (UTF-8 or Windows-1252, comma, semicolon or tab, headers compared by header_key)."""
     try:
         check_upload_size(upload)
     except ValidationError as exc:
         raise ImportFailed(exc.message_dict["file"]) from None
-    stream = _text_stream(_binary(upload))
+    names = {c: {tabular.header_key(c)} | {tabular.header_key(a) for a in aliases} for c, aliases in columns.items()}
     try:
-        first = stream.readline()
-    except UnicodeDecodeError as exc:
-        raise ImportFailed([_("The file could not be decoded (save it as “CSV UTF-8”).")]) from exc
-    if not first.strip():
-        raise ImportFailed([_("The file is empty.")])
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = next(csv.reader([first], delimiter=delimiter))
-    mapping: dict[int, str] = {}
-    unknown = []
-    for index, name in enumerate(header):
-        key = name.strip().lower()
-        canonical = next((c for c, aliases in columns.items() if key == c or key in aliases), None)
-        if canonical:
-            mapping[index] = canonical
-        elif key:
-            unknown.append(name.strip())
-    missing = sorted(required - set(mapping.values()))
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append(_("missing column(s): %(columns)s") % {"columns": ", ".join(missing)})
-        if unknown:
-            problems.append(_("unknown column(s): %(columns)s") % {"columns": ", ".join(unknown)})
-        expected = ", ".join(columns)
-        raise ImportFailed(
-            [
-                _("row 1 (header): %(problems)s. Expected: %(expected)s.")
-                % {"problems": "; ".join(problems), "expected": expected}
-            ]
-        )
-    reader = csv.reader(stream, delimiter=delimiter)
-    number = 1
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            return
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise ImportFailed([_row_error(number + 1, None, exc)]) from exc
-        number += 1
-        if not any(cell.strip() for cell in raw):
-            continue
-        if len(raw) > len(header):
-            yield (
-                number,
-                {
-                    "__error__": _("%(found)s cells, the header has %(expected)s")
-                    % {"found": len(raw), "expected": len(header)}
-                },
+        rows = tabular.iter_csv(_binary(upload))
+        _number, header = next(rows, (1, []))
+        if not any(cell.strip() for cell in header):
+            raise ImportFailed([_("The file is empty.")])
+        mapping: dict[int, str] = {}
+        unknown = []
+        for index, name in enumerate(header):
+            key = tabular.header_key(name)
+            canonical = next((c for c, keys in names.items() if key in keys), None)
+            if canonical:
+                mapping[index] = canonical
+            elif key:
+                unknown.append(name.strip())
+        missing = sorted(required - set(mapping.values()))
+        if missing or unknown:
+            problems = []
+            if missing:
+                problems.append(_("missing column(s): %(columns)s") % {"columns": ", ".join(missing)})
+            if unknown:
+                problems.append(_("unknown column(s): %(columns)s") % {"columns": ", ".join(unknown)})
+            expected = ", ".join(columns)
+            raise ImportFailed(
+                [
+                    _("row 1 (header): %(problems)s. Expected: %(expected)s.")
+                    % {"problems": "; ".join(problems), "expected": expected}
+                ]
             )
-            continue
-        yield number, {mapping[i]: value.strip() for i, value in enumerate(raw) if i in mapping}
+        for number, raw in rows:
+            if len(raw) > len(header):
+                yield (
+                    number,
+                    {
+                        "__error__": _("%(found)s cells, the header has %(expected)s")
+                        % {"found": len(raw), "expected": len(header)}
+                    },
+                )
+                continue
+            yield number, {mapping[i]: value.strip() for i, value in enumerate(raw) if i in mapping}
+    except tabular.TabularError as exc:
+        raise ImportFailed([exc.message]) from None
 
 
 def _first_field_error(exc: ValidationError | DomainError, fields: dict[str, str]) -> list[tuple[str | None, str]]:

@@ -25,10 +25,10 @@ from okrplan.errors import StaleVersion
 from okrplan.permissions import Action
 from okrplan.safety import BoundedDateSerializerField, attachment_header, parse_id
 
-from .. import io as cascade_io
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 from ..selectors import cascade as selectors
 from ..services import cascade as services
+from ..services import cascade_io
 
 # ------------------------------------------------------------------------------------------------- serializers
 
@@ -794,7 +794,7 @@ class CascadeExportAPI(CompanyScopedMixin, APIView):
         cycle = _cycle_from_query(request, self.company)
         filename = cascade_io.export_filename(cycle=cycle, extension=self.file_format)
         if self.file_format == "csv":
-            body = cascade_io.CSV_BOM + cascade_io.cascade_export_csv(company=self.company, cycle=cycle)
+            body = cascade_io.cascade_export_csv(company=self.company, cycle=cycle)
             response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
         else:
             response = HttpResponse(

@@ -326,7 +326,7 @@ def cascade_export(request: HttpRequest, fmt: str) -> HttpResponse:
     cycle = current_cycle(request)
     if cycle is None:
         raise Http404(_("No cycle yet."))
-    from objectives import io as cascade_io  # the import/export module of the cascade (objectives/io.py)
+    from objectives.services import cascade_io  # imported here: openpyxl loads only for imports and exports
 
     if fmt == "xlsx":
         content = cascade_io.cascade_export_xlsx(company=request.company, cycle=cycle)
@@ -348,7 +348,7 @@ def cascade_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        from objectives import io as cascade_io
+        from objectives.services import cascade_io
 
         upload = form.cleaned_data["file"]
         try:

@@ -22,8 +22,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 from django.urls import reverse
 
-from objectives import io as cascade_io
 from objectives.models import KeyResult, Objective
+from objectives.services import cascade_io
 from okrplan.celery import app as celery_app
 from okrplan.permissions import Role
 from reporting import services_kpi

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from objectives import io as cascade_io
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveLink
 from objectives.services import cascade as svc
+from objectives.services import cascade_io
 from okrplan.errors import PermissionDenied
 from okrplan.permissions import Role
 from tests.factories_cascade import CycleFactory
