@@ -117,7 +117,3 @@ class LoginView(auth_views.LoginView):
         if profile:
             _set_language_cookie(response, profile.language)
         return response
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "okrplan/error.html", {"status": 403, "messages": [reason]}, status=403)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from core import numbers, tabular
 from okrplan.safety import date_in_range, date_range_message, text_problem
 
-from .models import CrmImport, CrmKind, Opportunity
+from .models import CrmKind, Opportunity
 
 BATCH_SIZE = 2000
 MAX_STORED_ERRORS = 500
@@ -443,11 +443,3 @@ class SeenIds:
 
 def error(row: int | None, column: str, message: str) -> dict:
     return {"row": row, "column": column, "message": str(message)}
-
-
-def import_kind_label(kind: str) -> str:
-    return str(CrmKind(kind).label)
-
-
-def source_choices() -> list[tuple[str, str]]:
-    return list(CrmImport.Source.choices)

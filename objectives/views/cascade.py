@@ -41,8 +41,6 @@ from okrplan.tenancy import company_view
 
 from .. import charts
 
-FILTER_PARAMS = ("cycle", "team", "owner", "q", "wall")
-
 
 # ---------------------------------------------------------------------------------------------------------- helpers
 def current_cycle(request: HttpRequest) -> Cycle | None:
