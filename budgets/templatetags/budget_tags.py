@@ -7,20 +7,12 @@ from decimal import Decimal
 
 from django import template
 
-from core import numbers
 from core.people import display_name
+from core.templatetags import formatting
 
 register = template.Library()
-
-
-@register.filter
-def money(value, currency: str = "EUR") -> str:
-    return numbers.format_money(value, currency)
-
-
-@register.filter
-def percent(value, digits: int = 0) -> str:
-    return numbers.format_percent(value, decimals=int(digits))
+register.filter("money", formatting.money)
+register.filter("percent", formatting.percent)
 
 
 @register.filter
