@@ -47,8 +47,8 @@ def main(slug: str, csv_path: str) -> None:
     django.setup()
     from django.db import connection
 
+    from bench.scale import ensure_company, member
     from reporting.models import CrmImport, Lead
-    from reporting.scale import ensure_company, member
     from reporting.services_crm import crm_import_run
 
     company = ensure_company(slug)

@@ -123,7 +123,7 @@ def wipe_company(slug: str) -> None:
 
 
 def ensure_dataset(slug: str, **sizes) -> None:
-    from reporting.scale import ScaleSpec, generate_scale
+    from bench.scale import ScaleSpec, generate_scale
 
     spec = {"seed": SEED, "until": dt.date.today().isoformat(), **sizes}
     if dataset_ready(slug, spec):
@@ -145,8 +145,8 @@ def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dic
     from django.test.utils import CaptureQueriesContext
 
     from bench.floor_kpi import floor_statements, run_floor
+    from bench.scale import member
     from companies.models import Company
-    from reporting.scale import member
     from reporting.services_kpi import kpi_snapshots_refresh, refresh_periods
 
     slug = f"bench-{cfg['name']}"
@@ -244,7 +244,7 @@ def write_hubspot_csv(path: Path, rows: int, seed: int) -> None:
     import csv
     import random
 
-    from reporting.scale import CAMPAIGNS, CHANNELS, SEGMENTS
+    from bench.scale import CAMPAIGNS, CHANNELS, SEGMENTS
 
     rng = random.Random(f"{seed}-hubspot")
     base = dt.datetime(2025, 1, 1, 8, 0)
@@ -376,9 +376,9 @@ def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from bench.scale import analyze, ensure_company, ensure_cycles, generate_objectives, member
     from companies.models import Company
     from objectives.models import Cycle
-    from reporting.scale import analyze, ensure_company, ensure_cycles, generate_objectives, member
 
     results = []
     measured: dict[str, dict[int, tuple[float, int]]] = {"page": {}, "api": {}}
@@ -467,9 +467,9 @@ def scenario_load(cfg: dict, details: dict) -> list[dict]:
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
+    from bench.scale import member
     from companies.models import Company
     from objectives.models import Cycle
-    from reporting.scale import member
 
     slug = f"bench-{cfg['name']}"
     company = Company.objects.get(slug=slug)
@@ -657,9 +657,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def scenario_kpi_dataset_only(cfg: dict) -> None:
     """The load scenario reads the KPI company's board: make sure it exists and has snapshots."""
+    from bench.scale import member
     from companies.models import Company
     from reporting.models import KpiSnapshot
-    from reporting.scale import member
     from reporting.services_kpi import kpi_snapshots_refresh
 
     slug = f"bench-{cfg['name']}"

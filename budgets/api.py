@@ -22,6 +22,8 @@ from rest_framework.views import APIView
 
 from companies.api import CompanyScopedMixin
 from companies.permissions import Action, can
+from core.api import PersonField
+from core.people import display_name
 from core.safety import BoundedDateSerializerField, IdSerializerField
 from objectives.models import Cycle, Initiative, KeyResult
 
@@ -47,16 +49,12 @@ class BudgetLineSerializer(serializers.ModelSerializer):
     objective_title = serializers.CharField(
         source="key_result.objective.title", read_only=True, default=None, allow_null=True
     )
-    requester = serializers.CharField(source="requester.username", read_only=True)
-    last_changed_by = serializers.CharField(
-        source="last_changed_by.username",
-        read_only=True,
+    requester = PersonField()
+    last_changed_by = PersonField(
         help_text=_("Who last changed the amount or the key result; that person may not approve this version."),
     )
-    approver = serializers.CharField(source="approver.username", read_only=True, default=None, allow_null=True)
-    cmo_approved_by = serializers.CharField(
-        source="cmo_approved_by.username", read_only=True, default=None, allow_null=True
-    )
+    approver = PersonField()
+    cmo_approved_by = PersonField()
     actual = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, default=None)
     awaiting_executive = serializers.SerializerMethodField()
     submit = serializers.BooleanField(write_only=True, required=False, default=False)
@@ -123,7 +121,7 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class SpendEntrySerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = PersonField()
     date = BoundedDateSerializerField()
 
     class Meta:
@@ -133,7 +131,7 @@ class SpendEntrySerializer(serializers.ModelSerializer):
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+    actor = PersonField()
 
     class Meta:
         model = BudgetAuditEntry
@@ -311,7 +309,7 @@ class BudgetSettingsSerializer(serializers.ModelSerializer):
 
     def get_last_changed_by(self, settings: BudgetSettings) -> str | None:
         last = self._last()
-        return last.actor.get_username() if last is not None and last.actor is not None else None
+        return display_name(last.actor) or None if last is not None else None
 
     def get_last_changed_at(self, settings: BudgetSettings) -> str | None:
         last = self._last()

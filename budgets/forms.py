@@ -7,11 +7,11 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import MoneyField
 from core.imports import check_upload_size, size_limit_help
 from core.safety import BoundedDateField, IdField
 from objectives.models import Cycle, Initiative, KeyResult
 
-from .imports import parse_amount
 from .models import Channel
 
 
@@ -25,23 +25,6 @@ class LineQueryForm(forms.Form):
     line = IdField()
     initiative = IdField()
     q = forms.CharField(required=False, max_length=200)
-
-
-class MoneyField(forms.DecimalField):
-    """Accepts what people type: "12.500,00 €" in German, "€12,500.00" in English, or plain "12500"."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and value.strip():
-            from django.utils.translation import get_language
-
-            text = value.strip()
-            if not (get_language() or "de").startswith("de"):
-                text = text.replace(",", "")
-            try:
-                value = str(parse_amount(text))
-            except ValueError as exc:
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
-        return super().to_python(value)
 
 
 class KeyResultChoiceField(forms.ModelChoiceField):

@@ -8,13 +8,9 @@ YYYY-MM-DD or DD.MM.YYYY, amounts with a decimal point or a German decimal comma
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
-import re
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -23,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from companies.models import Company, Membership
 from companies.permissions import Action, require_actor
+from core import numbers, tabular
 from core.errors import DomainError
 from core.imports import check_upload_size
 from core.safety import date_in_range, date_range_message, parse_id
@@ -49,22 +46,14 @@ def _row_error(row: int, column: str | None, reason) -> str:
 
 
 def parse_amount(raw: str) -> Decimal:
-    """'1234.56', '1.234,56', '1234,56', '1,234.56', '€ 1 234,56' → Decimal; ValueError otherwise."""
-    text = (raw or "").replace("€", "").replace("EUR", "").replace("\u00a0", "").replace(" ", "").strip()
-    if not text:
-        raise ValueError(_("an amount is required"))
-    if "," in text and "." in text:
-        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        text = text.replace(thousands, "").replace(decimal_sep, ".")
-    elif "," in text:
-        text = text.replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
-        raise ValueError(_("“%(value)s” is not a number") % {"value": raw})
+    """'1234.56', '1.234,56', '1234,56', '1,234.56', '€ 1 234,56' → Decimal (core.numbers reads file cells);
+    ValueError otherwise."""
     try:
-        value = Decimal(text)
-    except InvalidOperation as exc:  # pragma: no cover - the regex above already guards this
-        raise ValueError(_("“%(value)s” is not a number") % {"value": raw}) from exc
+        value = numbers.parse_file_decimal(raw or "")
+    except numbers.NumberError as exc:
+        raise ValueError(str(exc)) from None
+    if value is None:
+        raise ValueError(_("an amount is required"))
     if value.as_tuple().exponent < -2:
         raise ValueError(_("“%(value)s” has more than two decimal places") % {"value": raw})
     if abs(value) >= Decimal("1000000000000"):
@@ -73,104 +62,73 @@ def parse_amount(raw: str) -> Decimal:
 
 
 def parse_date(raw: str) -> dt.date:
-    text = (raw or "").strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
-        try:
-            day = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if not date_in_range(day):
-            raise ValueError(date_range_message())
-        return day
-    raise ValueError(_("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY)") % {"value": raw})
-
-
-def _text_stream(upload: IO[bytes]) -> IO[str]:
-    """Decode as UTF-8 (BOM allowed); fall back to Windows-1252 for German Excel exports; refuse binary files."""
-    head = upload.read(4096)
-    upload.seek(0)
-    if b"\x00" in head:
-        raise ImportFailed([_("The file is not a CSV text file (save it as “CSV UTF-8”).")])
-    encoding = "utf-8-sig"
     try:
-        # Check the whole file incrementally without holding it in memory twice.
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        for chunk in iter(lambda: upload.read(65536), b""):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        encoding = "cp1252"
-    upload.seek(0)
-    return io.TextIOWrapper(upload, encoding=encoding, newline="", errors="strict")
+        day = numbers.parse_date(raw)
+    except numbers.NumberError as exc:
+        raise ValueError(str(exc)) from None
+    if day is None:
+        raise ValueError(_("“%(value)s” is not a date (use YYYY-MM-DD or DD.MM.YYYY)") % {"value": raw})
+    if not date_in_range(day):
+        raise ValueError(date_range_message())
+    return day
 
 
 def _binary(upload):
-    """Django's UploadedFile wraps the real file object; TextIOWrapper needs the latter."""
+    """Django's UploadedFile wraps the real file object; the CSV reader needs the latter."""
     inner = getattr(upload, "file", upload)
     inner.seek(0)
     return inner
 
 
 def _rows(upload: IO[bytes], *, columns: dict[str, set[str]], required: set[str]) -> Iterator[tuple[int, dict]]:
-    """Yield (row number as a spreadsheet shows it, {canonical column: value}); the header is row 1."""
+    """Yield (row number as a spreadsheet shows it, {canonical column: value}); the header is row 1. The file is
+    read by core.tabular (UTF-8 or Windows-1252, comma, semicolon or tab, headers compared by header_key)."""
     try:
         check_upload_size(upload)
     except ValidationError as exc:
         raise ImportFailed(exc.message_dict["file"]) from None
-    stream = _text_stream(_binary(upload))
+    names = {c: {tabular.header_key(c)} | {tabular.header_key(a) for a in aliases} for c, aliases in columns.items()}
     try:
-        first = stream.readline()
-    except UnicodeDecodeError as exc:
-        raise ImportFailed([_("The file could not be decoded (save it as “CSV UTF-8”).")]) from exc
-    if not first.strip():
-        raise ImportFailed([_("The file is empty.")])
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = next(csv.reader([first], delimiter=delimiter))
-    mapping: dict[int, str] = {}
-    unknown = []
-    for index, name in enumerate(header):
-        key = name.strip().lower()
-        canonical = next((c for c, aliases in columns.items() if key == c or key in aliases), None)
-        if canonical:
-            mapping[index] = canonical
-        elif key:
-            unknown.append(name.strip())
-    missing = sorted(required - set(mapping.values()))
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append(_("missing column(s): %(columns)s") % {"columns": ", ".join(missing)})
-        if unknown:
-            problems.append(_("unknown column(s): %(columns)s") % {"columns": ", ".join(unknown)})
-        expected = ", ".join(columns)
-        raise ImportFailed(
-            [
-                _("row 1 (header): %(problems)s. Expected: %(expected)s.")
-                % {"problems": "; ".join(problems), "expected": expected}
-            ]
-        )
-    reader = csv.reader(stream, delimiter=delimiter)
-    number = 1
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            return
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise ImportFailed([_row_error(number + 1, None, exc)]) from exc
-        number += 1
-        if not any(cell.strip() for cell in raw):
-            continue
-        if len(raw) > len(header):
-            yield (
-                number,
-                {
-                    "__error__": _("%(found)s cells, the header has %(expected)s")
-                    % {"found": len(raw), "expected": len(header)}
-                },
+        rows = tabular.iter_csv(_binary(upload))
+        _number, header = next(rows, (1, []))
+        if not any(cell.strip() for cell in header):
+            raise ImportFailed([_("The file is empty.")])
+        mapping: dict[int, str] = {}
+        unknown = []
+        for index, name in enumerate(header):
+            key = tabular.header_key(name)
+            canonical = next((c for c, keys in names.items() if key in keys), None)
+            if canonical:
+                mapping[index] = canonical
+            elif key:
+                unknown.append(name.strip())
+        missing = sorted(required - set(mapping.values()))
+        if missing or unknown:
+            problems = []
+            if missing:
+                problems.append(_("missing column(s): %(columns)s") % {"columns": ", ".join(missing)})
+            if unknown:
+                problems.append(_("unknown column(s): %(columns)s") % {"columns": ", ".join(unknown)})
+            expected = ", ".join(columns)
+            raise ImportFailed(
+                [
+                    _("row 1 (header): %(problems)s. Expected: %(expected)s.")
+                    % {"problems": "; ".join(problems), "expected": expected}
+                ]
             )
-            continue
-        yield number, {mapping[i]: value.strip() for i, value in enumerate(raw) if i in mapping}
+        for number, raw in rows:
+            if len(raw) > len(header):
+                yield (
+                    number,
+                    {
+                        "__error__": _("%(found)s cells, the header has %(expected)s")
+                        % {"found": len(raw), "expected": len(header)}
+                    },
+                )
+                continue
+            yield number, {mapping[i]: value.strip() for i, value in enumerate(raw) if i in mapping}
+    except tabular.TabularError as exc:
+        raise ImportFailed([exc.message]) from None
 
 
 def _first_field_error(exc: ValidationError | DomainError, fields: dict[str, str]) -> list[tuple[str | None, str]]:

@@ -159,9 +159,7 @@ def key_result_search(
     if query:
         qs = qs.filter(Q(title__icontains=query) | Q(objective__title__icontains=query))
     if covering is not None:
-        qs = qs.filter(
-            objective__cycle__start_date__lte=covering.start_date, objective__cycle__end_date__gte=covering.end_date
-        )
+        qs = qs.filter(Cycle.covering(covering.start_date, covering.end_date, prefix="objective__cycle__"))
     return list(qs.order_by("objective__position", "objective_id", "position", "pk")[:limit])
 
 

@@ -23,8 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from companies.models import Company
 from companies.permissions import Action, can, require_actor, role_of
 from core.errors import Conflict, PermissionDenied, StaleVersion
+from core.people import display_name
 from history.tracking import history_actor, history_system
 from objectives.models import Cycle, Initiative, KeyResult
+from objectives.models.cascade import dates_cover
 
 from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
 
@@ -54,9 +56,7 @@ DEFAULT_CHANNELS = ["Events", "Paid Digital", "Content", "Messen", "Agenturen", 
 
 
 def _display(user) -> str:
-    if user is None:
-        return gettext("the system")
-    return user.get_full_name() or user.get_username()
+    return display_name(user, nobody=gettext("the system"))
 
 
 def _clock(moment: dt.datetime | None) -> str:
@@ -172,7 +172,7 @@ def key_result_binding_errors(*, line: BudgetLine, key_result: KeyResult | None)
         return [str(BINDING_OTHER_COMPANY)]
     kr_cycle = key_result.objective.cycle
     line_cycle = line.cycle
-    if not (kr_cycle.start_date <= line_cycle.start_date and line_cycle.end_date <= kr_cycle.end_date):
+    if not kr_cycle.covers_cycle(line_cycle):
         return [str(BINDING_CYCLE % {"kr_cycle": kr_cycle.name, "line_cycle": line_cycle.name})]
     return []
 
@@ -619,7 +619,7 @@ def cycle_dates_guard(*, cycle: Cycle, start_date: dt.date, end_date: dt.date) -
         .exclude(cycle=cycle)
         .select_related("cycle")
         .order_by("pk")
-        if not (start_date <= line.cycle.start_date and line.cycle.end_date <= end_date)
+        if not dates_cover(start_date, end_date, line.cycle.start_date, line.cycle.end_date)
     ]
     if on_krs:
         raise ValidationError(

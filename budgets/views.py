@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from companies.permissions import Action, can, require_actor
 from companies.tenancy import company_view
 from core.errors import DomainError
-from core.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
+from core.htmx import apply_to_form, error_messages, htmx_error_response, htmx_refusal, trigger_toast
 from core.safety import attachment_header, clean_query, parse_id, safe_redirect_target
 from objectives.models import Cycle, KeyResult
 
@@ -113,8 +113,7 @@ def _render_row(request, line: BudgetLine, *, message: str, level: str = "succes
 
 
 def _decision_error(exc: ValidationError | DomainError) -> HttpResponse:
-    status = exc.status if isinstance(exc, DomainError) else 400
-    return htmx_error_response(error_messages(exc), status=status)
+    return htmx_refusal(exc)
 
 
 def _version(request) -> int | None:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
@@ -61,7 +61,3 @@ class LoginView(auth_views.LoginView):
         if profile:
             _set_language_cookie(response, profile.language)
         return response
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "core/error.html", {"status": 403, "messages": [reason]}, status=403)

@@ -6,13 +6,16 @@ import django_filters
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError, concurrency_conflict
+from core.people import display_name
+
+from .errors import DomainError, concurrency_conflict, error_detail, error_status
 from .safety import IdField, text_problem
 
 
@@ -29,13 +32,40 @@ def exception_handler(exc, context):
     """Map Django ValidationError → 400 with field errors, DomainError → its status, a deadlock or serialization
     failure → 409 with a retry message; the rest as DRF does."""
     if isinstance(exc, DjangoValidationError):
-        return Response(validation_error_dict(exc), status=status.HTTP_400_BAD_REQUEST)
+        return Response({**validation_error_dict(exc), **error_detail(exc)}, status=error_status(exc))
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
     conflict = concurrency_conflict(exc)
     if conflict is not None:
         return Response(conflict.as_dict(), status=conflict.status)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, serializers.ValidationError) and isinstance(response.data, dict):
+        # A serializer's field errors get the same summary keys as a service's ValidationError.
+        field, messages = next(iter(response.data.items()), (None, []))
+        first = messages[0] if isinstance(messages, list) and messages else messages
+        code = getattr(first, "code", None) or "invalid"
+        response.data = {
+            **response.data,
+            "detail": str(first) if not isinstance(first, dict | list) else str(exc.default_detail),
+            "field": None if field in (None, "non_field_errors") else field,
+            "code": code,
+        }
+    return response
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class PersonField(serializers.ReadOnlyField):
+    """A person as every API names them: core.people.display_name (full name, else username, else e-mail);
+    null for nobody."""
+
+    def to_representation(self, value):
+        return display_name(value) or None
+
+    def get_attribute(self, instance):
+        try:
+            return super().get_attribute(instance)
+        except (AttributeError, KeyError):  # pragma: no cover - a missing relation reads as nobody
+            return None
 
 
 class IdFilter(django_filters.NumberFilter):

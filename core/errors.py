@@ -1,5 +1,7 @@
-"""Domain errors. Services raise these (or Django's ValidationError); core.api and core.middleware map them
-to HTTP answers. Services never import DRF."""
+"""Domain errors, and the one mapping of an error to what a user gets back. Services raise these (or Django's
+ValidationError); :func:`error_status`, :func:`error_messages` and :func:`error_detail` decide the answer for the API
+(core.api.exception_handler), pages (core.middleware) and htmx (core.htmx): a ValidationError is 400 everywhere, a
+DomainError its own status (403, 404, 409). Services never import DRF."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ class DomainError(Exception):
         super().__init__(self.message)
 
     def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"detail": self.message, "code": self.code}
+        data: dict[str, Any] = {"detail": self.message, "field": self.field, "code": self.code}
         if self.field:
             data[self.field] = [self.message]
         data.update(self.extra)
@@ -91,3 +93,45 @@ def concurrency_conflict(exc: BaseException) -> RetryConflict | None:
     if sqlstate not in _RETRYABLE_SQLSTATES:
         return None
     return RetryConflict(extra={"reason": _RETRYABLE_SQLSTATES[sqlstate]})
+
+
+# ------------------------------------------------------------------------------------------ one error mapping
+
+
+def error_status(exc: BaseException) -> int:
+    """400 for a Django ValidationError (on pages, htmx and API alike), a DomainError's own status otherwise."""
+    if isinstance(exc, DomainError):
+        return exc.status
+    return 400
+
+
+def error_messages(exc) -> list[str]:
+    """Every message of a ValidationError or DomainError, in order, as plain strings."""
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, DomainError):
+        return [exc.message]
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [str(m) for messages in exc.message_dict.values() for m in messages]
+        return [str(m) for m in exc.messages]
+    return [str(exc)]
+
+
+def error_detail(exc) -> dict[str, Any]:
+    """``{"detail", "field", "code"}`` of an error: its first message, the field it is about (None for the whole
+    request) and a machine-readable code."""
+    from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+    if isinstance(exc, DomainError):
+        return {"detail": exc.message, "field": exc.field, "code": exc.code}
+    field, code = None, "invalid"
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            name, errors = next(iter(exc.error_dict.items()), (None, []))
+            field = None if name == NON_FIELD_ERRORS else name
+            code = (errors[0].code if errors else None) or code
+        else:
+            code = (exc.error_list[0].code if exc.error_list else None) or code
+    messages = error_messages(exc)
+    return {"detail": messages[0] if messages else "", "field": field, "code": code}

@@ -8,15 +8,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import Form
 from django.http import HttpResponse
 
-from .errors import DomainError
+from .errors import DomainError, error_messages, error_status
 
-
-def error_messages(exc: ValidationError | DomainError) -> list[str]:
-    if isinstance(exc, DomainError):
-        return [exc.message]
-    if hasattr(exc, "error_dict"):
-        return [m for messages in exc.message_dict.values() for m in messages]
-    return list(exc.messages)
+__all__ = ["apply_to_form", "error_messages", "htmx_error_response", "htmx_refusal", "trigger_toast"]
 
 
 def apply_to_form(form: Form, exc: ValidationError | DomainError) -> None:
@@ -48,3 +42,9 @@ def htmx_error_response(messages: list[str], *, status: int = 400) -> HttpRespon
     response = HttpResponse(status=status)
     response.headers["HX-Reswap"] = "none"
     return trigger_toast(response, " ".join(str(m) for m in messages), level="error")
+
+
+def htmx_refusal(exc: ValidationError | DomainError) -> HttpResponse:
+    """The htmx answer to a service's refusal: 400 for a ValidationError, the DomainError's status otherwise
+    (core.errors.error_status), the reasons in an error toast."""
+    return htmx_error_response(error_messages(exc), status=error_status(exc))

@@ -1,5 +1,5 @@
 """Limits every file import shares: the size limit (``settings.IMPORT_MAX_BYTES``), said up front and enforced
-from the upload's declared size before anything is read, and a check that an upload is text, not binary."""
+from the upload's declared size before anything is read (reading the files: core.tabular)."""
 
 from __future__ import annotations
 
@@ -48,8 +48,3 @@ def read_limited(file) -> bytes:
     if len(data) > import_max_bytes():
         raise ValidationError({"file": [too_large_message(len(data))]})
     return data
-
-
-def looks_binary(head: bytes) -> bool:
-    """NUL bytes never occur in a CSV of any 8-bit encoding we accept (UTF-16 is not accepted)."""
-    return b"\x00" in head[:8192]

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from .errors import DomainError, concurrency_conflict
+from .errors import DomainError, concurrency_conflict, error_messages, error_status
 from .health import healthz
-from .htmx import error_messages, htmx_error_response
+from .htmx import htmx_error_response
 from .logging import request_id_var
 from .safety import text_problem
 
@@ -27,12 +27,9 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request, exception):
         exception = concurrency_conflict(exception) or exception
-        if isinstance(exception, DomainError):
-            status, messages = exception.status, [exception.message]
-        elif isinstance(exception, ValidationError):
-            status, messages = 400, error_messages(exception)
-        else:
+        if not isinstance(exception, DomainError | ValidationError):
             return None
+        status, messages = error_status(exception), error_messages(exception)
         if getattr(request, "htmx", False):
             return htmx_error_response(messages, status=status)
         return render(request, "core/error.html", {"status": status, "messages": messages}, status=status)

@@ -102,11 +102,6 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def validate_text(value) -> None:
-    if isinstance(value, str) and (problem := text_problem(value)):
-        raise ValidationError(problem, code="invalid_characters")
-
-
 # Bidirectional embedding/override/isolate controls: they reorder how a title reads ("Trojan Source").
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Line breaks, tabs and other C0 controls have no place in a one-line title (and would break headers and CSVs).

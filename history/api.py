@@ -8,6 +8,7 @@ from rest_framework import generics, serializers
 
 from companies.api import CompanyScopedMixin
 from companies.permissions import Action
+from core.people import display_name
 
 from . import selectors
 from .models import ChangeRecord
@@ -31,7 +32,7 @@ class ChangeRecordSerializer(serializers.ModelSerializer):
         return selectors.type_key(record)
 
     def get_actor(self, record) -> str | None:
-        return record.actor.get_username() if record.actor else None
+        return display_name(record.actor) or None
 
 
 @extend_schema(

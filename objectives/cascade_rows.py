@@ -12,15 +12,14 @@ from __future__ import annotations
 import html
 import secrets
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
-from django.utils import numberformat
-from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from core.numbers import format_decimal
 from objectives.models import KeyResult, Objective
 from objectives.templatetags.cascade_tags import bar, kr_value, number, pct, person, signed_pct
 
@@ -75,41 +74,14 @@ class RowTexts:
         return self._parents[n]
 
 
-HUNDREDTH = Decimal("0.01")
-
-
-class NumberFormat:
-    """``number`` (``floatformat(value, "-2g")``: up to two decimals, grouped, localised) for the decimals of a tree,
-    with the active language's separators looked up once instead of three times per value."""
-
-    def __init__(self) -> None:
-        language = get_language()
-        self.decimal_separator = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
-        self.grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
-        self.thousand_separator = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
-
-    def __call__(self, value) -> str:
-        if not isinstance(value, Decimal) or not value.is_finite():
-            return number(value)
-        if value == value.to_integral_value():
-            digits, places = str(int(value)), 0
-        else:
-            rounded = value.quantize(HUNDREDTH, ROUND_HALF_UP)
-            digits, places = f"{rounded if rounded else abs(rounded):f}", 2  # floatformat drops the sign of -0.00
-        return numberformat.format(
-            digits,
-            self.decimal_separator,
-            places,
-            self.grouping,
-            self.thousand_separator,
-            force_grouping=True,
-            use_l10n=True,
-        )
-
-
 @lru_cache(maxsize=4096)
-def _pct(value) -> str:
+def _pct_in(value, language) -> str:
     return esc(pct(value))
+
+
+def _pct(value) -> str:
+    """ "63 %" / "63%": the language is part of the cache key."""
+    return _pct_in(value, get_language())
 
 
 @lru_cache(maxsize=4096)
@@ -186,7 +158,7 @@ class TreeRenderer:
         )
         self._people: dict[int, str] = {}
         self._values: dict[tuple, str] = {}
-        self.format_number = NumberFormat()
+        self.format_number = number
 
     def value(self, k, value) -> str:
         """``kr_value`` (localised number with unit, or done / not done), escaped; once per distinct value."""
@@ -201,6 +173,16 @@ class TreeRenderer:
         text = self._values.get(key)
         if text is None:
             text = self._values[key] = esc(self.format_number(value))
+        return text
+
+    def form_number(self, value) -> str:
+        """A value as the edit form takes it back (core.forms.LocalizedDecimalField): the language's separators."""
+        if value is None:
+            return ""
+        key = ("form", value)
+        text = self._values.get(key)
+        if text is None:
+            text = self._values[key] = esc(format_decimal(value, decimals=4))
         return text
 
     def owner_html(self, user) -> str:
@@ -289,8 +271,8 @@ class TreeRenderer:
             f' aria-labelledby="krtitle-{k.pk}" aria-level="{node.depth + 2}" data-kind="kr" data-id="{k.pk}"'
             f' data-version="{k.version}" data-objective="{node.id}" data-title="{title}"'
             f' data-owner="{k.owner_id or ""}" data-kr-kind="{esc(k.kind)}" data-unit="{esc(k.unit)}"'
-            f' data-start="{self.number(k.start_value)}" data-target="{_normal(k.target_value)}"'
-            f' data-start-raw="{_normal(k.start_value)}" data-weight="{_normal(k.weight)}"'
+            f' data-start="{self.number(k.start_value)}" data-target="{self.form_number(k.target_value)}"'
+            f' data-start-raw="{self.form_number(k.start_value)}" data-weight="{self.form_number(k.weight)}"'
             f"{can_check_in}>"
             f'<div class="row row-kr"{self.draggable}>\n<span class="toggle kr-mark" aria-hidden="true">KR</span>'
             f'\n<span class="row-main">{self.grip}\n<span class="title" id="krtitle-{k.pk}" data-edit-title>'
@@ -303,13 +285,6 @@ class TreeRenderer:
             f'</span>\n<span class="row-actions no-wall">{self.check_in_button if may_check_in else ""}'
             f"{self.kr_delete}</span></div></li>"
         )
-
-
-def _normal(value) -> str:
-    """``{{ value.normalize }}``: a Decimal's digits need no escaping."""
-    if isinstance(value, Decimal):
-        return str(value.normalize())
-    return "" if value is None else esc(value)
 
 
 def carry_items_html(nodes: Iterable) -> SafeString:

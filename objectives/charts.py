@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from html import escape
 
 import plotly.graph_objects as go
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.numbers import format_percent
 
 from .models import Cycle, KeyResult
 
@@ -19,10 +20,6 @@ ROOT_COLOUR = "#e4e7ec"
 # Text colour per segment colour with enough contrast (dark text on amber).
 TEXT_ON = {"#c98a00": "#1d2330", ROOT_COLOUR: "#1d2330"}
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
-
-
-def _percent(value) -> str:
-    return f"{round(Decimal(value) * 100)} %"
 
 
 def cascade_sunburst(roots: Iterable, *, root_label: str) -> go.Figure:
@@ -43,18 +40,18 @@ def cascade_sunburst(roots: Iterable, *, root_label: str) -> go.Figure:
         labels.append(escape(_short(node.title)))
         parents.append(parent_id)
         colours.append(STATUS_COLOURS.get(node.status, "#9aa3b2"))
-        texts.append(f"{_percent(node.progress)} · {node.status_label}")
+        texts.append(f"{format_percent(node.progress)} · {node.status_label}")
         hovers.append(
-            f"<b>{escape(node.title)}</b><br>{_('Objective')}: {_percent(node.progress)} · {node.status_label}"
+            f"<b>{escape(node.title)}</b><br>{_('Objective')}: {format_percent(node.progress)} · {node.status_label}"
         )
         for kr in node.key_results:
             ids.append(f"k{kr.key_result.pk}")
             labels.append(escape(_short(kr.key_result.title)))
             parents.append(node_id)
             colours.append(STATUS_COLOURS.get(kr.status, "#9aa3b2"))
-            texts.append(f"{_percent(kr.progress)} · {kr.status_label}")
+            texts.append(f"{format_percent(kr.progress)} · {kr.status_label}")
             kr_title = escape(kr.key_result.title)
-            hovers.append(f"<b>{kr_title}</b><br>{_('Key result')}: {_percent(kr.progress)} · {kr.status_label}")
+            hovers.append(f"<b>{kr_title}</b><br>{_('Key result')}: {format_percent(kr.progress)} · {kr.status_label}")
         for child in node.children:
             add(child, node_id)
 

@@ -8,7 +8,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LocalizedDecimalField
 from core.imports import check_upload_size, size_limit_help
+from core.people import display_name
 from core.safety import BoundedDateField
 
 from .models import Cycle, KeyResult, Objective
@@ -23,7 +25,7 @@ def member_users(company):
 
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return display_name(obj)
 
 
 class CompanyForm(forms.Form):
@@ -85,11 +87,9 @@ class KeyResultCreateForm(CompanyForm):
     title = forms.CharField(label=_("Title"), max_length=240)
     kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, initial=KeyResult.Kind.INCREASE_TO)
     unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, initial=KeyResult.Unit.NUMBER)
-    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False, localize=True)
-    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False, localize=True)
-    weight = forms.DecimalField(
-        label=_("Weight"), max_digits=6, decimal_places=2, required=False, min_value=0, localize=True
-    )
+    start_value = LocalizedDecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False)
+    target_value = LocalizedDecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False)
+    weight = LocalizedDecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False, min_value=0)
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
 
     def clean(self):
@@ -110,9 +110,9 @@ class KeyResultEditForm(CompanyForm):
     title = forms.CharField(label=_("Title"), max_length=240, required=False)
     kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, required=False)
     unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, required=False)
-    start_value = forms.DecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False, localize=True)
-    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False, localize=True)
-    weight = forms.DecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False, localize=True)
+    start_value = LocalizedDecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False)
+    target_value = LocalizedDecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False)
+    weight = LocalizedDecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False)
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
 
     def clean(self):
@@ -126,7 +126,7 @@ class KeyResultEditForm(CompanyForm):
 
 
 class CheckInForm(forms.Form):
-    value = forms.DecimalField(label=_("New value"), max_digits=18, decimal_places=4, localize=True)
+    value = LocalizedDecimalField(label=_("New value"), max_digits=18, decimal_places=4)
     confidence = forms.DecimalField(
         label=_("Confidence (%)"),
         min_value=0,

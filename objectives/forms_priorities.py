@@ -7,13 +7,15 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.people import display_name
+
 from .models import Initiative
 from .selectors import initiatives as selectors
 
 
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username
+        return display_name(obj)
 
 
 class KeyResultChoiceField(forms.ModelMultipleChoiceField):

@@ -13,25 +13,23 @@ follows another separator is a thousands group). Booleans: true/false, yes/no, j
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core import numbers, tabular
 from core.safety import date_in_range, date_range_message, text_problem
 
-from .models import CrmImport, CrmKind, Opportunity
+from .models import CrmKind, Opportunity
 
 BATCH_SIZE = 2000
 MAX_STORED_ERRORS = 500
@@ -216,38 +214,12 @@ def _bounded(parsed: dt.datetime) -> dt.datetime:
     return parsed
 
 
-_NUMBER_CLEAN = re.compile(r"[\s\u00a0\u202f'€$£]|EUR|USD|CHF|GBP", re.IGNORECASE)
-
-
 def parse_decimal(value: str | int | float | Decimal) -> Decimal | None:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        raise ValueError_(_("“%(value)s” is not a number.") % {"value": value})
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    text = _NUMBER_CLEAN.sub("", value.strip())
-    if not text:
-        return None
-    negative = text.startswith("-")
-    text = text.lstrip("+-")
-    if "," in text and "." in text:
-        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        text = text.replace(thousands, "").replace(decimal_sep, ".")
-    elif text.count(",") > 1:
-        text = text.replace(",", "")
-    elif text.count(".") > 1:
-        text = text.replace(".", "")
-    else:
-        text = text.replace(",", ".")
-    if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", text):
-        raise ValueError_(_("“%(value)s” is not a number.") % {"value": str(value)[:40]})
+    """A number cell (core.numbers reads "1.234,56" and "1,234.56" alike, like every import)."""
     try:
-        number = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError_(_("“%(value)s” is not a number.") % {"value": str(value)[:40]}) from exc
-    return -number if negative else number
+        return numbers.parse_file_decimal(value)
+    except numbers.NumberError as exc:
+        raise ValueError_(str(exc)) from None
 
 
 def parse_bool(value: str | bool | int | None) -> bool:
@@ -415,65 +387,22 @@ def _derive_touchpoint(values: dict) -> None:
 # ------------------------------------------------------------------------------------------------------ CSV reading
 
 
-class FileUnreadable(Exception):
-    """The file is not a CSV we can read (encoding, binary content); ``message`` says why."""
-
-    def __init__(self, message: str, row: int | None = None):
-        self.message = message
-        self.row = row
-        super().__init__(message)
-
-
-ENCODINGS = ("utf-8-sig", "cp1252")
-
-
-def check_binary_start(binary) -> None:
-    start = binary.read(4)
-    binary.seek(0)
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in start:
-        raise FileUnreadable(
-            str(_("The file is UTF-16 or binary, not a text CSV. Export it as CSV in UTF-8 (or Windows-1252)."))
-        )
-
-
-def _delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+# The shared reader's error (a file that is not a readable CSV: binary, UTF-16, broken quoting, neither encoding).
+FileUnreadable = tabular.TabularError
+ENCODINGS = tabular.ENCODINGS
 
 
 def iter_csv(binary, encoding: str) -> Iterator[tuple[int, dict[str, str] | list[str]]]:
-    """Stream a CSV from a binary file: yields (1, header list) first, then (row number, {header: value}) with
-    the header as row 1, like a spreadsheet. Raises UnicodeDecodeError for a wrong encoding and FileUnreadable for
-    NUL bytes or broken quoting."""
-    binary.seek(0)
-    text = io.TextIOWrapper(binary, encoding=encoding, newline="", errors="strict")
-    try:
-        header_line = text.readline()
-        delimiter = _delimiter(header_line)
-        text.seek(0)
-        reader = csv.reader(text, delimiter=delimiter)
-        row_number = 0
-        try:
-            header = next(reader, None)
-            if header is None:
-                return
-            header = [h.strip() for h in header]
-            row_number = 1
+    """Stream a CSV from a binary file (core.tabular.iter_csv): yields (1, header list) first, then
+    (row number, {header: value}) with the header as row 1, like a spreadsheet. Raises FileUnreadable for a file
+    that is not a readable CSV."""
+    header: list[str] | None = None
+    for number, cells in tabular.iter_csv(binary, encoding):
+        if header is None:
+            header = [h.strip() for h in cells]
             yield 1, header
-            for values in reader:
-                row_number += 1
-                if not any(v.strip() for v in values):
-                    continue
-                yield row_number, dict(zip(header, values, strict=False))
-        except csv.Error as exc:
-            raise FileUnreadable(
-                str(_("The file cannot be read as CSV near row %(row)s: %(reason)s"))
-                % {"row": row_number + 1, "reason": exc},
-                row=row_number + 1,
-            ) from exc
-    finally:
-        text.detach()
+            continue
+        yield number, dict(zip(header, cells, strict=False))
 
 
 class SeenIds:
@@ -514,11 +443,3 @@ class SeenIds:
 
 def error(row: int | None, column: str, message: str) -> dict:
     return {"row": row, "column": column, "message": str(message)}
-
-
-def import_kind_label(kind: str) -> str:
-    return str(CrmKind(kind).label)
-
-
-def source_choices() -> list[tuple[str, str]]:
-    return list(CrmImport.Source.choices)

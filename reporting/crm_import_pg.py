@@ -6,11 +6,11 @@ contacts: ~29,000 rows/s against 5,540 on these 2-core machines; see the README'
 
 1. **Stage.** The file streams through ``COPY ... FROM STDIN (FORMAT csv)`` into a temporary table with one text
    column per CSV column and the row number (the header is row 1, like the Python reader). The header, its
-   delimiter and the encoding (UTF-8, else Windows-1252) are found as in the Python path. If PostgreSQL cannot read
-   the file (broken quoting, a row with another number of columns, neither encoding, an end-of-data marker ``\\.``,
-   a stray quote, a field longer than Python's csv module takes),
-   nothing has been written and :func:`import_leads` returns None: the caller then runs the Python path, which names
-   the row and the reason exactly as before.
+   delimiter and the encoding (UTF-8, else Windows-1252) are found by core.tabular, as in the Python path. If
+   PostgreSQL cannot read the file (broken quoting, a row with another number of columns, an end-of-data marker
+   ``\\.``, a stray quote, a field longer than Python's csv module takes), nothing has been written and
+   :func:`import_leads` returns None: the caller then runs the Python path, which names the row and the reason
+   exactly as before.
 2. **Parse.** One ``CREATE TABLE AS SELECT`` trims every value like Python's ``str.strip``, converts the usual date
    forms (ISO 8601 with or without a zone, HubSpot's "2026-03-04 10:22", German "04.03.2026 10:22") and booleans,
    and keeps the raw text of any value that is not in one of those forms. Only those few values go through
@@ -36,7 +36,6 @@ hold a quote at all) and leaves such a file to the Python path too.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from django.conf import settings as django_settings
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
+from core import tabular
 from core.safety import DATE_MAX, DATE_MIN
 
 from . import crm_import as reader
@@ -102,24 +102,9 @@ def _limit(name: str) -> int:
     return MAX_TEXT.get(name) or LONG_TEXT_FIELDS.get(name) or DEFAULT_TEXT_MAX
 
 
-def _header(binary, encoding: str) -> tuple[list[str], str] | None:
-    """(header, delimiter) read like reporting.crm_import.iter_csv; None if it cannot be read."""
-    binary.seek(0)
-    text = io.TextIOWrapper(binary, encoding=encoding, newline="", errors="strict")
-    try:
-        delimiter = reader._delimiter(text.readline())
-        text.seek(0)
-        header = next(csv.reader(text, delimiter=delimiter), None)
-    except (UnicodeDecodeError, csv.Error):
-        return None
-    finally:
-        text.detach()
-    if not header:
-        return None
-    return [h.strip() for h in header], delimiter
-
-
-def import_leads(job, binary, columns_for: Callable, progress: Callable, company_settings) -> Outcome | None:
+def import_leads(
+    job, binary, columns_for: Callable, progress: Callable, company_settings, encoding: str | None = None
+) -> Outcome | None:
     """Import ``binary`` (the uploaded CSV) into the job's company inside the caller's transaction. Returns None
     when PostgreSQL cannot read the file as CSV (nothing written; the caller falls back to the Python path).
     Raises ImportRejected with the errors of the Python path."""
@@ -128,21 +113,17 @@ def import_leads(job, binary, columns_for: Callable, progress: Callable, company
         cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL enable_memoize = off")  # it would cache per-row expressions that never repeat
-        for encoding, pg_encoding in PG_ENCODINGS.items():
-            found = _header(binary, encoding)
-            if found is None:
-                continue
-            header, delimiter = found
-            columns = columns_for(header)
-            if columns.errors:
-                raise ImportRejected(columns.errors)
-            status = _stage(cursor, job, binary, len(header), delimiter, pg_encoding, progress)
-            if status == "encoding":
-                continue
-            if status == "unreadable" or _has_huge_field(cursor, len(header)):
-                return None
-            break
-        else:
+        # The encoding, header and delimiter are found by core.tabular, as for the Python path.
+        encoding = encoding or tabular.detect_encoding(binary)
+        found = tabular.csv_header(binary, encoding)
+        if found is None:
+            return None
+        header, delimiter = found
+        columns = columns_for(header)
+        if columns.errors:
+            raise ImportRejected(columns.errors)
+        status = _stage(cursor, job, binary, len(header), delimiter, PG_ENCODINGS[encoding], progress)
+        if status != "ok" or _has_huge_field(cursor, len(header)):
             return None
         index = {field: max(i for i, h in enumerate(header) if h == name) for field, name in columns.columns.items()}
         rows = _parse(cursor, index, len(header))

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal, get_currency_symbol
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-DASH = "–"
+from core.numbers import DASH, currency_symbol, format_decimal, format_money, format_percent_points
 
-
-def babel_locale(language: str | None = None) -> str:
-    language = (language or get_language() or "de").split("-")[0]
-    return {"de": "de_DE", "en": "en_GB"}.get(language, language)
-
-
-def _number(value: Decimal, *, decimals: int, language: str | None) -> str:
-    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=babel_locale(language))
+__all__ = ["DASH", "currency_symbol", "format_change", "format_kpi_value", "present_tile"]
 
 
 def _decimals_for(value: Decimal) -> int:
@@ -32,43 +23,24 @@ def _decimals_for(value: Decimal) -> int:
 
 
 def format_kpi_value(value: Decimal | None, unit: str, *, currency: str = "EUR", language: str | None = None) -> str:
-    """A KPI value as a board member reads it: "1.234.567 €", "312,50 €", "42,5 %", "38 Tage", "1.180"."""
+    """A KPI value as a board member reads it: "1.234.567,00 €" (money as on every page), "42,5 %", "38 Tage",
+    "1.180"."""
     if value is None:
         return DASH
     value = Decimal(value)
-    locale = babel_locale(language)
     if unit == "currency":
-        if abs(value) >= 1000:
-            return format_currency(
-                value.quantize(Decimal(1)),
-                currency,
-                locale=locale,
-                currency_digits=False,
-                format=_currency_pattern(locale, decimals=False),
-            )
-        return format_currency(value, currency, locale=locale)
+        return format_money(value, currency, language=language)
     if unit == "percent":
         # Percent KPIs are stored in percent points (42.5 means 42.5 %).
         # Small shares keep one decimal even when it is zero ("1,0 %" next to a target of "1,5 %").
-        pattern = "#,##0.0" if abs(value) < 10 else "#,##0.#"
-        return format_decimal(value, format=pattern, locale=locale) + "\u00a0%"
+        return format_percent_points(value, decimals=1, min_decimals=1 if abs(value) < 10 else 0, language=language)
     if unit == "days":
         rounded = value.quantize(Decimal(1))
         return ngettext("%(days)s day", "%(days)s days", int(rounded)) % {
-            "days": _number(rounded, decimals=0, language=language)
+            "days": format_decimal(rounded, decimals=0, language=language)
         }
-    return _number(value, decimals=_decimals_for(value) if value != value.to_integral() else 0, language=language)
-
-
-def _currency_pattern(locale: str, *, decimals: bool) -> str:
-    from babel import Locale
-
-    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
-    return pattern if decimals else pattern.replace(".00", "")
-
-
-def currency_symbol(currency: str, language: str | None = None) -> str:
-    return get_currency_symbol(currency, locale=babel_locale(language))
+    decimals = _decimals_for(value) if value != value.to_integral() else 0
+    return format_decimal(value, decimals=decimals, language=language)
 
 
 def format_change(
@@ -81,13 +53,12 @@ def format_change(
     value, previous = Decimal(value), Decimal(previous)
     diff = value - previous
     sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
-    locale = babel_locale(language)
     if unit == "percent":
-        return f"{sign}{format_decimal(abs(diff), format='#,##0.#', locale=locale)}\u00a0" + _("pp")
+        return f"{sign}{format_decimal(abs(diff), decimals=1, language=language)}\u00a0" + _("pp")
     if previous == 0:
         return sign + format_kpi_value(abs(diff), unit, currency=currency, language=language)
     relative = abs(diff) / abs(previous) * 100
-    return f"{sign}{format_decimal(relative, format='#,##0.#' if relative < 10 else '#,##0', locale=locale)}\u00a0%"
+    return sign + format_percent_points(relative, decimals=1 if relative < 10 else 0, min_decimals=0, language=language)
 
 
 def present_tile(tile, *, currency: str, language: str | None = None) -> dict:

@@ -91,10 +91,6 @@ class KpiTile:
         return str(STATUS_LABELS[self.status])
 
 
-def _definition(key: str):
-    return kpis.KPIS.get(key)
-
-
 def board_tiles(*, company: Company, period_kind: str = PeriodKind.MONTH, on: dt.date | None = None) -> list[KpiTile]:
     """One tile per registered KPI that has a snapshot of ``period_kind``: the latest period that has started by
     ``on``, its predecessor and up to HISTORY_LENGTH periods of history, in the registry's order. One query."""

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies.permissions import Action, require_actor
+from core import tabular
 from core.errors import DomainError, NotFound
 
 from . import crm_import as reader
@@ -285,8 +286,7 @@ class _Columns:
         return {field: row.get(column, "") for field, column in self.columns.items()}
 
 
-def _header_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+_header_key = tabular.header_key
 
 
 def _open(job: CrmImport):
@@ -302,7 +302,7 @@ def _run(job: CrmImport) -> None:
     binary = _open(job)
     try:
         try:
-            reader.check_binary_start(binary)
+            encoding = tabular.detect_encoding(binary)  # one pass over the bytes; refuses binary and UTF-16
         except FileUnreadable as exc:
             raise ImportRejected([error(exc.row, "", exc.message)]) from exc
         if connection.vendor == "postgresql" and job.kind in crm_import_pg.KINDS:
@@ -310,6 +310,7 @@ def _run(job: CrmImport) -> None:
                 outcome = crm_import_pg.import_leads(
                     job,
                     binary,
+                    encoding=encoding,
                     columns_for=lambda header: _Columns(mapping, header, strict, job.kind),
                     progress=lambda **values: _set_progress(job, **values),
                     company_settings=ctx.settings,
@@ -322,7 +323,7 @@ def _run(job: CrmImport) -> None:
                 _finish(job, status=CrmImport.Status.DONE, rows_done=outcome.rows, rows_created=outcome.created,
                         rows_total=outcome.rows)  # fmt: skip
                 return
-        encoding, rows_total = _validate_any_encoding(job, binary, mapping, strict, ctx)
+        rows_total = _validate(job, binary, encoding, mapping, strict, ctx)
         CrmImport.objects.filter(pk=job.pk).update(
             status=CrmImport.Status.WRITING, rows_total=rows_total, encoding=encoding
         )
@@ -332,18 +333,6 @@ def _run(job: CrmImport) -> None:
     finally:
         binary.close()
     _finish(job, status=CrmImport.Status.DONE, rows_done=written, rows_created=created, rows_total=rows_total)
-
-
-def _validate_any_encoding(job, binary, mapping, strict, ctx) -> tuple[str, int]:
-    for encoding in reader.ENCODINGS:
-        try:
-            return encoding, _validate(job, binary, encoding, mapping, strict, ctx)
-        except UnicodeDecodeError:
-            continue
-    # cp1252 leaves only five byte values undefined; a file that has them is neither encoding.
-    raise ImportRejected(
-        [error(None, "", _("The file is neither UTF-8 nor Windows-1252 text. Export it as CSV in UTF-8."))]
-    )
 
 
 def _validate(job, binary, encoding, mapping, strict, ctx) -> int:

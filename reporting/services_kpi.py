@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
-import time
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -118,14 +116,6 @@ def refresh_periods(*, company: Company, scope: str, on: dt.date) -> list[period
             for kind in (PeriodKind.MONTH, PeriodKind.QUARTER):
                 add(periods.periods_between(company=company, kind=kind, start=cycle.start_date, end=last))
     return sorted(found.values(), key=lambda p: (p.start, p.kind, p.key))
-
-
-def _fault_injection_delay() -> None:
-    """Fault tests (tests/hardening/test_faults.py) slow a worker's refresh down to kill it half-way; unset in
-    production, where it costs one dictionary lookup per period."""
-    delay = os.environ.get("OKRPLAN_FAULT_KPI_PERIOD_DELAY")
-    if delay:
-        time.sleep(float(delay))
 
 
 def _progress_key(refresh_id: int) -> str:
@@ -265,7 +255,6 @@ def kpi_snapshots_refresh(
                     if check_in_period is not None and period.key == check_in_period.key:
                         check_in_results.append(result)
                 _report_progress(refresh_id, done, len(todo))
-                _fault_injection_delay()
             attribution_rows = _attribution_snapshots(
                 company=company, todo=todo, half_life_days=half_life_days, computed_at=computed_at
             )

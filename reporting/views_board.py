@@ -3,9 +3,7 @@ Thin: parse input, call a selector or service, shape the figures, render."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.contrib import messages
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from companies.permissions import Action
 from companies.tenancy import company_view
+from core import tabular
 from core.htmx import trigger_toast
 from core.safety import attachment_header
 
@@ -315,15 +314,6 @@ def board_digest(request: HttpRequest) -> HttpResponse:
 
 # --- export --------------------------------------------------------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
 
 def _export_table(request: HttpRequest, kind: str | None) -> tuple[list[str], list[list]]:
     header = [
@@ -375,41 +365,14 @@ def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     filename = f"kpi-history-{request.company.slug}-{stamp}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";" if _german() else ",")
-        writer.writerow([spreadsheet_safe(h) for h in header])
-        for row in rows:
-            writer.writerow(
-                [
-                    spreadsheet_safe(v)
-                    if isinstance(v, str)
-                    else ("" if v is None else v.isoformat() if hasattr(v, "isoformat") else v)
-                    for v in row
-                ]
-            )
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        body = tabular.write_csv(header, rows, delimiter=";" if _german() else ",")
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = attachment_header(f"{filename}.csv")
         return response
     if fmt == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = _("KPI history")[:31]
-        sheet.append([spreadsheet_safe(h) for h in header])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([spreadsheet_safe(v) for v in row])
-        for column, width in zip("ABCDEFGHIJK", (30, 40, 12, 16, 12, 12, 16, 16, 10, 12, 20), strict=True):
-            sheet.column_dimensions[column].width = width
-        sheet.freeze_panes = "A2"
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
+        widths = (30, 40, 12, 16, 12, 12, 16, 16, 10, 12, 20)
+        body = tabular.write_xlsx(header, rows, title=_("KPI history"), widths=widths)
+        response = HttpResponse(body, content_type=tabular.XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = attachment_header(f"{filename}.xlsx")
         return response
     raise Http404(_("Unknown export format."))

@@ -62,6 +62,7 @@ def test_without_database_url_and_redis_url_sqlite_and_in_process_tasks():
 def test_code_only_commands_need_no_secret_key_but_serving_does():
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
     clean["DEBUG"] = "false"
+    clean["DJANGO_SETTINGS_MODULE"] = "okrplan.settings"  # the product's, not the suite's (tests/settings.py)
     manage = [sys.executable, "manage.py"]
     check = subprocess.run(
         [*manage, "makemigrations", "--check", "--dry-run"],
@@ -76,3 +77,22 @@ def test_code_only_commands_need_no_secret_key_but_serving_does():
     serve = subprocess.run([*manage, "check"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
     assert serve.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in serve.stderr
+
+
+def test_product_settings_do_not_change_under_a_test_runner():
+    """okrplan/settings.py knows nothing about tests: with pytest imported, DEBUG off still means secure cookies,
+    an SSL redirect, a required SECRET_KEY and strong password hashing (tests/settings.py relaxes what tests need)."""
+    code = (
+        "import pytest, django; django.setup(); from django.conf import settings; "
+        "print(settings.SESSION_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT, settings.PASSWORD_HASHERS[0])"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "okrplan.settings", "DEBUG": "false", "SECRET_KEY": "x" * 60}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    no_key = {**env, "SECRET_KEY": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=no_key, capture_output=True, text=True, timeout=60
+    )
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr

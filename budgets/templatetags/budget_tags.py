@@ -1,47 +1,18 @@
-"""Money and share formatting for budget pages (locale-aware: 12.500,00 € in German, €12,500.00 in English)."""
+"""Money and share formatting for budget pages: core.numbers, the one format of the whole site (12.000,00 € in
+German, €12,000.00 in English)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
-from django.utils.translation import get_language
+
+from core.people import display_name
+from core.templatetags import formatting
 
 register = template.Library()
-
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
-
-
-@register.filter
-def money(value, currency: str = "EUR") -> str:
-    if value is None or value == "":
-        return "–"
-    amount = number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
-    symbol = SYMBOLS.get(currency or "EUR", currency)
-    if (get_language() or "de").startswith("de"):
-        return f"{amount}\u00a0{symbol}"
-    return f"{symbol}\u00a0{amount}" if len(symbol) > 1 else f"{symbol}{amount}"
-
-
-@register.filter
-def money0(value, currency: str = "EUR") -> str:
-    """Whole amounts for KPI tiles."""
-    if value is None or value == "":
-        return "–"
-    amount = number_format(Decimal(value).quantize(Decimal("1")), 0, use_l10n=True, force_grouping=True)
-    symbol = SYMBOLS.get(currency or "EUR", currency)
-    if (get_language() or "de").startswith("de"):
-        return f"{amount}\u00a0{symbol}"
-    return f"{symbol}{amount}"
-
-
-@register.filter
-def percent(value, digits: int = 0) -> str:
-    if value is None:
-        return "–"
-    number = number_format(Decimal(value) * 100, int(digits), use_l10n=True)
-    return f"{number}\u00a0%" if (get_language() or "de").startswith("de") else f"{number}%"
+register.filter("money", formatting.money)
+register.filter("percent", formatting.percent)
 
 
 @register.filter
@@ -51,9 +22,9 @@ def sub(value, other):
 
 @register.filter
 def person(user) -> str:
-    """A user's full name, else the username; "the system" for automatic entries."""
+    """A person's display name; "the system" for automatic entries."""
     if user is None:
         from django.utils.translation import gettext
 
         return gettext("the system")
-    return user.get_full_name() or user.get_username()
+    return display_name(user)

@@ -23,20 +23,15 @@ from companies.api import CompanyScopedMixin
 from companies.permissions import Action
 from core.api import IdFilter
 from core.errors import StaleVersion
+from core.people import display_name
 from core.safety import BoundedDateSerializerField, attachment_header, parse_id
 
-from .. import io as cascade_io
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 from ..selectors import cascade as selectors
 from ..services import cascade as services
+from ..services import cascade_io
 
 # ------------------------------------------------------------------------------------------------- serializers
-
-
-def _name(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name() or user.get_username()
 
 
 class CycleSerializer(serializers.ModelSerializer):
@@ -104,10 +99,10 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_owner_name(self, objective: Objective) -> str | None:
-        return _name(objective.owner)
+        return display_name(objective.owner) or None
 
     def get_updated_by_name(self, objective: Objective) -> str | None:
-        return _name(objective.updated_by)
+        return display_name(objective.updated_by) or None
 
     def get_contributes_to(self, objective: Objective) -> list[int]:
         return [link.target_id for link in objective.links_out.all()]
@@ -177,7 +172,7 @@ class KeyResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_owner_name(self, key_result: KeyResult) -> str | None:
-        return _name(key_result.owner)
+        return display_name(key_result.owner) or None
 
     def get_progress(self, key_result: KeyResult) -> str:
         return str(key_result.progress.quantize(selectors.QUANTUM))
@@ -223,7 +218,7 @@ class CheckInSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_author_name(self, check_in: CheckIn) -> str | None:
-        return _name(check_in.author)
+        return display_name(check_in.author) or None
 
 
 class CheckInCreateSerializer(serializers.Serializer):
@@ -313,7 +308,7 @@ def key_result_node_dict(node: selectors.KeyResultNode) -> dict:
         "weight": _decimal(kr.weight),
         "confidence": _decimal(kr.confidence),
         "owner": kr.owner_id,
-        "owner_name": _name(kr.owner),
+        "owner_name": (display_name(kr.owner) or None),
         "version": kr.version,
         "last_check_in_at": kr.last_check_in_at.isoformat() if kr.last_check_in_at else None,
         "progress": _decimal(node.progress),
@@ -332,7 +327,7 @@ def cascade_node_dict(node: selectors.CascadeNode) -> dict:
         "description": node.objective.description,
         "team": node.team,
         "owner": node.objective.owner_id,
-        "owner_name": _name(node.owner),
+        "owner_name": (display_name(node.owner) or None),
         "state": node.state,
         "rollup": node.rollup,
         "version": node.version,
@@ -800,7 +795,7 @@ class CascadeExportAPI(CompanyScopedMixin, APIView):
         cycle = _cycle_from_query(request, self.company)
         filename = cascade_io.export_filename(cycle=cycle, extension=self.file_format)
         if self.file_format == "csv":
-            body = cascade_io.CSV_BOM + cascade_io.cascade_export_csv(company=self.company, cycle=cycle)
+            body = cascade_io.cascade_export_csv(company=self.company, cycle=cycle)
             response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
         else:
             response = HttpResponse(

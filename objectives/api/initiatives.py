@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from companies.api import CompanyScopedMixin
 from companies.permissions import Action, can
+from core.people import display_name
 
 from ..models import Cycle, Initiative, InitiativeRating, KeyResult, PrioritySettings
 from ..models.initiatives import CONTRIBUTION_ANCHORS, EFFORT_ANCHORS
@@ -47,11 +48,10 @@ class InitiativeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_owner_name(self, obj) -> str | None:
-        return (obj.owner.get_full_name() or obj.owner.username) if obj.owner else None
+        return display_name(obj.owner) or None
 
     def get_final_set_by_name(self, obj) -> str | None:
-        user = obj.final_set_by
-        return (user.get_full_name() or user.username) if user else None
+        return display_name(obj.final_set_by) or None
 
     def get_key_results(self, obj) -> list[dict]:
         return [{"id": kr.pk, "title": kr.title} for kr in obj.key_results.all()]
@@ -191,7 +191,7 @@ class RatingSerializer(serializers.ModelSerializer):
         fields = ["id", "rater", "rater_name", "contribution", "effort", "updated_at"]
 
     def get_rater_name(self, obj) -> str:
-        return obj.rater.get_full_name() or obj.rater.username
+        return display_name(obj.rater)
 
 
 class RatingInputSerializer(serializers.Serializer):

@@ -20,6 +20,12 @@ ZERO = Decimal("0")
 ONE = Decimal("1")
 
 
+def dates_cover(start_date, end_date, inner_start, inner_end) -> bool:
+    """Whether the period ``start_date``–``end_date`` frames ``inner_start``–``inner_end`` (both inclusive): the one
+    "cycle A covers cycle B" check, also for a cycle's dates before they are saved."""
+    return start_date <= inner_start and inner_end <= end_date
+
+
 class Cycle(models.Model):
     class Kind(models.TextChoices):
         YEAR = "year", _("Year")
@@ -62,7 +68,17 @@ class Cycle(models.Model):
 
     def covers(self, start_date, end_date) -> bool:
         """Whether this cycle's dates frame the period from ``start_date`` to ``end_date``."""
-        return self.start_date <= start_date and end_date <= self.end_date
+        return dates_cover(self.start_date, self.end_date, start_date, end_date)
+
+    def covers_cycle(self, other: Cycle) -> bool:
+        """Cycle A covers cycle B: B lies within A's dates (an objective of B may align to one of A; a budget line
+        of B may be approved against a key result of A)."""
+        return self.covers(other.start_date, other.end_date)
+
+    @staticmethod
+    def covering(start_date, end_date, *, prefix: str = "") -> Q:
+        """The filter for cycles (at ``prefix``, e.g. ``"objective__cycle__"``) that cover the period."""
+        return Q(**{f"{prefix}start_date__lte": start_date, f"{prefix}end_date__gte": end_date})
 
     def clean(self) -> None:
         super().clean()

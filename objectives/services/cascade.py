@@ -26,11 +26,13 @@ from django.utils.translation import gettext as _
 
 from companies.models import Company
 from companies.permissions import Action, can, require_actor, role_of
+from core import people
 from core.errors import PermissionDenied, StaleVersion
 from core.safety import validate_dates_in_range
 
 from .. import guards
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
+from ..models.cascade import dates_cover
 from ..selectors.cascade import cascade_tree, walk
 
 MAX_LEVELS = 6  # a cascade has at most six levels: company objective = level 1
@@ -48,9 +50,7 @@ KEY_RESULT_FIELDS_WHILE_ACTIVE = {"title", "owner", "confidence"}
 
 
 def display_name(user) -> str:
-    if user is None:
-        return str(_("the system"))
-    return user.get_full_name() or user.get_username()
+    return people.display_name(user, nobody=_("the system"))
 
 
 def objective_snapshot(objective: Objective) -> dict[str, Any]:
@@ -215,9 +215,7 @@ def _check_parent(objective_cycle: Cycle, parent: Objective | None, company: Com
     if parent.company_id != company.pk:
         raise ValidationError({"parent": _("The parent objective belongs to another company.")})
     parent_cycle = parent.cycle
-    if parent_cycle.pk != objective_cycle.pk and not (
-        parent_cycle.start_date <= objective_cycle.start_date and objective_cycle.end_date <= parent_cycle.end_date
-    ):
+    if parent_cycle.pk != objective_cycle.pk and not parent_cycle.covers_cycle(objective_cycle):
         raise ValidationError(
             {
                 "parent": _(
@@ -316,7 +314,7 @@ def cycle_create(
     if parent is not None:
         if parent.company_id != company.pk:
             raise ValidationError({"parent": _("The parent cycle belongs to another company.")})
-        if not (parent.start_date <= start_date and end_date <= parent.end_date):
+        if not parent.covers(start_date, end_date):
             raise ValidationError(
                 {
                     "parent": _("A cycle must lie within its parent cycle “%(parent)s” (%(start)s–%(end)s).")
@@ -371,7 +369,7 @@ def cycle_update(
                 }
             )
         children = Cycle.objects.filter(parent=locked).order_by("start_date", "pk")
-        outside = [c for c in children if not (start <= c.start_date and c.end_date <= end)]
+        outside = [c for c in children if not dates_cover(start, end, c.start_date, c.end_date)]
         if outside:
             raise ValidationError(
                 {
@@ -413,7 +411,7 @@ def cycle_update(
             .order_by("pk")
         )
         for child in children_elsewhere:
-            if not (start <= child.cycle.start_date and child.cycle.end_date <= end):
+            if not dates_cover(start, end, child.cycle.start_date, child.cycle.end_date):
                 raise ValidationError(
                     {
                         field: _(
@@ -568,7 +566,7 @@ def cycle_carry_over(
             parent = None
             if original.parent_id:
                 kept = Objective.objects.select_related("cycle").get(pk=original.parent_id)
-                if kept.cycle.start_date <= target.start_date and target.end_date <= kept.cycle.end_date:
+                if kept.cycle.covers_cycle(target):
                     parent = kept
         copy = Objective.objects.create(
             company=company,
@@ -623,8 +621,7 @@ def cycle_carry_over(
     for link in ObjectiveLink.objects.filter(source_id__in=list(copies)).select_related("target__cycle"):
         goal = copies.get(link.target_id)
         if goal is None:
-            covers = link.target.cycle.start_date <= target.start_date and target.end_date <= link.target.cycle.end_date
-            goal = link.target if covers else None
+            goal = link.target if link.target.cycle.covers_cycle(target) else None
         if goal is not None:
             links.append(ObjectiveLink(company=company, source=copies[link.source_id], target=goal))
     ObjectiveLink.objects.bulk_create(links, ignore_conflicts=True)

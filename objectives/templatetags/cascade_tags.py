@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 
+from core import numbers
+from core.people import display_name
 from objectives.models import KeyResult, Objective
 
 register = template.Library()
@@ -15,10 +16,8 @@ register = template.Library()
 
 @register.filter
 def pct(value) -> str:
-    """0.625 -> "63 %"."""
-    if value is None:
-        return "–"
-    return f"{round(Decimal(value) * 100)} %"
+    """0.63 -> "63 %" (German) / "63%" (English)."""
+    return numbers.format_percent(value)
 
 
 @register.filter
@@ -31,24 +30,23 @@ def bar(value) -> str:
 
 @register.filter
 def number(value) -> str:
-    if value is None:
-        return "–"
-    return floatformat(value, "-2g")
+    """Up to two decimals, grouped by the language: "1.234,5" / "1,234.5"."""
+    return numbers.format_decimal(value, decimals=2)
 
 
 @register.simple_tag
 def kr_value(kr, value, currency: str = "EUR", format_number=number) -> str:
-    """A key result value with its unit: "1.234", "45 %", "12.000 EUR"; milestones read done / not done."""
+    """A key result value with its unit: "1.234", "45 %", "12.000,00 €" (core.numbers, like every amount of the
+    site); milestones read done / not done."""
     if kr.kind == KeyResult.Kind.MILESTONE:
         return _("done") if value is not None and Decimal(value) >= 1 else _("not done")
     if value is None:
         return "–"
-    text = format_number(value)
     if kr.unit == KeyResult.Unit.PERCENT:
-        return f"{text} %"
+        return numbers.format_percent_points(value, decimals=2, min_decimals=0)
     if kr.unit == KeyResult.Unit.CURRENCY:
-        return f"{text} {currency}"
-    return text
+        return numbers.format_money(value, currency)
+    return format_number(value)
 
 
 @register.filter
@@ -66,9 +64,7 @@ def team_class(team: str) -> str:
 
 @register.filter
 def person(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 @register.filter

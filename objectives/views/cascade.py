@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from companies.permissions import Action, can
 from companies.tenancy import company_view
-from core.errors import DomainError, StaleVersion, concurrency_conflict
-from core.htmx import error_messages
+from core.errors import DomainError, StaleVersion, concurrency_conflict, error_messages, error_status
+from core.people import display_name
 from core.safety import parse_id
 from objectives.cascade_rows import RowSlots
 from objectives.forms_cascade import (
@@ -40,8 +40,6 @@ from objectives.selectors import cascade as selectors
 from objectives.services import cascade as services
 
 from .. import charts
-
-FILTER_PARAMS = ("cycle", "team", "owner", "q", "wall")
 
 
 # ---------------------------------------------------------------------------------------------------------- helpers
@@ -91,10 +89,6 @@ def flatten(nodes: Iterable) -> list:
     return out
 
 
-def owner_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
-
-
 def json_ok(**payload) -> JsonResponse:
     return JsonResponse({"ok": True, **payload})
 
@@ -111,7 +105,9 @@ def json_refusal(exc: Exception, *, current: dict | None = None) -> JsonResponse
         return JsonResponse(payload, status=exc.status)
     assert isinstance(exc, ValidationError)
     errors = exc.message_dict if hasattr(exc, "error_dict") else {}
-    return JsonResponse({"ok": False, "message": " ".join(error_messages(exc)), "errors": errors}, status=400)
+    return JsonResponse(
+        {"ok": False, "message": " ".join(error_messages(exc)), "errors": errors}, status=error_status(exc)
+    )
 
 
 def json_form_errors(form) -> JsonResponse:
@@ -156,7 +152,7 @@ def objective_fresh(company, objective_id: int) -> dict:
         "team": objective.team,
         "team_label": team_label(objective.team),
         "owner": objective.owner_id,
-        "owner_name": owner_name(objective.owner),
+        "owner_name": display_name(objective.owner),
         "description": objective.description,
         "parent": objective.parent_id,
     }
@@ -174,7 +170,7 @@ def key_result_fresh(company, key_result_id: int) -> dict:
         "target_value": str(kr.target_value.normalize()),
         "weight": str(kr.weight.normalize()),
         "owner": kr.owner_id,
-        "owner_name": owner_name(kr.owner),
+        "owner_name": display_name(kr.owner),
         "objective": kr.objective_id,
     }
 

@@ -18,7 +18,6 @@ from core.errors import DomainError, StaleVersion
 from core.htmx import apply_to_form, error_messages, trigger_toast
 from core.safety import attachment_header, parse_id
 from objectives import charts
-from objectives import io as cascade_io
 from objectives.forms_cascade import (
     CarryOverForm,
     CheckInForm,
@@ -327,7 +326,7 @@ def cascade_export(request: HttpRequest, fmt: str) -> HttpResponse:
     cycle = current_cycle(request)
     if cycle is None:
         raise Http404(_("No cycle yet."))
-    from objectives import io as cascade_io  # the import/export module of the cascade (objectives/io.py)
+    from objectives.services import cascade_io  # imported here: openpyxl loads only for imports and exports
 
     if fmt == "xlsx":
         content = cascade_io.cascade_export_xlsx(company=request.company, cycle=cycle)
@@ -349,6 +348,8 @@ def cascade_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
+        from objectives.services import cascade_io
+
         upload = form.cleaned_data["file"]
         try:
             result = cascade_io.cascade_import(

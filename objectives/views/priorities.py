@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from companies.permissions import Action, can
 from companies.tenancy import company_view
 from core.errors import DomainError
-from core.htmx import apply_to_form, error_messages, htmx_error_response, trigger_toast
+from core.htmx import apply_to_form, error_messages, htmx_refusal, trigger_toast
 from core.safety import safe_redirect_target
 
 from ..charts_priorities import ChartPoint, ChartQuadrant, hover_text, priority_matrix_figure
@@ -180,12 +180,9 @@ def _done(request, message: str, fallback: str) -> HttpResponse:
 
 
 def _refused(request, exc, fallback: str) -> HttpResponse:
-    texts = error_messages(exc)
     if request.htmx:
-        # 422, not 400: under DEBUG django-htmx.js replaces the whole page with the body of a 400/403/404 answer,
-        # which would blank the matrix; htmx still treats 422 as an error (no swap) and shows the toast.
-        return htmx_error_response(texts, status=getattr(exc, "status", 422))
-    for text in texts:
+        return htmx_refusal(exc)  # 400 for a ValidationError, as everywhere (core.errors.error_status)
+    for text in error_messages(exc):
         messages.error(request, text)
     return redirect(fallback)
 

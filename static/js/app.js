@@ -19,6 +19,14 @@
     showToast(detail.message, detail.level);
   });
 
+  // A refusal (HX-Reswap: none, reason in an error toast) is an ordinary answer, not a crash: under DEBUG
+  // django-htmx's script would replace the whole page with the (empty) body of a 400/403/404. Stop the event here,
+  // in the capture phase on document, before that script's listener sees it; htmx itself goes on (no swap, toast).
+  document.addEventListener("htmx:beforeOnLoad", (event) => {
+    const xhr = event.detail && event.detail.xhr;
+    if (xhr && xhr.status >= 400 && xhr.getResponseHeader("HX-Reswap") === "none") event.stopPropagation();
+  }, true);
+
   // htmx 2 does not swap 4xx/5xx answers; a refused action still explains itself through the HX-Trigger toast.
   document.addEventListener("htmx:responseError", (event) => {
     const xhr = event.detail.xhr;

@@ -57,7 +57,7 @@ def test_create_submit_bind_approve_through_the_api(world):
     )
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert data["state"] == "submitted" and data["key_result"] is None and data["requester"] == "member"
+    assert data["state"] == "submitted" and data["key_result"] is None and data["requester"] == "Jonas Weber"
     pk, version = data["id"], data["version"]
     # The requester binds it (PATCH with the version read).
     response = api.patch(url(world, f"{pk}/"), {"key_result": world.kr.pk, "version": version}, format="json")
@@ -67,7 +67,7 @@ def test_create_submit_bind_approve_through_the_api(world):
     assert api.post(url(world, f"{pk}/approve/")).status_code == 403
     response = client(world.cmo).post(url(world, f"{pk}/approve/"), {}, format="json")
     assert response.status_code == 200
-    assert response.json()["state"] == "approved" and response.json()["approver"] == "cmo"
+    assert response.json()["state"] == "approved" and response.json()["approver"] == "Markus Hoffmann"
 
 
 def test_stale_update_is_409_with_who_changed_it(world):

@@ -124,7 +124,7 @@ def test_executive_changes_the_limit_through_the_api_and_it_is_in_the_history_ap
     assert response.status_code == 200, response.content
     data = response.json()
     assert data["cmo_approval_limit"] == "75000.50" and data["may_change"] is True
-    assert data["last_changed_by"] == world.executive.username and data["last_changed_at"]
+    assert data["last_changed_by"] == "Petra Schulz" and data["last_changed_at"]
     bad = api(world.executive).patch(settings_api(world), {"cmo_approval_limit": "-1"}, format="json")
     assert bad.status_code == 400 and "cmo_approval_limit" in bad.json()
     assert limit_of(world) == Decimal("75000.50")
@@ -133,7 +133,7 @@ def test_executive_changes_the_limit_through_the_api_and_it_is_in_the_history_ap
     )
     assert history.status_code == 200
     (entry,) = [r for r in history.json()["results"] if r["action"] == "updated"]
-    assert entry["actor"] == world.executive.username
+    assert entry["actor"] == "Petra Schulz"
     assert entry["changes"] == {"cmo_approval_limit": ["50000", "75000.5"]}
 
 

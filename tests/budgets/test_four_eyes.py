@@ -64,7 +64,7 @@ def test_executive_who_rewrote_the_amount_cannot_approve_it_through_the_api(worl
     executive = api(world.executive)
     response = executive.patch(line_url(world, line), {"planned_amount": "750000.00", "version": line.version})
     assert response.status_code == 200, response.content
-    assert response.json()["last_changed_by"] == "exec"
+    assert response.json()["last_changed_by"] == "Petra Schulz"
     version = response.json()["version"]
     audit_before = BudgetAuditEntry.objects.filter(line=line).count()
 
@@ -78,7 +78,7 @@ def test_executive_who_rewrote_the_amount_cannot_approve_it_through_the_api(worl
 
     approved = api(second["executive"]).post(line_url(world, line, "approve/"), {"version": version}, format="json")
     assert approved.status_code == 200
-    assert approved.json()["approver"] == "exec2" and approved.json()["state"] == "approved"
+    assert approved.json()["approver"] == second["executive"].get_full_name() and approved.json()["state"] == "approved"
 
 
 def test_executive_who_rewrote_the_amount_on_the_page_sees_no_approve_button_and_is_refused(world, second):

@@ -83,7 +83,7 @@ def test_spend_import_header_and_encoding_problems(world):
     assert "missing column(s): line" in exc.value.rows[0] and "unknown column(s): foo" in exc.value.rows[0]
     with pytest.raises(imports.ImportFailed) as exc:
         imports.spend_import_csv(company=world.company, upload=io.BytesIO(b"PK\x03\x04\x00\x00binary"), actor=world.cmo)
-    assert "not a CSV text file" in exc.value.rows[0]
+    assert "not a text CSV" in exc.value.rows[0]
     with pytest.raises(imports.ImportFailed) as exc:
         imports.spend_import_csv(company=world.company, upload=upload(""), actor=world.cmo)
     assert exc.value.rows == ["The file is empty."]

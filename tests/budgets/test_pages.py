@@ -270,9 +270,9 @@ def test_overview_totals_and_charts_match_hand_computed_values(world):
     world.line(amount="40000.00", title="D", submit=False)  # draft, bound
     # planned 100.000, bound (submitted+approved) 50.000 → 50 %, approved 30.000, actual 31.000 (overspent)
     html = login(world.cmo).get(page(world, "overview/")).content.decode()
-    assert 'data-testid="total-planned">€100,000<' in html
-    assert 'data-testid="total-approved">€30,000<' in html
-    assert 'data-testid="total-actual">€31,000<' in html
+    assert 'data-testid="total-planned">€100,000.00<' in html
+    assert 'data-testid="total-approved">€30,000.00<' in html
+    assert 'data-testid="total-actual">€31,000.00<' in html
     assert 'data-testid="bound-share">50%<' in html
     assert "Overspent" in html
     assert 'id="chart-treemap" type="application/json"' in html

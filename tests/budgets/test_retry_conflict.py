@@ -56,7 +56,7 @@ def test_api_answers_409_with_a_retry_message(world, monkeypatch, cause, reason)
     client.force_authenticate(world.cmo)
     response = client.post(f"/api/v1/companies/{world.company.slug}/budget-lines/{line.pk}/approve/", {}, format="json")
     assert response.status_code == 409
-    assert response.json() == {"detail": RETRY, "code": "retry", "reason": reason}
+    assert response.json() == {"detail": RETRY, "field": None, "code": "retry", "reason": reason}
     assert BudgetLine.objects.get(pk=line.pk).state == "submitted"
 
 

@@ -23,8 +23,8 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from companies.permissions import Role
-from objectives import io as cascade_io
 from objectives.models import KeyResult, Objective
+from objectives.services import cascade_io
 from okrplan.celery import app as celery_app
 from reporting import services_kpi
 from reporting.models import CrmImport, KpiRefresh, KpiSnapshot, Lead
@@ -193,14 +193,16 @@ def _database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}{port}/{db['NAME']}"
 
 
-def _start_worker(name: str, **extra_env) -> tuple[subprocess.Popen, str]:
+def _start_worker(name: str, *, app: str = "okrplan", **extra_env) -> tuple[subprocess.Popen, str]:
+    """A real worker of ``app``: okrplan's, or tests.fault_worker (the same app, its KPI refresh held after each
+    period for OKRPLAN_FAULT_KPI_PERIOD_DELAY seconds)."""
     env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL,
            "DJANGO_SETTINGS_MODULE": "okrplan.settings", "SECRET_KEY": "fault-test", "DEBUG": "false",
            "PYTHONUNBUFFERED": "1", **extra_env}  # fmt: skip
     log = tempfile.NamedTemporaryFile(prefix="celery-fault-", suffix=".log", delete=False)  # noqa: SIM115
     hostname = f"{name}-{os.getpid()}@%h"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "okrplan", "worker", "--pool=solo", "-Q", TEST_QUEUE,
+        [sys.executable, "-m", "celery", "-A", app, "worker", "--pool=solo", "-Q", TEST_QUEUE,
          "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", hostname],
         cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -249,7 +251,7 @@ def test_worker_killed_mid_refresh_keeps_the_previous_snapshots_and_the_next_ref
 
     # The worker holds after each computed period far longer than the test waits: it is killed inside the
     # snapshot transaction however slow the machine is.
-    slow, slow_log = _start_worker("slow", OKRPLAN_FAULT_KPI_PERIOD_DELAY="600")
+    slow, slow_log = _start_worker("slow", app="tests.fault_worker", OKRPLAN_FAULT_KPI_PERIOD_DELAY="600")
     try:
         refresh = services_kpi.kpi_refresh_request(company=company, actor=make_member(company, Role.EXECUTIVE))
         deadline = time.monotonic() + 60
@@ -292,7 +294,7 @@ def test_refresh_now_after_a_worker_was_killed_mid_refresh_starts_a_new_refresh_
     """Issue 12, finding 5: the killed worker's refresh stays "running"; once its heartbeat is a minute old the
     next "Refresh now" marks it failed and a new refresh completes on another worker."""
     api = api_client_for(company, Role.EXECUTIVE)
-    slow, slow_log = _start_worker("slow-beat", OKRPLAN_FAULT_KPI_PERIOD_DELAY="600")
+    slow, slow_log = _start_worker("slow-beat", app="tests.fault_worker", OKRPLAN_FAULT_KPI_PERIOD_DELAY="600")
     try:
         first = api.post(f"/api/v1/companies/{company.slug}/kpis/refresh/", {}, format="json").json()
         lost = KpiRefresh.objects.get(pk=first["refresh_id"])

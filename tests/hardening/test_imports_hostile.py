@@ -16,8 +16,8 @@ from django.urls import reverse
 from budgets import imports as budget_imports
 from budgets.models import BudgetLine, SpendEntry
 from companies.permissions import Role
-from objectives import io as cascade_io
 from objectives.models import KeyResult, Objective
+from objectives.services import cascade_io
 from reporting.models import CrmImport, Lead
 from reporting.services_crm import crm_import_create
 from tests.factories import CycleFactory, ObjectiveFactory

@@ -107,7 +107,7 @@ def test_gunicorn_writes_json_access_lines_with_the_request_id(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "LOG_FORMAT", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k not in {"DEBUG", "LOG_FORMAT", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
     }
     env.update(
         DEBUG="false",

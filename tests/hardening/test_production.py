@@ -33,7 +33,8 @@ def _directives(header: str) -> dict[str, str]:
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
     # As a deployment would run it (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process only).
-    skip = {"DEBUG", "SECRET_KEY", "REDIS_URL", "LOG_FORMAT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # The product's settings, not the suite's (pytest sets DJANGO_SETTINGS_MODULE=tests.settings).
+    skip = {"DEBUG", "SECRET_KEY", "REDIS_URL", "LOG_FORMAT", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
     env = {k: v for k, v in os.environ.items() if k not in skip}
     env.update(
         DEBUG="false",
@@ -138,7 +139,8 @@ def test_procfile_runs_web_worker_and_beat():
 
 @pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
 def test_make_serve_refuses_without_database_url_or_redis_url(missing, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "MAKEFLAGS", "MFLAGS"}}
+    skip = {"DATABASE_URL", "REDIS_URL", "MAKEFLAGS", "MFLAGS", "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if k not in skip}
     env.update(DATABASE_URL="postgres://x@127.0.0.1/x", REDIS_URL="redis://127.0.0.1:6379/8")
     del env[missing]
     if (ROOT / ".env").exists():

@@ -91,7 +91,7 @@ def test_api_change_is_attributed_to_the_token_user(company, make_member, api_cl
     )
     assert history.status_code == 200
     first = history.json()["results"][0]
-    assert first["actor"] == facilitator.username
+    assert first["actor"] == facilitator.get_full_name()
     assert first["type"] == "budgetline" and first["object_id"] == line.pk
     assert first["changes"]["title"] == [line.title, "Trade fair 2027"]
 

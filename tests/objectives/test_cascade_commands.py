@@ -1,4 +1,4 @@
-"""The cascade_export / cascade_import management commands (thin wrappers around objectives.io)."""
+"""The cascade_export / cascade_import management commands (thin wrappers around objectives.services.cascade_io)."""
 
 from __future__ import annotations
 

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 
 from companies.permissions import Role
 from core.errors import PermissionDenied
-from objectives import io as cascade_io
 from objectives.models import CheckIn, KeyResult, Objective, ObjectiveLink
 from objectives.services import cascade as svc
+from objectives.services import cascade_io
 from tests.factories_cascade import CycleFactory
 
 pytestmark = pytest.mark.django_db

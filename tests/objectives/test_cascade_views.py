@@ -336,7 +336,7 @@ def test_check_in_bad_value_shows_the_error(company, cycle, tree):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Enter a number." in html
+    assert "“abc” is not a number; write it like 4,500.50." in html
     assert "less than or equal to 100" in html
     assert not CheckIn.objects.exists()
 

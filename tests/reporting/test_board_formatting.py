@@ -15,13 +15,13 @@ NBSP = "\xa0"
 @pytest.mark.parametrize(
     ("value", "unit", "language", "expected"),
     [
-        (Decimal("2100000"), "currency", "de", f"2.100.000{NBSP}€"),
-        (Decimal("2100000"), "currency", "en", "€2,100,000"),
+        (Decimal("2100000"), "currency", "de", f"2.100.000,00{NBSP}€"),  # as on every page
+        (Decimal("2100000"), "currency", "en", "€2,100,000.00"),
         (Decimal("20.6912"), "currency", "de", f"20,69{NBSP}€"),
         (Decimal("20.6912"), "currency", "en", "€20.69"),
         (Decimal("42.55"), "percent", "de", f"42,6{NBSP}%"),
         (Decimal("0.98"), "percent", "de", f"1,0{NBSP}%"),
-        (Decimal("80"), "percent", "en", f"80{NBSP}%"),
+        (Decimal("80"), "percent", "en", "80%"),
         (Decimal("1180"), "number", "de", "1.180"),
         (Decimal("37.5"), "number", "en", "37.5"),
         (Decimal("38.4"), "days", "de", "38 Tage"),

@@ -101,7 +101,7 @@ def test_tiles_show_value_target_traffic_light_word_change_and_age(company, clie
     assert '<p class="kpi-value" data-testid="kpi-value">115</p>' in leads
     assert "Target 120" in leads
     assert ">on track</span>" in leads
-    assert "+15 % vs October 2026" in leads and "(improved)" in leads
+    assert "+15% vs October 2026" in leads and "(improved)" in leads
     assert "computed now" in leads or "computed 0" in leads
 
     cost = tile(page, "fake_cost")
@@ -139,7 +139,7 @@ def test_german_board_uses_german_number_format_and_words(company, client_for, f
     snapshot(company, value=Decimal("1180"), target=Decimal("1000"), **month(2026, 11))
     page = client_for(company, Role.EXECUTIVE).get(url(company), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Board-KPIs" in page
-    assert "1.234.568 €" in tile(page, "fake_cost")  # (tile() folds the no-break space)
+    assert "1.234.567,80 €" in tile(page, "fake_cost")  # (tile() folds the no-break space)
     assert ">1.180</p>" in tile(page, "fake_leads")
     assert ">im Plan</span>" in tile(page, "fake_leads")
 

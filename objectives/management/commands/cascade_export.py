@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from companies.models import Company
 from core.safety import parse_id
-from objectives import io as cascade_io
 from objectives.models import Cycle
 from objectives.selectors.cascade import cycle_default
+from objectives.services import cascade_io
 
 
 def resolve_cycle(company: Company, value: str | None) -> Cycle:
@@ -45,13 +45,13 @@ class Command(BaseCommand):
         cycle = resolve_cycle(company, options["cycle"])
         output = options["output"]
         if not output:
-            self.stdout.write(cascade_io.cascade_export_csv(company=company, cycle=cycle), ending="")
+            self.stdout.write(cascade_io.cascade_export_csv(company=company, cycle=cycle).lstrip("\ufeff"), ending="")
             return
         path = Path(output)
         if path.suffix.lower() == ".xlsx":
             path.write_bytes(cascade_io.cascade_export_xlsx(company=company, cycle=cycle))
         elif path.suffix.lower() == ".csv":
-            path.write_text(cascade_io.CSV_BOM + cascade_io.cascade_export_csv(company=company, cycle=cycle), "utf-8")
+            path.write_text(cascade_io.cascade_export_csv(company=company, cycle=cycle), "utf-8")
         else:
             raise CommandError("The output file must end in .xlsx or .csv.")
         self.stdout.write(self.style.SUCCESS(f"Wrote {path} ({cycle.name})."))

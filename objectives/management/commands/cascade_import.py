@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from objectives import io as cascade_io
+from objectives.services import cascade_io
 
 from .cascade_export import resolve_company, resolve_cycle
 

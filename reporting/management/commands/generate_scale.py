@@ -1,4 +1,4 @@
-"""``manage.py generate_scale``: a large, deterministic company for benchmarks (see reporting/scale.py)."""
+"""``manage.py generate_scale``: a large, deterministic company for benchmarks (the generator: bench/scale.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.scale import ScaleSpec, generate_scale
+from bench.scale import ScaleSpec, generate_scale
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Import and export of a cycle's cascade as XLSX or CSV.
+"""Import and export of a cycle's cascade as XLSX or CSV (files through core.tabular, numbers through core.numbers).
 
 One row per objective and per key result. ``path`` places a row in the tree: objectives are numbered among their
 siblings ("1", "1.2", "1.2.1"), key results by their objective's path plus ``K`` and their number ("1.2.K1").
@@ -13,11 +13,9 @@ automatic check-in).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -26,11 +24,13 @@ from django.utils.translation import gettext as _
 
 from companies.models import Company
 from companies.permissions import Action, require_actor
-from core.imports import import_max_bytes, looks_binary, read_limited
+from core import numbers, tabular
+from core.imports import import_max_bytes, read_limited
+from core.tabular import XLSX_CONTENT_TYPE as XLSX_TYPE
 
-from .models import Cycle, KeyResult, Objective
-from .selectors.cascade import cascade_tree, walk
-from .services import cascade as services
+from ..models import Cycle, KeyResult, Objective
+from ..selectors.cascade import cascade_tree, walk
+from . import cascade as services
 
 COLUMNS = [
     "path",
@@ -53,9 +53,7 @@ COLUMNS = [
 NUMBER_COLUMNS = {"start_value", "target_value", "current_value", "weight", "confidence"}
 TYPE_OBJECTIVE = "objective"
 TYPE_KEY_RESULT = "key result"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_BOM = "\ufeff"
+__all__ = ["XLSX_TYPE", "cascade_export_csv", "cascade_export_rows", "cascade_export_xlsx", "cascade_import"]
 MAX_ROWS = 5000
 MAX_COLUMNS = 64
 XLSX_UNPACK_FACTOR = 20
@@ -66,24 +64,7 @@ KEY_RESULT_PATH = re.compile(r"^(?P<objective>[1-9]\d*(\.[1-9]\d*)*)\.K(?P<numbe
 # -------------------------------------------------------------------------------------------------------- export
 
 
-def _number(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
-
-
-def escape_cell(value: str) -> str:
-    """Neutralise a text cell a spreadsheet would run as a formula."""
-    if value and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def unescape_cell(value: str) -> str:
-    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
+_number = numbers.plain_decimal
 
 
 def cascade_export_rows(*, company: Company, cycle: Cycle) -> list[dict[str, str]]:
@@ -141,41 +122,22 @@ def export_filename(*, cycle: Cycle, extension: str) -> str:
     return f"cascade-{slug}.{extension}"
 
 
+def _typed(row: dict[str, str]) -> list:
+    """A row as file cells: numbers as numbers (a negative one is no formula), texts as they are (the writer makes
+    them formula-safe)."""
+    return [(Decimal(row[c]) if row[c] else None) if c in NUMBER_COLUMNS else row[c] for c in COLUMNS]
+
+
 def cascade_export_csv(*, company: Company, cycle: Cycle) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in cascade_export_rows(company=company, cycle=cycle):
-        writer.writerow([row[c] if c in NUMBER_COLUMNS else escape_cell(row[c]) for c in COLUMNS])
-    return buffer.getvalue()
+    """The CSV (UTF-8 with BOM, so that Excel reads umlauts)."""
+    return tabular.write_csv(COLUMNS, (_typed(row) for row in cascade_export_rows(company=company, cycle=cycle)))
 
 
 def cascade_export_xlsx(*, company: Company, cycle: Cycle) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Cascade"
-    sheet.append(COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in cascade_export_rows(company=company, cycle=cycle):
-        values = []
-        for column in COLUMNS:
-            value = row[column]
-            if column in NUMBER_COLUMNS:
-                values.append(Decimal(value) if value else None)
-            else:
-                values.append(escape_cell(value) if value else None)
-        sheet.append(values)  # str values (a path like "1.10") stay text cells
-    sheet.freeze_panes = "A2"
+    rows = (_typed(row) for row in cascade_export_rows(company=company, cycle=cycle))
+    # str values (a path like "1.10") stay text cells
     widths = [10, 12, 50, 30, 14, 18, 11, 17, 16, 12, 10, 12, 12, 12, 8, 11]
-    for letter, width in zip("ABCDEFGHIJKLMNOP", widths, strict=True):
-        sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return tabular.write_xlsx(COLUMNS, rows, title="Cascade", widths=widths)
 
 
 # -------------------------------------------------------------------------------------------------------- import
@@ -240,72 +202,34 @@ def _cell_text(value) -> str:
         value = Decimal(repr(value))
     if isinstance(value, Decimal | int):
         return _number(Decimal(value))
-    return unescape_cell(str(value).strip())
-
-
-def _xlsx_unpacked_size(data: bytes) -> int:
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise ValidationError({"file": [_("This is not a readable .xlsx file.")]}) from None
+    return tabular.unescape_cell(str(value).strip())
 
 
 def _read_rows(file, filename: str) -> list[list]:
-    name = (filename or "").lower()
     data = read_limited(file)  # size checked before reading (settings.IMPORT_MAX_BYTES)
     if not data:
         raise ValidationError({"file": [_("The file is empty.")]})
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        # A zip bomb: a few kilobytes that unpack to gigabytes. The zip directory says the sizes before unpacking.
-        if _xlsx_unpacked_size(data) > XLSX_UNPACK_FACTOR * import_max_bytes():
-            raise ValidationError({"file": [_("This .xlsx file unpacks to far more data than a cascade holds.")]})
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheet = workbook.worksheets[0]
-            rows = []
-            # Bounded: a sheet that declares millions of rows or columns is cut off at what an import can hold.
-            for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-                rows.append(list(row))
-                if len(rows) > MAX_ROWS + 1:
-                    break
-            workbook.close()
-        except ValidationError:
-            raise
-        except Exception:  # openpyxl raises many kinds of errors for broken files
-            raise ValidationError({"file": [_("This is not a readable .xlsx file.")]}) from None
-        return rows
-    if name.endswith(".csv"):
-        if looks_binary(data):
-            raise ValidationError(
-                {"file": [_("This is not a text CSV file (binary or UTF-16); save it as “CSV UTF-8”.")]}
-            )
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-        first_line = text.split("\n", 1)[0]
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    raise ValidationError({"file": [_("Upload an .xlsx or .csv file.")]})
+    try:
+        return tabular.read_table(
+            data,
+            filename,
+            max_rows=MAX_ROWS,
+            max_columns=MAX_COLUMNS,
+            max_unpacked=XLSX_UNPACK_FACTOR * import_max_bytes(),
+        )
+    except tabular.TabularError as exc:
+        raise ValidationError({"file": [exc.message]}) from None
 
 
 def _decimal(text: str, row: int, column: str, errors: list[str]) -> Decimal | None:
     if text == "":
         return None
-    candidate = text.replace(" ", "").replace("\u00a0", "")
-    if "," in candidate and "." not in candidate:
-        candidate = candidate.replace(",", ".")
     try:
-        value = Decimal(candidate)
-    except InvalidOperation:
-        errors.append(_error(row, column, _("“%(value)s” is not a number.") % {"value": text}))
+        value = numbers.parse_file_decimal(text)  # "1.234,56" and "1,234.56" read alike, as in every import
+    except numbers.NumberError as exc:
+        errors.append(_error(row, column, str(exc)))
         return None
-    if not value.is_finite() or abs(value) >= Decimal("1e14"):
+    if value is None or not value.is_finite() or abs(value) >= Decimal("1e14"):
         errors.append(_error(row, column, _("“%(value)s” is not a usable number.") % {"value": text}))
         return None
     return value
@@ -330,7 +254,7 @@ def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor
         rows.pop()
     if not rows:
         raise ValidationError({"file": [_("The file is empty.")]})
-    header = [_cell_text(v).strip().lower().replace(" ", "_") for v in rows[0]]
+    header = [tabular.header_key(_cell_text(v)) for v in rows[0]]
     missing = [c for c in ("path", "type", "title") if c not in header]
     if missing:
         raise ValidationError(

@@ -30,8 +30,7 @@ from budgets.models import BudgetLine, Channel, SpendEntry
 from companies.models import Company, Membership
 from companies.permissions import Role
 from objectives.models import Cycle, Initiative, KeyResult, Objective
-
-from .models import DEFAULT_SALES_SOURCES, Lead, Opportunity, ReportingSettings, Touchpoint
+from reporting.models import DEFAULT_SALES_SOURCES, Lead, Opportunity, ReportingSettings, Touchpoint
 
 CHANNELS = ["Messen", "Webinare", "SEO", "Paid Social", "E-Mail", "Partner", "Direkt", "Outbound"]
 CHANNEL_WEIGHTS = [12, 18, 24, 18, 10, 8, 6, 4]
@@ -279,11 +278,11 @@ def _reserve_ids(model, n: int) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - table name from the model
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
             first = cursor.fetchone()[0] + 1
             cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, first + max(n, 1) - 1])
         else:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
             first = cursor.fetchone()[0] + 1
     return first
 
