@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import generics, permissions, serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
-from .models import Company, Membership
-from .permissions import Action, allowed_actions, require
+from . import services
+from .models import Company, Invitation, Membership
+from .permissions import Action, Role, allowed_actions, require
 from .tenancy import membership_for
 
 
@@ -98,11 +102,15 @@ class CompanyDetailAPI(CompanyScopedMixin, generics.RetrieveAPIView):
 
 class MembershipSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
-    name = serializers.CharField(source="user.get_full_name", read_only=True)
+    name = serializers.SerializerMethodField()
+    last_login = serializers.DateTimeField(source="user.last_login", read_only=True)
 
     class Meta:
         model = Membership
-        fields = ["id", "username", "name", "role", "team"]
+        fields = ["id", "username", "name", "role", "team", "last_login"]
+
+    def get_name(self, membership) -> str:
+        return services.display_name(membership.user)
 
 
 class MembershipListAPI(CompanyScopedMixin, generics.ListAPIView):
@@ -118,3 +126,116 @@ class MembershipListAPI(CompanyScopedMixin, generics.ListAPIView):
             .select_related("user")
             .order_by("user__last_name", "user__username")
         )
+
+
+class MembershipUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    team = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class MembershipDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
+    """One member: GET; PATCH changes role and/or team; DELETE deactivates (access ends at once; objectives and
+    history keep their name). The rules of the members page hold: roles you may grant, never your own, and the
+    last facilitator and executive stay."""
+
+    serializer_class = MembershipSerializer
+    required_actions = {"get": Action.MEMBERS_VIEW, "*": Action.MEMBERS_MANAGE}
+
+    def get_object(self):
+        return get_object_or_404(
+            Membership.objects.select_related("user"), pk=self.kwargs["membership_id"], company=self.company
+        )
+
+    def get(self, request, *args, **kwargs):
+        return Response(MembershipSerializer(self.get_object()).data)
+
+    @extend_schema(request=MembershipUpdateSerializer, responses=MembershipSerializer)
+    def patch(self, request, *args, **kwargs):
+        data = MembershipUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_update(membership=self.get_object(), actor=request.user, **data.validated_data)
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        services.membership_deactivate(membership=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    invited_by = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "team", "language", "invited_by", "sent_at", "expires_at", "status"]
+        read_only_fields = ["id", "invited_by", "sent_at", "expires_at", "status"]
+        extra_kwargs = {"language": {"required": False}}
+
+    def get_invited_by(self, invitation) -> str | None:
+        return services.display_name(invitation.invited_by) if invitation.invited_by else None
+
+    def get_status(self, invitation) -> str:
+        if invitation.accepted_at:
+            return "accepted"
+        if invitation.revoked_at:
+            return "revoked"
+        return "open" if invitation.is_open else "expired"
+
+
+class InvitationListAPI(CompanyScopedMixin, generics.ListCreateAPIView):
+    """Open invitations (GET) and inviting someone by e-mail (POST: the e-mail goes out in ``language``)."""
+
+    serializer_class = InvitationSerializer
+    required_actions = {"*": Action.MEMBERS_MANAGE}
+    pagination_class = None
+
+    def get_queryset(self):
+        return (
+            Invitation.objects.filter(company=self.company, accepted_at__isnull=True, revoked_at__isnull=True)
+            .select_related("invited_by")
+            .order_by("email")
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = InvitationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = services.invitation_create(
+            company=self.company,
+            email=data.validated_data["email"],
+            role=data.validated_data.get("role", Role.MEMBER),
+            team=data.validated_data.get("team", ""),
+            language=data.validated_data.get("language", "de"),
+            actor=request.user,
+            base_url=request.build_absolute_uri("/"),
+        )
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
+    """DELETE revokes an open invitation (its link stops working)."""
+
+    serializer_class = InvitationSerializer
+    required_actions = {"*": Action.MEMBERS_MANAGE}
+
+    def get_object(self):
+        return get_object_or_404(Invitation, pk=self.kwargs["invitation_id"], company=self.company)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        services.invitation_revoke(invitation=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationResendAPI(InvitationDetailAPI):
+    """POST sends the invitation again with a new link and expiry (the earlier link stops working)."""
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    def post(self, request, *args, **kwargs):
+        invitation = services.invitation_resend(
+            invitation=self.get_object(), actor=request.user, base_url=request.build_absolute_uri("/")
+        )
+        return Response(InvitationSerializer(invitation).data)
+
+    def delete(self, request, *args, **kwargs):
+        return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)

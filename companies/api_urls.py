@@ -7,4 +7,8 @@ from . import api
 urlpatterns = [
     path("", api.CompanyDetailAPI.as_view(), name="api-company"),
     path("members/", api.MembershipListAPI.as_view(), name="api-members"),
+    path("members/<int:membership_id>/", api.MembershipDetailAPI.as_view(), name="api-member"),
+    path("invitations/", api.InvitationListAPI.as_view(), name="api-invitations"),
+    path("invitations/<int:invitation_id>/", api.InvitationDetailAPI.as_view(), name="api-invitation"),
+    path("invitations/<int:invitation_id>/resend/", api.InvitationResendAPI.as_view(), name="api-invitation-resend"),
 ]

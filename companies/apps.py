@@ -19,3 +19,4 @@ class CompaniesConfig(AppConfig):
         from .permissions import Action
 
         register(NavEntry("overview", _("Overview"), "company_home", Action.COMPANY_VIEW, order=10))
+        register(NavEntry("members", _("Members"), "members", Action.MEMBERS_VIEW, order=80))

@@ -21,6 +21,7 @@ class Role(models.TextChoices):
 class Action(StrEnum):
     COMPANY_VIEW = "company_view"
     MEMBERS_VIEW = "members_view"
+    MEMBERS_MANAGE = "members_manage"
     CASCADE_VIEW = "cascade_view"
     CASCADE_EDIT = "cascade_edit"
     CYCLE_MANAGE = "cycle_manage"
@@ -47,6 +48,7 @@ class Action(StrEnum):
 ACTION_LABELS: dict[Action, str] = {
     Action.COMPANY_VIEW: _("See the company overview"),
     Action.MEMBERS_VIEW: _("See the members and their roles"),
+    Action.MEMBERS_MANAGE: _("Invite people, change roles and teams, deactivate members"),
     Action.CASCADE_VIEW: _("Read the OKR cascade"),
     Action.CASCADE_EDIT: _("Build and edit the cascade"),
     Action.CYCLE_MANAGE: _("Manage cycles (activate, reopen, close, carry over)"),
@@ -90,6 +92,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.RATING_MANAGE,
             Action.INITIATIVE_RATE,
             Action.HISTORY_VIEW,
+            Action.MEMBERS_MANAGE,
         }
     ),
     Role.CMO: frozenset(
@@ -108,6 +111,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.KPI_REFRESH,
             Action.CRM_IMPORT,
             Action.COMPANY_SETTINGS,
+            Action.MEMBERS_MANAGE,
         }
     ),
     Role.EXECUTIVE: frozenset(
@@ -120,11 +124,13 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.BUDGET_LIMITS_MANAGE,
             Action.KPI_REFRESH,
             Action.HISTORY_VIEW,
+            Action.MEMBERS_MANAGE,
         }
     ),
     Role.MEMBER: frozenset(
         {
             Action.COMPANY_VIEW,
+            Action.MEMBERS_VIEW,
             Action.CASCADE_VIEW,
             Action.INITIATIVE_VIEW,
             Action.BUDGET_VIEW,
@@ -179,3 +185,13 @@ def require_actor(actor, company, action: Action | str) -> None:
     if actor is None or getattr(actor, "is_superuser", False):
         return
     require(role_of(actor, company), action)
+
+
+# Who may grant (and take away) which role: money roles are guarded like money. Executives change every role; a
+# CMO every role but executive; a facilitator only facilitator and member. Nobody changes their own role.
+GRANTABLE_ROLES: dict[str, frozenset[str]] = {
+    Role.EXECUTIVE: frozenset(Role.values),
+    Role.CMO: frozenset({Role.CMO, Role.FACILITATOR, Role.MEMBER}),
+    Role.FACILITATOR: frozenset({Role.FACILITATOR, Role.MEMBER}),
+    Role.MEMBER: frozenset(),
+}

@@ -2,8 +2,19 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_members
 
 urlpatterns = [
     path("", views.company_home, name="company_home"),
+    path("members/", views_members.members, name="members"),
+    path("members/invite/", views_members.member_invite, name="member_invite"),
+    path("members/<int:membership_id>/", views_members.member_update, name="member_update"),
+    path("members/<int:membership_id>/deactivate/", views_members.member_deactivate, name="member_deactivate"),
+    path("invitations/<int:invitation_id>/resend/", views_members.invitation_resend, name="invitation_resend"),
+    path("invitations/<int:invitation_id>/revoke/", views_members.invitation_revoke, name="invitation_revoke"),
+]
+
+# At the site root: the link in an invitation e-mail works before the invitee has an account.
+root_urlpatterns = [
+    path("invitations/<str:token>/", views_members.invitation_accept, name="invitation_accept"),
 ]

@@ -13,7 +13,11 @@ class HistoryConfig(AppConfig):
         from companies.permissions import Action
         from core.navigation import NavEntry, register
 
-        from .tracking import connect_company
+        from .tracking import connect_company, track
 
         connect_company(self.apps.get_model("companies", "Company"))
+        # People (companies sits below history, so history tracks its models): who joined, with which role and
+        # team, who changed it, who was taken out, and every invitation.
+        track(self.apps.get_model("companies", "Membership"), _("Membership"))
+        track(self.apps.get_model("companies", "Invitation"), _("Invitation"))
         register(NavEntry("history", _("History"), "history", Action.HISTORY_VIEW, order=70))

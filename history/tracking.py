@@ -24,7 +24,7 @@ from .models import ChangeRecord
 # Filled by the apps (``track``): type key (the model name in lower case, as in the content type) → (model, label).
 TRACKED: dict[str, tuple[type[Model], str]] = {}
 # Bookkeeping that changes on every save and says nothing to a reader of the history.
-IGNORED_FIELDS = {"id", "company", "created_at", "updated_at", "version"}
+IGNORED_FIELDS = {"id", "company", "created_at", "updated_at", "version", "nonce"}
 
 _request_var: contextvars.ContextVar = contextvars.ContextVar("history_request", default=None)
 _actor_var: contextvars.ContextVar = contextvars.ContextVar("history_actor", default=None)

@@ -1,5 +1,6 @@
 """okrplan settings: everything that differs between machines comes from the environment (django-environ)."""
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -127,6 +128,8 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 LOGIN_REDIRECT_URL = "home"
 # Password reset (companies/passwords.py): links expire after this many seconds; requests are limited per client
 # address (the form says so) and per e-mail address (silently: no more e-mails), as django-ratelimit rates.
+# Invitations to join a company (companies/services.py): how long a link works.
+INVITATION_VALID_FOR = dt.timedelta(days=env.int("INVITATION_VALID_DAYS", default=7))
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=2 * 3600)
 PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/h")
 PASSWORD_RESET_RATE_PER_EMAIL = env.str("PASSWORD_RESET_RATE_PER_EMAIL", default="3/h")

@@ -8,6 +8,7 @@ from companies import accounts, passwords
 from companies import views as company_views
 from companies.api import CompanyListAPI
 from companies.ratelimit import AdminLoginForm
+from companies.urls import root_urlpatterns as company_root_urlpatterns
 from core import health
 
 # The admin sign-in is rate-limited like ours.
@@ -34,6 +35,7 @@ urlpatterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include(passwords.urlpatterns)),
+    path("", include(company_root_urlpatterns)),
     path("language/", accounts.language_set, name="language_set"),
     path("switch/<slug:company_slug>/", company_views.company_switch, name="company_switch"),
     path("c/<slug:company_slug>/", include(company_patterns)),

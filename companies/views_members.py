@@ -1,0 +1,243 @@
+"""The members page (who is who; invite, change role and team, deactivate) and accepting an invitation.
+
+Thin: forms parse, companies.services decides. A refused change shows its reason on the page and changes nothing;
+PermissionDenied and Conflict are answered by the site's error mapping (403/409)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from core.errors import error_messages
+
+from . import services
+from .models import Invitation, Membership
+from .permissions import GRANTABLE_ROLES, Action, Role, can
+from .tenancy import company_view
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices, initial=Role.MEMBER)
+    team = forms.CharField(
+        label=gettext_lazy("Team"), max_length=60, required=False, widget=forms.TextInput(attrs={"list": "team-names"})
+    )
+    language = forms.ChoiceField(label=gettext_lazy("Language of the invitation"), choices=settings.LANGUAGES)
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
+    team = forms.CharField(label=gettext_lazy("Team"), max_length=60, required=False)
+
+
+class AccountForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150, required=False)
+    password1 = forms.CharField(label=gettext_lazy("Password"), widget=forms.PasswordInput(render_value=False))
+    password2 = forms.CharField(label=gettext_lazy("Repeat password"), widget=forms.PasswordInput(render_value=False))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _members_context(request: HttpRequest, invite_form: InviteForm | None = None) -> dict:
+    company = request.company
+    manage = can(request.membership.role, Action.MEMBERS_MANAGE)
+    grantable = GRANTABLE_ROLES.get(request.membership.role, frozenset())
+    members = list(
+        Membership.objects.filter(company=company)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    rows = [
+        {
+            "membership": m,
+            "may_edit": manage and m.user_id != request.user.pk and m.role in grantable,
+            "form": MembershipForm(initial={"role": m.role, "team": m.team}, prefix=f"m{m.pk}"),
+        }
+        for m in members
+    ]
+    invitations = []
+    if manage:
+        invitations = list(
+            Invitation.objects.filter(company=company, accepted_at__isnull=True, revoked_at__isnull=True)
+            .select_related("invited_by")
+            .order_by("email")
+        )
+    form = invite_form or InviteForm(initial={"language": request.LANGUAGE_CODE})
+    form.fields["role"].choices = [(v, label) for v, label in Role.choices if v in grantable]
+    teams = sorted({m.team for m in members if m.team}, key=str.casefold)
+    return {
+        "rows": rows,
+        "invitations": invitations,
+        "invite_form": form if manage else None,
+        "grantable_roles": [(v, label) for v, label in Role.choices if v in grantable],
+        "teams": teams,
+        "manage": manage,
+        "now": timezone.now(),
+    }
+
+
+@company_view(Action.MEMBERS_VIEW)
+def members(request: HttpRequest) -> HttpResponse:
+    return render(request, "companies/members.html", _members_context(request))
+
+
+@require_POST
+@company_view(Action.MEMBERS_MANAGE)
+def member_invite(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST)
+    form.fields["role"].choices = Role.choices
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                company=request.company,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                team=form.cleaned_data["team"],
+                language=form.cleaned_data["language"],
+                actor=request.user,
+                base_url=_base_url(request),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("members", company_slug=request.company.slug)
+    return render(request, "companies/members.html", _members_context(request, form), status=400)
+
+
+@require_POST
+@company_view(Action.MEMBERS_MANAGE)
+def member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, company=request.company)
+    form = MembershipForm(request.POST, prefix=f"m{membership.pk}")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("members", company_slug=request.company.slug)
+    try:
+        services.membership_update(
+            membership=membership, actor=request.user, role=form.cleaned_data["role"], team=form.cleaned_data["team"]
+        )
+    except ValidationError as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("%(name)s: role and team saved.") % {"name": services.display_name(membership.user)}
+        )
+    return redirect("members", company_slug=request.company.slug)
+
+
+@company_view(Action.MEMBERS_MANAGE)
+def member_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """GET asks (an irreversible step gets its own confirmation, with or without JavaScript); POST does it."""
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, company=request.company)
+    name = services.display_name(membership.user)
+    if request.method != "POST":
+        return render(request, "companies/member_deactivate.html", {"name": name})
+    try:
+        services.membership_deactivate(membership=membership, actor=request.user)
+    except ValidationError as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s was deactivated: no more access to %(company)s. Their objectives and history keep their name.")
+            % {"name": name, "company": request.company.name},
+        )
+    return redirect("members", company_slug=request.company.slug)
+
+
+def _company_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
+    return get_object_or_404(Invitation, pk=invitation_id, company=request.company)
+
+
+@require_POST
+@company_view(Action.MEMBERS_MANAGE)
+def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = services.invitation_resend(
+        invitation=_company_invitation(request, invitation_id), actor=request.user, base_url=_base_url(request)
+    )
+    messages.success(request, _("Invitation sent again to %(email)s; the earlier link no longer works.") % {
+        "email": invitation.email
+    })  # fmt: skip
+    return redirect("members", company_slug=request.company.slug)
+
+
+@require_POST
+@company_view(Action.MEMBERS_MANAGE)
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = services.invitation_revoke(invitation=_company_invitation(request, invitation_id), actor=request.user)
+    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
+    return redirect("members", company_slug=request.company.slug)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the e-mail. Signed in with the invited address: join. An account with that address exists:
+    sign in first. Nobody has the address yet: create an account (username, name, password) and join."""
+    invitation = services.invitation_from_token(token)
+    if invitation is None:
+        raise Http404(_("This invitation link is not valid: it may have been replaced by a newer one."))
+    context = {"invitation": invitation, "inviter": services._inviter(invitation)}
+    if invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= timezone.now():
+        if invitation.accepted_at and request.user.is_authenticated and invitation.accepted_by_id == request.user.pk:
+            return redirect("company_home", company_slug=invitation.company.slug)
+        return render(request, "companies/invitation_closed.html", context, status=410)
+    existing = get_user_model().objects.filter(email__iexact=invitation.email, is_active=True).exists()
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            services.invitation_accept(invitation=invitation, user=request.user)
+            messages.success(request, _("Welcome to %(company)s.") % {"company": invitation.company.name})
+            return redirect("company_home", company_slug=invitation.company.slug)
+        mismatch = request.user.email.strip().casefold() != invitation.email.casefold()
+        return render(request, "companies/invitation_join.html", {**context, "mismatch": mismatch})
+    if existing:
+        return render(request, "companies/invitation_sign_in.html", context)
+    form = AccountForm(request.POST or None, initial={"username": invitation.email.split("@")[0]})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.account_create_from_invitation(
+                invitation=invitation,
+                username=form.cleaned_data["username"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to %(company)s.") % {"company": invitation.company.name})
+            response = redirect("company_home", company_slug=invitation.company.slug)
+            return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "companies/invitation_account.html", {**context, "form": form}, status=status)
