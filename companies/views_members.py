@@ -100,6 +100,7 @@ def _members_context(request: HttpRequest, invite_form: InviteForm | None = None
         "teams": teams,
         "manage": manage,
         "now": timezone.now(),
+        "valid_days": settings.INVITATION_VALID_FOR.days,
     }
 
 
