@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from .models import Membership
-from .permissions import ACTION_LABELS, PERMISSIONS, Action, Role
+from .permissions import ACTION_LABELS, PERMISSIONS, Action, Role, can
 from .tenancy import company_view, membership_for
 
 
@@ -45,7 +45,7 @@ def company_home(request: HttpRequest) -> HttpResponse:
         request,
         "companies/company_home.html",
         {
-            "members": members if request.membership.role != Role.MEMBER else None,
+            "members": members if can(request.membership.role, Action.MEMBERS_VIEW) else None,
             "roles": Role.choices,
             "permission_table": table,
         },

@@ -44,6 +44,8 @@ ANONYMOUS_ALLOWED = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # The link in an invitation e-mail: its signed token is the key (tests/companies/test_members.py).
+    "invitation_accept",
 }
 # Sample values for URL parameters that are not object ids (by parameter name, then by converter).
 SAMPLE_BY_NAME = {"url": "no-such-page/", "content_type_id": "1", "object_id": "1"}
@@ -416,7 +418,9 @@ def test_api_refuses_every_role_the_permission_table_does_not_allow(route):
     after = _row_counts()
     assert after == {**before, "companies.Membership": after["companies.Membership"]}, "a refused request wrote"
     if route.view_name == "api-members":
-        assert checked == 1, "the plain member may not list members"
+        assert checked == 0, "everyone sees who is who"
+    if route.view_name == "api-invitations":
+        assert checked == 2, "the plain member may neither list nor send invitations"
 
 
 def test_the_api_permission_generator_reads_required_actions():

@@ -21,7 +21,7 @@ def test_every_role_has_an_entry_and_every_action_a_label():
         (Role.FACILITATOR, Action.CASCADE_EDIT, Action.BUDGET_APPROVE),
         (Role.CMO, Action.BUDGET_APPROVE, Action.BUDGET_APPROVE_ABOVE_THRESHOLD),
         (Role.EXECUTIVE, Action.BUDGET_APPROVE_ABOVE_THRESHOLD, Action.CASCADE_EDIT),
-        (Role.MEMBER, Action.CHECKIN_OWN, Action.MEMBERS_VIEW),
+        (Role.MEMBER, Action.MEMBERS_VIEW, Action.MEMBERS_MANAGE),
     ],
 )
 def test_each_role_is_allowed_and_denied_something(role, allowed, denied):

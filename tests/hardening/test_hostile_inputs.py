@@ -15,6 +15,8 @@ one request per field and value, shared forms (the language switch on every page
 
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 from collections import defaultdict
 from html.parser import HTMLParser
@@ -28,6 +30,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from budgets import services as budget_services
+from companies.models import Invitation, Membership
 from companies.permissions import Role
 from reporting.models import ColumnMapping, CrmImport, KpiRefresh
 from tests.factories import (
@@ -96,7 +99,16 @@ def world(db):
     )
     binding = KpiBindingFactory(key_result=key_result)
     refresh = KpiRefresh.objects.create(company=company)
+    invitation = Invitation.objects.create(
+        company=company,
+        email="invited@hostile.example",
+        nonce="n",
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )
     ids = {
+        "membership_id": Membership.objects.get(user=users[Role.MEMBER]).pk,
+        "invitation_id": invitation.pk,
         "objective_id": objective.pk,
         "key_result_id": key_result.pk,
         "cycle_id": cycle.pk,
@@ -219,6 +231,8 @@ def _api_path(path: str, ids: dict) -> str:
         path.replace("{company_slug}", SLUG)
         .replace("{id}", str(ids.get(segment, 1)))
         .replace("{refresh_id}", str(ids["refresh_id"]))
+        .replace("{membership_id}", str(ids["membership_id"]))
+        .replace("{invitation_id}", str(ids["invitation_id"]))
         .replace("{key}", "marketing_sourced_pipeline")
     )
 
