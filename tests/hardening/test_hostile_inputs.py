@@ -16,7 +16,6 @@ one request per field and value, shared forms (the language switch on every page
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 from collections import defaultdict
 from html.parser import HTMLParser
