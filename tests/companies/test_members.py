@@ -168,7 +168,7 @@ def test_roles_change_only_as_the_actor_may_grant_and_never_their_own(company, c
     assert (member.role, member.team) == (Role.CMO, "Vertrieb")
     own = Membership.objects.get(user=executive.user)
     assert executive.post(f"/c/{company.slug}/members/{own.pk}/", {f"m{own.pk}-role": Role.MEMBER}).status_code == 403
-    from okrplan.models import ChangeRecord as Record
+    from history.models import ChangeRecord as Record
 
     change = Record.objects.filter(company=company, content_type__model="membership", action="updated").get()
     assert change.actor_id == executive.user.pk
