@@ -103,7 +103,7 @@ class CompanyDetailAPI(CompanyScopedMixin, generics.RetrieveAPIView):
 class MembershipSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     name = serializers.SerializerMethodField()
-    last_login = serializers.DateTimeField(source="user.last_login", read_only=True)
+    last_login = serializers.DateTimeField(source="user.last_login", read_only=True, allow_null=True)
 
     class Meta:
         model = Membership
