@@ -39,6 +39,11 @@ def open_cascade(login, live_server, cycle):
     return page
 
 
+def wait_saved(page):
+    """The save indicator says "Saved" only once the server has every change."""
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=15_000)
+
+
 def row(page, kind, obj):
     return page.locator(f"li[data-kind='{kind}'][data-id='{obj.pk}']")
 
@@ -80,6 +85,7 @@ def test_build_a_small_cascade_by_keyboard_alone(workshop, login, live_server):
     expect(page.get_by_label("Key result title")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.get_by_label("Key result title")).to_have_count(0)
+    wait_saved(page)
 
     top = Objective.objects.get(cycle=cycle, title="Grow profitably in the energy market")
     child = Objective.objects.get(cycle=cycle, title="More qualified leads from the focus segments")
@@ -103,13 +109,24 @@ def small_tree(workshop):
     return cycle, a, a1, b
 
 
+def drag(page, source, target, fraction):
+    """Press on the source row, move in small steps to ``fraction`` of the target row's height, release."""
+    start = source.bounding_box()
+    end = target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 3, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    x, y = end["x"] + end["width"] / 3, end["y"] + end["height"] * fraction
+    page.mouse.move(x, y - 30, steps=8)
+    page.mouse.move(x, y, steps=8)
+    page.wait_for_timeout(150)
+    page.mouse.up()
+
+
 def test_drag_a_subtree_to_a_new_parent(small_tree, login, live_server):
     cycle, _a, a1, b = small_tree
     page = open_cascade(login, live_server, cycle)
-    source = row(page, "objective", a1).locator("> .row")
-    target = row(page, "objective", b).locator("> .row")
-    box = target.bounding_box()
-    source.drag_to(target, target_position={"x": box["width"] / 3, "y": box["height"] / 2})
+    drag(page, row(page, "objective", a1).locator("> .row"), row(page, "objective", b).locator("> .row"), 1.15)
+    wait_saved(page)
     # The subtree (with its key result) now hangs under Beta.
     expect(row(page, "objective", b).locator(f"li[data-kind='objective'][data-id='{a1.pk}']")).to_be_visible()
     expect(row(page, "objective", b).get_by_text("Alpha child KR")).to_be_visible()
@@ -119,22 +136,25 @@ def test_drag_a_subtree_to_a_new_parent(small_tree, login, live_server):
 
 
 def test_a_refused_move_snaps_back_and_says_why(small_tree, login, live_server):
-    cycle, a, a1, _b = small_tree
+    cycle, a, a1, b = small_tree
     page = open_cascade(login, live_server, cycle)
-    source = row(page, "objective", a).locator("> .row")
-    target = row(page, "objective", a1).locator("> .row")
-    box = target.bounding_box()
-    source.drag_to(target, target_position={"x": box["width"] / 3, "y": box["height"] / 2})
+    # Live updates are cut off (the signature poll fails) while the CMO renames the child objective: the page still
+    # holds the old version, so the server refuses the drag as stale.
+    page.route("**/cascade/signature/**", lambda route: route.abort())
+    cmo = Membership.objects.get(company=cycle.company, user__username="markus.hoffmann").user
+    fresh = Objective.objects.get(pk=a1.pk)
+    services.objective_update(objective=fresh, version=fresh.version, title="Renamed", actor=cmo)
+    drag(page, row(page, "objective", a1).locator("> .row"), row(page, "objective", b).locator("> .row"), 1.15)
     message = page.get_by_test_id("cascade-message")
     expect(message).to_be_visible()
-    expect(message).not_to_be_empty()
-    # Nothing moved: Alpha is still a top-level objective with its child inside.
-    expect(page.locator("[data-root-group] > li[data-kind='objective']").first).to_have_attribute("data-id", str(a.pk))
+    expect(message).to_contain_text(re.compile(r"Changed by Markus Hoffmann at \d\d:\d\d"))
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "refused")
+    # Snapped back: the child is under Alpha again, nothing hangs under Beta.
     expect(row(page, "objective", a).locator(f"li[data-id='{a1.pk}']")).to_be_visible()
-    a.refresh_from_db()
+    expect(row(page, "objective", b).locator("li[data-kind]")).to_have_count(0)
     a1.refresh_from_db()
-    assert a.parent_id is None
     assert a1.parent_id == a.pk
+    assert a1.title == "Renamed"
 
 
 def test_a_stale_edit_is_refused_and_shows_the_fresh_value(small_tree, login, live_server):
