@@ -39,9 +39,9 @@ def open_cascade(login, live_server, cycle):
     return page
 
 
-def wait_saved(page):
+def wait_saved(page, timeout=15_000):
     """The save indicator says "Saved" only once the server has every change."""
-    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=15_000)
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=timeout)
 
 
 def row(page, kind, obj):

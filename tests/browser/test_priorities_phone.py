@@ -47,7 +47,7 @@ def test_taps_on_a_slow_phone_are_stored_in_order_and_fit_the_screen(demo, brows
         for scale, value in sequence:
             page.locator(f"label[for={scale}-{value}]").tap()
             page.wait_for_timeout(100)
-        last = {scale: value for scale, value in sequence}
+        last = dict(sequence)
         status = page.get_by_test_id("rating-status")
         expect(status).to_contain_text("Gespeichert", timeout=15_000)
         rating = InitiativeRating.objects.get(initiative=initiative, rater__username="jonas.weber")
