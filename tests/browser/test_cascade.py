@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from objectives.demo import DEMO_PASSWORD
 from objectives.models import Company, Cycle, KeyResult, Membership, Objective, Profile
 from objectives.services import cascade as services
 
@@ -206,3 +207,62 @@ def test_sunburst_and_key_result_history_render_under_the_csp(small_tree, login,
     expect(page.locator(f"[data-plotly-figure='kr-chart-data-{kr.pk}'] .main-svg").first).to_be_visible(timeout=20_000)
     expect(page.get_by_text("First week")).to_be_visible()
     assert violations == []
+
+
+def touch_drag(page, source, target, fraction):
+    """A finger on a 1024×768 touch screen: press and hold the source row, slide to ``fraction`` of the target row's
+    height, lift (CDP touch events: Playwright's touchscreen only taps)."""
+    cdp = page.context.new_cdp_session(page)
+    start = source.bounding_box()
+    end = target.bounding_box()
+    x0, y0 = start["x"] + start["width"] / 3, start["y"] + start["height"] / 2
+    x1, y1 = end["x"] + end["width"] / 3, end["y"] + end["height"] * fraction
+
+    def touch(kind, x, y):
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y, "id": 1}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", x0, y0)
+    page.wait_for_timeout(300)  # hold: a short swipe scrolls, a held finger drags
+    steps = 16
+    for n in range(1, steps + 1):
+        touch("touchMove", x0 + (x1 - x0) * n / steps, y0 + (y1 - y0) * n / steps)
+        page.wait_for_timeout(20)
+    page.wait_for_timeout(150)
+    touch("touchEnd", x1, y1)
+
+
+def test_drag_and_drop_by_touch_reparents_and_reorders(small_tree, browser, live_server):
+    cycle, a, a1, b = small_tree
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").or_(page.get_by_label("Benutzername")).fill("lena.berger")
+    page.get_by_label("Password").or_(page.get_by_label("Passwort")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").or_(page.get_by_role("button", name="Anmelden")).click()
+    page.wait_for_load_state("domcontentloaded")
+    page.goto(f"{live_server.url}/c/voltaria/cascade/?cycle={cycle.pk}")
+    expect(page.locator("[data-cascade][data-ready='1']")).to_be_attached()
+
+    # Re-parent: Alpha's child under Beta, by finger.
+    touch_drag(page, row(page, "objective", a1).locator("> .row"), row(page, "objective", b).locator("> .row"), 1.15)
+    wait_saved(page)
+    expect(row(page, "objective", b).locator(f"li[data-kind='objective'][data-id='{a1.pk}']")).to_be_visible()
+    a1.refresh_from_db()
+    assert a1.parent_id == b.pk
+    assert KeyResult.objects.get(title="Alpha child KR").objective_id == a1.pk
+
+    # Re-order: Beta above Alpha at the top level.
+    touch_drag(page, row(page, "objective", b).locator("> .row"), row(page, "objective", a).locator("> .row"), 0.1)
+    wait_saved(page)
+    expect(page.locator("[data-root-group] > li[data-kind='objective']").first).to_have_attribute("data-id", str(b.pk))
+    assert list(
+        Objective.objects.filter(cycle=cycle, parent=None).order_by("position").values_list("pk", flat=True)
+    ) == [
+        b.pk,
+        a.pk,
+    ]
+    # The order survives a reload.
+    page.reload()
+    expect(page.locator("[data-root-group] > li[data-kind='objective']").first).to_have_attribute("data-id", str(b.pk))
+    context.close()

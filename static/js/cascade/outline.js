@@ -326,7 +326,9 @@ export function createOutline(ctx) {
     const fresh = document.createElement("span");
     fresh.className = "conflict-current";
     fresh.textContent = " " + text.textCurrent + " " + text.textQuoteOpen + (current.title || "") + text.textQuoteClose;
-    if (current.owner_name) fresh.textContent += " · " + current.owner_name;
+    const owners = state.editor && form().elements.owner;
+    const owner = owners && Array.from(owners.options).find((o) => o.value && o.value === String(current.owner));
+    if (owner) fresh.textContent += " · " + owner.textContent;
     if (current.target_value !== undefined) fresh.textContent += " · " + current.target_value;
     const hint = document.createElement("span");
     hint.className = "conflict-hint";
