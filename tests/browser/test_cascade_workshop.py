@@ -165,14 +165,25 @@ def test_build_five_objectives_and_fifteen_key_results_by_keyboard(
             route.continue_()
 
         page.route("**/api/v1/companies/*/key-results/", fail_once)
+    # every state the save indicator shows, in order
+    page.evaluate(
+        """() => { window.saveStates = []; const el = document.querySelector('[data-save-state]');
+        new MutationObserver(() => window.saveStates.push(el.dataset.state))
+          .observe(el, {attributes: true, attributeFilter: ['data-state']}); }"""
+    )
     started = time.monotonic()
     build_by_keyboard(page, delay)
-    if fail_nth:
-        # the failed request is shown and retried: the indicator never claims "Saved" in between
-        assert aborted, "the injected failure did not happen"
     # one request at a time: at 1 s latency the queue behind machine-speed typing takes a while to drain
     wait_saved(page, timeout=120_000)
     elapsed = time.monotonic() - started
+    states = page.evaluate("window.saveStates")
+    if fail_nth:
+        # the failed request was shown as such and retried; "Saved" came only after the retry went through
+        assert aborted, "the injected failure did not happen"
+        failed_at = states.index("failed")
+        assert "saving" in states[failed_at:]
+        assert "saved" not in states[failed_at : failed_at + states[failed_at:].index("saving")]
+    assert "refused" not in states
 
     assert database_rows(cycle) == expected_rows()
     assert Objective.objects.filter(cycle=cycle).count() == 5
