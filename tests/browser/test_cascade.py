@@ -266,3 +266,23 @@ def test_drag_and_drop_by_touch_reparents_and_reorders(small_tree, browser, live
     page.reload()
     expect(page.locator("[data-root-group] > li[data-kind='objective']").first).to_have_attribute("data-id", str(b.pk))
     context.close()
+
+
+def test_delete_asks_in_the_sites_confirm_dialog(small_tree, login, live_server):
+    cycle, _a, _a1, b = small_tree
+    page = open_cascade(login, live_server, cycle)
+    beta = row(page, "objective", b)
+    beta.focus()
+    page.keyboard.press("Delete")
+    dialog = page.get_by_role("dialog", name="Please confirm")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Delete the objective “Beta objective” with its key results?")
+    page.keyboard.press("Escape")  # cancel: nothing happens, focus returns to the row
+    expect(dialog).to_be_hidden()
+    expect(beta).to_be_focused()
+    assert Objective.objects.filter(pk=b.pk).exists()
+    page.keyboard.press("Delete")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(beta).to_have_count(0)
+    wait_saved(page)
+    assert not Objective.objects.filter(pk=b.pk).exists()

@@ -117,7 +117,8 @@ function start() {
         return;
       }
       const template = li.dataset.kind === "kr" ? text.textConfirmDeleteKr : text.textConfirmDeleteObjective;
-      if (!(await confirmDialog(template.replace("{title}", li.dataset.title)))) return tree.focus(li);
+      const question = template.replace("{title}", li.dataset.title);
+      if (!(await confirmDialog(question, text.textDelete))) return tree.focus(li);
       const visible = tree.visibleItems();
       const index = visible.indexOf(li);
       const next = visible.slice(index + 1).find((el) => !li.contains(el)) || visible[index - 1];

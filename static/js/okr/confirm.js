@@ -5,7 +5,7 @@ export function confirmDialog(message, okLabel) {
   dialog.querySelector("[data-confirm-text]").textContent = message;
   const ok = dialog.querySelector("[data-confirm-ok]");
   const cancel = dialog.querySelector("[data-confirm-cancel]");
-  if (okLabel) ok.textContent = okLabel;
+  ok.textContent = okLabel || ok.dataset.defaultLabel || ok.textContent;
   return new Promise((resolve) => {
     function done(value) {
       ok.removeEventListener("click", onOk);
