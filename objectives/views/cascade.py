@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -61,8 +63,12 @@ def team_choices(company, cycle: Cycle | None, members) -> list[tuple[str, str]]
         # order_by(): the model's default ordering would put position and id into the DISTINCT (a row per objective)
         teams = Objective.objects.filter(company=company, cycle=cycle).order_by().values_list("team", flat=True)
         named |= set(teams.distinct())
-    named -= {value for value, _label in standard}
-    named.discard("")
+    # A membership team named like a standard team ("Marketing", "Vertrieb") is that team, in either language.
+    taken = {value.casefold() for value, _label in Objective.Team.choices}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            taken |= {str(label).casefold() for _value, label in Objective.Team.choices}
+    named = {team for team in named if team and team.casefold() not in taken}
     return standard + [(team, team) for team in sorted(named, key=str.casefold)]
 
 

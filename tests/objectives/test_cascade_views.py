@@ -566,3 +566,17 @@ def test_tree_of_500_objectives_stays_within_its_size_budget_and_escapes_titles(
     assert html.count('data-kind="kr"') == 2000
     assert "<b>Objective" not in html and "&lt;b&gt;Objective 499&lt;/b&gt;" in html
     assert len(response.content) < TREE_BYTES_BUDGET_500, len(response.content)
+
+
+@pytest.mark.parametrize(("language", "labels"), [("de", ["Marketing", "Vertrieb"]), ("en", ["Marketing", "Sales"])])
+def test_team_filter_lists_each_team_once(company, cycle, tree, client_for, make_member, language, labels):
+    from objectives.models import Membership
+
+    for team in ("Marketing", "Vertrieb", "Events & Messen"):
+        Membership.objects.filter(user=make_member(company, Role.MEMBER)).update(team=team)
+    client = client_for(company, Role.FACILITATOR)
+    html = client.get(url("cascade", company), {"cycle": cycle.pk}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    select = html[html.index('id="cascade-team"') : html.index("</select>", html.index('id="cascade-team"'))]
+    for label in labels:
+        assert select.count(f">{label}</option>") == 1, (label, select)
+    assert select.count("Events &amp; Messen</option>") == 1  # a team of its own stays
