@@ -111,10 +111,10 @@ def small_tree(workshop):
 
 
 def drag(page, source, target, fraction):
-    """Press on the source row, move in small steps to ``fraction`` of the target row's height, release."""
-    start = source.bounding_box()
+    """Press on the source row's handle, move in small steps to ``fraction`` of the target row's height, release."""
+    start = source.locator(".grip").bounding_box()
     end = target.bounding_box()
-    page.mouse.move(start["x"] + start["width"] / 3, start["y"] + start["height"] / 2)
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
     x, y = end["x"] + end["width"] / 3, end["y"] + end["height"] * fraction
     page.mouse.move(x, y - 30, steps=8)

@@ -132,7 +132,10 @@ export function createOutline(ctx) {
     if (kind === "kr" && !ctx.editable) {
       ["kind", "unit", "start_value", "target_value", "weight"].forEach((name) => fields[name].remove());
     }
-    state.editor = { li: li, kind: kind, mode: retry ? "retry" : "edit", item: itemLi };
+    // The version the user starts from: a live update while typing must not make a stale save look fresh. With
+    // an own edit of the row still queued, the save chains on that one's answer instead.
+    const version = itemLi.queued ? null : itemLi.dataset.version;
+    state.editor = { li: li, kind: kind, mode: retry ? "retry" : "edit", item: itemLi, version: version };
     fields.title.focus();
     if (!itemLi.stash) fields.title.select();
     if (itemLi.refusal) {
@@ -287,12 +290,15 @@ export function createOutline(ctx) {
     item.stash = fields;
     item.querySelector(":scope > .row .title").textContent = fields.title;
     setRowState(item, "pending", text.textSaving);
+    item.queued = (item.queued || 0) + 1;
     queue.push({
       run() {
         const url = (kind === "kr" ? api.keyResult : api.objective).replace("/0/", "/" + item.dataset.id + "/");
-        return apiCall("PATCH", url, Object.assign({ version: Number(item.dataset.version) }, changes));
+        const version = Number(editor.version === null ? item.dataset.version : editor.version);
+        return apiCall("PATCH", url, Object.assign({ version: version }, changes));
       },
       done(result) {
+        item.queued -= 1;
         if (result.ok) {
           item.dataset.version = String(result.data.version);
           item.dataset.title = result.data.title;
