@@ -580,3 +580,21 @@ def test_team_filter_lists_each_team_once(company, cycle, tree, client_for, make
     for label in labels:
         assert select.count(f">{label}</option>") == 1, (label, select)
     assert select.count("Events &amp; Messen</option>") == 1  # a team of its own stays
+
+
+@pytest.mark.parametrize(("language", "shown"), [("de", "120 Mio. € / 138 Mio. €"), ("en", "120 m € / 138 m €")])
+def test_currency_key_results_keep_their_unit_and_scale(company, cycle, tree, client_for, language, shown):
+    svc.key_result_create(
+        objective=tree["top"], title="Auftragseingang von 120 auf 138 Mio. €", kind="increase_to", unit="currency",
+        start_value=120_000_000, target_value=138_000_000, actor=None,
+    )  # fmt: skip
+    svc.key_result_create(
+        objective=tree["top"], title="Event budget", kind="increase_to", unit="currency", target_value=12_500,
+        actor=None,
+    )  # fmt: skip
+    client = client_for(company, Role.FACILITATOR)
+    html = client.get(url("cascade", company), {"cycle": cycle.pk}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    values = html.replace('<span class="muted">', "").replace("</span>", "")
+    assert shown in values
+    assert ("0 € / 12.500 €" if language == "de" else "0 € / 12,500 €") in values
+    assert " EUR" not in values
