@@ -1,11 +1,11 @@
-# okrplan — `make run` serves the demo, `make test` runs every check. Only python3 (3.11+) and pip are needed.
+# okrplan — `make run` serves the demo, `make test` runs every check. Needs python3 (3.11+) with pip, and node with npm.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run test serve bench lint format messages compilemessages clean
+.PHONY: run test serve bench lint format messages compilemessages clean vendor
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,16 +19,27 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+# Third-party browser files come from npm (package-lock.json): `npm ci`, then the few dist files into static/vendor/
+# (gitignored). Re-run when the lockfile changes.
+VENDOR := static/vendor
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/idiomorph/dist/idiomorph.min.js node_modules/sortablejs/Sortable.min.js $(VENDOR)/
+	touch $@
+
+vendor: $(VENDOR)/.installed
+
 compilemessages: $(VENV)/.installed
 	DEBUG=true $(PY) manage.py i18n compile > /dev/null
 
-run: $(VENV)/.installed compilemessages
+run: $(VENV)/.installed compilemessages vendor
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py load_demo
 	@echo "okrplan: http://$(HOST)/"
 	DEBUG=true $(PY) manage.py runserver $(HOST)
 
-test: $(VENV)/.installed-dev compilemessages
+test: $(VENV)/.installed-dev compilemessages vendor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -38,7 +49,7 @@ test: $(VENV)/.installed-dev compilemessages
 
 # Production-like without Docker: gunicorn, a Celery worker and beat (Procfile, via honcho) on an existing
 # PostgreSQL and Redis. Needs DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS in the environment or in .env.
-serve: $(VENV)/.installed compilemessages
+serve: $(VENV)/.installed compilemessages vendor
 	@test -n "$$DATABASE_URL$$(grep -s '^DATABASE_URL=' .env)" || { echo "make serve: set DATABASE_URL (e.g. postgres://okrplan:secret@127.0.0.1:5432/okrplan)" >&2; exit 2; }
 	@test -n "$$REDIS_URL$$(grep -s '^REDIS_URL=' .env)" || { echo "make serve: set REDIS_URL (e.g. redis://127.0.0.1:6379/0)" >&2; exit 2; }
 	$(PY) manage.py migrate --noinput
@@ -78,4 +89,4 @@ messages: $(VENV)/.installed
 	DEBUG=true $(PY) manage.py i18n check
 
 clean:
-	rm -rf $(VENV) staticfiles .coverage
+	rm -rf $(VENV) staticfiles .coverage node_modules $(VENDOR)

@@ -129,7 +129,6 @@ class TreeRenderer:
         self.cycle_open = cycle_state != "closed"
         self.currency = currency
         self.detail_prefix = esc(detail_prefix)
-        self.draggable = ' draggable="true"' if editable else ""
         t = self.texts
         self.grip = f'<span class="grip" aria-hidden="true" title="{t.drag}">⠿</span>' if editable else ""
         self.objective_edit_actions = (
@@ -222,11 +221,12 @@ class TreeRenderer:
             )
         progress_title = esc(t.own_tree % {"own": pct(node.own_progress), "tree": pct(node.subtree_progress)})
         out.append(
-            f'<li class="node node-objective team-{esc(team_class)}" role="treeitem" tabindex="-1" aria-expanded="true"'
+            f'<li id="o-{node_id}" class="node node-objective team-{esc(team_class)}" role="treeitem" tabindex="-1"'
+            ' aria-expanded="true"'
             f' aria-labelledby="otitle-{node_id}" aria-level="{node.depth + 1}" data-kind="objective"'
             f' data-id="{node_id}" data-version="{node.version}" data-parent="{node.parent_id or ""}"'
             f' data-title="{title}" data-team="{esc(team)}" data-owner="{owner.pk if owner else ""}">'
-            f'<div class="row row-objective"{self.draggable}>\n'
+            '<div class="row row-objective">\n'
             '<span class="toggle" data-toggle aria-hidden="true"></span>\n'
             f'<span class="row-main">{self.grip}\n<a class="title" id="otitle-{node_id}" href="{detail}" tabindex="-1"'
             f' data-edit-title>{title}</a>\n<span class="chip chip-team">{team_label}</span>{chips}</span>'
@@ -267,14 +267,14 @@ class TreeRenderer:
         title = esc(k.title)
         stale = f'<span class="chip chip-stale" title="{t.stale_title}">{t.stale}</span>' if kr.is_stale else ""
         out.append(
-            f'<li class="node node-kr{" is-stale" if kr.is_stale else ""}" role="treeitem" tabindex="-1"'
+            f'<li id="k-{k.pk}" class="node node-kr{" is-stale" if kr.is_stale else ""}" role="treeitem" tabindex="-1"'
             f' aria-labelledby="krtitle-{k.pk}" aria-level="{node.depth + 2}" data-kind="kr" data-id="{k.pk}"'
             f' data-version="{k.version}" data-objective="{node.id}" data-title="{title}"'
             f' data-owner="{k.owner_id or ""}" data-kr-kind="{esc(k.kind)}" data-unit="{esc(k.unit)}"'
             f' data-start="{self.number(k.start_value)}" data-target="{self.form_number(k.target_value)}"'
             f' data-start-raw="{self.form_number(k.start_value)}" data-weight="{self.form_number(k.weight)}"'
             f"{can_check_in}>"
-            f'<div class="row row-kr"{self.draggable}>\n<span class="toggle kr-mark" aria-hidden="true">KR</span>'
+            '<div class="row row-kr">\n<span class="toggle kr-mark" aria-hidden="true">KR</span>'
             f'\n<span class="row-main">{self.grip}\n<span class="title" id="krtitle-{k.pk}" data-edit-title>'
             f'{title}</span>\n<span class="kr-values">{self.value(k, current)}'
             f' <span class="muted">/ {self.value(k, k.target_value)}</span>{kind_note}</span>'

@@ -125,7 +125,7 @@ OBJECTIVES = [
 # pace: progress relative to the expected pace (1 = on plan); special: milestone done date or trajectory hints.
 KEY_RESULTS = [
     ("C1", "Auftragseingang in den Fokussegmenten von 120 auf 138 Mio. € steigern", "increase_to", "currency",
-     "120", "138", "2", "petra.schulz", "0.95", None),
+     "120000000", "138000000", "2", "petra.schulz", "0.95", None),
     ("C1", "EBIT-Marge über 8 % halten", "stay_above", "percent", "0", "8", "1", "petra.schulz", "1", None),
     ("C2", "Marketing-KPIs im Vorstandsreporting verankert", "milestone", "number", "0", "1", "1",
      "markus.hoffmann", "1", dt.date(2026, 6, 15)),

@@ -42,14 +42,6 @@ class CompanyForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.fields if name != "version" and name in data}
 
 
-class ObjectiveCreateForm(CompanyForm):
-    title = forms.CharField(label=_("Title"), max_length=240)
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    after = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    team = forms.CharField(label=_("Team"), max_length=60, required=False)
-    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
-
-
 class ObjectiveEditForm(CompanyForm):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     title = forms.CharField(label=_("Title"), max_length=240, required=False)
@@ -63,65 +55,6 @@ class ObjectiveEditForm(CompanyForm):
         data = super().clean()
         if "title" in self.data and not (data.get("title") or "").strip():
             self.add_error("title", _("An objective needs a title."))
-        return data
-
-
-class VersionForm(forms.Form):
-    version = forms.IntegerField(min_value=1)
-
-
-class ObjectiveMoveForm(forms.Form):
-    version = forms.IntegerField(min_value=1)
-    parent = forms.IntegerField(required=False)
-    position = forms.IntegerField(min_value=0)
-
-
-class KeyResultMoveForm(forms.Form):
-    version = forms.IntegerField(min_value=1)
-    objective = forms.IntegerField()
-    position = forms.IntegerField(min_value=0)
-
-
-class KeyResultCreateForm(CompanyForm):
-    objective = forms.IntegerField(widget=forms.HiddenInput)
-    title = forms.CharField(label=_("Title"), max_length=240)
-    kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, initial=KeyResult.Kind.INCREASE_TO)
-    unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, initial=KeyResult.Unit.NUMBER)
-    start_value = LocalizedDecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False)
-    target_value = LocalizedDecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False)
-    weight = LocalizedDecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False, min_value=0)
-    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("kind") == KeyResult.Kind.MILESTONE:
-            data["start_value"], data["target_value"] = Decimal("0"), Decimal("1")
-        elif data.get("kind") and data.get("target_value") is None and "target_value" not in self.errors:
-            self.add_error("target_value", _("Enter the target value."))
-        if data.get("start_value") is None:
-            data["start_value"] = Decimal("0")
-        if data.get("weight") is None:
-            data["weight"] = Decimal("1")
-        return data
-
-
-class KeyResultEditForm(CompanyForm):
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    title = forms.CharField(label=_("Title"), max_length=240, required=False)
-    kind = forms.ChoiceField(label=_("Type"), choices=KeyResult.Kind.choices, required=False)
-    unit = forms.ChoiceField(label=_("Unit"), choices=KeyResult.Unit.choices, required=False)
-    start_value = LocalizedDecimalField(label=_("Start"), max_digits=18, decimal_places=4, required=False)
-    target_value = LocalizedDecimalField(label=_("Target"), max_digits=18, decimal_places=4, required=False)
-    weight = LocalizedDecimalField(label=_("Weight"), max_digits=6, decimal_places=2, required=False)
-    owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
-
-    def clean(self):
-        data = super().clean()
-        if "title" in self.data and not (data.get("title") or "").strip():
-            self.add_error("title", _("A key result needs a title."))
-        for name in ("start_value", "target_value", "weight"):
-            if name in self.data and data.get(name) is None and name not in self.errors:
-                self.add_error(name, _("Enter a number."))
         return data
 
 

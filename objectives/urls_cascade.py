@@ -7,18 +7,7 @@ from .views import cascade_pages as pages
 
 urlpatterns = [
     path("cascade/", views.cascade_page, name="cascade"),
-    path("cascade/signature/", views.cascade_signature, name="cascade_signature"),
     path("cascade/sunburst/", views.cascade_sunburst, name="cascade_sunburst"),
-    path("cascade/objectives/new/", views.objective_create, name="cascade_objective_create"),
-    path("cascade/objectives/<int:objective_id>/update/", views.objective_update, name="cascade_objective_update"),
-    path("cascade/objectives/<int:objective_id>/move/", views.objective_move, name="cascade_objective_move"),
-    path("cascade/objectives/<int:objective_id>/indent/", views.objective_indent, name="cascade_objective_indent"),
-    path("cascade/objectives/<int:objective_id>/outdent/", views.objective_outdent, name="cascade_objective_outdent"),
-    path("cascade/objectives/<int:objective_id>/delete/", views.objective_delete, name="cascade_objective_delete"),
-    path("cascade/key-results/new/", views.key_result_create, name="cascade_key_result_create"),
-    path("cascade/key-results/<int:key_result_id>/update/", views.key_result_update, name="cascade_key_result_update"),
-    path("cascade/key-results/<int:key_result_id>/move/", views.key_result_move, name="cascade_key_result_move"),
-    path("cascade/key-results/<int:key_result_id>/delete/", views.key_result_delete, name="cascade_key_result_delete"),
     path("cascade/export.<str:fmt>", pages.cascade_export, name="cascade_export"),
     path("cascade/import/", pages.cascade_import, name="cascade_import"),
     path("cascade/cycles/new/", pages.cycle_create, name="cycle_create"),

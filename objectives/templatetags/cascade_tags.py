@@ -36,17 +36,32 @@ def number(value) -> str:
 
 @register.simple_tag
 def kr_value(kr, value, currency: str = "EUR", format_number=number) -> str:
-    """A key result value with its unit: "1.234", "45 %", "12.000,00 €" (core.numbers, like every amount of the
-    site); milestones read done / not done."""
+    """A key result value with its unit: "1.234", "45 %", "12.000 €", "138 Mio. €"; milestones read done / not
+    done."""
     if kr.kind == KeyResult.Kind.MILESTONE:
         return _("done") if value is not None and Decimal(value) >= 1 else _("not done")
     if value is None:
         return "–"
+    if kr.unit == KeyResult.Unit.CURRENCY:
+        return money(value, currency, format_number)
     if kr.unit == KeyResult.Unit.PERCENT:
         return numbers.format_percent_points(value, decimals=2, min_decimals=0)
-    if kr.unit == KeyResult.Unit.CURRENCY:
-        return numbers.format_money(value, currency)
     return format_number(value)
+
+
+CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£"}
+MILLION, BILLION = Decimal(1_000_000), Decimal(1_000_000_000)
+
+
+def money(value, currency: str, format_number=number) -> str:
+    """An amount with its currency sign, large ones scaled: "12.000 €", "135,63 Mio. €", "1,2 Mrd. €"."""
+    sign = CURRENCY_SIGNS.get(currency, currency)
+    amount = Decimal(value)
+    if abs(amount) >= BILLION:
+        return _("%(amount)s bn %(currency)s") % {"amount": format_number(amount / BILLION), "currency": sign}
+    if abs(amount) >= MILLION:
+        return _("%(amount)s m %(currency)s") % {"amount": format_number(amount / MILLION), "currency": sign}
+    return f"{format_number(amount)} {sign}"
 
 
 @register.filter

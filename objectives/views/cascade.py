@@ -1,43 +1,30 @@
-"""The cascade builder: the page, its tree partial, the live-update signature and the inline editing actions.
-
-Editing actions answer JSON for static/js/cascade.js (which then reloads the tree partial): ``{"ok": true, ...}`` on
-success, otherwise the HTTP status of the refusal with ``{"ok": false, "message": ..., "errors": {...}}`` and, for a
-stale version, ``changed_by``/``changed_at`` and the fresh values in ``current``. Every rule lives in the services.
+"""The cascade builder: the page, its tree partial (the same template, for htmx filters and live updates) and the
+sunburst figure. Every change the builder makes goes to the DRF API (objectives.api.cascade) through the page's
+save queue (static/js/okr/savequeue.js); there is no page-only JSON layer.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from companies.permissions import Action, can
 from companies.tenancy import company_view
-from core.errors import DomainError, StaleVersion, concurrency_conflict, error_messages, error_status
-from core.people import display_name
 from core.safety import parse_id
 from objectives.cascade_rows import RowSlots
 from objectives.forms_cascade import (
-    KeyResultCreateForm,
-    KeyResultEditForm,
-    KeyResultMoveForm,
-    ObjectiveCreateForm,
-    ObjectiveEditForm,
-    ObjectiveMoveForm,
-    VersionForm,
     member_users,
 )
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.selectors import cascade as selectors
-from objectives.services import cascade as services
 
 from .. import charts
 
@@ -74,8 +61,12 @@ def team_choices(company, cycle: Cycle | None, members) -> list[tuple[str, str]]
         # order_by(): the model's default ordering would put position and id into the DISTINCT (a row per objective)
         teams = Objective.objects.filter(company=company, cycle=cycle).order_by().values_list("team", flat=True)
         named |= set(teams.distinct())
-    named -= {value for value, _label in standard}
-    named.discard("")
+    # A membership team named like a standard team ("Marketing", "Vertrieb") is that team, in either language.
+    taken = {value.casefold() for value, _label in Objective.Team.choices}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            taken |= {str(label).casefold() for _value, label in Objective.Team.choices}
+    named = {team for team in named if team and team.casefold() not in taken}
     return standard + [(team, team) for team in sorted(named, key=str.casefold)]
 
 
@@ -87,92 +78,6 @@ def flatten(nodes: Iterable) -> list:
         out.append(node)
         stack.extend(reversed(node.children))
     return out
-
-
-def json_ok(**payload) -> JsonResponse:
-    return JsonResponse({"ok": True, **payload})
-
-
-def json_refusal(exc: Exception, *, current: dict | None = None) -> JsonResponse:
-    if isinstance(exc, DomainError):
-        payload = {"ok": False, "message": exc.message, "code": exc.code}
-        if isinstance(exc, StaleVersion):
-            fresh = dict(exc.extra.get("current") or {})
-            fresh.update(current or {})
-            payload.update(
-                changed_by=exc.extra.get("changed_by"), changed_at=exc.extra.get("changed_at"), current=fresh
-            )
-        return JsonResponse(payload, status=exc.status)
-    assert isinstance(exc, ValidationError)
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {}
-    return JsonResponse(
-        {"ok": False, "message": " ".join(error_messages(exc)), "errors": errors}, status=error_status(exc)
-    )
-
-
-def json_form_errors(form) -> JsonResponse:
-    errors = {field: [str(m) for m in messages] for field, messages in form.errors.items()}
-    labels = []
-    for field, messages in errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        labels.extend(f"{label}: {m}" if label else m for m in messages)
-    return JsonResponse({"ok": False, "message": " ".join(labels), "errors": errors}, status=400)
-
-
-def cascade_action(action: Action) -> Callable:
-    """A POST-only JSON action of the builder: tenancy + permission, and every refusal (including the permission
-    check itself) answered as JSON that cascade.js shows next to the row."""
-
-    def decorator(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
-        guarded = company_view(action)(require_POST(view))
-
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            try:
-                return guarded(request, *args, **kwargs)
-            except (DomainError, ValidationError) as exc:
-                return json_refusal(exc)
-            except DatabaseError as exc:
-                conflict = concurrency_conflict(exc)
-                if conflict is None:
-                    raise
-                return json_refusal(conflict)
-
-        return wrapper
-
-    return decorator
-
-
-def objective_fresh(company, objective_id: int) -> dict:
-    objective = selectors.objective_get(company=company, objective_id=objective_id)
-    return {
-        "id": objective.pk,
-        "version": objective.version,
-        "title": objective.title,
-        "team": objective.team,
-        "team_label": team_label(objective.team),
-        "owner": objective.owner_id,
-        "owner_name": display_name(objective.owner),
-        "description": objective.description,
-        "parent": objective.parent_id,
-    }
-
-
-def key_result_fresh(company, key_result_id: int) -> dict:
-    kr = selectors.key_result_get(company=company, key_result_id=key_result_id)
-    return {
-        "id": kr.pk,
-        "version": kr.version,
-        "title": kr.title,
-        "kind": kr.kind,
-        "unit": kr.unit,
-        "start_value": str(kr.start_value.normalize()),
-        "target_value": str(kr.target_value.normalize()),
-        "weight": str(kr.weight.normalize()),
-        "owner": kr.owner_id,
-        "owner_name": display_name(kr.owner),
-        "objective": kr.objective_id,
-    }
 
 
 # ------------------------------------------------------------------------------------------------------------ pages
@@ -274,16 +179,6 @@ def _cycle_transitions(cycle: Cycle) -> list[tuple[str, str, str, str]]:
 
 @require_GET
 @company_view(Action.CASCADE_VIEW)
-def cascade_signature(request: HttpRequest) -> JsonResponse:
-    cycle = current_cycle(request)
-    signature = selectors.cascade_signature(company=request.company, cycle=cycle) if cycle is not None else ""
-    response = JsonResponse({"signature": signature})
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@require_GET
-@company_view(Action.CASCADE_VIEW)
 def cascade_sunburst(request: HttpRequest) -> HttpResponse:
     cycle = current_cycle(request)
     nodes = selectors.cascade_tree(company=request.company, cycle=cycle) if cycle is not None else []
@@ -291,198 +186,32 @@ def cascade_sunburst(request: HttpRequest) -> HttpResponse:
     return HttpResponse(figure.to_json(), content_type="application/json")
 
 
-# ------------------------------------------------------------------------------------------------ objective actions
-@cascade_action(Action.CASCADE_EDIT)
-def objective_create(request: HttpRequest) -> JsonResponse:
-    company = request.company
-    form = ObjectiveCreateForm(request.POST, company=company)
-    if not form.is_valid():
-        return json_form_errors(form)
-    cycle = current_cycle(request)
-    if cycle is None:
-        raise ValidationError(_("Create a cycle first."))
-    data = form.cleaned_data
-    parent = selectors.objective_get(company=company, objective_id=data["parent"]) if data["parent"] else None
-    after = selectors.objective_get(company=company, objective_id=data["after"]) if data["after"] else None
-    team = data["team"] or (parent.team if parent is not None else Objective.Team.COMPANY)
-    objective = services.objective_create(
-        cycle=cycle,
-        title=data["title"].strip(),
-        parent=parent,
-        team=team,
-        owner=data["owner"],
-        after=after,
-        actor=request.user,
-    )
-    return json_ok(id=objective.pk, version=objective.version, message=_("Objective added."))
-
-
-@cascade_action(Action.CASCADE_EDIT)
-def objective_update(request: HttpRequest, objective_id: int) -> JsonResponse:
-    company = request.company
-    objective = selectors.objective_get(company=company, objective_id=objective_id)
-    form = ObjectiveEditForm(request.POST, company=company)
-    if not form.is_valid():
-        return json_form_errors(form)
-    changes = form.changes(request.POST)
-    if "title" in changes:
-        changes["title"] = changes["title"].strip()
-    try:
-        objective = services.objective_update(
-            objective=objective, version=form.cleaned_data["version"], actor=request.user, **changes
-        )
-    except StaleVersion as exc:
-        return json_refusal(exc, current=objective_fresh(company, objective_id))
-    version = objective.version if objective is not None else None
-    return json_ok(id=objective_id, version=version, message=_("Saved."))
-
-
-@cascade_action(Action.CASCADE_EDIT)
-def objective_move(request: HttpRequest, objective_id: int) -> JsonResponse:
-    company = request.company
-    objective = selectors.objective_get(company=company, objective_id=objective_id)
-    form = ObjectiveMoveForm(request.POST)
-    if not form.is_valid():
-        return json_form_errors(form)
-    data = form.cleaned_data
-    parent = selectors.objective_get(company=company, objective_id=data["parent"]) if data["parent"] else None
-    try:
-        services.objective_move(
-            objective=objective, version=data["version"], parent=parent, position=data["position"], actor=request.user
-        )
-    except StaleVersion as exc:
-        return json_refusal(exc, current=objective_fresh(company, objective_id))
-    return json_ok(id=objective_id, message=_("Moved."))
-
-
-def _objective_step(request: HttpRequest, objective_id: int, service: Callable, message: str) -> JsonResponse:
-    company = request.company
-    objective = selectors.objective_get(company=company, objective_id=objective_id)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        return json_form_errors(form)
-    try:
-        service(objective=objective, version=form.cleaned_data["version"], actor=request.user)
-    except StaleVersion as exc:
-        return json_refusal(exc, current=objective_fresh(company, objective_id))
-    return json_ok(id=objective_id, message=message)
-
-
-@cascade_action(Action.CASCADE_EDIT)
-def objective_indent(request: HttpRequest, objective_id: int) -> JsonResponse:
-    return _objective_step(request, objective_id, services.objective_indent, _("Indented."))
-
-
-@cascade_action(Action.CASCADE_EDIT)
-def objective_outdent(request: HttpRequest, objective_id: int) -> JsonResponse:
-    return _objective_step(request, objective_id, services.objective_outdent, _("Outdented."))
-
-
-@cascade_action(Action.CASCADE_EDIT)
-def objective_delete(request: HttpRequest, objective_id: int) -> JsonResponse:
-    return _objective_step(request, objective_id, services.objective_delete, _("Objective deleted."))
-
-
-# ----------------------------------------------------------------------------------------------- key result actions
-@cascade_action(Action.CASCADE_EDIT)
-def key_result_create(request: HttpRequest) -> JsonResponse:
-    company = request.company
-    form = KeyResultCreateForm(request.POST, company=company)
-    if not form.is_valid():
-        return json_form_errors(form)
-    data = form.cleaned_data
-    objective = selectors.objective_get(company=company, objective_id=data["objective"])
-    kr = services.key_result_create(
-        objective=objective,
-        title=data["title"].strip(),
-        kind=data["kind"],
-        unit=data["unit"],
-        start_value=data["start_value"],
-        target_value=data["target_value"],
-        weight=data["weight"],
-        owner=data["owner"],
-        actor=request.user,
-    )
-    return json_ok(id=kr.pk, version=kr.version, objective=objective.pk, message=_("Key result added."))
-
-
-@cascade_action(Action.CASCADE_EDIT)
-def key_result_update(request: HttpRequest, key_result_id: int) -> JsonResponse:
-    company = request.company
-    kr = selectors.key_result_get(company=company, key_result_id=key_result_id)
-    form = KeyResultEditForm(request.POST, company=company)
-    if not form.is_valid():
-        return json_form_errors(form)
-    changes = form.changes(request.POST)
-    if "title" in changes:
-        changes["title"] = changes["title"].strip()
-    for name in ("kind", "unit"):
-        if name in changes and not changes[name]:
-            del changes[name]
-    try:
-        kr = services.key_result_update(
-            key_result=kr, version=form.cleaned_data["version"], actor=request.user, **changes
-        )
-    except StaleVersion as exc:
-        return json_refusal(exc, current=key_result_fresh(company, key_result_id))
-    version = kr.version if kr is not None else None
-    return json_ok(id=key_result_id, version=version, message=_("Saved."))
-
-
-@cascade_action(Action.CASCADE_EDIT)
-def key_result_move(request: HttpRequest, key_result_id: int) -> JsonResponse:
-    company = request.company
-    kr = selectors.key_result_get(company=company, key_result_id=key_result_id)
-    form = KeyResultMoveForm(request.POST)
-    if not form.is_valid():
-        return json_form_errors(form)
-    data = form.cleaned_data
-    objective = selectors.objective_get(company=company, objective_id=data["objective"])
-    try:
-        services.key_result_move(
-            key_result=kr, version=data["version"], objective=objective, position=data["position"], actor=request.user
-        )
-    except StaleVersion as exc:
-        return json_refusal(exc, current=key_result_fresh(company, key_result_id))
-    return json_ok(id=key_result_id, message=_("Moved."))
-
-
-@cascade_action(Action.CASCADE_EDIT)
-def key_result_delete(request: HttpRequest, key_result_id: int) -> JsonResponse:
-    company = request.company
-    kr = selectors.key_result_get(company=company, key_result_id=key_result_id)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        return json_form_errors(form)
-    try:
-        services.key_result_delete(key_result=kr, version=form.cleaned_data["version"], actor=request.user)
-    except StaleVersion as exc:
-        return json_refusal(exc, current=key_result_fresh(company, key_result_id))
-    return json_ok(id=key_result_id, message=_("Key result deleted."))
-
-
-def builder_urls(company_slug: str) -> dict[str, str]:
-    """URL patterns for cascade.js; ``/0/`` stands for the id."""
+def builder_urls(company_slug: str) -> dict:
+    """URLs for static/js/cascade/: the page's tree partial, sunburst and check-in dialog, and the DRF API every
+    change goes to (``/0/`` stands for the id)."""
 
     def url(name: str, *args) -> str:
         return reverse(f"objectives:{name}", kwargs={"company_slug": company_slug, **dict(args)})
 
+    def api(name: str, with_id: bool = False) -> str:
+        return reverse(name, kwargs={"company_slug": company_slug, **({"pk": 0} if with_id else {})})
+
     return {
         "tree": url("cascade"),
-        "signature": url("cascade_signature"),
         "sunburst": url("cascade_sunburst"),
-        "objective-create": url("cascade_objective_create"),
-        "objective-update": url("cascade_objective_update", ("objective_id", 0)),
-        "objective-move": url("cascade_objective_move", ("objective_id", 0)),
-        "objective-indent": url("cascade_objective_indent", ("objective_id", 0)),
-        "objective-outdent": url("cascade_objective_outdent", ("objective_id", 0)),
-        "objective-delete": url("cascade_objective_delete", ("objective_id", 0)),
-        "kr-create": url("cascade_key_result_create"),
-        "kr-update": url("cascade_key_result_update", ("key_result_id", 0)),
-        "kr-move": url("cascade_key_result_move", ("key_result_id", 0)),
-        "kr-delete": url("cascade_key_result_delete", ("key_result_id", 0)),
         "checkin": url("check_in", ("key_result_id", 0)),
-        "objective-detail": url("objective_detail", ("objective_id", 0)),
+        "objectiveDetail": url("objective_detail", ("objective_id", 0)),
+        "api": {
+            "signature": api("api-cascade-signature"),
+            "objectives": api("api-objectives"),
+            "objective": api("api-objective", True),
+            "objectiveMove": api("api-objective-move", True),
+            "objectiveIndent": api("api-objective-indent", True),
+            "objectiveOutdent": api("api-objective-outdent", True),
+            "keyResults": api("api-key-results"),
+            "keyResult": api("api-key-result", True),
+            "keyResultMove": api("api-key-result-move", True),
+        },
     }
 
 

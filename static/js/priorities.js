@@ -1,9 +1,8 @@
-// Priority matrix: renders the plotly figure from its JSON data block, opens an initiative on click, polls for new
-// ratings every few seconds and re-renders with Plotly.react; confirmation for buttons carrying data-confirm.
-(function () {
-  "use strict";
+// Priority matrix: renders the plotly figure from its JSON data block, opens an initiative on click, checks for new
+// ratings through the site's one poller and re-renders with Plotly.react. (data-confirm buttons: okr/site.js.)
+import { poll as everyFewSeconds } from "./okr/poller.js";
 
-  const POLL_MS = 3000;
+{
   const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
 
   function renderFigure(chart, figure, first) {
@@ -68,21 +67,12 @@
         busy = false;
       }
     }
-    setInterval(poll, POLL_MS);
+    everyFewSeconds(poll, 2000);
     document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
     document.body.addEventListener("priorities:changed", poll);
   }
 
-  // Buttons with data-confirm ask before anything that is hard to undo (htmx and plain forms alike).
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-confirm]");
-    if (button && !window.confirm(button.dataset.confirm)) {
-      event.preventDefault();
-      event.stopPropagation();
-    }
-  }, true);
-
-  document.addEventListener("DOMContentLoaded", () => {
+  {
     document.querySelectorAll("form[data-autosubmit]").forEach((form) => {
       const button = form.querySelector("[data-autosubmit-button]");
       if (button) button.classList.add("sr-only");
@@ -90,5 +80,5 @@
     });
     const root = document.querySelector("[data-priorities]");
     if (root) initMatrix(root);
-  });
-})();
+  }
+}

@@ -36,6 +36,9 @@ def browser_type_launch_args(browser_type_launch_args):
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+    vendor = Path(__file__).resolve().parents[2] / "static" / "vendor" / "idiomorph.min.js"
+    if not vendor.exists():
+        pytest.fail("static/vendor/ is missing the npm packages' files: run `make vendor` (npm ci), as make test does")
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "headless": True, "args": CHROMIUM_ARGS}
 
 

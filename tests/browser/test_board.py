@@ -75,5 +75,5 @@ def test_member_has_no_board_in_the_navigation(demo, login, live_server, page):
     login("jonas.weber")
     nav = page.get_by_role("navigation", name="Hauptnavigation")
     expect(nav.get_by_role("link", name="Übersicht")).to_be_visible()
-    expect(nav.get_by_role("link", name="Vorstand")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Board-KPIs")).to_have_count(0)
     expect(nav.locator("[data-nav=board]")).to_have_count(0)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from companies.demo import DEMO_PASSWORD
 from companies.models import Company, Membership, Profile
 from objectives.models import Cycle, KeyResult, Objective
 from objectives.services import cascade as services
@@ -38,6 +39,11 @@ def open_cascade(login, live_server, cycle):
     page.goto(f"{live_server.url}/c/voltaria/cascade/?cycle={cycle.pk}")
     expect(page.locator("[data-cascade][data-ready='1']")).to_be_attached()
     return page
+
+
+def wait_saved(page, timeout=15_000):
+    """The save indicator says "Saved" only once the server has every change."""
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=timeout)
 
 
 def row(page, kind, obj):
@@ -81,6 +87,7 @@ def test_build_a_small_cascade_by_keyboard_alone(workshop, login, live_server):
     expect(page.get_by_label("Key result title")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.get_by_label("Key result title")).to_have_count(0)
+    wait_saved(page)
 
     top = Objective.objects.get(cycle=cycle, title="Grow profitably in the energy market")
     child = Objective.objects.get(cycle=cycle, title="More qualified leads from the focus segments")
@@ -104,13 +111,24 @@ def small_tree(workshop):
     return cycle, a, a1, b
 
 
+def drag(page, source, target, fraction):
+    """Press on the source row's handle, move in small steps to ``fraction`` of the target row's height, release."""
+    start = source.locator(".grip").bounding_box()
+    end = target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    x, y = end["x"] + end["width"] / 3, end["y"] + end["height"] * fraction
+    page.mouse.move(x, y - 30, steps=8)
+    page.mouse.move(x, y, steps=8)
+    page.wait_for_timeout(150)
+    page.mouse.up()
+
+
 def test_drag_a_subtree_to_a_new_parent(small_tree, login, live_server):
     cycle, _a, a1, b = small_tree
     page = open_cascade(login, live_server, cycle)
-    source = row(page, "objective", a1).locator("> .row")
-    target = row(page, "objective", b).locator("> .row")
-    box = target.bounding_box()
-    source.drag_to(target, target_position={"x": box["width"] / 3, "y": box["height"] / 2})
+    drag(page, row(page, "objective", a1).locator("> .row"), row(page, "objective", b).locator("> .row"), 1.15)
+    wait_saved(page)
     # The subtree (with its key result) now hangs under Beta.
     expect(row(page, "objective", b).locator(f"li[data-kind='objective'][data-id='{a1.pk}']")).to_be_visible()
     expect(row(page, "objective", b).get_by_text("Alpha child KR")).to_be_visible()
@@ -120,22 +138,25 @@ def test_drag_a_subtree_to_a_new_parent(small_tree, login, live_server):
 
 
 def test_a_refused_move_snaps_back_and_says_why(small_tree, login, live_server):
-    cycle, a, a1, _b = small_tree
+    cycle, a, a1, b = small_tree
     page = open_cascade(login, live_server, cycle)
-    source = row(page, "objective", a).locator("> .row")
-    target = row(page, "objective", a1).locator("> .row")
-    box = target.bounding_box()
-    source.drag_to(target, target_position={"x": box["width"] / 3, "y": box["height"] / 2})
+    # Live updates are cut off (the signature poll fails) while the CMO renames the child objective: the page still
+    # holds the old version, so the server refuses the drag as stale.
+    page.route("**/cascade/signature/**", lambda route: route.abort())
+    cmo = Membership.objects.get(company=cycle.company, user__username="markus.hoffmann").user
+    fresh = Objective.objects.get(pk=a1.pk)
+    services.objective_update(objective=fresh, version=fresh.version, title="Renamed", actor=cmo)
+    drag(page, row(page, "objective", a1).locator("> .row"), row(page, "objective", b).locator("> .row"), 1.15)
     message = page.get_by_test_id("cascade-message")
     expect(message).to_be_visible()
-    expect(message).not_to_be_empty()
-    # Nothing moved: Alpha is still a top-level objective with its child inside.
-    expect(page.locator("[data-root-group] > li[data-kind='objective']").first).to_have_attribute("data-id", str(a.pk))
+    expect(message).to_contain_text(re.compile(r"Changed by Markus Hoffmann at \d\d:\d\d"))
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "refused")
+    # Snapped back: the child is under Alpha again, nothing hangs under Beta.
     expect(row(page, "objective", a).locator(f"li[data-id='{a1.pk}']")).to_be_visible()
-    a.refresh_from_db()
+    expect(row(page, "objective", b).locator("li[data-kind]")).to_have_count(0)
     a1.refresh_from_db()
-    assert a.parent_id is None
     assert a1.parent_id == a.pk
+    assert a1.title == "Renamed"
 
 
 def test_a_stale_edit_is_refused_and_shows_the_fresh_value(small_tree, login, live_server):
@@ -187,3 +208,82 @@ def test_sunburst_and_key_result_history_render_under_the_csp(small_tree, login,
     expect(page.locator(f"[data-plotly-figure='kr-chart-data-{kr.pk}'] .main-svg").first).to_be_visible(timeout=20_000)
     expect(page.get_by_text("First week")).to_be_visible()
     assert violations == []
+
+
+def touch_drag(page, source, target, fraction):
+    """A finger on a 1024×768 touch screen: press and hold the source row, slide to ``fraction`` of the target row's
+    height, lift (CDP touch events: Playwright's touchscreen only taps)."""
+    cdp = page.context.new_cdp_session(page)
+    start = source.bounding_box()
+    end = target.bounding_box()
+    x0, y0 = start["x"] + start["width"] / 3, start["y"] + start["height"] / 2
+    x1, y1 = end["x"] + end["width"] / 3, end["y"] + end["height"] * fraction
+
+    def touch(kind, x, y):
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y, "id": 1}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", x0, y0)
+    page.wait_for_timeout(300)  # hold: a short swipe scrolls, a held finger drags
+    steps = 16
+    for n in range(1, steps + 1):
+        touch("touchMove", x0 + (x1 - x0) * n / steps, y0 + (y1 - y0) * n / steps)
+        page.wait_for_timeout(20)
+    page.wait_for_timeout(150)
+    touch("touchEnd", x1, y1)
+
+
+def test_drag_and_drop_by_touch_reparents_and_reorders(small_tree, browser, live_server):
+    cycle, a, a1, b = small_tree
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").or_(page.get_by_label("Benutzername")).fill("lena.berger")
+    page.get_by_label("Password").or_(page.get_by_label("Passwort")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").or_(page.get_by_role("button", name="Anmelden")).click()
+    page.wait_for_load_state("domcontentloaded")
+    page.goto(f"{live_server.url}/c/voltaria/cascade/?cycle={cycle.pk}")
+    expect(page.locator("[data-cascade][data-ready='1']")).to_be_attached()
+
+    # Re-parent: Alpha's child under Beta, by finger.
+    touch_drag(page, row(page, "objective", a1).locator("> .row"), row(page, "objective", b).locator("> .row"), 1.15)
+    wait_saved(page)
+    expect(row(page, "objective", b).locator(f"li[data-kind='objective'][data-id='{a1.pk}']")).to_be_visible()
+    a1.refresh_from_db()
+    assert a1.parent_id == b.pk
+    assert KeyResult.objects.get(title="Alpha child KR").objective_id == a1.pk
+
+    # Re-order: Beta above Alpha at the top level.
+    touch_drag(page, row(page, "objective", b).locator("> .row"), row(page, "objective", a).locator("> .row"), 0.1)
+    wait_saved(page)
+    expect(page.locator("[data-root-group] > li[data-kind='objective']").first).to_have_attribute("data-id", str(b.pk))
+    assert list(
+        Objective.objects.filter(cycle=cycle, parent=None).order_by("position").values_list("pk", flat=True)
+    ) == [
+        b.pk,
+        a.pk,
+    ]
+    # The order survives a reload.
+    page.reload()
+    expect(page.locator("[data-root-group] > li[data-kind='objective']").first).to_have_attribute("data-id", str(b.pk))
+    context.close()
+
+
+def test_delete_asks_in_the_sites_confirm_dialog(small_tree, login, live_server):
+    cycle, _a, _a1, b = small_tree
+    page = open_cascade(login, live_server, cycle)
+    beta = row(page, "objective", b)
+    beta.focus()
+    page.keyboard.press("Delete")
+    dialog = page.get_by_role("dialog", name="Please confirm")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Delete the objective “Beta objective” with its key results?")
+    page.keyboard.press("Escape")  # cancel: nothing happens, focus returns to the row
+    expect(dialog).to_be_hidden()
+    expect(beta).to_be_focused()
+    assert Objective.objects.filter(pk=b.pk).exists()
+    page.keyboard.press("Delete")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(beta).to_have_count(0)
+    wait_saved(page)
+    assert not Objective.objects.filter(pk=b.pk).exists()

@@ -9,7 +9,6 @@ and service) while it would uncover approved budget; the message names the lines
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -54,22 +53,6 @@ def api(user) -> APIClient:
     c = APIClient()
     c.force_authenticate(user)
     return c
-
-
-def test_moving_a_key_result_with_approved_budget_to_another_cycle_is_refused_on_the_page(world, facilitator, q1_2027):
-    line = world.approved()
-    response = login(facilitator).post(
-        f"/c/{world.company.slug}/cascade/key-results/{world.kr.pk}/move/",
-        {"version": world.kr.version, "objective": q1_2027.pk, "position": 0},
-    )
-    assert response.status_code == 400
-    body = json.loads(response.content)
-    assert body["ok"] is False
-    assert body["message"] == MOVE_REFUSED
-    assert body["errors"] == {"objective": [MOVE_REFUSED]}
-    assert KeyResult.objects.get(pk=world.kr.pk).objective_id == world.objective.pk
-    line.refresh_from_db()
-    assert line.state == "approved" and line.key_result_id == world.kr.pk
 
 
 def test_moving_a_key_result_with_approved_budget_to_another_cycle_is_refused_by_the_api(world, facilitator, q1_2027):

@@ -83,9 +83,10 @@ def test_cascade_builder_answers_409_json(world, monkeypatch, make_member):
     monkeypatch.setattr(cascade, "key_result_delete", _raising(psycopg.errors.DeadlockDetected))
     client = Client()
     client.force_login(make_member(world.company, Role.FACILITATOR))
-    response = client.post(f"/c/{world.company.slug}/cascade/key-results/{kr.pk}/delete/", {"version": kr.version})
+    # the builder's save queue deletes through the API with the session
+    response = client.delete(f"/api/v1/companies/{world.company.slug}/key-results/{kr.pk}/?version={kr.version}")
     assert response.status_code == 409
-    assert json.loads(response.content) == {"ok": False, "message": RETRY, "code": "retry"}
+    assert json.loads(response.content) == {"detail": RETRY, "code": "retry", "reason": "deadlock_detected"}
 
 
 def test_other_database_errors_are_not_turned_into_conflicts():

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import json
 import time
 from collections import Counter
 from decimal import Decimal
@@ -507,9 +508,10 @@ class BudgetWorkflow(RuleBasedStateMachine):
                 _ok_status(
                     self._client(user, api=True).post(self._api(f"key-results/{kr.pk}/move/"), body, format="json")
                 )
-            else:
-                body = {"version": kr.version, "objective": target.pk, "position": 0}
-                _ok_status(self._client(user).post(self._page(f"cascade/key-results/{kr.pk}/move/"), body))
+            else:  # the cascade page: its save queue sends JSON to the API with the session
+                body = json.dumps({"version": kr.version, "objective": target.pk, "position": 0})
+                url = self._api(f"key-results/{kr.pk}/move/")
+                _ok_status(self._client(user).post(url, body, content_type="application/json"))
 
         before = KeyResult.objects.values_list("objective_id", flat=True).get(pk=kr.pk)
         self._act("move_key_result", path, user, run)

@@ -1,4 +1,5 @@
-"""The cascade pages: rendering, role-aware controls, tenancy, htmx partials, JSON actions, stale saves, queries."""
+"""The cascade pages: rendering, role-aware controls, tenancy, htmx partials, the API calls the builder makes, stale
+saves, queries."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ pytestmark = pytest.mark.django_db
 
 def url(name, company, **kwargs):
     return reverse(f"objectives:{name}", kwargs={"company_slug": company.slug, **kwargs})
+
+
+def api(name, company, **kwargs):
+    return reverse(name, kwargs={"company_slug": company.slug, **kwargs})
 
 
 @pytest.fixture
@@ -49,7 +54,7 @@ def test_facilitator_sees_the_tree_with_edit_controls(company, cycle, tree, clie
     assert "Grow profitably" in html and "More qualified leads" in html and "Qualified leads +18 %" in html
     assert "Jonas Weber" in html
     assert 'data-editable="1"' in html
-    assert 'draggable="true"' in html
+    assert "vendor/Sortable.min.js" in html and "js/cascade/main.js" in html
     assert "tpl-objective-editor" in html
     assert "Export XLSX" in html and "Activate cycle" in html
     # the traffic light always carries a word
@@ -106,8 +111,8 @@ def test_other_company_is_404(company, other_company, cycle, tree, client_for):
     client = client_for(company, Role.FACILITATOR)
     assert client.get(url("cascade", company), {"cycle": foreign_cycle.pk}).status_code == 404
     assert client.get(url("objective_detail", company, objective_id=foreign_objective.pk)).status_code == 404
-    response = client.post(
-        url("cascade_objective_update", company, objective_id=foreign_objective.pk), {"version": 1, "title": "x"}
+    response = send(
+        client, "patch", api("api-objective", company, pk=foreign_objective.pk), {"version": 1, "title": "x"}
     )
     assert response.status_code == 404
     # and a company the user is no member of at all
@@ -131,9 +136,9 @@ def test_filters_and_search_answer_the_tree_partial(company, cycle, tree, client
 
 def test_signature_endpoint_changes_after_an_edit(company, cycle, tree, client_for):
     client = client_for(company, Role.MEMBER)
-    first = client.get(url("cascade_signature", company), {"cycle": cycle.pk}).json()["signature"]
+    first = client.get(api("api-cascade-signature", company), {"cycle": cycle.pk}).json()["signature"]
     svc.objective_create(cycle=cycle, title="New", actor=None)
-    second = client.get(url("cascade_signature", company), {"cycle": cycle.pk}).json()["signature"]
+    second = client.get(api("api-cascade-signature", company), {"cycle": cycle.pk}).json()["signature"]
     assert first and second and first != second
 
 
@@ -146,45 +151,56 @@ def test_sunburst_json(company, cycle, tree, client_for):
     assert trace["parents"][trace["ids"].index(f"o{tree['child'].pk}")] == f"o{tree['top'].pk}"
 
 
-# ------------------------------------------------------------------------------------------------ JSON actions
+# --------------------------------------------------------------- the builder's calls (the DRF API, as the page sends th
+def send(client, method, path, data):
+    return getattr(client, method)(path, json.dumps(data), content_type="application/json")
+
+
+def test_builder_urls_point_at_the_api_and_no_page_json_actions_remain(company, cycle, tree, client_for):
+    client = client_for(company, Role.FACILITATOR)
+    html = client.get(url("cascade", company), {"cycle": cycle.pk}).content.decode()
+    assert f"/api/v1/companies/{company.slug}/objectives/" in html
+    assert f"/c/{company.slug}/cascade/objectives/new/" not in html
+    response = client.post(f"/c/{company.slug}/cascade/objectives/new/", {"cycle": cycle.pk, "title": "Old way"})
+    assert response.status_code == 404
+    assert not Objective.objects.filter(title="Old way").exists()
+
+
 def test_create_objective_after_a_sibling_and_a_key_result(company, cycle, tree, client_for):
     client = client_for(company, Role.FACILITATOR)
-    response = client.post(
-        url("cascade_objective_create", company),
+    response = send(client, "post", api("api-objectives", company),
         {"cycle": cycle.pk, "title": "  Shorter sales cycle ", "parent": tree["top"].pk, "after": tree["child"].pk},
-    )
-    assert response.status_code == 200, response.content
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
     created = Objective.objects.get(pk=response.json()["id"])
     assert created.title == "Shorter sales cycle" and created.parent_id == tree["top"].pk
     assert created.position == 1
-    response = client.post(
-        url("cascade_key_result_create", company),
-        {"cycle": cycle.pk, "objective": created.pk, "title": "Days to close", "kind": "decrease_to",
-         "unit": "number", "start_value": "90", "target_value": "60"},
+    response = send(client, "post", api("api-key-results", company),
+        {"objective": created.pk, "title": "Days to close", "kind": "decrease_to", "unit": "number",
+         "start_value": "90", "target_value": "60"},
     )  # fmt: skip
-    assert response.status_code == 200, response.content
+    assert response.status_code == 201, response.content
     kr = KeyResult.objects.get(pk=response.json()["id"])
     assert (kr.start_value, kr.target_value, kr.objective_id) == (Decimal("90"), Decimal("60"), created.pk)
 
 
 def test_bad_input_is_400_with_field_errors(company, cycle, tree, client_for):
     client = client_for(company, Role.FACILITATOR)
-    response = client.post(url("cascade_objective_create", company), {"cycle": cycle.pk, "title": ""})
+    response = send(client, "post", api("api-objectives", company), {"cycle": cycle.pk, "title": ""})
     assert response.status_code == 400
-    assert "title" in response.json()["errors"]
-    response = client.post(
-        url("cascade_key_result_create", company),
-        {"cycle": cycle.pk, "objective": tree["top"].pk, "title": "KR", "kind": "increase_to", "unit": "number"},
-    )
+    assert "title" in response.json()
+    response = send(client, "post", api("api-key-results", company),
+        {"objective": tree["top"].pk, "title": "KR", "kind": "sideways", "target_value": "x"},
+    )  # fmt: skip
     assert response.status_code == 400
-    assert "target_value" in response.json()["errors"]
+    assert {"kind", "target_value"} <= set(response.json())
+    assert not KeyResult.objects.filter(title="KR").exists()
 
 
 def test_member_cannot_edit(company, cycle, tree, client_for):
     client = client_for(company, Role.MEMBER)
-    response = client.post(url("cascade_objective_create", company), {"cycle": cycle.pk, "title": "Sneaky"})
+    response = send(client, "post", api("api-objectives", company), {"cycle": cycle.pk, "title": "Sneaky"})
     assert response.status_code == 403
-    assert "does not allow" in response.json()["message"]
     assert not Objective.objects.filter(title="Sneaky").exists()
 
 
@@ -195,13 +211,12 @@ def test_stale_save_is_409_with_changed_by_and_fresh_values(company, cycle, tree
     stale_version = objective.version
     svc.objective_update(objective=objective, version=stale_version, title="Renamed by the CMO", actor=cmo)
     client = client_for(company, Role.FACILITATOR)
-    response = client.post(
-        url("cascade_objective_update", company, objective_id=objective.pk),
-        {"cycle": cycle.pk, "version": stale_version, "title": "My title"},
-    )
+    response = send(client, "patch", api("api-objective", company, pk=objective.pk),
+        {"version": stale_version, "title": "My title"},
+    )  # fmt: skip
     assert response.status_code == 409
     data = response.json()
-    assert data["message"].startswith("Changed by Markus Hoffmann at ")
+    assert data["detail"].startswith("Changed by Markus Hoffmann at ")
     assert data["current"]["title"] == "Renamed by the CMO"
     assert data["current"]["version"] == stale_version + 1
     objective.refresh_from_db()
@@ -211,12 +226,12 @@ def test_stale_save_is_409_with_changed_by_and_fresh_values(company, cycle, tree
 def test_move_refused_under_own_child_changes_nothing(company, cycle, tree, client_for):
     client = client_for(company, Role.FACILITATOR)
     top = tree["top"]
-    response = client.post(
-        url("cascade_objective_move", company, objective_id=top.pk),
-        {"cycle": cycle.pk, "version": top.version, "parent": tree["child"].pk, "position": 0},
-    )
+    top.refresh_from_db()
+    response = send(client, "post", api("api-objective-move", company, pk=top.pk),
+        {"version": top.version, "parent": tree["child"].pk, "position": 0},
+    )  # fmt: skip
     assert response.status_code == 400
-    assert response.json()["message"]
+    assert response.json()
     top.refresh_from_db()
     assert top.parent_id is None
 
@@ -224,41 +239,32 @@ def test_move_refused_under_own_child_changes_nothing(company, cycle, tree, clie
 def test_indent_outdent_and_delete(company, cycle, tree, client_for):
     client = client_for(company, Role.FACILITATOR)
     second = svc.objective_create(cycle=cycle, title="Second top", actor=None)
-    response = client.post(
-        url("cascade_objective_indent", company, objective_id=second.pk), {"version": second.version}
-    )
+    response = send(client, "post", api("api-objective-indent", company, pk=second.pk), {"version": second.version})
     assert response.status_code == 200, response.content
     second.refresh_from_db()
     assert second.parent_id == tree["top"].pk
-    response = client.post(
-        url("cascade_objective_outdent", company, objective_id=second.pk), {"version": second.version}
-    )
+    response = send(client, "post", api("api-objective-outdent", company, pk=second.pk), {"version": second.version})
     assert response.status_code == 200
     second.refresh_from_db()
     assert second.parent_id is None
-    response = client.post(url("cascade_objective_delete", company, objective_id=second.pk), {"version": 1})
-    assert response.status_code == 409
-    response = client.post(
-        url("cascade_objective_delete", company, objective_id=second.pk), {"version": second.version}
-    )
-    assert response.status_code == 200
+    assert client.delete(api("api-objective", company, pk=second.pk) + "?version=1").status_code == 409
+    response = client.delete(api("api-objective", company, pk=second.pk) + f"?version={second.version}")
+    assert response.status_code == 204
     assert not Objective.objects.filter(pk=second.pk).exists()
 
 
 def test_key_result_update_and_move(company, cycle, tree, client_for):
     client = client_for(company, Role.CMO)
     kr = tree["kr"]
-    response = client.post(
-        url("cascade_key_result_update", company, key_result_id=kr.pk),
+    response = send(client, "patch", api("api-key-result", company, pk=kr.pk),
         {"version": kr.version, "title": "Qualified leads +20 %", "target_value": "20"},
-    )
+    )  # fmt: skip
     assert response.status_code == 200, response.content
     kr.refresh_from_db()
     assert (kr.title, kr.target_value) == ("Qualified leads +20 %", Decimal("20"))
-    response = client.post(
-        url("cascade_key_result_move", company, key_result_id=kr.pk),
+    response = send(client, "post", api("api-key-result-move", company, pk=kr.pk),
         {"version": kr.version, "objective": tree["top"].pk, "position": 0},
-    )
+    )  # fmt: skip
     assert response.status_code == 200
     kr.refresh_from_db()
     assert kr.objective_id == tree["top"].pk
@@ -269,7 +275,7 @@ def test_editing_refused_in_an_active_cycle(company, cycle, tree, client_for):
     svc.cycle_activate(cycle=cycle, actor=None)
     html = client.get(url("cascade", company), {"cycle": cycle.pk}).content.decode()
     assert 'data-editable="0"' in html and "structure and the targets are locked" in html
-    response = client.post(url("cascade_objective_create", company), {"cycle": cycle.pk, "title": "Late idea"})
+    response = send(client, "post", api("api-objectives", company), {"cycle": cycle.pk, "title": "Late idea"})
     assert response.status_code == 400
     assert not Objective.objects.filter(title="Late idea").exists()
 
@@ -517,15 +523,15 @@ def test_active_cycle_allows_renaming_in_place_but_not_new_targets(company, cycl
     client = client_for(company, Role.FACILITATOR)
     svc.cycle_activate(cycle=cycle, actor=None)
     html = client.get(url("cascade", company), {"cycle": cycle.pk}).content.decode()
-    assert 'data-renamable="1"' in html and "tpl-kr-editor" in html and 'draggable="true"' not in html
+    assert 'data-renamable="1"' in html and "tpl-kr-editor" in html and 'data-editable="0"' in html
     kr = KeyResult.objects.get(pk=tree["kr"].pk)
-    response = client.post(
-        url("cascade_key_result_update", company, key_result_id=kr.pk), {"version": kr.version, "title": "Sharper"}
+    response = send(
+        client, "patch", api("api-key-result", company, pk=kr.pk), {"version": kr.version, "title": "Sharper"}
     )
     assert response.status_code == 200, response.content
     kr.refresh_from_db()
-    response = client.post(
-        url("cascade_key_result_update", company, key_result_id=kr.pk), {"version": kr.version, "target_value": "30"}
+    response = send(
+        client, "patch", api("api-key-result", company, pk=kr.pk), {"version": kr.version, "target_value": "30"}
     )
     assert response.status_code == 400
     kr.refresh_from_db()
@@ -560,3 +566,35 @@ def test_tree_of_500_objectives_stays_within_its_size_budget_and_escapes_titles(
     assert html.count('data-kind="kr"') == 2000
     assert "<b>Objective" not in html and "&lt;b&gt;Objective 499&lt;/b&gt;" in html
     assert len(response.content) < TREE_BYTES_BUDGET_500, len(response.content)
+
+
+@pytest.mark.parametrize(("language", "labels"), [("de", ["Marketing", "Vertrieb"]), ("en", ["Marketing", "Sales"])])
+def test_team_filter_lists_each_team_once(company, cycle, tree, client_for, make_member, language, labels):
+    from objectives.models import Membership
+
+    for team in ("Marketing", "Vertrieb", "Events & Messen"):
+        Membership.objects.filter(user=make_member(company, Role.MEMBER)).update(team=team)
+    client = client_for(company, Role.FACILITATOR)
+    html = client.get(url("cascade", company), {"cycle": cycle.pk}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    select = html[html.index('id="cascade-team"') : html.index("</select>", html.index('id="cascade-team"'))]
+    for label in labels:
+        assert select.count(f">{label}</option>") == 1, (label, select)
+    assert select.count("Events &amp; Messen</option>") == 1  # a team of its own stays
+
+
+@pytest.mark.parametrize(("language", "shown"), [("de", "120 Mio. € / 138 Mio. €"), ("en", "120 m € / 138 m €")])
+def test_currency_key_results_keep_their_unit_and_scale(company, cycle, tree, client_for, language, shown):
+    svc.key_result_create(
+        objective=tree["top"], title="Auftragseingang von 120 auf 138 Mio. €", kind="increase_to", unit="currency",
+        start_value=120_000_000, target_value=138_000_000, actor=None,
+    )  # fmt: skip
+    svc.key_result_create(
+        objective=tree["top"], title="Event budget", kind="increase_to", unit="currency", target_value=12_500,
+        actor=None,
+    )  # fmt: skip
+    client = client_for(company, Role.FACILITATOR)
+    html = client.get(url("cascade", company), {"cycle": cycle.pk}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    values = html.replace('<span class="muted">', "").replace("</span>", "")
+    assert shown in values
+    assert ("0 € / 12.500 €" if language == "de" else "0 € / 12,500 €") in values
+    assert " EUR" not in values
