@@ -29,6 +29,8 @@ TRACKED = {
     "budgetline": ("budgets", "BudgetLine", _("Budget line")),
     # The CMO approval limit: four eyes on money needs every change of it on record.
     "budgetsettings": ("budgets", "BudgetSettings", _("Budget settings")),
+    # Targets decide the board's traffic lights: who moved a target, and from what, is on record.
+    "kpitarget": ("reporting", "KpiTarget", _("KPI target")),
 }
 # Bookkeeping that changes on every save and says nothing to a reader of the history.
 IGNORED_FIELDS = {"id", "company", "created_at", "updated_at", "version"}

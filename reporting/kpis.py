@@ -68,6 +68,9 @@ class KpiDefinition:
     higher_is_better: bool
     compute: Callable[..., KpiResult]
     description: str | Promise = ""
+    # "sum": adds up over time (amounts, counts): period targets are pro-rated by days (reporting.targets);
+    # "rate": a rate or ratio: every period of a cycle has the cycle's target.
+    aggregation: str = "rate"
 
 
 # ---------------------------------------------------------------------------------------------------------- helpers
@@ -118,10 +121,9 @@ def kpi_target(*, company, key: str) -> Decimal | None:
 
 
 def _result(company, key: str, value, breakdown: dict) -> KpiResult:
+    """A result without its target: :func:`compute_kpis` adds the period's target (reporting.targets)."""
     definition = KPIS[key]
-    return KpiResult(
-        key=key, value=value, target=kpi_target(company=company, key=key), unit=definition.unit, breakdown=breakdown
-    )
+    return KpiResult(key=key, value=value, target=None, unit=definition.unit, breakdown=breakdown)
 
 
 def _spend_total(*, company, start: dt.date, end: dt.date) -> Decimal:
@@ -509,6 +511,7 @@ KPIS: dict[str, KpiDefinition] = {
             True,
             pipeline_contribution,
             _("Amount of marketing-sourced opportunities created in the period, and its share of all."),
+            aggregation="sum",
         ),
         KpiDefinition(
             "cost_per_qualified_lead",
@@ -549,6 +552,7 @@ KPIS: dict[str, KpiDefinition] = {
             True,
             qualified_leads_focus_segments,
             _("Leads reaching the qualified stage in the period, per focus segment."),
+            aggregation="sum",
         ),
         KpiDefinition(
             "qualified_leads_focus_growth",
@@ -586,16 +590,27 @@ KPIS: dict[str, KpiDefinition] = {
 }
 
 
-def compute_kpis(*, company, period: Period, keys: Iterable[str] | None = None) -> list[KpiResult]:
+def compute_kpis(*, company, period: Period, keys: Iterable[str] | None = None, book=None) -> list[KpiResult]:
     """Compute the KPIs ``keys`` (default: all, in board order) for ``company`` and ``period``.
 
-    ValueError for an unknown key. The number of queries depends only on the number of KPIs, never on the data.
+    Each result carries the period's target (reporting.targets: set for the period, or derived from the cycle
+    target). ValueError for an unknown key. The number of queries depends only on the number of KPIs, never on the
+    data. Pass ``book`` (a reporting.targets.TargetBook) to reuse loaded targets across periods.
     """
+    from .targets import TargetBook
+
     selected = list(keys) if keys is not None else list(KPIS)
     unknown = [k for k in selected if k not in KPIS]
     if unknown:
         raise ValueError(f"Unknown KPI: {', '.join(unknown)}")
-    return [KPIS[key].compute(company, period) for key in selected]
+    book = book or TargetBook(company)
+    results = []
+    for key in selected:
+        result = KPIS[key].compute(company, period)
+        found = book.for_period(key, period)
+        result.target = found.value if found is not None else None
+        results.append(result)
+    return results
 
 
 # ------------------------------------------------------------------------------------------ automatic check-ins

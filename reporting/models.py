@@ -332,4 +332,10 @@ class KpiBinding(models.Model):
 
 
 # KPI snapshots, refresh jobs and digest subscriptions (board work) live in their own module.
-from .models_snapshots import AttributionSnapshot, DigestSubscription, KpiRefresh, KpiSnapshot  # noqa: E402, F401
+from .models_snapshots import (  # noqa: E402, F401
+    AttributionSnapshot,
+    DigestSubscription,
+    KpiRefresh,
+    KpiSnapshot,
+    KpiTarget,
+)
