@@ -173,14 +173,8 @@ def _period(company, period_key: str):
     try:
         return periods_module.parse_period_key(company=company, key=period_key)
     except ValueError:
-        raise ValidationError(
-            {
-                "period": _(
-                    "Unknown period “%(key)s”: use a month (2026-03), a quarter (2026-Q1) or a cycle of this company."
-                )
-                % {"key": period_key}
-            }  # fmt: skip
-        ) from None
+        message = _("Unknown period “%(key)s”: use a month (2026-03), a quarter (2026-Q1) or a cycle of this company.")
+        raise ValidationError({"period": message % {"key": period_key}}) from None
 
 
 @transaction.atomic
