@@ -119,9 +119,7 @@ def test_traffic_light_words_are_direction_aware(company, client_for, fake_kpis)
     assert ">on track</span>" in tile(page, "fake_cost")  # below the target is good for a cost
 
 
-def test_tile_without_target_offers_set_a_target_to_those_who_may_and_says_so_to_others(
-    company, client_for, fake_kpis
-):
+def test_tile_without_target_offers_set_a_target_to_those_who_may_and_says_so_to_others(company, client_for, fake_kpis):
     snapshot(company, value=Decimal("100"), **month(2026, 11))
     page = client_for(company, Role.EXECUTIVE).get(url(company)).content.decode()
     leads = tile(page, "fake_leads")

@@ -25,14 +25,27 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fy(company):
-    return CycleFactory(company=company, name="FY 2026", kind=Cycle.Kind.YEAR, start_date=dt.date(2026, 1, 1),
-                        end_date=dt.date(2026, 12, 31), state=Cycle.State.ACTIVE)  # fmt: skip
+    return CycleFactory(
+        company=company,
+        name="FY 2026",
+        kind=Cycle.Kind.YEAR,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+        state=Cycle.State.ACTIVE,
+    )
 
 
 @pytest.fixture
 def q1(company, fy):
-    return CycleFactory(company=company, name="Q1 2026", kind=Cycle.Kind.QUARTER, parent=fy,
-                        start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 3, 31), state=Cycle.State.ACTIVE)  # fmt: skip
+    return CycleFactory(
+        company=company,
+        name="Q1 2026",
+        kind=Cycle.Kind.QUARTER,
+        parent=fy,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 3, 31),
+        state=Cycle.State.ACTIVE,
+    )
 
 
 def resolve(company, key: str, period_key: str):
@@ -96,10 +109,20 @@ def test_no_cycle_and_no_target_means_no_target(company):
 
 def test_a_running_sum_is_compared_with_its_target_to_date_and_a_rate_with_its_target():
     # 31,000 for March, on 10 March: 31000 × 10/31 = 10,000
-    assert targets.target_to_date(Decimal("31000"), key="pipeline_contribution", period_start=dt.date(2026, 3, 1),
-                                  period_end=dt.date(2026, 3, 31), through=dt.date(2026, 3, 10)) == Decimal("10000.00")  # fmt: skip
-    assert targets.target_to_date(Decimal("12.5"), key="funnel_conversion", period_start=dt.date(2026, 3, 1),
-                                  period_end=dt.date(2026, 3, 31), through=dt.date(2026, 3, 10)) == Decimal("12.5")  # fmt: skip
+    assert targets.target_to_date(
+        Decimal("31000"),
+        key="pipeline_contribution",
+        period_start=dt.date(2026, 3, 1),
+        period_end=dt.date(2026, 3, 31),
+        through=dt.date(2026, 3, 10),
+    ) == Decimal("10000.00")
+    assert targets.target_to_date(
+        Decimal("12.5"),
+        key="funnel_conversion",
+        period_start=dt.date(2026, 3, 1),
+        period_end=dt.date(2026, 3, 31),
+        through=dt.date(2026, 3, 10),
+    ) == Decimal("12.5")
 
 
 def test_resolving_targets_takes_three_queries_whatever_their_number(company, fy, django_assert_num_queries):
@@ -151,11 +174,21 @@ def test_another_companys_cycle_is_an_unknown_period(company, other_company):
 def test_only_cmo_and_executive_may_set_targets(company, fy, make_member):
     for role in (Role.FACILITATOR, Role.MEMBER):
         with pytest.raises(PermissionDenied):
-            targets.kpi_target_set(company=company, actor=make_member(company, role), kpi="pipeline_contribution",
-                                   period_key="2026-03", value="1")  # fmt: skip
+            targets.kpi_target_set(
+                company=company,
+                actor=make_member(company, role),
+                kpi="pipeline_contribution",
+                period_key="2026-03",
+                value="1",
+            )
     for role in (Role.CMO, Role.EXECUTIVE):
-        targets.kpi_target_set(company=company, actor=make_member(company, role), kpi="pipeline_contribution",
-                               period_key="2026-03", value="1")  # fmt: skip
+        targets.kpi_target_set(
+            company=company,
+            actor=make_member(company, role),
+            kpi="pipeline_contribution",
+            period_key="2026-03",
+            value="1",
+        )
 
 
 def test_changes_of_a_target_are_in_the_history(company, fy, client_for):
@@ -240,9 +273,17 @@ def test_an_emptied_field_removes_the_set_target_so_the_derived_one_applies(comp
 
 def test_a_month_tile_compares_with_the_months_share_of_the_cycle_target(company, fy, client_for):
     put(company, "pipeline_contribution", f"cycle-{fy.pk}", "365000")  # March: 31,000
-    KpiSnapshotFactory(company=company, kpi="pipeline_contribution", unit="currency", period_key="2026-03",
-                       period_label="März 2026", period_start=dt.date(2026, 3, 1), period_end=dt.date(2026, 3, 31),
-                       value=Decimal("29450"), target=Decimal("365000"))  # fmt: skip
+    KpiSnapshotFactory(
+        company=company,
+        kpi="pipeline_contribution",
+        unit="currency",
+        period_key="2026-03",
+        period_label="März 2026",
+        period_start=dt.date(2026, 3, 1),
+        period_end=dt.date(2026, 3, 31),
+        value=Decimal("29450"),
+        target=Decimal("365000"),
+    )
     page = client_for(company, Role.EXECUTIVE).get(f"/c/{company.slug}/board/?period=month&key=2026-03").content
     tile = page.decode().split('data-kpi="pipeline_contribution"')[1].split("</li>")[0]
     assert "Target €31,000" in tile  # not the cycle's 365,000 the snapshot carried
