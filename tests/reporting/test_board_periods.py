@@ -61,7 +61,7 @@ def test_the_board_opens_on_the_last_complete_month_not_the_running_one(company,
 
 
 def test_the_choice_of_period_type_and_period_is_remembered(company, client_for, fake_kpis):
-    today, this, last, before = months()
+    _today, _this, last, before = months()
     KpiSnapshotFactory(company=company, kpi="fake_leads", value=Decimal("90"), **month_of(before))
     KpiSnapshotFactory(company=company, kpi="fake_leads", value=Decimal("99"), **month_of(last))
     client = client_for(company, Role.EXECUTIVE)
