@@ -161,8 +161,7 @@ def _attribution_context(request: HttpRequest, *, start: dt.date, end: dt.date, 
 
 def attribution_explanation(model: str, *, half_life_days: int) -> str:
     """The model's anchor as the board states it (the texts live with the models in reporting.attribution)."""
-    text = attribution.MODEL_DESCRIPTIONS[model]
-    return str(text) % {"days": half_life_days} if model == "time_decay" else str(text)
+    return attribution.model_description(model, half_life_days=half_life_days)
 
 
 # --- pages ----------------------------------------------------------------------------------------------------------
