@@ -180,23 +180,44 @@ def test_pipeline_contribution(company, funnel, march):
 def test_cost_per_qualified_lead_follows_the_qualified_stage_setting(company, funnel, planning, march):
     r = results_for(company, march, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"]
     # spend in March: 1000 + 2000 = 3000 (500 in April and 700 in February excluded)
-    # MQL in March: L1 (3/5), L2 (3/6), L3 (3/10), L6 (3/1) = 4 → 3000 / 4 = 750
-    assert r.value == Decimal("750.00")
-    assert r.breakdown == {"spend": "3000.00", "qualified_leads": 4, "qualified_stage": "mql"}
+    # MQL in March: L1 (3/5), L2 (3/6), L3 (3/10), L6 (3/1) by their dates, and L4 — no stage date, but its
+    # first opportunity was created on 3/10, so it is MQL then, as the funnel counts it = 5 → 3000 / 5 = 600
+    assert r.value == Decimal("600.00")
+    assert r.breakdown == {"spend": "3000.00", "qualified_leads": 5, "qualified_stage": "mql"}
     assert KPIS["cost_per_qualified_lead"].higher_is_better is False
 
     ReportingSettings.objects.create(company=company, qualified_stage="sql")
     r = results_for(company, march, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"]
-    # SQL in March: L1 (3/12), L2 (3/20), L6 (no SQL date, customer 3/25 counts) = 3 → 1000
-    assert r.value == Decimal("1000.00")
+    # SQL in March: L1 (3/12), L2 (3/20), L6 (no SQL date, customer 3/25 counts), L4 (opportunity 3/10) = 4 → 750
+    assert r.value == Decimal("750.00")
 
 
 def test_cost_per_qualified_lead_without_qualified_leads_or_spend_has_no_value(company, funnel, march):
     r = results_for(company, march, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"]
-    assert r.value is None  # 4 qualified leads but no spend booked: missing data, not free leads
-    assert r.breakdown["qualified_leads"] == 4 and r.breakdown["spend"] == "0.00"
+    assert r.value is None  # 5 qualified leads but no spend booked: missing data, not free leads
+    assert r.breakdown["qualified_leads"] == 5 and r.breakdown["spend"] == "0.00"
     april = period_for(company=company, kind="month", on=dt.date(2030, 4, 1))
     assert results_for(company, april, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"].value is None
+
+
+def test_cost_per_qualified_lead_and_the_funnel_agree_on_a_lead_with_an_opportunity_but_no_stage_dates(company, march):
+    from budgets.models import SpendEntry
+    from tests.factories_budgets import BudgetLineFactory
+
+    lead = LeadFactory(company=company, created=at(2026, 3, 2), segment="Stadtwerke")  # no stage dates at all
+    OpportunityFactory(company=company, lead=lead, created=at(2026, 3, 9), amount=Decimal("1000"))
+    OpportunityFactory(company=company, lead=lead, created=at(2026, 4, 2), amount=Decimal("1000"))  # later: no
+    line = BudgetLineFactory(company=company)
+    SpendEntry.objects.create(company=company, line=line, date=dt.date(2026, 3, 20), amount=Decimal("900"))
+    r = results_for(company, march, keys=["cost_per_qualified_lead", "funnel_conversion"])
+    assert r["funnel_conversion"].breakdown["mql"] == 1  # the funnel counts it as MQL ...
+    assert r["cost_per_qualified_lead"].breakdown["qualified_leads"] == 1  # ... and so does CPL-Q: 900 / 1
+    assert r["cost_per_qualified_lead"].value == Decimal("900.00")
+    april = period_for(company=company, kind="month", on=dt.date(2026, 4, 15))
+    # reached once, in March (its FIRST opportunity): not again in April
+    assert results_for(company, april, keys=["qualified_leads_focus_segments"])[
+        "qualified_leads_focus_segments"
+    ].value == Decimal("0")
 
 
 def test_funnel_conversion_by_cohort(company, funnel, march):
@@ -239,9 +260,10 @@ def test_qualified_leads_in_focus_segments_and_target_from_bound_key_result(comp
     ReportingSettings.objects.create(company=company, focus_segments=["Stadtwerke", "Industrie", "Wohnungswirtschaft"])
     KpiBindingFactory(key_result=planning["leads_kr"], kpi_key="qualified_leads_focus_segments")
     r = results_for(company, march, keys=["qualified_leads_focus_segments"])["qualified_leads_focus_segments"]
-    # MQL in March: L1 Stadtwerke, L2 Industrie, L3 Netzbetreiber (not focus), L6 Stadtwerke → 2 + 1 = 3
-    assert r.value == Decimal("3")
-    assert r.breakdown == {"Stadtwerke": 2, "Industrie": 1, "Wohnungswirtschaft": 0}
+    # MQL in March: L1 Stadtwerke, L2 Industrie, L3 Netzbetreiber (not focus), L6 Stadtwerke, L4 Stadtwerke (no
+    # stage date, first opportunity 3/10) → 3 + 1 = 4
+    assert r.value == Decimal("4")
+    assert r.breakdown == {"Stadtwerke": 3, "Industrie": 1, "Wohnungswirtschaft": 0}
     # The bound key result's 1,180 is the target of its cycle (FY 2026, 365 days); a count is pro-rated by days:
     # 1180 × 31 ÷ 365 = 100.219… → 100.22 for March.
     assert r.target == Decimal("100.22")
@@ -300,9 +322,9 @@ def test_automatic_check_ins_on_bound_key_results(company, funnel, planning, mar
     assert kpi_auto_check_ins(company=company, results=results) == 1
     check_in = CheckIn.objects.get(key_result=kr)
     assert check_in.is_automatic and check_in.author is None
-    assert check_in.value == Decimal("3")
+    assert check_in.value == Decimal("4")  # L1, L4, L6 Stadtwerke + L2 Industrie
     kr.refresh_from_db()
-    assert kr.current_value == Decimal("3")
+    assert kr.current_value == Decimal("4")
     # unchanged value: no second check-in
     assert kpi_auto_check_ins(company=company, results=results) == 0
     assert CheckIn.objects.filter(key_result=kr).count() == 1
@@ -345,10 +367,10 @@ def test_qualified_leads_focus_growth_against_the_same_days_before(company, funn
     LeadFactory(company=company, created=at(2026, 1, 2), segment="Industrie", mql_at=at(2026, 1, 28))  # too early
     LeadFactory(company=company, created=at(2026, 2, 1), segment="Netzbetreiber", mql_at=at(2026, 2, 11))
     r = results_for(company, march, keys=["qualified_leads_focus_growth"])["qualified_leads_focus_growth"]
-    # March (31 days): L1 Stadtwerke, L2 Industrie, L6 Stadtwerke = 3; the 31 days before (29 Jan – 28 Feb): 1
-    # (the Netzbetreiber lead is not a focus segment) → (3 − 1) / 1 = +200 %
-    assert r.value == Decimal("200.00")
-    assert (r.breakdown["current"], r.breakdown["previous"]) == (3, 1)
+    # March (31 days): L1 Stadtwerke, L2 Industrie, L6 Stadtwerke, L4 Stadtwerke (first opportunity 3/10) = 4; the
+    # 31 days before (29 Jan – 28 Feb): 1 (the Netzbetreiber lead is not a focus segment) → (4 − 1) / 1 = +300 %
+    assert r.value == Decimal("300.00")
+    assert (r.breakdown["current"], r.breakdown["previous"]) == (4, 1)
     assert (r.breakdown["previous_start"], r.breakdown["previous_end"]) == ("2026-01-29", "2026-02-28")
 
 
