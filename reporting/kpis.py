@@ -392,9 +392,9 @@ def qualified_leads_focus_growth(company, period: Period) -> KpiResult:
 
     Formula: (Q(current) − Q(previous)) ÷ Q(previous) × 100, where Q counts the leads reaching the qualified stage
     (setting; :data:`REACHED_DEFINITION`) in the focus segments (setting; all segments without one), current =
-    the period up to today (so a running period is compared fairly) and previous = the same number of days right before the period. No value
-    without qualified leads in the previous window. Source: the case's goal in issue 6 ("qualified leads from the
-    focus segments +18 % in nine months"), which key results in percent track.
+    the period up to today (so a running period is compared fairly) and previous = the same number of days right
+    before the period. No value without qualified leads in the previous window. Source: the case's goal in issue 6
+    ("qualified leads from the focus segments +18 % in nine months"), which key results in percent track.
     """
     settings = reporting_settings(company)
     end = min(period.end, timezone.localdate())
