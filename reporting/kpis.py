@@ -25,16 +25,18 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
     Min,
+    OuterRef,
     Q,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -214,6 +216,82 @@ def pipeline_contribution(company, period: Period) -> KpiResult:
         "marketing_opportunities": totals["marketing_count"],
     }
     return _result(company, "pipeline_contribution", marketing, breakdown)
+
+
+def _marketing_touch_before_creation(company):
+    """EXISTS a touchpoint of the opportunity's lead, at or before the opportunity's creation, whose channel is
+    marketing (not one of the company's sales or "other" sources: ReportingSettings.source_class)."""
+    from .models import Touchpoint
+
+    settings = reporting_settings(company)
+    not_marketing = [s.casefold() for s in settings.sales_source_list + settings.other_source_list]
+    touches = (
+        Touchpoint.objects.filter(company=company, lead=OuterRef("lead"), occurred__lte=OuterRef("created"))
+        .annotate(folded=Lower("channel"))
+        .exclude(folded__in=not_marketing)
+    )
+    return Exists(touches)
+
+
+def marketing_influenced_pipeline(company, period: Period) -> KpiResult:
+    """Marketing-influenced pipeline.
+
+    Formula: Σ amount of the opportunities created in the period whose lead had at least one marketing touch at or
+    before the opportunity's creation (a touchpoint whose channel is neither a sales nor an "other" source of the
+    company's source classification); share = that sum ÷ Σ amount of all opportunities created in the period ×
+    100. Unlike the sourced pipeline, an opportunity that sales sourced but marketing touched counts too.
+    Source: "marketing-influenced pipeline" (Forrester/SiriusDecisions; HubSpot and Salesforce reports).
+    """
+    influenced = Q(touched=True)
+    totals = (
+        Opportunity.objects.filter(Q(company=company) & _in("created", period))
+        .annotate(touched=_marketing_touch_before_creation(company))
+        .aggregate(
+            total=Sum("amount"),
+            influenced=Sum("amount", filter=influenced),
+            count=Count("id"),
+            influenced_count=Count("id", filter=influenced),
+        )
+    )
+    total, amount = _money(totals["total"]), _money(totals["influenced"])
+    breakdown = {
+        "influenced_amount": _s(amount),
+        "total_amount": _s(total),
+        "share_percent": _s(_pct(amount, total)),
+        "opportunities": totals["count"],
+        "influenced_opportunities": totals["influenced_count"],
+    }
+    return _result(company, "marketing_influenced_pipeline", amount, breakdown)
+
+
+def marketing_influenced_revenue(company, period: Period) -> KpiResult:
+    """Marketing-influenced revenue.
+
+    Formula: Σ amount of the opportunities won (closed as won) in the period whose lead had at least one marketing
+    touch at or before the opportunity's creation (as for the influenced pipeline); share = that sum ÷ Σ amount of
+    all opportunities won in the period × 100. Source: "marketing-influenced revenue" (Forrester/SiriusDecisions).
+    """
+    start, end = period.datetime_range()
+    influenced = Q(touched=True)
+    totals = (
+        Opportunity.objects.filter(company=company, status=Opportunity.Status.WON, closed__gte=start, closed__lt=end)
+        .annotate(touched=_marketing_touch_before_creation(company))
+        .aggregate(
+            total=Sum("amount"),
+            influenced=Sum("amount", filter=influenced),
+            count=Count("id"),
+            influenced_count=Count("id", filter=influenced),
+        )
+    )
+    total, amount = _money(totals["total"]), _money(totals["influenced"])
+    breakdown = {
+        "influenced_amount": _s(amount),
+        "total_amount": _s(total),
+        "share_percent": _s(_pct(amount, total)),
+        "won_opportunities": totals["count"],
+        "influenced_opportunities": totals["influenced_count"],
+    }
+    return _result(company, "marketing_influenced_revenue", amount, breakdown)
 
 
 def cost_per_qualified_lead(company, period: Period) -> KpiResult:
@@ -544,6 +622,24 @@ KPIS: dict[str, KpiDefinition] = {
             True,
             pipeline_contribution,
             _("Amount of marketing-sourced opportunities created in the period, and its share of all."),
+            aggregation="sum",
+        ),
+        KpiDefinition(
+            "marketing_influenced_pipeline",
+            _("Marketing-influenced pipeline"),
+            "currency",
+            True,
+            marketing_influenced_pipeline,
+            _("Amount of the opportunities created in the period whose lead had a marketing touch before."),
+            aggregation="sum",
+        ),
+        KpiDefinition(
+            "marketing_influenced_revenue",
+            _("Marketing-influenced revenue"),
+            "currency",
+            True,
+            marketing_influenced_revenue,
+            _("Amount won in the period on opportunities whose lead had a marketing touch before their creation."),
             aggregation="sum",
         ),
         KpiDefinition(

@@ -495,7 +495,7 @@ def _resolve_opportunity_leads(company, batch: list[dict], ctx: ParseContext) ->
             if found:
                 values["is_marketing_sourced"] = found[1]
             else:
-                values["is_marketing_sourced"] = not ctx.settings.is_sales_source(values.get("lead_source", ""))
+                values["is_marketing_sourced"] = ctx.settings.is_marketing_source(values.get("lead_source", ""))
 
 
 def _resolve_touchpoint_leads(company, batch: list[dict]) -> None:

@@ -216,7 +216,8 @@ def test_full_board_renders_every_kpi_tile_and_every_chart(company, client_for, 
     assert funnel["data"][0]["x"] == [3, 3, 2, 2, 2, 1]  # leads, MQL, SAL, SQL, opportunities, won
     spend = json.loads(re.search(r'id="fig-spend">(.*?)</script>', page).group(1))
     assert spend["data"][1]["y"] == [900.0]  # actual spend this month
-    assert "40 % first touch, 40 % lead-creation touch" in page  # the U-shaped anchor stated
+    # the U-shaped anchors stated (no-break spaces before %)
+    assert "40\u00a0% to the first touch; 40\u00a0% to the lead-creation touch" in page
     assert "€40,000" in tile(page, "pipeline_contribution")
 
 
