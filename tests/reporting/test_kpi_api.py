@@ -179,7 +179,7 @@ def test_kpis_query_count_is_constant(company, api_client_for, today, size, djan
     board_scenario(company, today=today, size=size)
     services_kpi.kpi_snapshots_refresh(company=company, scope="open", on=today)
     client = api_client_for(company, Role.EXECUTIVE)
-    with django_assert_max_num_queries(6)  # + the targets: set ones, cycles, bound key results:
+    with django_assert_max_num_queries(6):  # + the targets: set ones, cycles, bound key results
         response = client.get(api(company, "kpis/"))
     from reporting.kpis import KPIS
 
