@@ -12,7 +12,7 @@ The rule (the board settings page and the README state it the same way):
 - A running period compares like with like on the board: a sum KPI's target is pro-rated to the days elapsed
   (:func:`target_to_date`); a rate keeps its target.
 
-Resolving the targets of any number of periods takes three queries (targets, cycles, bound key results).
+Resolving the targets of any number of periods takes two queries (targets set and bound key results, cycles).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, F, IntegerField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -91,7 +93,7 @@ def target_to_date(value: Decimal | None, *, key: str, period_start, period_end,
 
 
 class TargetBook:
-    """Every target of a company, loaded once (three queries), resolving the target of any KPI and period."""
+    """Every target of a company, loaded once (two queries), resolving the target of any KPI and period."""
 
     def __init__(self, company):
         from objectives.models import Cycle
@@ -99,22 +101,36 @@ class TargetBook:
         from .models import KpiBinding
 
         self.company = company
-        self.explicit: dict[tuple[str, str], Decimal] = {
-            (kpi, key): value
-            for kpi, key, value in KpiTarget.objects.filter(company=company).values_list("kpi", "period_key", "value")
-        }
+        # The targets set and the targets of bound key results (per cycle) in one UNION query.
+        explicit = (
+            KpiTarget.objects.filter(company=company)
+            .order_by()
+            .annotate(source=Value("set", output_field=CharField()), order=Value(0, output_field=IntegerField()))
+            .values_list("kpi", "period_key", "value", "source", "order")
+        )
+        bound = (
+            KpiBinding.objects.filter(company=company, key_result__target_value__isnull=False)
+            .order_by()
+            .annotate(
+                cycle_key=Concat(Value("cycle-"), Cast("key_result__objective__cycle_id", CharField())),
+                source=Value("key_result", output_field=CharField()),
+                order=F("id"),
+            )
+            .values_list("kpi_key", "cycle_key", "key_result__target_value", "source", "order")
+        )
+        self.explicit: dict[tuple[str, str], Decimal] = {}
+        self.bound: dict[tuple[str, int], Decimal] = {}
+        # the most recent binding of a KPI in a cycle wins (highest id first)
+        for kpi, key, value, source, _order in sorted(explicit.union(bound, all=True), key=lambda r: -r[4]):
+            if source == "set":
+                self.explicit[(kpi, key)] = Decimal(value)
+            else:
+                self.bound.setdefault((kpi, int(key.removeprefix("cycle-"))), Decimal(value))
         self.cycles = list(
             Cycle.objects.filter(company=company)
             .order_by("-start_date", "end_date", "id")
             .values_list("pk", "name", "start_date", "end_date")
         )
-        self.bound: dict[tuple[str, int], Decimal] = {}
-        for kpi, cycle_id, value in (
-            KpiBinding.objects.filter(company=company, key_result__target_value__isnull=False)
-            .order_by("-id")
-            .values_list("kpi_key", "key_result__objective__cycle_id", "key_result__target_value")
-        ):
-            self.bound.setdefault((kpi, cycle_id), value)
 
     def cycle_target(self, key: str, cycle_id: int) -> ResolvedTarget | None:
         value = self.explicit.get((key, f"cycle-{cycle_id}"))

@@ -159,6 +159,33 @@ def _attribution_context(request: HttpRequest, *, start: dt.date, end: dt.date, 
     }
 
 
+def _definitions_context(company) -> dict:
+    """What the board's "How is this computed?" states: every KPI's definition, the one definition of reaching a
+    funnel stage, the source classification in effect and every attribution model (from their definitions)."""
+    from .models import HUBSPOT_MARKETING_EXAMPLES
+
+    settings = kpis.reporting_settings(company)
+    return {
+        "kpi_definitions": [
+            (str(d.label), str(getattr(d, "description", "")), getattr(d, "aggregation", "rate"))
+            for d in kpis.KPIS.values()
+        ],
+        "reached_definition": kpis.REACHED_DEFINITION,
+        "qualified_stage_label": settings.get_qualified_stage_display(),
+        "sources_default": settings.uses_default_sources,
+        "sales_sources": ", ".join(settings.sales_source_list),
+        "other_sources": ", ".join(settings.other_source_list),
+        "marketing_examples": ", ".join(HUBSPOT_MARKETING_EXAMPLES),
+        "model_definitions": [
+            (
+                str(attribution.MODEL_LABELS[m]),
+                attribution.model_description(m, half_life_days=settings.attribution_half_life_days),
+            )
+            for m in attribution.MODELS
+        ],
+    }
+
+
 def attribution_explanation(model: str, *, half_life_days: int) -> str:
     """The model's anchor as the board states it (the texts live with the models in reporting.attribution)."""
     return attribution.model_description(model, half_life_days=half_life_days)
@@ -210,6 +237,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "available_periods": available,
         "last_complete": last_complete if last_complete and last_complete.key != showing_key else None,
         "can_set_targets": can_set_targets,
+        **_definitions_context(company),
         "targets_url": settings_url,
         "period_label": period_label,
         "period_start": start,

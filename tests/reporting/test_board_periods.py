@@ -173,3 +173,21 @@ def test_an_empty_chart_says_why_and_links_the_last_complete_period(company, cli
     assert "No funnel figures for this period yet." in funnel
     assert "The period is running (day" in funnel
     assert f'href="?period=month&amp;key={last:%Y-%m}" data-testid="last-complete-link">Show {last:%B %Y}' in funnel
+
+
+def test_how_is_this_computed_states_the_definitions_in_effect(company, client_for, fake_kpis):
+    from reporting.models import ReportingSettings
+
+    page = board(client_for(company, Role.EXECUTIVE))
+    definitions = re.search(r'data-testid="board-definitions">.*?</details>', page, re.S).group(0)
+    assert "a lead without any stage date that has an opportunity reaches every stage up to" in definitions
+    assert "This company counts as qualified: Marketing qualified lead (MQL)." in definitions
+    assert "the defaults, matching the standard source values of HubSpot and Salesforce" in definitions
+    assert "Offline Sources" in definitions and "Direct Traffic" in definitions
+    assert "B2B U-shaped (40/40/20)" in definitions and "W-shaped (30/30/30/10)" in definitions
+    assert "spread evenly over the touches strictly between the first touch and the lead-creation touch" in definitions
+    ReportingSettings.objects.create(company=company, sales_sources=["Messen"], qualified_stage="sql")
+    definitions = board(client_for(company, Role.EXECUTIVE))
+    assert "the company&#x27;s own lists" in definitions or "the company's own lists" in definitions
+    assert "Sales-sourced: Messen." in definitions
+    assert "This company counts as qualified: Sales qualified lead (SQL)." in definitions
