@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from okrplan.safety import clamp_date
@@ -119,7 +119,7 @@ def model_description(model: str, *, company=None, half_life_days: int | None = 
             from .kpis import reporting_settings
 
             half_life_days = reporting_settings(company).attribution_half_life_days
-        return _g(
+        return gettext(
             "Weight 2^(−days before the opportunity ÷ half-life) per touch, half-life %(days)s days (a setting), "
             "normalised to 100 %%; touches after the opportunity's creation do not count. Computed relative to the "
             "latest touch with the exponent capped at 1,000 half-lives, so decades-old touches get ~0 instead of an "
@@ -127,33 +127,37 @@ def model_description(model: str, *, company=None, half_life_days: int | None = 
         ) % {"days": half_life_days}
     definition = DEFINITIONS[model]
     if model == "linear":
-        return _g("Equal shares for every touch before the opportunity was created.")
+        return gettext("Equal shares for every touch before the opportunity was created.")
     parts = [
-        _g("%(share)s to the %(touch)s") % {"share": _percent(share), "touch": MILESTONE_LABELS[name]}
+        gettext("%(share)s to the %(touch)s") % {"share": _percent(share), "touch": MILESTONE_LABELS[name]}
         for name, share in definition.milestones
     ]
     text = "; ".join(parts)
     if definition.rest:
         if definition.rest_over.startswith("between:"):
             _tag, a, b = definition.rest_over.split(":")
-            text += "; " + _g("%(share)s spread evenly over the touches strictly between the %(a)s and the %(b)s") % {
+            text += "; " + gettext(
+                "%(share)s spread evenly over the touches strictly between the %(a)s and the %(b)s"
+            ) % {
                 "share": _percent(definition.rest),
                 "a": MILESTONE_LABELS[a].split(" (")[0],
                 "b": MILESTONE_LABELS[b].split(" (")[0],
             }
         else:
-            text += "; " + _g("%(share)s spread evenly over all other touches") % {"share": _percent(definition.rest)}
-        text += ". " + _g(
+            text += "; " + gettext("%(share)s spread evenly over all other touches") % {
+                "share": _percent(definition.rest)
+            }
+        text += ". " + gettext(
             "A touch that is several of these gets their shares added up; when no touch qualifies for the "
             "%(share)s, it goes in equal parts to those named touches (one touch: 100 %%)."
         ) % {"share": _percent(definition.rest)}
         if model == "u_shaped":
-            text += " " + _g(
+            text += " " + gettext(
                 "So two touches get 50/50, a first touch that is also the lead-creation touch gets 100 %, and "
                 "touches after the lead-creation touch get nothing."
             )
     else:
-        text += "; " + _g("nothing to the other touches.")
+        text += "; " + gettext("nothing to the other touches.")
     return text
 
 
