@@ -75,6 +75,18 @@ class KpiTileSerializer(serializers.Serializer):
     period_end = serializers.DateField()
     computed_at = serializers.DateTimeField()
     breakdown = serializers.JSONField()
+    period_target = serializers.DecimalField(
+        max_digits=20, decimal_places=4, allow_null=True, help_text="the whole period's target"
+    )
+    target_source = serializers.CharField(
+        allow_blank=True, help_text="period, cycle, key_result, derived, snapshot or '' (no target)"
+    )
+    data_through = serializers.DateField(
+        allow_null=True, help_text="a running period: the last day its value covers (null: complete)"
+    )
+    comparison_days = serializers.IntegerField(
+        allow_null=True, help_text="a running period: previous_value covers this many first days of the previous one"
+    )
 
 
 class KpiRefreshSerializer(serializers.ModelSerializer):
@@ -114,13 +126,29 @@ class KpiRefreshSerializer(serializers.ModelSerializer):
 
 
 class KpiListAPI(CompanyScopedMixin, APIView):
-    """The latest snapshot of every KPI for a period type, with target, traffic light and previous value."""
+    """Every KPI for one period (default: the last complete one of the type), with target (the period's, from the
+    targets), traffic light and the previous value (a running period: the same days of the previous one)."""
 
     required_actions = {"get": Action.BOARD_VIEW}
 
-    @extend_schema(parameters=[PERIOD_PARAMETER], responses=KpiTileSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            PERIOD_PARAMETER,
+            OpenApiParameter(
+                "period_key",
+                OpenApiTypes.STR,
+                description="A period (2026-03, 2026-Q1, cycle-12); default: the "
+                "last complete period of the type, else the running one.",
+            ),
+        ],
+        responses=KpiTileSerializer(many=True),
+    )
     def get(self, request, company_slug: str):
-        tiles = selectors_kpi.board_tiles(company=self.company, period_kind=_period_kind(request))
+        tiles = selectors_kpi.board_tiles(
+            company=self.company,
+            period_kind=_period_kind(request),
+            period_key=(request.query_params.get("period_key") or "")[:40] or None,
+        )
         data = [
             {**tile.__dict__, "label": str(tile.label), "status_label": tile.status_label, "history": None}
             for tile in tiles

@@ -344,3 +344,18 @@ def test_the_targets_api_is_in_the_openapi_schema(company, api_client_for):
     assert "/api/v1/companies/{company_slug}/kpi-targets/" in paths
     assert "post" in paths["/api/v1/companies/{company_slug}/kpi-targets/"]
     assert "/api/v1/companies/{company_slug}/kpi-targets/{kpi}/{period_key}/" in paths
+
+
+def test_kpi_api_serves_a_chosen_period_with_its_derived_target(company, fy, api_client_for):
+    put(company, "pipeline_contribution", f"cycle-{fy.pk}", "365000")
+    for month, value in ((2, "25000"), (3, "29450")):
+        start = dt.date(2026, month, 1)
+        end = dt.date(2026, month + 1, 1) - dt.timedelta(days=1)
+        KpiSnapshotFactory(company=company, kpi="pipeline_contribution", unit="currency", period_key=f"2026-{month:02d}",
+                           period_start=start, period_end=end, value=Decimal(value))  # fmt: skip
+    client = api_client_for(company, Role.FACILITATOR)
+    rows = client.get("/api/v1/companies/acme/kpis/", {"period": "month", "period_key": "2026-02"}).json()
+    february = next(r for r in rows if r["key"] == "pipeline_contribution")
+    # 365000 × 28/365 = 28000; 25000 ÷ 28000 = 89 %: behind
+    assert (february["target"], february["target_source"], february["status"]) == ("28000.0000", "derived", "behind")
+    assert february["period_label"] == "February 2026" and february["data_through"] is None
