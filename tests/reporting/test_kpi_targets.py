@@ -351,8 +351,9 @@ def test_kpi_api_serves_a_chosen_period_with_its_derived_target(company, fy, api
     for month, value in ((2, "25000"), (3, "29450")):
         start = dt.date(2026, month, 1)
         end = dt.date(2026, month + 1, 1) - dt.timedelta(days=1)
-        KpiSnapshotFactory(company=company, kpi="pipeline_contribution", unit="currency", period_key=f"2026-{month:02d}",
-                           period_start=start, period_end=end, value=Decimal(value))  # fmt: skip
+        KpiSnapshotFactory(company=company, kpi="pipeline_contribution", unit="currency",
+                           period_key=f"2026-{month:02d}", period_start=start, period_end=end,
+                           value=Decimal(value))  # fmt: skip
     client = api_client_for(company, Role.FACILITATOR)
     rows = client.get("/api/v1/companies/acme/kpis/", {"period": "month", "period_key": "2026-02"}).json()
     february = next(r for r in rows if r["key"] == "pipeline_contribution")
