@@ -37,6 +37,8 @@ FACTORS = {
     "active_initiatives_vs_previous": Decimal("1.00"),
     "okr_progress": Decimal("1.20"),
 }
+# Percentages that cannot exceed 100 %.
+SHARES = {"funnel_conversion", "lead_to_customer_rate", "budget_bound_share", "okr_progress"}
 # Used when the demo has no figure to derive a target from (e.g. no previous cycle to compare with).
 FALLBACK = {
     "qualified_leads_focus_growth": Decimal("18"),  # the case's goal: +18 %
@@ -88,6 +90,8 @@ def demo_targets(company: Company, *, on: dt.date) -> int:
                 target = Decimal(value) * FACTORS.get(key, Decimal(1))
             if target is None:
                 continue
+            if definition.unit == "percent" and key in SHARES:
+                target = min(target, Decimal(100))
             KpiTarget.objects.update_or_create(
                 company=company,
                 kpi=key,

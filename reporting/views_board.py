@@ -159,6 +159,27 @@ def _attribution_context(request: HttpRequest, *, start: dt.date, end: dt.date, 
     }
 
 
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string (for @page margin boxes): every character outside plain ASCII letters,
+    digits, spaces and a few punctuation marks becomes a CSS hex escape, so nothing can end the string or rule."""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:-–()/")
+    return '"' + "".join(c if c in safe else f"\\{ord(c):06x}" for c in str(text)) + '"'
+
+
+def _print_context(company, *, period_label: str, computed_at) -> dict:
+    """The handout's margins: company and period at the top, data age at the bottom, page numbers (board.html)."""
+    age = (
+        _("Figures as of %(when)s") % {"when": formats.date_format(timezone.localtime(computed_at), "DATETIME_FORMAT")}
+        if computed_at
+        else _("No figures computed yet")
+    )
+    return {
+        "print_running": css_string(f"{company.name} · {_('Board KPIs')} · {period_label}"),
+        "print_age": css_string(age),
+        "print_page_label": css_string(_("Page")),
+    }
+
+
 def _definitions_context(company) -> dict:
     """What the board's "How is this computed?" states: every KPI's definition, the one definition of reaching a
     funnel stage, the source classification in effect and every attribution model (from their definitions)."""
@@ -238,6 +259,9 @@ def board(request: HttpRequest) -> HttpResponse:
         "last_complete": last_complete if last_complete and last_complete.key != showing_key else None,
         "can_set_targets": can_set_targets,
         **_definitions_context(company),
+        **_print_context(
+            company, period_label=period_label, computed_at=max((t.computed_at for t in tiles), default=None)
+        ),
         "targets_url": settings_url,
         "period_label": period_label,
         "period_start": start,
