@@ -19,6 +19,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+# Browser-test tools from npm (axe-core for the accessibility checks), pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 compilemessages: $(VENV)/.installed
 	DEBUG=true $(PY) manage.py i18n compile > /dev/null
 
@@ -28,7 +33,7 @@ run: $(VENV)/.installed compilemessages
 	@echo "okrplan: http://$(HOST)/"
 	DEBUG=true $(PY) manage.py runserver $(HOST)
 
-test: $(VENV)/.installed-dev compilemessages
+test: $(VENV)/.installed-dev node_modules/.installed compilemessages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=true $(PY) manage.py check
