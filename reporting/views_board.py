@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -159,11 +160,13 @@ def _attribution_context(request: HttpRequest, *, start: dt.date, end: dt.date, 
     }
 
 
-def css_string(text: str) -> str:
+def css_string(text: str) -> SafeString:
     """``text`` as a quoted CSS string (for @page margin boxes): every character outside plain ASCII letters,
-    digits, spaces and a few punctuation marks becomes a CSS hex escape, so nothing can end the string or rule."""
-    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:-–()/")
-    return '"' + "".join(c if c in safe else f"\\{ord(c):06x}" for c in str(text)) + '"'
+    digits, spaces and a few punctuation marks becomes a CSS hex escape, so nothing can end the string, the rule or
+    the style element; that is why it may be marked safe here (the template needs no ``|safe``)."""
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:-()")
+    escaped = "".join(c if c in allowed else "\\" + format(ord(c), "06x") for c in str(text))
+    return mark_safe('"' + escaped + '"')  # noqa: S308
 
 
 def _print_context(company, *, period_label: str, computed_at) -> dict:

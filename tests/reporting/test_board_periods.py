@@ -191,3 +191,17 @@ def test_how_is_this_computed_states_the_definitions_in_effect(company, client_f
     assert "the company&#x27;s own lists" in definitions or "the company's own lists" in definitions
     assert "Sales-sourced: Messen." in definitions
     assert "This company counts as qualified: Sales qualified lead (SQL)." in definitions
+
+
+def test_the_print_margins_escape_company_names_so_nothing_ends_the_style_element(company, client_for, fake_kpis):
+    from reporting.views_board import css_string
+
+    assert css_string('A & "B" </style>') == '"A \\000026 \\000022B\\000022 \\00003c\\00002fstyle\\00003e"'
+    company.name = "Acme </style><script>alert(1)</script>"
+    company.save()
+    _today, _this, last, _before = months()
+    KpiSnapshotFactory(company=company, kpi="fake_leads", value=Decimal("99"), **month_of(last))
+    page = board(client_for(company, Role.EXECUTIVE))
+    style = re.search(r'<style media="print">(.*?)</style>', page, re.S).group(1)
+    assert "<" not in style and "Acme \\00003c\\00002fstyle" in style
+    assert f"{last:%B %Y}" in style and "Page" in style and "Figures as of" in style
