@@ -127,6 +127,11 @@ LOGIN_RATE_LIMIT_KEY_PREFIX = f"login-failures-test-{os.getpid()}-{time.time_ns(
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (0: use the socket address).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 LOGIN_REDIRECT_URL = "home"
+# Password reset (okrplan/passwords.py): links expire after this many seconds; requests are limited per client
+# address (the form says so) and per e-mail address (silently: no more e-mails), as django-ratelimit rates.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=2 * 3600)
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/h")
+PASSWORD_RESET_RATE_PER_EMAIL = env.str("PASSWORD_RESET_RATE_PER_EMAIL", default="3/h")
 LOGOUT_REDIRECT_URL = "login"
 
 # Internationalisation: German first, English second; every string has a German translation (tests enforce it).

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from objectives.api.companies import CompanyDetailAPI, CompanyListAPI
 
-from . import health, views, views_history
+from . import health, passwords, views, views_history
 from .api_history import HistoryListAPI
 from .ratelimit import AdminLoginForm
 
@@ -33,6 +33,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include(passwords.urlpatterns)),
     path("language/", views.language_set, name="language_set"),
     path("switch/<slug:company_slug>/", views.company_switch, name="company_switch"),
     path("c/<slug:company_slug>/", include(company_patterns)),

@@ -11,6 +11,7 @@ from okrplan.celery import app as celery_app
 from okrplan.permissions import Role
 
 from .factories import CompanyFactory, MembershipFactory, UserFactory
+from .smtp import smtp  # noqa: F401 (the fixture: a real SMTP server for e-mails people act on)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

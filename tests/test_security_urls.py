@@ -32,7 +32,19 @@ from okrplan.permissions import Action, Role, can
 from tests.factories import CompanyFactory
 
 # Routes an anonymous visitor may use (by view name, namespaced like "admin:login").
-ANONYMOUS_ALLOWED = {"login", "logout", "language_set", "healthz", "admin:login", "admin:logout"}
+ANONYMOUS_ALLOWED = {
+    "login",
+    "logout",
+    "language_set",
+    "healthz",
+    "admin:login",
+    "admin:logout",
+    # A forgotten password is reset without signing in (tests/accounts/test_passwords.py).
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 # Sample values for URL parameters that are not object ids (by parameter name, then by converter).
 SAMPLE_BY_NAME = {"url": "no-such-page/", "content_type_id": "1", "object_id": "1"}
 SAMPLE_BY_CONVERTER = {
