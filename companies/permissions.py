@@ -40,6 +40,7 @@ class Action(StrEnum):
     SPEND_RECORD = "spend_record"
     BOARD_VIEW = "board_view"
     KPI_REFRESH = "kpi_refresh"
+    KPI_TARGETS_MANAGE = "kpi_targets_manage"
     CRM_IMPORT = "crm_import"
     HISTORY_VIEW = "history_view"
     COMPANY_SETTINGS = "company_settings"
@@ -66,6 +67,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.SPEND_RECORD: _("Record actual spend"),
     Action.BOARD_VIEW: _("Read the board KPI page"),
     Action.KPI_REFRESH: _("Refresh KPIs"),
+    Action.KPI_TARGETS_MANAGE: _("Set the board's KPI targets"),
     Action.CRM_IMPORT: _("Import CRM data"),
     Action.HISTORY_VIEW: _("See the change history"),
     Action.COMPANY_SETTINGS: _("Change company settings"),
@@ -109,6 +111,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.BUDGET_APPROVE,
             Action.SPEND_RECORD,
             Action.KPI_REFRESH,
+            Action.KPI_TARGETS_MANAGE,
             Action.CRM_IMPORT,
             Action.COMPANY_SETTINGS,
             Action.MEMBERS_MANAGE,
@@ -123,6 +126,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.BUDGET_APPROVE_ABOVE_THRESHOLD,
             Action.BUDGET_LIMITS_MANAGE,
             Action.KPI_REFRESH,
+            Action.KPI_TARGETS_MANAGE,
             Action.HISTORY_VIEW,
             Action.MEMBERS_MANAGE,
         }

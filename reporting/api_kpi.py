@@ -18,8 +18,8 @@ from companies.api import CompanyScopedMixin
 from companies.permissions import Action
 from core.safety import BoundedDateSerializerField
 
-from . import attribution, kpis, periods, selectors_kpi, services_kpi
-from .models_snapshots import KpiRefresh, KpiSnapshot, PeriodKind
+from . import attribution, kpis, periods, selectors_kpi, services_kpi, targets
+from .models_snapshots import KpiRefresh, KpiSnapshot, KpiTarget, PeriodKind
 
 PERIOD_PARAMETER = OpenApiParameter(
     "period", OpenApiTypes.STR, enum=PeriodKind.values, description="Period type (default: month)."
@@ -75,6 +75,18 @@ class KpiTileSerializer(serializers.Serializer):
     period_end = serializers.DateField()
     computed_at = serializers.DateTimeField()
     breakdown = serializers.JSONField()
+    period_target = serializers.DecimalField(
+        max_digits=20, decimal_places=4, allow_null=True, help_text="the whole period's target"
+    )
+    target_source = serializers.CharField(
+        allow_blank=True, help_text="period, cycle, key_result, derived, snapshot or '' (no target)"
+    )
+    data_through = serializers.DateField(
+        allow_null=True, help_text="a running period: the last day its value covers (null: complete)"
+    )
+    comparison_days = serializers.IntegerField(
+        allow_null=True, help_text="a running period: previous_value covers this many first days of the previous one"
+    )
 
 
 class KpiRefreshSerializer(serializers.ModelSerializer):
@@ -114,13 +126,29 @@ class KpiRefreshSerializer(serializers.ModelSerializer):
 
 
 class KpiListAPI(CompanyScopedMixin, APIView):
-    """The latest snapshot of every KPI for a period type, with target, traffic light and previous value."""
+    """Every KPI for one period (default: the last complete one of the type), with target (the period's, from the
+    targets), traffic light and the previous value (a running period: the same days of the previous one)."""
 
     required_actions = {"get": Action.BOARD_VIEW}
 
-    @extend_schema(parameters=[PERIOD_PARAMETER], responses=KpiTileSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            PERIOD_PARAMETER,
+            OpenApiParameter(
+                "period_key",
+                OpenApiTypes.STR,
+                description="A period (2026-03, 2026-Q1, cycle-12); default: the "
+                "last complete period of the type, else the running one.",
+            ),
+        ],
+        responses=KpiTileSerializer(many=True),
+    )
     def get(self, request, company_slug: str):
-        tiles = selectors_kpi.board_tiles(company=self.company, period_kind=_period_kind(request))
+        tiles = selectors_kpi.board_tiles(
+            company=self.company,
+            period_kind=_period_kind(request),
+            period_key=(request.query_params.get("period_key") or "")[:40] or None,
+        )
         data = [
             {**tile.__dict__, "label": str(tile.label), "status_label": tile.status_label, "history": None}
             for tile in tiles
@@ -254,3 +282,106 @@ class AttributionAPI(CompanyScopedMixin, APIView):
                 "rows": AttributionRowSerializer(rows, many=True).data,
             }
         )
+
+
+# --- targets -------------------------------------------------------------------------------------------------------
+
+
+class KpiTargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KpiTarget
+        fields = ["kpi", "period_kind", "period_key", "period_start", "period_end", "value", "updated_at"]
+        read_only_fields = ["period_kind", "period_start", "period_end", "updated_at"]
+
+
+class KpiTargetWriteSerializer(serializers.Serializer):
+    kpi = serializers.ChoiceField(choices=[], help_text="a KPI key of GET kpis/")
+    period_key = serializers.CharField(
+        max_length=40, help_text='a month ("2026-03"), a fiscal quarter ("2026-Q1") or a cycle ("cycle-12")'
+    )
+    value = serializers.DecimalField(max_digits=20, decimal_places=4)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kpi"].choices = list(kpis.KPIS)
+
+
+class ResolvedTargetSerializer(serializers.Serializer):
+    kpi = serializers.CharField()
+    period_key = serializers.CharField()
+    value = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    source = serializers.CharField(
+        allow_blank=True,
+        help_text="period (set for the period), cycle (cycle target), key_result (target of a bound key result), "
+        "derived (from the cycle target: pro-rated by days for sums and counts, unchanged for rates), '' (none)",
+    )
+
+
+class KpiTargetListAPI(CompanyScopedMixin, APIView):
+    """KPI targets. GET: the targets set (``?period_key=`` filters to one period) and, with ``?resolve=<period
+    key>``, the target in effect of every KPI for that period. POST: set one target (create or change; 200)."""
+
+    required_actions = {"get": Action.BOARD_VIEW, "post": Action.KPI_TARGETS_MANAGE}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period_key", OpenApiTypes.STR, description="Only the targets set for this period."),
+            OpenApiParameter("resolve", OpenApiTypes.STR, description="Period key: the targets in effect for it."),
+        ],
+        responses=inline_serializer(
+            "KpiTargets",
+            {
+                "targets": KpiTargetSerializer(many=True),
+                "resolved": ResolvedTargetSerializer(many=True, allow_null=True),
+            },
+        ),
+    )
+    def get(self, request, company_slug: str):
+        rows = KpiTarget.objects.filter(company=self.company).order_by("kpi", "period_start", "period_key")
+        if request.query_params.get("period_key"):
+            rows = rows.filter(period_key=request.query_params["period_key"])
+        resolved = None
+        if request.query_params.get("resolve"):
+            try:
+                period = periods.parse_period_key(company=self.company, key=request.query_params["resolve"])
+            except ValueError:
+                raise serializers.ValidationError(
+                    {"resolve": [_("Unknown period: use a month (2026-03), a quarter (2026-Q1) or a cycle.")]}
+                ) from None
+            book = targets.TargetBook(self.company)
+            resolved = []
+            for key in kpis.KPIS:
+                found = book.for_period(key, period)
+                resolved.append(
+                    {
+                        "kpi": key,
+                        "period_key": period.key,
+                        "value": found.value if found else None,
+                        "source": found.source if found else "",
+                    }
+                )
+        return Response(
+            {
+                "targets": KpiTargetSerializer(rows, many=True).data,
+                "resolved": ResolvedTargetSerializer(resolved, many=True).data if resolved is not None else None,
+            }
+        )
+
+    @extend_schema(request=KpiTargetWriteSerializer, responses={200: KpiTargetSerializer})
+    def post(self, request, company_slug: str):
+        body = KpiTargetWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        target = targets.kpi_target_set(company=self.company, actor=request.user, **body.validated_data)
+        return Response(KpiTargetSerializer(target).data)
+
+
+class KpiTargetDetailAPI(CompanyScopedMixin, APIView):
+    """DELETE: remove the target set for one KPI and period (the period falls back to the derived target)."""
+
+    required_actions = {"delete": Action.KPI_TARGETS_MANAGE}
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, company_slug: str, kpi: str, period_key: str):
+        if not targets.kpi_target_delete(company=self.company, actor=request.user, kpi=kpi, period_key=period_key):
+            raise Http404(_("No target set for this KPI and period."))
+        return Response(status=status.HTTP_204_NO_CONTENT)

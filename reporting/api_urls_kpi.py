@@ -8,6 +8,8 @@ urlpatterns = [
     path("kpis/", api_kpi.KpiListAPI.as_view(), name="api-kpis"),
     path("kpis/refresh/", api_kpi.KpiRefreshAPI.as_view(), name="api-kpi-refresh"),
     path("kpis/refresh/<int:refresh_id>/", api_kpi.KpiRefreshStatusAPI.as_view(), name="api-kpi-refresh-status"),
+    path("kpi-targets/", api_kpi.KpiTargetListAPI.as_view(), name="api-kpi-targets"),
+    path("kpi-targets/<str:kpi>/<str:period_key>/", api_kpi.KpiTargetDetailAPI.as_view(), name="api-kpi-target-detail"),
     path("kpis/<str:key>/history/", api_kpi.KpiHistoryAPI.as_view(), name="api-kpi-history"),
     path("attribution/", api_kpi.AttributionAPI.as_view(), name="api-attribution"),
 ]

@@ -11,9 +11,12 @@ class ReportingConfig(AppConfig):
         from companies.permissions import Action
         from core.health import register_health_fact
         from core.navigation import NavEntry, register
+        from history.tracking import track
 
         from . import tasks_kpi  # noqa: F401
         from .health import kpi_snapshot_age_seconds
 
         register_health_fact("kpi_snapshot_age_seconds", kpi_snapshot_age_seconds)
         register(NavEntry("board", _("Board"), "reporting:board", Action.BOARD_VIEW, order=60))
+        # Targets decide the board's traffic lights: who moved a target, and from what, is on record.
+        track(self.get_model("KpiTarget"), _("KPI target"))

@@ -1,36 +1,52 @@
 """Attribution of pipeline and won revenue to channels and campaigns.
 
-For each opportunity created in the period, the touchpoints of its lead up to the opportunity's creation share the
-opportunity's amount (pipeline) and, when it is won, its won revenue. Every model's shares sum to exactly 100 % per
-opportunity; an opportunity without touchpoints goes 100 % to its lead's channel (else its own lead source, else
-"(none)").
+For each opportunity created in the period, the touchpoints of its lead up to the opportunity's creation (touches
+after it are not counted) share the opportunity's amount (pipeline) and, when it is won, its won revenue. Every
+model's shares sum to exactly 100 % per opportunity; an opportunity without touchpoints goes 100 % to its lead's
+channel (else its own lead source, else "(none)"). Touches are ordered by time, ties by their id.
 
-Models (the anchors the board page states):
+The models are DATA (:data:`DEFINITIONS`): the board's text (:func:`model_description`), the Python reference
+(:func:`model_shares`) and the SQL statement all read the same definition.
 
-- ``first_touch``: 100 % to the earliest touchpoint.
-- ``last_touch``: 100 % to the latest touchpoint before the opportunity was created.
-- ``linear``: equal shares for every touchpoint.
-- ``time_decay``: weight 2^(−Δdays ÷ half-life) with Δdays = opportunity creation − touch time (half-life a
-  company setting, default 7 days), normalised to 100 %.
-- ``u_shaped``: 40 % first touch, 40 % lead-creation touch (the touchpoint closest in time to the lead's creation),
-  the remaining 20 % spread evenly over the other touches; one touch gets 100 %, two touches 50/50, and when the
-  first touch is also the lead-creation touch it gets 80 %.
+- ``first_touch``: 100 % to the first touch.
+- ``last_touch``: 100 % to the last touch before the opportunity was created.
+- ``linear``: equal shares for every touch.
+- ``time_decay``: weight 2^(−Δt ÷ half-life) per touch, Δt = days from the touch to the opportunity's creation
+  (counted back from the conversion; half-life a company setting, default 7 days), normalised to 100 %. The
+  weights are taken relative to the most recent touch (2^(−(Δt − Δt_min) ÷ half-life): the same shares, as the
+  common factor cancels) and the exponent is clamped at 1,000 half-lives (a weight of ~10^−301, i.e. nothing),
+  so touches decades old never underflow.
+- ``position_based`` (web analytics, e.g. Google Analytics): 40 % first touch, 40 % last touch, 20 % spread
+  evenly over the touches strictly between them.
+- ``u_shaped`` (B2B U-shaped, e.g. Marketo Measure/Bizible): 40 % first touch, 40 % lead-creation touch, 20 %
+  spread evenly over the touches strictly between them; touches after the lead-creation touch get nothing.
+- ``w_shaped``: 30 % first touch, 30 % lead-creation touch, 30 % opportunity-creation touch, 10 % spread evenly
+  over all other touches.
+
+Milestones: the *lead-creation touch* is the last touch at or before the lead's creation (the first touch when
+every touch came later); the *opportunity-creation touch* is the last touch at or before the opportunity's
+creation. Rules for coinciding milestones, stated with each model: a touch that is several milestones gets their
+shares added up; when no touch qualifies for the spread share, it goes in equal parts to the distinct milestone
+touches. So one touch always gets 100 %; in U-shaped two touches (first, lead creation) get 50/50, and a first
+touch that is also the lead-creation touch gets 100 % (there is nothing strictly between).
 
 How it runs: ONE SQL statement for every model and every period (:func:`attribute_periods`). Window functions
-rank each opportunity's touches (order, count, the touch closest to the lead's creation, the time-decay weight
-and its sum), the shares of all five models are columns of the same rows, and the sums per period, channel and
-campaign are a GROUP BY — the rows never travel to Python. :func:`model_shares` is the same rule for one
-opportunity in Python: the reference the statement is tested against. The KPI refresh stores each period's rows
-per model (AttributionSnapshot) and the board reads those; a Python pass over a million leads took minutes.
+rank each opportunity's touches (order, count, the lead-creation touch, the time-decay weight and its sum), the
+shares of all models are columns of the same rows, and the sums per period, channel and campaign are a GROUP BY —
+the rows never travel to Python. :func:`model_shares` is the same rule for one opportunity in Python: the reference
+the statement is tested against (on SQLite and PostgreSQL). The KPI refresh stores each period's rows per model
+(AttributionSnapshot) and the board reads those.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.safety import clamp_date
@@ -38,34 +54,111 @@ from core.safety import clamp_date
 from .kpis import reporting_settings
 from .models import Opportunity
 
-MODELS = ("first_touch", "last_touch", "linear", "time_decay", "u_shaped")
+MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "u_shaped", "w_shaped")
 
 MODEL_LABELS = {
     "first_touch": _("First touch"),
     "last_touch": _("Last touch"),
     "linear": _("Linear"),
     "time_decay": _("Time decay"),
-    "u_shaped": _("U-shaped"),
+    "position_based": _("Position-based (40/20/40)"),
+    "u_shaped": _("B2B U-shaped (40/40/20)"),
+    "w_shaped": _("W-shaped (30/30/30/10)"),
 }
-MODEL_DESCRIPTIONS = {
-    "first_touch": _("100 % to the first touchpoint of the lead."),
-    "last_touch": _("100 % to the last touchpoint before the opportunity was created."),
-    "linear": _("Equal shares for every touchpoint before the opportunity was created."),
-    "time_decay": _(
-        "Weight 2^(−days before the opportunity ÷ half-life) per touchpoint; half-life %(days)s days (a setting)."
+
+# Milestone touches of an opportunity's journey (index into the touches sorted by time, then id).
+MILESTONE_LABELS = {
+    "first": _("first touch"),
+    "last": _("last touch"),
+    "lead_creation": _("lead-creation touch (the last touch at or before the lead was created)"),
+    "opportunity_creation": _("opportunity-creation touch (the last touch before the opportunity was created)"),
+}
+
+
+@dataclass(frozen=True)
+class ModelDefinition:
+    """Shares to milestone touches, and the rest spread evenly over the touches ``rest_over``:
+    "between:<a>:<b>" = strictly between milestones a and b, "others" = every touch that is no milestone,
+    "all" = every touch. A touch that is several milestones gets their shares added; when no touch qualifies for
+    the rest, it goes in equal parts to the distinct milestone touches."""
+
+    milestones: tuple[tuple[str, Decimal], ...]
+    rest: Decimal
+    rest_over: str
+
+
+DEFINITIONS: dict[str, ModelDefinition] = {
+    "first_touch": ModelDefinition((("first", Decimal(1)),), Decimal(0), "others"),
+    "last_touch": ModelDefinition((("last", Decimal(1)),), Decimal(0), "others"),
+    "linear": ModelDefinition((), Decimal(1), "all"),
+    "position_based": ModelDefinition(
+        (("first", Decimal("0.4")), ("last", Decimal("0.4"))), Decimal("0.2"), "between:first:last"
     ),
-    "u_shaped": _(
-        "40 % first touch, 40 % lead-creation touch (the touchpoint closest to the lead's creation), 20 % spread "
-        "over the touches between; one touch gets 100 %, two touches 50/50."
+    "u_shaped": ModelDefinition(
+        (("first", Decimal("0.4")), ("lead_creation", Decimal("0.4"))), Decimal("0.2"), "between:first:lead_creation"
+    ),
+    "w_shaped": ModelDefinition(
+        (("first", Decimal("0.3")), ("lead_creation", Decimal("0.3")), ("opportunity_creation", Decimal("0.3"))),
+        Decimal("0.1"),
+        "others",
     ),
 }
 
 
-def model_description(model: str, *, company) -> str:
-    """The anchors of ``model`` as the UI states them (time decay with the company's half-life)."""
-    text = str(MODEL_DESCRIPTIONS[model])
+def _percent(share: Decimal) -> str:
+    from babel.numbers import format_decimal
+
+    from core.numbers import babel_locale
+
+    return format_decimal(share * 100, format="#,##0.#", locale=babel_locale()) + "\u00a0%"
+
+
+def model_description(model: str, *, company=None, half_life_days: int | None = None) -> str:
+    """The model as the board states it, generated from :data:`DEFINITIONS` (time decay with the half-life)."""
     if model == "time_decay":
-        text = text % {"days": reporting_settings(company).attribution_half_life_days}
+        if half_life_days is None:
+            from .kpis import reporting_settings
+
+            half_life_days = reporting_settings(company).attribution_half_life_days
+        return gettext(
+            "Weight 2^(−days before the opportunity ÷ half-life) per touch, half-life %(days)s days (a setting), "
+            "normalised to 100 %%; touches after the opportunity's creation do not count. Computed relative to the "
+            "latest touch with the exponent capped at 1,000 half-lives, so decades-old touches get ~0 instead of an "
+            "error."
+        ) % {"days": half_life_days}
+    definition = DEFINITIONS[model]
+    if model == "linear":
+        return gettext("Equal shares for every touch before the opportunity was created.")
+    parts = [
+        gettext("%(share)s to the %(touch)s") % {"share": _percent(share), "touch": MILESTONE_LABELS[name]}
+        for name, share in definition.milestones
+    ]
+    text = "; ".join(parts)
+    if definition.rest:
+        if definition.rest_over.startswith("between:"):
+            _tag, a, b = definition.rest_over.split(":")
+            text += "; " + gettext(
+                "%(share)s spread evenly over the touches strictly between the %(a)s and the %(b)s"
+            ) % {
+                "share": _percent(definition.rest),
+                "a": MILESTONE_LABELS[a].split(" (")[0],
+                "b": MILESTONE_LABELS[b].split(" (")[0],
+            }
+        else:
+            text += "; " + gettext("%(share)s spread evenly over all other touches") % {
+                "share": _percent(definition.rest)
+            }
+        text += ". " + gettext(
+            "A touch that is several of these gets their shares added up; when no touch qualifies for the "
+            "%(share)s, it goes in equal parts to those named touches (one touch: 100 %%)."
+        ) % {"share": _percent(definition.rest)}
+        if model == "u_shaped":
+            text += " " + gettext(
+                "So two touches get 50/50, a first touch that is also the lead-creation touch gets 100 %, and "
+                "touches after the lead-creation touch get nothing."
+            )
+    else:
+        text += "; " + gettext("nothing to the other touches.")
     return text
 
 
@@ -90,6 +183,39 @@ def _normalise(weights: Sequence[Decimal]) -> list[Decimal]:
 DECAY_HALF_LIVES_MAX = 1000.0
 
 
+def milestone_indices(touch_times: Sequence[dt.datetime], *, lead_created: dt.datetime | None) -> dict[str, int]:
+    """Index of each milestone touch in ``touch_times`` (sorted; ties already ordered by id)."""
+    n = len(touch_times)
+    at_or_before = [i for i, t in enumerate(touch_times) if lead_created is not None and t <= lead_created]
+    return {
+        "first": 0,
+        "last": n - 1,
+        "lead_creation": at_or_before[-1] if at_or_before else 0,
+        "opportunity_creation": n - 1,
+    }
+
+
+def _definition_shares(definition: ModelDefinition, n: int, marks: dict[str, int]) -> list[Decimal]:
+    weights = [Decimal(0)] * n
+    named = []
+    for name, share in definition.milestones:
+        weights[marks[name]] += share
+        named.append(marks[name])
+    distinct = sorted(set(named))
+    if definition.rest_over == "all":
+        rest = list(range(n))
+    elif definition.rest_over == "others":
+        rest = [i for i in range(n) if i not in distinct]
+    else:
+        _tag, a, b = definition.rest_over.split(":")
+        rest = list(range(marks[a] + 1, marks[b]))
+    if definition.rest:
+        receivers = rest or distinct
+        for i in receivers:
+            weights[i] += definition.rest / len(receivers)
+    return _normalise(weights)
+
+
 def model_shares(
     model: str,
     touch_times: Sequence[dt.datetime],
@@ -98,8 +224,8 @@ def model_shares(
     lead_created: dt.datetime | None,
     half_life_days: int | float = 7,
 ) -> list[Decimal]:
-    """The share of each touch (``touch_times`` sorted ascending, all ≤ the opportunity's creation) under
-    ``model``; the shares sum to exactly 1."""
+    """The share of each touch (``touch_times`` sorted ascending, ties in id order, all ≤ the opportunity's
+    creation) under ``model``; the shares sum to exactly 1."""
     n = len(touch_times)
     if n == 0:
         return []
@@ -107,13 +233,6 @@ def model_shares(
         raise ValueError(f"Unknown attribution model {model!r}.")
     if n == 1:
         return [ONE]
-    zero = Decimal(0)
-    if model == "first_touch":
-        return [ONE] + [zero] * (n - 1)
-    if model == "last_touch":
-        return [zero] * (n - 1) + [ONE]
-    if model == "linear":
-        return _normalise([ONE] * n)
     if model == "time_decay":
         ages = [(opportunity_created - t).total_seconds() / 86400 for t in touch_times]
         youngest = min(ages)
@@ -122,18 +241,7 @@ def model_shares(
         return _normalise(
             [Decimal(repr(2 ** -min((age - youngest) / float(half_life_days), DECAY_HALF_LIVES_MAX))) for age in ages]
         )
-    # u_shaped
-    if n == 2:
-        return [Decimal("0.5"), Decimal("0.5")]
-    reference = lead_created or touch_times[0]
-    creation = min(range(n), key=lambda i: (abs((touch_times[i] - reference).total_seconds()), i))
-    weights = [zero] * n
-    weights[0] += Decimal("0.4")
-    weights[creation] += Decimal("0.4")
-    others = [i for i in range(n) if i not in (0, creation)]
-    for i in others:
-        weights[i] += Decimal("0.2") / len(others)
-    return _normalise(weights)
+    return _definition_shares(DEFINITIONS[model], n, milestone_indices(touch_times, lead_created=lead_created))
 
 
 def attribute(
@@ -241,37 +349,26 @@ touch AS (
            COALESCE(NULLIF(t.channel, ''), %(none)s) AS channel, COALESCE(t.campaign, '') AS campaign,
            ROW_NUMBER() OVER (PARTITION BY opp.id ORDER BY t.occurred, t.id) AS rn,
            COUNT(*) OVER (PARTITION BY opp.id) AS n,
-           {seconds_from_reference} AS reference_seconds,
+           CASE WHEN opp.lead_created IS NOT NULL AND t.occurred <= opp.lead_created THEN 1 ELSE 0 END AS before_lead,
            {days_before_last} AS days_before_last
     FROM opp JOIN reporting_touchpoint t
       ON t.lead_id = opp.lead_id AND t.company_id = %(company)s AND t.occurred <= opp.created
 ),
 ranked AS (
     SELECT touch.*,
-           ROW_NUMBER() OVER (PARTITION BY opp_id ORDER BY reference_seconds, rn) AS closeness,
+           COALESCE(MAX(CASE WHEN before_lead = 1 THEN rn END) OVER (PARTITION BY opp_id), 1) AS lc,
            {decay_weight} AS decay
     FROM touch
 ),
 shares AS (
-    SELECT opp_id, bucket, amount, won_amount, channel, campaign,
-           CASE WHEN rn = 1 THEN 1.0 ELSE 0.0 END AS s1,
-           CASE WHEN rn = n THEN 1.0 ELSE 0.0 END AS s2,
-           1.0 / n AS s3,
-           {decay_share} AS s4,
-           CASE WHEN n = 1 THEN 1.0 WHEN n = 2 THEN 0.5
-                ELSE CASE WHEN rn = 1 THEN 0.4 ELSE 0.0 END + CASE WHEN closeness = 1 THEN 0.4 ELSE 0.0 END
-                     + CASE WHEN rn = 1 OR closeness = 1 THEN 0.0
-                            ELSE 0.2 / (n - CASE WHEN MAX(CASE WHEN closeness = 1 THEN rn END)
-                                                      OVER (PARTITION BY opp_id) = 1 THEN 1 ELSE 2 END) END
-           END AS s5
+    SELECT opp_id, bucket, amount, won_amount, channel, campaign, {share_columns}
     FROM ranked
 ),
 per_label AS (
-    SELECT opp_id, bucket, amount, won_amount, channel, campaign,
-           SUM(s1) AS s1, SUM(s2) AS s2, SUM(s3) AS s3, SUM(s4) AS s4, SUM(s5) AS s5
+    SELECT opp_id, bucket, amount, won_amount, channel, campaign, {share_sums}
     FROM shares GROUP BY opp_id, bucket, amount, won_amount, channel, campaign
     UNION ALL
-    SELECT id, bucket, amount, won_amount, fallback_channel, fallback_campaign, 1, 1, 1, 1, 1
+    SELECT id, bucket, amount, won_amount, fallback_channel, fallback_campaign, {share_ones}
     FROM opp
     WHERE lead_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM reporting_touchpoint t
@@ -287,12 +384,52 @@ FROM bucketed b JOIN membership m ON m.bucket = b.bucket
 GROUP BY m.period_key, b.channel, b.campaign
 """
 
+# Milestones as columns of the ranked touches: positions 1..n in time order.
+_MILESTONE_SQL = {"first": "1", "last": "n", "lead_creation": "lc", "opportunity_creation": "n"}
+
+
+def _literal(value: Decimal) -> str:
+    """A decimal literal that never divides as an integer ("1" → "1.0")."""
+    text = format(value, "f")
+    return text if "." in text else text + ".0"
+
+
+def _share_sql(definition: ModelDefinition) -> str:
+    """The share of the touch in row ``rn`` under ``definition``, as SQL: the same rule as
+    :func:`_definition_shares` (milestone shares added up; the rest spread evenly over its touches, else over the
+    distinct milestone touches)."""
+    marks = [(_MILESTONE_SQL[name], _literal(share)) for name, share in definition.milestones]
+    rest = _literal(definition.rest)
+    terms = [f"CASE WHEN rn = {m} THEN {share} ELSE 0.0 END" for m, share in marks]
+    if definition.rest and definition.rest_over == "all":
+        terms.append(f"{rest} / n")
+    elif definition.rest:
+        positions = [m for m, _share in marks]
+        is_milestone = "(" + " OR ".join(f"rn = {m}" for m in positions) + ")"
+        distinct = " + ".join(
+            ["1"]
+            + [
+                "CASE WHEN " + " AND ".join(f"{m} <> {earlier}" for earlier in positions[:k]) + " THEN 1 ELSE 0 END"
+                for k, m in enumerate(positions)
+                if k > 0
+            ]
+        )
+        if definition.rest_over == "others":
+            count, in_rest = f"(n - ({distinct}))", f"NOT {is_milestone}"
+        else:
+            _tag, a, b = definition.rest_over.split(":")
+            a, b = _MILESTONE_SQL[a], _MILESTONE_SQL[b]
+            count = f"(CASE WHEN {b} - {a} - 1 > 0 THEN {b} - {a} - 1 ELSE 0 END)"
+            in_rest = f"rn > {a} AND rn < {b}"
+        terms.append(
+            f"CASE WHEN {count} > 0 THEN (CASE WHEN {in_rest} THEN {rest} / {count} ELSE 0.0 END) "
+            f"ELSE (CASE WHEN {is_milestone} THEN {rest} / ({distinct}) ELSE 0.0 END) END"
+        )
+    return " + ".join(terms) if terms else "0.0"
+
+
 _VENDOR = {
     "postgresql": {
-        "seconds_from_reference": (
-            "ABS(EXTRACT(EPOCH FROM (t.occurred - COALESCE(opp.lead_created, "
-            "MIN(t.occurred) OVER (PARTITION BY opp.id)))))"
-        ),
         "days_before_last": "EXTRACT(EPOCH FROM (MAX(t.occurred) OVER (PARTITION BY opp.id) - t.occurred)) / 86400.0",
         "decay_weight": (
             "POWER(2.0::float8, -LEAST(days_before_last::float8 / %(half_life)s::float8, %(decay_max)s::float8))"
@@ -301,10 +438,6 @@ _VENDOR = {
         "timestamp": "%({})s::timestamptz",
     },
     "sqlite": {
-        "seconds_from_reference": (
-            "ABS(julianday(t.occurred) - julianday(COALESCE(opp.lead_created, "
-            "MIN(t.occurred) OVER (PARTITION BY opp.id)))) * 86400.0"
-        ),
         "days_before_last": "julianday(MAX(t.occurred) OVER (PARTITION BY opp.id)) - julianday(t.occurred)",
         "decay_weight": "POWER(2.0, -MIN(days_before_last / %(half_life)s, %(decay_max)s))",
         "numeric": "{}",
@@ -344,8 +477,14 @@ def attribution_statement(*, company, periods, half_life_days) -> tuple[str, dic
         params[f"period{number}"] = key
         for index in range(edges.index(start), edges.index(end)):
             membership.append(f"(%(period{number})s, {index})")
-    bucket_sums, period_sums = [], []
-    for i in range(1, len(MODELS) + 1):
+    bucket_sums, period_sums, share_columns = [], [], []
+    for i, model in enumerate(MODELS, start=1):
+        if model == "time_decay":
+            share_columns.append(
+                vendor["numeric"].format("decay / SUM(decay) OVER (PARTITION BY opp_id)") + f" AS s{i}"
+            )
+        else:
+            share_columns.append(f"{_share_sql(DEFINITIONS[model])} AS s{i}")
         bucket_sums.append(
             f"SUM(amount * s{i}) AS p{i}, SUM(won_amount * s{i}) AS w{i}, "
             f"SUM(CASE WHEN s{i} >= %(epsilon)s THEN 1 ELSE 0 END) AS o{i}, SUM(s{i}) AS c{i}"
@@ -354,10 +493,11 @@ def attribution_statement(*, company, periods, half_life_days) -> tuple[str, dic
     sql = _ATTRIBUTION_SQL.format(
         membership=", ".join(membership),
         bucket=bucket,
-        seconds_from_reference=vendor["seconds_from_reference"],
         days_before_last=vendor["days_before_last"],
         decay_weight=vendor["decay_weight"],
-        decay_share=vendor["numeric"].format("decay / SUM(decay) OVER (PARTITION BY opp_id)"),
+        share_columns=", ".join(share_columns),
+        share_sums=", ".join(f"SUM(s{i}) AS s{i}" for i in range(1, len(MODELS) + 1)),
+        share_ones=", ".join("1" for _model in MODELS),
         bucket_sums=", ".join(bucket_sums),
         period_sums=", ".join(period_sums),
     )

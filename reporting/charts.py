@@ -245,7 +245,8 @@ def budget_bound_figure(value: Decimal | None, target: Decimal | None, *, german
         "number": {"suffix": " %", "valueformat": ",.1f", "font": {"size": 44}},
         "gauge": gauge,
     }
-    return _figure([trace], _layout(german=german, height=300, margin={"l": 30, "r": 30, "t": 30, "b": 10}))
+    # Side margins wide enough for the "0 %" and "100 %" tick labels at the ends of the arc (they were clipped).
+    return _figure([trace], _layout(german=german, height=300, margin={"l": 56, "r": 56, "t": 36, "b": 10}))
 
 
 def spend_figure(

@@ -336,7 +336,7 @@ def _derive_lead(values: dict, ctx: ParseContext, errors: list) -> None:
         if values.get("crm_opportunity_id") and values.get("opportunity_at") is None:
             values["opportunity_at"] = converted_at
     if "is_marketing_sourced" not in values and "channel" in values:
-        values["is_marketing_sourced"] = not ctx.settings.is_sales_source(values["channel"])
+        values["is_marketing_sourced"] = ctx.settings.is_marketing_source(values["channel"])
 
 
 def _derive_opportunity(values: dict, ctx: ParseContext, errors: list) -> None:

@@ -476,7 +476,7 @@ def _write(cursor, company_id: int, index: dict[str, int], company_settings) -> 
         updates["is_marketing_sourced"] = "EXCLUDED.is_marketing_sourced"
     elif "channel" in present:
         cursor.execute("SELECT DISTINCT channel FROM crm_parsed")
-        sales = [channel for (channel,) in cursor.fetchall() if company_settings.is_sales_source(channel)]
+        sales = [channel for (channel,) in cursor.fetchall() if not company_settings.is_marketing_source(channel)]
         values["is_marketing_sourced"] = "NOT (p.channel = ANY(%(sales)s::text[]))"
         updates["is_marketing_sourced"] = "EXCLUDED.is_marketing_sourced"
     else:

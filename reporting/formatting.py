@@ -61,6 +61,12 @@ def format_change(
     return sign + format_percent_points(relative, decimals=1 if relative < 10 else 0, min_decimals=0, language=language)
 
 
+def _target_source_label(source: str) -> str:
+    from .targets import SOURCE_LABELS
+
+    return str(SOURCE_LABELS[source]) if source in SOURCE_LABELS else ""
+
+
 def present_tile(tile, *, currency: str, language: str | None = None) -> dict:
     """A tile as the template and the digest show it: formatted value, target, change and its direction."""
     change = format_change(tile.value, tile.previous_value, tile.unit, currency=currency, language=language)
@@ -68,10 +74,19 @@ def present_tile(tile, *, currency: str, language: str | None = None) -> dict:
     if tile.value is not None and tile.previous_value is not None and tile.value != tile.previous_value:
         improved = (tile.value > tile.previous_value) == tile.higher_is_better
         direction = "better" if improved else "worse"
+    period_target = getattr(tile, "period_target", None)
+    partial = getattr(tile, "data_through", None) is not None
     return {
         "key": tile.key,
         "label": str(tile.label),
         "unit": tile.unit,
+        "is_partial": partial,
+        "comparison_days": getattr(tile, "comparison_days", None),
+        # A running sum KPI is compared with its target to date; the whole period's target is shown beside it.
+        "period_target": format_kpi_value(period_target, tile.unit, currency=currency, language=language)
+        if partial and period_target is not None and period_target != tile.target
+        else "",
+        "target_source": _target_source_label(getattr(tile, "target_source", "")),
         "value": format_kpi_value(tile.value, tile.unit, currency=currency, language=language),
         "target": format_kpi_value(tile.target, tile.unit, currency=currency, language=language)
         if tile.target is not None

@@ -73,6 +73,11 @@ class ReportingSettingsForm(forms.Form):
         required=False,
         help_text=_("Comma-separated; leads from these sources do not count as marketing-sourced."),
     )
+    other_sources = forms.CharField(
+        label=_("Lead sources of unknown origin"),
+        required=False,
+        help_text=_("Comma-separated; neither marketing- nor sales-sourced (e.g. HubSpot's Direct Traffic)."),
+    )
 
     @staticmethod
     def split(value: str) -> list[str]:

@@ -25,15 +25,18 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    Min,
+    OuterRef,
     Q,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +76,9 @@ class KpiDefinition:
     higher_is_better: bool
     compute: Callable[..., KpiResult]
     description: str | Promise = ""
+    # "sum": adds up over time (amounts, counts): period targets are pro-rated by days (reporting.targets);
+    # "rate": a rate or ratio: every period of a cycle has the cycle's target.
+    aggregation: str = "rate"
 
 
 # ---------------------------------------------------------------------------------------------------------- helpers
@@ -85,10 +91,56 @@ def reporting_settings(company) -> ReportingSettings:
 
 
 def stage_reached_at(stage: str):
-    """When a lead reached ``stage`` ("mql"/"sal"/"sql"/"opportunity"/"customer"): the stage's own date, else the
-    date of the next later stage it has (a lead that went straight to SQL counts as MQL and SAL on that date)."""
+    """When a lead reached ``stage`` ("mql"/"sal"/"sql"/"opportunity"/"customer") by its stage dates: the stage's
+    own date, else the date of the next later stage it has (a lead that went straight to SQL counts as MQL and SAL
+    on that date). Part (a) of :data:`REACHED_DEFINITION`; :func:`qualified_counts` adds part (b)."""
     names = STAGE_FIELDS[STAGE_FIELDS.index(f"{stage}_at") :]
     return Coalesce(*names) if len(names) > 1 else F(names[0])
+
+
+# The ONE definition of "reached a funnel stage" (and so of "qualified"), used by every KPI — cost per qualified
+# lead, qualified leads in focus segments and their growth count leads reaching the stage IN a period, the funnel
+# counts the leads of a cohort that reached it BY NOW, all with this rule. The board's "How is this computed?"
+# states the same text.
+REACHED_DEFINITION = _(
+    "A lead reaches a funnel stage (MQL, SAL, SQL, opportunity) (a) on that stage's date, else on the date of the "
+    "next later stage it has (a lead that went straight to SQL was also MQL and SAL then); (b) a lead without any "
+    "stage date that has an opportunity reaches every stage up to “opportunity” when its first opportunity was "
+    "created; it is won when it has a customer date or a won opportunity. “Qualified” is the company's qualified "
+    "stage (MQL unless set to SAL or SQL)."
+)
+
+
+def _undated_leads_reaching(company, start: dt.datetime, end: dt.datetime):
+    """Part (b) of :data:`REACHED_DEFINITION`: ids of leads without any stage date whose first opportunity was
+    created in [start, end). One grouped subquery over the opportunities (no loop over leads)."""
+    return (
+        Opportunity.objects.filter(
+            company=company,
+            lead__isnull=False,
+            **{f"lead__{name}__isnull": True for name in STAGE_FIELDS},
+        )
+        .values("lead_id")
+        .annotate(first=Min("created"))
+        .filter(first__gte=start, first__lt=end)
+        .values("lead_id")
+    )
+
+
+def qualified_counts(company, period: Period, *, stage: str, segments: list[str] | None = None) -> dict[str, int]:
+    """Leads reaching ``stage`` in ``period`` per segment, by :data:`REACHED_DEFINITION`: (a) by their stage dates
+    (an expression index per stage, issue 7) plus (b) leads without stage dates by their first opportunity — two
+    disjoint sets, two grouped queries."""
+    start, end = period.datetime_range()
+    dated = Lead.objects.filter(company=company).annotate(q=stage_reached_at(stage)).filter(q__gte=start, q__lt=end)
+    undated = Lead.objects.filter(company=company, pk__in=_undated_leads_reaching(company, start, end))
+    counts: dict[str, int] = {}
+    for rows in (dated, undated):
+        if segments:
+            rows = rows.filter(segment__in=segments)
+        for segment, n in rows.order_by().values_list("segment").annotate(n=Count("id")).values_list("segment", "n"):
+            counts[segment] = counts.get(segment, 0) + n
+    return counts
 
 
 def _in(lookup: str, period: Period) -> Q:
@@ -123,10 +175,9 @@ def kpi_target(*, company, key: str) -> Decimal | None:
 
 
 def _result(company, key: str, value, breakdown: dict) -> KpiResult:
+    """A result without its target: :func:`compute_kpis` adds the period's target (reporting.targets)."""
     definition = KPIS[key]
-    return KpiResult(
-        key=key, value=value, target=kpi_target(company=company, key=key), unit=definition.unit, breakdown=breakdown
-    )
+    return KpiResult(key=key, value=value, target=None, unit=definition.unit, breakdown=breakdown)
 
 
 def _spend_total(*, company, start: dt.date, end: dt.date) -> Decimal:
@@ -168,22 +219,94 @@ def pipeline_contribution(company, period: Period) -> KpiResult:
     return _result(company, "pipeline_contribution", marketing, breakdown)
 
 
+def _marketing_touch_before_creation(company):
+    """EXISTS a touchpoint of the opportunity's lead, at or before the opportunity's creation, whose channel is
+    marketing (not one of the company's sales or "other" sources: ReportingSettings.source_class)."""
+    from .models import Touchpoint
+
+    settings = reporting_settings(company)
+    not_marketing = [s.casefold() for s in settings.sales_source_list + settings.other_source_list]
+    touches = (
+        Touchpoint.objects.filter(company=company, lead=OuterRef("lead"), occurred__lte=OuterRef("created"))
+        .annotate(folded=Lower("channel"))
+        .exclude(folded__in=not_marketing)
+    )
+    return Exists(touches)
+
+
+def marketing_influenced_pipeline(company, period: Period) -> KpiResult:
+    """Marketing-influenced pipeline.
+
+    Formula: Σ amount of the opportunities created in the period whose lead had at least one marketing touch at or
+    before the opportunity's creation (a touchpoint whose channel is neither a sales nor an "other" source of the
+    company's source classification); share = that sum ÷ Σ amount of all opportunities created in the period ×
+    100. Unlike the sourced pipeline, an opportunity that sales sourced but marketing touched counts too.
+    Source: "marketing-influenced pipeline" (Forrester/SiriusDecisions; HubSpot and Salesforce reports).
+    """
+    influenced = Q(touched=True)
+    totals = (
+        Opportunity.objects.filter(Q(company=company) & _in("created", period))
+        .annotate(touched=_marketing_touch_before_creation(company))
+        .aggregate(
+            total=Sum("amount"),
+            influenced=Sum("amount", filter=influenced),
+            count=Count("id"),
+            influenced_count=Count("id", filter=influenced),
+        )
+    )
+    total, amount = _money(totals["total"]), _money(totals["influenced"])
+    breakdown = {
+        "influenced_amount": _s(amount),
+        "total_amount": _s(total),
+        "share_percent": _s(_pct(amount, total)),
+        "opportunities": totals["count"],
+        "influenced_opportunities": totals["influenced_count"],
+    }
+    return _result(company, "marketing_influenced_pipeline", amount, breakdown)
+
+
+def marketing_influenced_revenue(company, period: Period) -> KpiResult:
+    """Marketing-influenced revenue.
+
+    Formula: Σ amount of the opportunities won (closed as won) in the period whose lead had at least one marketing
+    touch at or before the opportunity's creation (as for the influenced pipeline); share = that sum ÷ Σ amount of
+    all opportunities won in the period × 100. Source: "marketing-influenced revenue" (Forrester/SiriusDecisions).
+    """
+    start, end = period.datetime_range()
+    influenced = Q(touched=True)
+    totals = (
+        Opportunity.objects.filter(company=company, status=Opportunity.Status.WON, closed__gte=start, closed__lt=end)
+        .annotate(touched=_marketing_touch_before_creation(company))
+        .aggregate(
+            total=Sum("amount"),
+            influenced=Sum("amount", filter=influenced),
+            count=Count("id"),
+            influenced_count=Count("id", filter=influenced),
+        )
+    )
+    total, amount = _money(totals["total"]), _money(totals["influenced"])
+    breakdown = {
+        "influenced_amount": _s(amount),
+        "total_amount": _s(total),
+        "share_percent": _s(_pct(amount, total)),
+        "won_opportunities": totals["count"],
+        "influenced_opportunities": totals["influenced_count"],
+    }
+    return _result(company, "marketing_influenced_revenue", amount, breakdown)
+
+
 def cost_per_qualified_lead(company, period: Period) -> KpiResult:
     """Cost per qualified lead (CPL-Q).
 
     Formula: actual marketing spend booked in the period (Σ SpendEntry.amount by booking date) ÷ number of leads
-    that reached the company's qualified stage (setting: MQL, SAL or SQL; default MQL) in the period. A lead
-    reaches a stage on that stage's date, or on a later stage's date when the CRM skipped it. No qualified leads
-    or no spend booked in the period: no value. Source: cost per lead (CPL) restricted to qualified leads, issue 6.
+    that reached the company's qualified stage (setting: MQL, SAL or SQL; default MQL) in the period, by
+    :data:`REACHED_DEFINITION` — a stage's date, else a later stage's date, else (no stage date at all) the first
+    opportunity's creation, exactly as the funnel counts. No qualified leads or no spend booked in the period: no
+    value. Source: cost per lead (CPL) restricted to qualified leads, issue 6.
     """
     settings = reporting_settings(company)
     spend = _money(_spend_total(company=company, start=period.start, end=period.end))
-    qualified = (
-        Lead.objects.filter(company=company)
-        .annotate(q=stage_reached_at(settings.qualified_stage))
-        .filter(_in("q", period))
-        .count()
-    )
+    qualified = sum(qualified_counts(company, period, stage=settings.qualified_stage).values())
     # No spend booked at all means the spend data is missing, not that leads were free: no value then either.
     value = (spend / qualified).quantize(CENT) if qualified and spend else None
     breakdown = {"spend": _s(spend), "qualified_leads": qualified, "qualified_stage": settings.qualified_stage}
@@ -328,20 +451,14 @@ def lead_to_customer_rate(company, period: Period) -> KpiResult:
 def qualified_leads_focus_segments(company, period: Period) -> KpiResult:
     """Qualified leads per focus segment.
 
-    Formula: number of leads reaching the qualified stage (setting) in the period whose segment is one of the
+    Formula: number of leads reaching the qualified stage (setting; :data:`REACHED_DEFINITION`) in the period whose
+    segment is one of the
     company's focus segments (setting); breakdown per segment (focus segments without leads show 0). Without focus
     segments every segment counts. Source: issue 6 (qualified leads in the segments the OKRs focus on).
     """
     settings = reporting_settings(company)
     focus = [s for s in (settings.focus_segments or []) if s]
-    rows = (
-        Lead.objects.filter(company=company)
-        .annotate(q=stage_reached_at(settings.qualified_stage))
-        .filter(_in("q", period))
-    )
-    if focus:
-        rows = rows.filter(segment__in=focus)
-    per_segment = dict(rows.order_by().values_list("segment").annotate(n=Count("id")).values_list("segment", "n"))
+    per_segment = qualified_counts(company, period, stage=settings.qualified_stage, segments=focus)
     breakdown: dict = {segment: per_segment.get(segment, 0) for segment in focus}
     for segment, n in sorted(per_segment.items()):
         breakdown.setdefault(segment or "(none)", n)
@@ -353,10 +470,10 @@ def qualified_leads_focus_growth(company, period: Period) -> KpiResult:
     """Growth of qualified leads in the focus segments.
 
     Formula: (Q(current) − Q(previous)) ÷ Q(previous) × 100, where Q counts the leads reaching the qualified stage
-    (setting) in the focus segments (setting; all segments without one), current = the period up to today (so a
-    running period is compared fairly) and previous = the same number of days right before the period. No value
-    without qualified leads in the previous window. Source: the case's goal in issue 6 ("qualified leads from the
-    focus segments +18 % in nine months"), which key results in percent track.
+    (setting; :data:`REACHED_DEFINITION`) in the focus segments (setting; all segments without one), current =
+    the period up to today (so a running period is compared fairly) and previous = the same number of days right
+    before the period. No value without qualified leads in the previous window. Source: the case's goal in issue 6
+    ("qualified leads from the focus segments +18 % in nine months"), which key results in percent track.
     """
     settings = reporting_settings(company)
     end = min(period.end, timezone.localdate())
@@ -367,14 +484,10 @@ def qualified_leads_focus_growth(company, period: Period) -> KpiResult:
     before = Period(kind=period.kind, start=period.start - dt.timedelta(days=days),
                     end=period.start - dt.timedelta(days=1), key="", label="")  # fmt: skip
     focus = [s for s in (settings.focus_segments or []) if s]
-    rows = Lead.objects.filter(company=company)
-    if focus:
-        rows = rows.filter(segment__in=focus)
-    counts = (
-        rows.annotate(q=stage_reached_at(settings.qualified_stage))
-        .filter(_in("q", before) | _in("q", current))
-        .aggregate(current=Count("id", filter=_in("q", current)), previous=Count("id", filter=_in("q", before)))
-    )
+    counts = {
+        name: sum(qualified_counts(company, window, stage=settings.qualified_stage, segments=focus).values())
+        for name, window in (("current", current), ("previous", before))
+    }
     breakdown = {
         "current": counts["current"],
         "previous": counts["previous"],
@@ -504,6 +617,25 @@ KPIS: dict[str, KpiDefinition] = {
             True,
             pipeline_contribution,
             _("Amount of marketing-sourced opportunities created in the period, and its share of all."),
+            aggregation="sum",
+        ),
+        KpiDefinition(
+            "marketing_influenced_pipeline",
+            _("Marketing-influenced pipeline"),
+            "currency",
+            True,
+            marketing_influenced_pipeline,
+            _("Amount of the opportunities created in the period whose lead had a marketing touch before."),
+            aggregation="sum",
+        ),
+        KpiDefinition(
+            "marketing_influenced_revenue",
+            _("Marketing-influenced revenue"),
+            "currency",
+            True,
+            marketing_influenced_revenue,
+            _("Amount won in the period on opportunities whose lead had a marketing touch before their creation."),
+            aggregation="sum",
         ),
         KpiDefinition(
             "cost_per_qualified_lead",
@@ -544,6 +676,7 @@ KPIS: dict[str, KpiDefinition] = {
             True,
             qualified_leads_focus_segments,
             _("Leads reaching the qualified stage in the period, per focus segment."),
+            aggregation="sum",
         ),
         KpiDefinition(
             "qualified_leads_focus_growth",
@@ -581,16 +714,27 @@ KPIS: dict[str, KpiDefinition] = {
 }
 
 
-def compute_kpis(*, company, period: Period, keys: Iterable[str] | None = None) -> list[KpiResult]:
+def compute_kpis(*, company, period: Period, keys: Iterable[str] | None = None, book=None) -> list[KpiResult]:
     """Compute the KPIs ``keys`` (default: all, in board order) for ``company`` and ``period``.
 
-    ValueError for an unknown key. The number of queries depends only on the number of KPIs, never on the data.
+    Each result carries the period's target (reporting.targets: set for the period, or derived from the cycle
+    target). ValueError for an unknown key. The number of queries depends only on the number of KPIs, never on the
+    data. Pass ``book`` (a reporting.targets.TargetBook) to reuse loaded targets across periods.
     """
+    from .targets import TargetBook
+
     selected = list(keys) if keys is not None else list(KPIS)
     unknown = [k for k in selected if k not in KPIS]
     if unknown:
         raise ValueError(f"Unknown KPI: {', '.join(unknown)}")
-    return [KPIS[key].compute(company, period) for key in selected]
+    book = book or TargetBook(company)
+    results = []
+    for key in selected:
+        result = KPIS[key].compute(company, period)
+        found = book.for_period(key, period)
+        result.target = found.value if found is not None else None
+        results.append(result)
+    return results
 
 
 # ------------------------------------------------------------------------------------------ automatic check-ins

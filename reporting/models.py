@@ -22,18 +22,42 @@ from companies.models import Company
 from core.safety import TitleField
 from objectives.models import KeyResult
 
-# Lead sources that count as sales-sourced (not marketing) unless a company changes the list. Compared
-# case-insensitively with a lead's channel (or an opportunity's lead source).
+# Source classification (issue 15): a lead's source (its channel, or an opportunity's lead source) is sales-sourced,
+# "other" (origin unknown: neither marketing's nor sales' credit) or — anything else — marketing-sourced. Compared
+# case-insensitively. The defaults hold the standard values of HubSpot ("Original source": display names and
+# internal values) and Salesforce (the Lead Source picklist) plus common German names; a company replaces either list
+# in its reporting settings.
 DEFAULT_SALES_SOURCES = [
+    # HubSpot: records created by hand, by import or by the sales tools
+    "Offline Sources",
+    "OFFLINE",
+    # Salesforce standard Lead Source values brought in by people, not campaigns
+    "Partner Referral",
+    "Employee Referral",
+    "External Referral",
+    "Partner",
+    # common names in our imports
     "Direkt",
     "Direct",
     "Sales",
     "Vertrieb",
     "Outbound",
-    "Partner",
-    "Partner Referral",
-    "Employee Referral",
 ]
+DEFAULT_OTHER_SOURCES = [
+    # HubSpot: a visit without referrer or campaign — the origin is unknown
+    "Direct Traffic",
+    "DIRECT_TRAFFIC",
+    # Salesforce standard values without a known origin
+    "Other",
+    "Phone Inquiry",
+    "Word of mouth",
+    "Sonstige",
+]
+# Everything else, e.g. HubSpot's Organic Search, Paid Search, Email Marketing, Organic Social, Paid Social,
+# Referrals, Other Campaigns, AI Referrals and Salesforce's Web, Purchased List, Advertisement, Trade Show, Seminar -
+# Internal/Partner, Public Relations, counts as marketing-sourced.
+HUBSPOT_MARKETING_EXAMPLES = ["Organic Search", "Paid Search", "Email Marketing", "Organic Social", "Paid Social",
+                              "Referrals", "Other Campaigns", "AI Referrals"]  # fmt: skip
 
 
 class Lead(models.Model):
@@ -283,6 +307,7 @@ class ReportingSettings(models.Model):
         _("time-decay half-life (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
     sales_sources = models.JSONField(_("sales-sourced lead sources"), default=list, blank=True)
+    other_sources = models.JSONField(_("lead sources of unknown origin"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("reporting settings")
@@ -304,12 +329,37 @@ class ReportingSettings(models.Model):
     def currency(self) -> str:
         return self.company.currency
 
+    @property
+    def sales_source_list(self) -> list[str]:
+        return list(self.sales_sources) if self.sales_sources else list(DEFAULT_SALES_SOURCES)
+
+    @property
+    def other_source_list(self) -> list[str]:
+        return list(self.other_sources) if self.other_sources else list(DEFAULT_OTHER_SOURCES)
+
+    @property
+    def uses_default_sources(self) -> bool:
+        return not self.sales_sources and not self.other_sources
+
+    def source_class(self, source: str) -> str:
+        """ "sales", "other" or "marketing" for a lead source (the company's lists, else the defaults)."""
+        key = (tuple(self.sales_source_list), tuple(self.other_source_list))
+        if getattr(self, "_sources_key", None) != key:  # the import asks once per row: build the sets once
+            self._sources_key = key
+            self._sales_set = {s.casefold() for s in key[0]}
+            self._other_set = {s.casefold() for s in key[1]}
+        folded = (source or "").strip().casefold()
+        if folded in self._sales_set:
+            return "sales"
+        if folded in self._other_set:
+            return "other"
+        return "marketing"
+
     def is_sales_source(self, source: str) -> bool:
-        sources = self.sales_sources if self.sales_sources else DEFAULT_SALES_SOURCES
-        key = tuple(sources)
-        if getattr(self, "_sales_key", None) != key:  # the import asks once per row: build the set once
-            self._sales_key, self._sales_set = key, {s.casefold() for s in sources}
-        return source.strip().casefold() in self._sales_set
+        return self.source_class(source) == "sales"
+
+    def is_marketing_source(self, source: str) -> bool:
+        return self.source_class(source) == "marketing"
 
 
 class KpiBinding(models.Model):
@@ -333,4 +383,10 @@ class KpiBinding(models.Model):
 
 
 # KPI snapshots, refresh jobs and digest subscriptions (board work) live in their own module.
-from .models_snapshots import AttributionSnapshot, DigestSubscription, KpiRefresh, KpiSnapshot  # noqa: E402, F401
+from .models_snapshots import (  # noqa: E402, F401
+    AttributionSnapshot,
+    DigestSubscription,
+    KpiRefresh,
+    KpiSnapshot,
+    KpiTarget,
+)

@@ -41,6 +41,15 @@ class KpiSnapshot(models.Model):
     unit = models.CharField(_("unit"), max_length=10, choices=KpiUnit.choices)
     breakdown = models.JSONField(_("breakdown"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     computed_at = models.DateTimeField(_("computed at"))
+    # A running period (the refresh ran before its end): the value covers period_start..data_through, and
+    # comparison_value is the previous period over the same number of days (comparison_start..comparison_end), so
+    # the board never compares a partial period with a complete one. Null for a complete period.
+    data_through = models.DateField(_("data through"), null=True, blank=True)
+    comparison_value = models.DecimalField(
+        _("comparison value"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    comparison_start = models.DateField(_("comparison start"), null=True, blank=True)
+    comparison_end = models.DateField(_("comparison end"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("KPI snapshot")
@@ -62,8 +71,42 @@ class KpiSnapshot(models.Model):
         return f"{self.kpi} {self.period_key}: {self.value}"
 
 
+class KpiTarget(models.Model):
+    """A target of one KPI for one period, set by a person (reporting.targets resolves the target of any period).
+
+    ``period_key`` is a cycle ("cycle-12": the cycle target, from which months and quarters are derived), a month
+    ("2026-03") or a fiscal quarter ("2026-Q1"): an explicit target for that period, which overrides the derived one.
+    Changes are recorded in the change history (history.tracking)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="kpi_targets")
+    kpi = models.CharField(_("KPI"), max_length=64)
+    period_kind = models.CharField(_("period type"), max_length=10, choices=PeriodKind.choices)
+    period_key = models.CharField(_("period"), max_length=40)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    value = models.DecimalField(_("target"), max_digits=20, decimal_places=4)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        ordering = ["kpi", "period_start", "period_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kpi", "period_key"], name="kpi_target_unique_period"),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="kpi_target_period_order"),
+            models.CheckConstraint(condition=Q(period_kind__in=PeriodKind.values), name="kpi_target_period_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.period_key}"
+
+
 # The attribution models of reporting.attribution.MODELS (kept literal here: attribution imports the models).
-ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "u_shaped")
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "u_shaped", "w_shaped")
 
 
 class AttributionSnapshot(models.Model):
@@ -193,4 +236,12 @@ class DigestSubscription(models.Model):
         return f"{self.user} @ {self.company}: {'on' if self.weekly else 'off'}"
 
 
-__all__ = ["AttributionSnapshot", "DigestSubscription", "KpiRefresh", "KpiSnapshot", "KpiUnit", "PeriodKind"]
+__all__ = [
+    "AttributionSnapshot",
+    "DigestSubscription",
+    "KpiRefresh",
+    "KpiSnapshot",
+    "KpiTarget",
+    "KpiUnit",
+    "PeriodKind",
+]

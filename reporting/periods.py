@@ -161,6 +161,35 @@ def previous_period(period: Period, *, company) -> Period | None:
     return cycle_period(previous) if previous else None
 
 
+def localized_label(*, kind: str, key: str, start: dt.date, stored: str = "", fiscal_start_month: int = 1) -> str:
+    """A period's name in the active language ("December 2026" / "Dezember 2026", "Q4 2026"), whatever language the
+    refresh that stored it ran in; a cycle keeps its own name."""
+    if kind == "month":
+        return formats.date_format(start, "YEAR_MONTH_FORMAT")
+    if kind == "quarter":
+        return str(_quarter(start, fiscal_start_month).label)
+    return stored or key
+
+
+def short_range(start: dt.date, end: dt.date) -> str:
+    """A short date range in the active language: "1–6 Nov 2026" / "1.–6. Nov 2026" (the days a running period is
+    compared on)."""
+    from django.utils.translation import get_language
+
+    dot = "." if (get_language() or "").startswith("de") else ""
+
+    def day(d: dt.date) -> str:
+        return f"{d.day}{dot}"
+
+    if start == end:
+        return f"{day(end)} {formats.date_format(end, 'M Y')}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{day(start)}–{day(end)} {formats.date_format(end, 'M Y')}"
+    if start.year == end.year:
+        return f"{day(start)} {formats.date_format(start, 'M')} – {day(end)} {formats.date_format(end, 'M Y')}"
+    return f"{day(start)} {formats.date_format(start, 'M Y')} – {day(end)} {formats.date_format(end, 'M Y')}"
+
+
 def parse_period_key(*, company, key: str) -> Period:
     """The period for a key ("2026-03", "2026-Q1", "cycle-12"); ValueError for anything else or another
     company's cycle."""

@@ -17,7 +17,7 @@ from budgets.models import BudgetLine, SpendEntry
 from companies.models import Company
 from objectives.models import Cycle, KeyResult, Objective, key_result_progress
 
-from . import kpis
+from . import kpis, periods
 from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
 
 HISTORY_LENGTH = 12
@@ -64,6 +64,24 @@ class HistoryPoint:
     value: Decimal | None
     target: Decimal | None
     breakdown: dict
+    data_through: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class BoardPeriod:
+    """A period the board can show (one that has snapshots), named in the active language."""
+
+    kind: str
+    key: str
+    start: dt.date
+    end: dt.date
+    stored_label: str
+    fiscal_start_month: int = 1
+
+    @property
+    def label(self) -> str:
+        return periods.localized_label(kind=self.kind, key=self.key, start=self.start, stored=self.stored_label,
+                                       fiscal_start_month=self.fiscal_start_month)  # fmt: skip
 
 
 @dataclass
@@ -73,7 +91,7 @@ class KpiTile:
     unit: str
     higher_is_better: bool
     value: Decimal | None
-    target: Decimal | None
+    target: Decimal | None  # compared with the value: for a running sum KPI, the target pro-rated to date
     previous_value: Decimal | None
     previous_label: str
     status: str
@@ -85,15 +103,54 @@ class KpiTile:
     computed_at: dt.datetime
     breakdown: dict
     history: list[HistoryPoint] = field(default_factory=list)
+    # The whole period's target (differs from ``target`` only while a sum KPI's period runs) and where it comes
+    # from (reporting.targets.SOURCE_LABELS keys; "" when there is none).
+    period_target: Decimal | None = None
+    target_source: str = ""
+    # A running period: the value covers period_start..data_through, compared with the previous period's first
+    # days (previous_label then names those days).
+    data_through: dt.date | None = None
+    comparison_days: int | None = None
 
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
 
+    @property
+    def is_partial(self) -> bool:
+        return self.data_through is not None
 
-def board_tiles(*, company: Company, period_kind: str = PeriodKind.MONTH, on: dt.date | None = None) -> list[KpiTile]:
-    """One tile per registered KPI that has a snapshot of ``period_kind``: the latest period that has started by
-    ``on``, its predecessor and up to HISTORY_LENGTH periods of history, in the registry's order. One query."""
+
+def _definition(key: str):
+    return kpis.KPIS.get(key)
+
+
+def _choose_period(rows: list[KpiSnapshot], *, on: dt.date, wanted: str | None) -> KpiSnapshot | None:
+    """The snapshot row naming the period the board shows: ``wanted`` when it has snapshots, else the last
+    complete period (ended before ``on``), else the latest one that has started."""
+    if wanted:
+        return next((r for r in rows if r.period_key == wanted), None)
+    complete = [r for r in rows if r.period_end < on and r.data_through is None]
+    pool = complete or rows
+    return max(pool, key=lambda r: (r.period_start, r.period_end), default=None)
+
+
+def board_tiles(
+    *,
+    company: Company,
+    period_kind: str = PeriodKind.MONTH,
+    on: dt.date | None = None,
+    period_key: str | None = None,
+    book=None,
+    available: list | None = None,
+) -> list[KpiTile]:
+    """One tile per registered KPI for one period of ``period_kind``: ``period_key`` when given (and stored), else
+    the last complete period, else the running one; with its comparison and up to HISTORY_LENGTH periods of history,
+    in the registry's order. Targets come from reporting.targets (live, so an edited target shows at once; the
+    snapshot's own target when none is set). Pass a list as ``available`` to receive the periods that have
+    snapshots (newest first) for a period picker. Constant queries: the snapshots (one), the targets (three)."""
+    from .targets import TargetBook, target_to_date
+
     on = on or timezone.localdate()
     snapshots = KpiSnapshot.objects.filter(company=company, period_kind=period_kind, period_start__lte=on)
     if period_kind == PeriodKind.CYCLE:
@@ -104,23 +161,55 @@ def board_tiles(*, company: Company, period_kind: str = PeriodKind.MONTH, on: dt
             .values("period_key")
         )
         snapshots = snapshots.filter(period_key__in=Subquery(top_level_keys))
-    rows = (
+    rows = list(
         snapshots.annotate(
             rank=Window(RowNumber(), partition_by=[F("kpi")], order_by=[F("period_start").desc(), F("pk").desc()])
         )
         .filter(rank__lte=HISTORY_LENGTH)
         .order_by("kpi", "period_start", "pk")
     )
+    fiscal = company.fiscal_year_start_month
+    if available is not None:
+        seen: dict[str, BoardPeriod] = {}
+        for row in rows:
+            seen.setdefault(row.period_key, BoardPeriod(period_kind, row.period_key, row.period_start,
+                                                        row.period_end, row.period_label, fiscal))  # fmt: skip
+        available.extend(sorted(seen.values(), key=lambda p: (p.start, p.end), reverse=True))
+    chosen = _choose_period(rows, on=on, wanted=period_key)
+    if chosen is None:
+        return []
+    book = book if book is not None else TargetBook(company)
     by_kpi: dict[str, list[KpiSnapshot]] = defaultdict(list)
     for row in rows:
-        by_kpi[row.kpi].append(row)
+        if row.period_start <= chosen.period_start:
+            by_kpi[row.kpi].append(row)
+
+    def label(row) -> str:
+        return periods.localized_label(kind=row.period_kind, key=row.period_key, start=row.period_start,
+                                       stored=row.period_label, fiscal_start_month=fiscal)  # fmt: skip
+
     tiles = []
     for key, definition in kpis.KPIS.items():
         history = by_kpi.get(key)
-        if not history:
+        if not history or history[-1].period_key != chosen.period_key:
             continue
         latest = history[-1]
-        previous = history[-2] if len(history) > 1 else None
+        resolved = book.resolve(key, kind=latest.period_kind, period_key=latest.period_key,
+                                start=latest.period_start, end=latest.period_end)  # fmt: skip
+        period_target = resolved.value if resolved is not None else latest.target
+        source = resolved.source if resolved is not None else ("snapshot" if latest.target is not None else "")
+        compared_target = target_to_date(period_target, key=key, period_start=latest.period_start,
+                                         period_end=latest.period_end, through=latest.data_through)  # fmt: skip
+        previous_value, previous_label, comparison_days = None, "", None
+        if latest.data_through is not None:
+            # Running: the previous period over the same number of days, computed by the refresh.
+            if latest.comparison_start is not None:
+                previous_value = latest.comparison_value
+                previous_label = periods.short_range(latest.comparison_start, latest.comparison_end)
+                comparison_days = (latest.comparison_end - latest.comparison_start).days + 1
+        elif len(history) > 1 and history[-2].data_through is None:
+            # Complete against complete only: a previous snapshot stored while it ran is no fair comparison.
+            previous_value, previous_label = history[-2].value, label(history[-2])
         tiles.append(
             KpiTile(
                 key=key,
@@ -128,13 +217,13 @@ def board_tiles(*, company: Company, period_kind: str = PeriodKind.MONTH, on: dt
                 unit=latest.unit,
                 higher_is_better=definition.higher_is_better,
                 value=latest.value,
-                target=latest.target,
-                previous_value=previous.value if previous else None,
-                previous_label=previous.period_label if previous else "",
-                status=kpi_status(latest.value, latest.target, higher_is_better=definition.higher_is_better),
+                target=compared_target,
+                previous_value=previous_value,
+                previous_label=previous_label,
+                status=kpi_status(latest.value, compared_target, higher_is_better=definition.higher_is_better),
                 period_kind=latest.period_kind,
                 period_key=latest.period_key,
-                period_label=latest.period_label,
+                period_label=label(latest),
                 period_start=latest.period_start,
                 period_end=latest.period_end,
                 computed_at=latest.computed_at,
@@ -142,15 +231,20 @@ def board_tiles(*, company: Company, period_kind: str = PeriodKind.MONTH, on: dt
                 history=[
                     HistoryPoint(
                         period_key=h.period_key,
-                        period_label=h.period_label,
+                        period_label=label(h),
                         period_start=h.period_start,
                         period_end=h.period_end,
                         value=h.value,
                         target=h.target,
                         breakdown=h.breakdown or {},
+                        data_through=h.data_through,
                     )
                     for h in history
                 ],
+                period_target=period_target,
+                target_source=source,
+                data_through=latest.data_through,
+                comparison_days=comparison_days,
             )
         )
     return tiles

@@ -484,7 +484,7 @@ def _resolve_opportunity_leads(company, batch: list[dict], ctx: ParseContext) ->
             if found:
                 values["is_marketing_sourced"] = found[1]
             else:
-                values["is_marketing_sourced"] = not ctx.settings.is_sales_source(values.get("lead_source", ""))
+                values["is_marketing_sourced"] = ctx.settings.is_marketing_source(values.get("lead_source", ""))
 
 
 def _resolve_touchpoint_leads(company, batch: list[dict]) -> None:
@@ -570,11 +570,11 @@ def reporting_settings_update(*, company, actor, **changes) -> ReportingSettings
     """Change the KPI choices of a company (qualified stage, focus segments, half-life, sales sources)."""
     require_actor(actor, company, Action.COMPANY_SETTINGS)
     current, _created = ReportingSettings.objects.select_for_update().get_or_create(company=company)
-    allowed = {"qualified_stage", "focus_segments", "attribution_half_life_days", "sales_sources"}
+    allowed = {"qualified_stage", "focus_segments", "attribution_half_life_days", "sales_sources", "other_sources"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({name: _("Unknown setting.") for name in unknown})
-    for name in ("focus_segments", "sales_sources"):
+    for name in ("focus_segments", "sales_sources", "other_sources"):
         if name in changes:
             changes[name] = [str(s).strip() for s in changes[name] if str(s).strip()]
     for name, value in changes.items():

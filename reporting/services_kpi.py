@@ -35,6 +35,7 @@ from objectives.models import Cycle
 
 from . import attribution, kpis, periods
 from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
+from .targets import TargetBook
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,19 @@ HEARTBEAT_INTERVAL = dt.timedelta(seconds=5)
 STALE_AFTER = dt.timedelta(seconds=60)
 QUEUE_UNAVAILABLE = "queue_unavailable"
 _ATTRIBUTION_FIELDS = ["period_kind", "period_start", "period_end", "half_life_days", "pipeline", "rows", "computed_at"]
-_SNAPSHOT_FIELDS = ["period_kind", "period_label", "period_start", "period_end", "value", "target", "unit"]
+_SNAPSHOT_FIELDS = [
+    "period_kind",
+    "period_label",
+    "period_start",
+    "period_end",
+    "value",
+    "target",
+    "unit",
+    "data_through",
+    "comparison_value",
+    "comparison_start",
+    "comparison_end",
+]
 
 
 class QueueUnavailable(DomainError):
@@ -91,7 +104,8 @@ def current_cycles(*, company: Company, on: dt.date) -> list[Cycle]:
 
 
 def refresh_periods(*, company: Company, scope: str, on: dt.date) -> list[periods.Period]:
-    """The periods a refresh computes. ``current``: this month, this quarter and the current cycle(s). ``open``:
+    """The periods a refresh computes. ``current``: this and last month, this and last quarter (the board opens on
+    the last complete period) and the current cycle(s). ``open``:
     additionally every month and quarter (up to ``on``) of every cycle that is not closed, and those cycles."""
     found: dict[str, periods.Period] = {}
 
@@ -99,7 +113,10 @@ def refresh_periods(*, company: Company, scope: str, on: dt.date) -> list[period
         for period in items:
             found.setdefault(period.key, period)
 
-    add([periods.period_for(company=company, kind=kind, on=on) for kind in (PeriodKind.MONTH, PeriodKind.QUARTER)])
+    for kind in (PeriodKind.MONTH, PeriodKind.QUARTER):
+        current = periods.period_for(company=company, kind=kind, on=on)
+        # The last complete period too: the board opens on it.
+        add([periods.period_for(company=company, kind=kind, on=current.start - dt.timedelta(days=1)), current])
     add(periods.cycle_period(cycle) for cycle in current_cycles(company=company, on=on))
     check_in_period = kpis.kpi_cycle_period(company, on)
     if check_in_period is not None:
@@ -116,6 +133,23 @@ def refresh_periods(*, company: Company, scope: str, on: dt.date) -> list[period
             for kind in (PeriodKind.MONTH, PeriodKind.QUARTER):
                 add(periods.periods_between(company=company, kind=kind, start=cycle.start_date, end=last))
     return sorted(found.values(), key=lambda p: (p.start, p.kind, p.key))
+
+
+def _running_comparison(*, company: Company, period: periods.Period, on: dt.date, book: TargetBook):
+    """For a period still running on ``on``: the KPIs of the previous period over the same number of days (its
+    first N days, N = days elapsed including ``on``), the truncated previous period, and ``on`` (the last day the
+    value covers). ``(None, None, None)`` for a period that has ended (it compares with the whole previous one)."""
+    if not period.start <= on < period.end:
+        return None, None, None
+    previous = periods.previous_period(period, company=company)
+    if previous is None:
+        return {}, None, on
+    elapsed = (on - period.start).days
+    end = min(previous.start + dt.timedelta(days=elapsed), previous.end)
+    truncated = periods.Period(kind=previous.kind, start=previous.start, end=end, key=previous.key,
+                               label=previous.label)  # fmt: skip
+    values = {r.key: r for r in kpis.compute_kpis(company=company, period=truncated, book=book)}
+    return values, truncated, on
 
 
 def _progress_key(refresh_id: int) -> str:
@@ -234,8 +268,13 @@ def kpi_snapshots_refresh(
             check_in_results: list[kpis.KpiResult] = []
             # Bound key results get the values of the most specific cycle covering today (kpis.kpi_cycle_period).
             check_in_period = kpis.kpi_cycle_period(company, on)
+            book = TargetBook(company)
             for done, period in enumerate(todo, start=1):
-                for result in kpis.compute_kpis(company=company, period=period):
+                comparison, compared_period, through = _running_comparison(
+                    company=company, period=period, on=on, book=book
+                )
+                for result in kpis.compute_kpis(company=company, period=period, book=book):
+                    compared = comparison.get(result.key) if comparison is not None else None
                     rows.append(
                         KpiSnapshot(
                             company=company,
@@ -250,6 +289,10 @@ def kpi_snapshots_refresh(
                             unit=result.unit,
                             breakdown=result.breakdown or {},
                             computed_at=computed_at,
+                            data_through=through,
+                            comparison_value=compared.value if compared is not None else None,
+                            comparison_start=compared_period.start if compared_period is not None else None,
+                            comparison_end=compared_period.end if compared_period is not None else None,
                         )
                     )
                     if check_in_period is not None and period.key == check_in_period.key:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("board/refresh/", views_board.board_refresh, name="board_refresh"),
     path("board/refresh/<int:refresh_id>/", views_board.board_refresh_status, name="board_refresh_status"),
     path("board/attribution/", views_board.board_attribution, name="board_attribution"),
+    path("board/targets/", views_board.board_targets, name="board_targets"),
     path("board/digest/", views_board.board_digest, name="board_digest"),
     path("board/export.<str:fmt>", views_board.board_export, name="board_export"),
 ]

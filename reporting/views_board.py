@@ -11,18 +11,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from companies.permissions import Action
+from companies.permissions import Action, can
 from companies.tenancy import company_view
 from core import tabular
 from core.htmx import trigger_toast
 from core.safety import attachment_header
 
 from . import attribution, charts, kpis, periods, selectors_kpi, services_digest, services_kpi
-from .formatting import currency_symbol, present_tile
+from .formatting import currency_symbol, format_kpi_value, present_tile
 from .models_snapshots import KpiRefresh, PeriodKind
 
 DEFAULT_ATTRIBUTION_MODEL = "u_shaped"
@@ -32,9 +33,28 @@ def _german() -> bool:
     return (get_language() or "").startswith("de")
 
 
+SESSION_KEY = "board_period"
+
+
+def _period_choice(request: HttpRequest) -> tuple[str, str | None]:
+    """The period type and period the user chose: from the query (``?period=quarter&key=2026-Q3``; ``key`` empty
+    = the last complete period), remembered in the session for the next visit; without a choice, months and the
+    last complete month."""
+    remembered = request.session.get(SESSION_KEY) or {}
+    kind = request.GET.get("period") or remembered.get("kind") or PeriodKind.MONTH
+    if kind not in PeriodKind.values:
+        kind = PeriodKind.MONTH
+    if "key" in request.GET or "period" in request.GET:
+        key = (request.GET.get("key") or "")[:40] or None
+        if remembered != {"kind": kind, "key": key}:
+            request.session[SESSION_KEY] = {"kind": kind, "key": key}
+    else:
+        key = remembered.get("key") if remembered.get("kind") == kind else None
+    return kind, key
+
+
 def _period_kind(request: HttpRequest) -> str:
-    kind = request.GET.get("period", PeriodKind.MONTH)
-    return kind if kind in PeriodKind.values else PeriodKind.MONTH
+    return _period_choice(request)[0]
 
 
 def _attribution_model(request: HttpRequest) -> str:
@@ -140,10 +160,59 @@ def _attribution_context(request: HttpRequest, *, start: dt.date, end: dt.date, 
     }
 
 
+def css_string(text: str) -> SafeString:
+    """``text`` as a quoted CSS string (for @page margin boxes): every character outside plain ASCII letters,
+    digits, spaces and a few punctuation marks becomes a CSS hex escape, so nothing can end the string, the rule or
+    the style element; that is why it may be marked safe here (the template needs no ``|safe``)."""
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:-()")
+    escaped = "".join(c if c in allowed else "\\" + format(ord(c), "06x") for c in str(text))
+    return mark_safe('"' + escaped + '"')  # noqa: S308
+
+
+def _print_context(company, *, period_label: str, computed_at) -> dict:
+    """The handout's margins: company and period at the top, data age at the bottom, page numbers (board.html)."""
+    age = (
+        _("Figures as of %(when)s") % {"when": formats.date_format(timezone.localtime(computed_at), "DATETIME_FORMAT")}
+        if computed_at
+        else _("No figures computed yet")
+    )
+    return {
+        "print_running": css_string(f"{company.name} · {_('Board KPIs')} · {period_label}"),
+        "print_age": css_string(age),
+        "print_page_label": css_string(_("Page")),
+    }
+
+
+def _definitions_context(company) -> dict:
+    """What the board's "How is this computed?" states: every KPI's definition, the one definition of reaching a
+    funnel stage, the source classification in effect and every attribution model (from their definitions)."""
+    from .models import HUBSPOT_MARKETING_EXAMPLES
+
+    settings = kpis.reporting_settings(company)
+    return {
+        "kpi_definitions": [
+            (str(d.label), str(getattr(d, "description", "")), getattr(d, "aggregation", "rate"))
+            for d in kpis.KPIS.values()
+        ],
+        "reached_definition": kpis.REACHED_DEFINITION,
+        "qualified_stage_label": settings.get_qualified_stage_display(),
+        "sources_default": settings.uses_default_sources,
+        "sales_sources": ", ".join(settings.sales_source_list),
+        "other_sources": ", ".join(settings.other_source_list),
+        "marketing_examples": ", ".join(HUBSPOT_MARKETING_EXAMPLES),
+        "model_definitions": [
+            (
+                str(attribution.MODEL_LABELS[m]),
+                attribution.model_description(m, half_life_days=settings.attribution_half_life_days),
+            )
+            for m in attribution.MODELS
+        ],
+    }
+
+
 def attribution_explanation(model: str, *, half_life_days: int) -> str:
     """The model's anchor as the board states it (the texts live with the models in reporting.attribution)."""
-    text = attribution.MODEL_DESCRIPTIONS[model]
-    return str(text) % {"days": half_life_days} if model == "time_decay" else str(text)
+    return attribution.model_description(model, half_life_days=half_life_days)
 
 
 # --- pages ----------------------------------------------------------------------------------------------------------
@@ -153,18 +222,28 @@ def attribution_explanation(model: str, *, half_life_days: int) -> str:
 @company_view(Action.BOARD_VIEW)
 def board(request: HttpRequest) -> HttpResponse:
     company = request.company
-    kind = _period_kind(request)
+    kind, key = _period_choice(request)
     today = timezone.localdate()
-    tiles = selectors_kpi.board_tiles(company=company, period_kind=kind, on=today)
+    available: list[selectors_kpi.BoardPeriod] = []
+    tiles = selectors_kpi.board_tiles(company=company, period_kind=kind, on=today, period_key=key, available=available)
+    if key and not tiles:  # a remembered or typed period without figures: the default period instead
+        key, available = None, []
+        tiles = selectors_kpi.board_tiles(company=company, period_kind=kind, on=today, available=available)
     start, end, period_label = board_period(company=company, kind=kind, tiles=tiles, on=today)
     by_key = {t.key: t for t in tiles}
     german = _german()
     symbol = currency_symbol(company.currency)
+    complete = [p for p in available if p.end < today]
+    last_complete = complete[0] if complete else None
+    showing_key = tiles[0].period_key if tiles else ""
+    can_set_targets = can(request.membership.role, Action.KPI_TARGETS_MANAGE)
+    settings_url = reverse("reporting:board_targets", kwargs={"company_slug": company.slug})
 
     presented = []
     for tile in tiles:
         item = present_tile(tile, currency=company.currency)
         item["sparkline"] = _sparkline(tile)
+        item["set_target_url"] = f"{settings_url}?period={kind}&key={tile.period_key}#target-{tile.key}"
         presented.append(item)
 
     funnel_tile = by_key.get("funnel_conversion")
@@ -178,6 +257,15 @@ def board(request: HttpRequest) -> HttpResponse:
     context = {
         "period_kind": kind,
         "period_kinds": PeriodKind.choices,
+        "period_key": showing_key,
+        "available_periods": available,
+        "last_complete": last_complete if last_complete and last_complete.key != showing_key else None,
+        "can_set_targets": can_set_targets,
+        **_definitions_context(company),
+        **_print_context(
+            company, period_label=period_label, computed_at=max((t.computed_at for t in tiles), default=None)
+        ),
+        "targets_url": settings_url,
         "period_label": period_label,
         "period_start": start,
         "period_end": end,
@@ -228,12 +316,16 @@ def board(request: HttpRequest) -> HttpResponse:
 def board_attribution(request: HttpRequest) -> HttpResponse:
     """htmx: the attribution panel for another model (the period comes with the request)."""
     company = request.company
-    kind = _period_kind(request)
+    kind = request.GET.get("period") if request.GET.get("period") in PeriodKind.values else PeriodKind.MONTH
+    key = (request.GET.get("key") or "")[:40] or None
     today = timezone.localdate()
-    tiles = selectors_kpi.board_tiles(company=company, period_kind=kind, on=today)[:1]
+    tiles = selectors_kpi.board_tiles(company=company, period_kind=kind, on=today, period_key=key)[:1]
+    if key and not tiles:
+        tiles = selectors_kpi.board_tiles(company=company, period_kind=kind, on=today)[:1]
     start, end, _label = board_period(company=company, kind=kind, tiles=tiles, on=today)
     context = {
         "period_kind": kind,
+        "period_key": tiles[0].period_key if tiles else "",
         **_attribution_context(request, start=start, end=end, model=_attribution_model(request)),
     }
     return render(request, "reporting/board/_attribution.html", context)
@@ -376,3 +468,161 @@ def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
         response["Content-Disposition"] = attachment_header(f"{filename}.xlsx")
         return response
     raise Http404(_("Unknown export format."))
+
+
+# --- targets -------------------------------------------------------------------------------------------------------
+
+
+def _parse_local_number(raw: str):
+    """A number as typed in the user's language ("1.250,5" in German, "1,250.5" in English); ValueError else."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    from core.numbers import babel_locale
+
+    try:
+        return parse_decimal(raw.replace("\u00a0", "").replace(" ", ""), locale=babel_locale(), strict=True)
+    except (NumberFormatError, ValueError):
+        raise ValueError(raw) from None
+
+
+def _target_rows(company, period: periods.Period, *, book) -> list[dict]:
+    from .models_snapshots import KpiTarget
+
+    explicit = {
+        t.kpi: t for t in KpiTarget.objects.filter(company=company, period_key=period.key).select_related("updated_by")
+    }
+    rows = []
+    for key, definition in kpis.KPIS.items():
+        found = book.for_period(key, period)
+        own = explicit.get(key)
+        rows.append(
+            {
+                "key": key,
+                "label": str(definition.label),
+                "unit": definition.unit,
+                "aggregation": definition.aggregation,
+                "explicit": own,
+                "effective": format_kpi_value(found.value, definition.unit, currency=company.currency)
+                if found is not None
+                else "",
+                "source": found.source_label if found is not None else "",
+                "cycle_name": found.cycle_name if found is not None else "",
+                "input": formats.number_format(own.value.normalize(), use_l10n=True) if own is not None else "",
+                "error": "",
+            }
+        )
+    return rows
+
+
+def _targets_period(request: HttpRequest):
+    """The period whose targets the page edits: ``?key=`` (a month, quarter or cycle), else the current cycle
+    (else the current month)."""
+    company = request.company
+    key = (request.POST.get("key") or request.GET.get("key") or "")[:40]
+    if key:
+        try:
+            return periods.parse_period_key(company=company, key=key)
+        except ValueError:
+            raise Http404(_("Unknown period.")) from None
+    today = timezone.localdate()
+    cycles = services_kpi.current_cycles(company=company, on=today)
+    if cycles:
+        return periods.cycle_period(cycles[0])
+    return periods.period_for(company=company, kind=PeriodKind.MONTH, on=today)
+
+
+def _targets_navigation(company, period: periods.Period) -> dict:
+    """The cycles, and the months and quarters of the cycle covering the period, to switch between."""
+    from objectives.models import Cycle
+
+    cycles = list(Cycle.objects.filter(company=company).order_by("-start_date", "end_date", "pk"))
+    covering = next((c for c in cycles if period.kind == "cycle" and c.pk == period.cycle_id), None)
+    if covering is None:
+        covering = next((c for c in cycles if c.start_date <= period.end <= c.end_date), None)
+    months, quarters = [], []
+    if covering is not None:
+        months = periods.periods_between(
+            company=company, kind=PeriodKind.MONTH, start=covering.start_date, end=covering.end_date
+        )[:24]
+        quarters = periods.periods_between(
+            company=company, kind=PeriodKind.QUARTER, start=covering.start_date, end=covering.end_date
+        )[:8]
+    return {
+        "cycles": [periods.cycle_period(c) for c in cycles[:20]],
+        "months": months,
+        "quarters": quarters,
+        "covering_cycle": covering,
+    }
+
+
+@company_view(Action.BOARD_VIEW)
+def board_targets(request: HttpRequest) -> HttpResponse:
+    """The board's KPI targets of one period: cycle targets (months and quarters derive from them) or explicit
+    targets of a month or quarter. Everyone who reads the board sees them; KPI_TARGETS_MANAGE edits them. A form
+    with one bad value changes nothing and says which field and why."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from . import targets
+
+    company = request.company
+    may_edit = can(request.membership.role, Action.KPI_TARGETS_MANAGE)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
+    period = _targets_period(request)
+    status = 200
+    rows = _target_rows(company, period, book=targets.TargetBook(company))
+    if request.method == "POST":
+        if not may_edit:
+            from core.errors import PermissionDenied
+
+            raise PermissionDenied()
+        errors = 0
+        try:
+            with transaction.atomic():
+                for row in rows:
+                    raw = (request.POST.get(f"target-{row['key']}") or "").strip()
+                    row["input"] = raw
+                    if not raw:
+                        targets.kpi_target_delete(company=company, actor=request.user, kpi=row["key"],
+                                                  period_key=period.key)  # fmt: skip
+                        continue
+                    try:
+                        value = _parse_local_number(raw)
+                        targets.kpi_target_set(company=company, actor=request.user, kpi=row["key"],
+                                               period_key=period.key, value=value)  # fmt: skip
+                    except ValueError:
+                        row["error"] = _("Enter a number as written in your language, e.g. %(example)s.") % {
+                            "example": formats.number_format(
+                                Decimal("1250.5"), decimal_pos=1, use_l10n=True, force_grouping=True
+                            )
+                        }
+                        errors += 1
+                    except ValidationError as exc:
+                        row["error"] = " ".join(exc.messages)
+                        errors += 1
+                if errors:
+                    raise _Rollback()
+        except _Rollback:
+            status = 400
+            messages.error(request, _("Nothing was saved: please correct the marked targets."))
+        else:
+            messages.success(request, _("The targets of %(period)s are saved.") % {"period": _period_name(period)})
+            url = reverse("reporting:board_targets", kwargs={"company_slug": company.slug})
+            return redirect(f"{url}?key={period.key}")
+    context = {
+        "period": period,
+        "period_name": _period_name(period),
+        "rows": rows,
+        "may_edit": may_edit,
+        **_targets_navigation(company, period),
+    }
+    return render(request, "reporting/board/targets.html", context, status=status)
+
+
+class _Rollback(Exception):
+    """Undo every target of a form that has one bad value."""
+
+
+def _period_name(period: periods.Period) -> str:
+    return str(period.label)

@@ -20,7 +20,7 @@ from objectives.models import Cycle, KeyResult
 from .crm_import import FIELDS, PRESETS
 from .forms_crm import ColumnMappingForm, CrmImportForm, ReportingSettingsForm
 from .kpis import KPIS, reporting_settings
-from .models import DEFAULT_SALES_SOURCES, ColumnMapping, CrmImport, CrmKind, KpiBinding
+from .models import DEFAULT_OTHER_SOURCES, DEFAULT_SALES_SOURCES, ColumnMapping, CrmImport, CrmKind, KpiBinding
 from .services_crm import (
     column_mapping_delete,
     column_mapping_save,
@@ -160,6 +160,7 @@ def reporting_settings_page(request: HttpRequest) -> HttpResponse:
             "focus_segments": ", ".join(current.focus_segments or []),
             "attribution_half_life_days": current.attribution_half_life_days,
             "sales_sources": ", ".join(current.sales_sources or []),
+            "other_sources": ", ".join(current.other_sources or []),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -171,6 +172,7 @@ def reporting_settings_page(request: HttpRequest) -> HttpResponse:
                 focus_segments=form.split(form.cleaned_data["focus_segments"]),
                 attribution_half_life_days=form.cleaned_data["attribution_half_life_days"],
                 sales_sources=form.split(form.cleaned_data["sales_sources"]),
+                other_sources=form.split(form.cleaned_data["other_sources"]),
             )
         except ValidationError as exc:
             apply_to_form(form, exc)
@@ -188,6 +190,7 @@ def reporting_settings_page(request: HttpRequest) -> HttpResponse:
         "kpis": [(key, d.label) for key, d in KPIS.items()],
         "key_results": _bindable_key_results(company),
         "default_sales_sources": ", ".join(DEFAULT_SALES_SOURCES),
+        "default_other_sources": ", ".join(DEFAULT_OTHER_SOURCES),
     }
     return render(request, "reporting/crm/settings.html", context, status=400 if form.errors else 200)
 

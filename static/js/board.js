@@ -1,9 +1,11 @@
 // Board KPI page: draws the plotly figures that the server embeds as JSON data blocks, re-draws them after htmx
-// swaps (attribution model switcher), resizes them for printing. No inline scripts (CSP).
+// swaps (attribution model switcher), lays them out to their cards for printing. No inline scripts (CSP).
 (function () {
   "use strict";
 
-  const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  // No mode bar: its buttons would be interactive controls nested inside the charts' role="img" containers
+  // (axe: nested-interactive), and the handout needs none. Zoom by click stays where a chart offers it.
+  const CONFIG = { displaylogo: false, displayModeBar: false, responsive: true };
   const SPARK_CONFIG = { staticPlot: true, responsive: true, displayModeBar: false };
 
   function draw(element) {
@@ -18,16 +20,51 @@
     }
     const spark = element.classList.contains("kpi-spark");
     element.dataset.plotted = "true";
-    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, spark ? SPARK_CONFIG : CONFIG);
+    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, spark ? SPARK_CONFIG : CONFIG).then(() => {
+      if (printing) fit(element, true);
+    });
   }
 
   function drawAll(root) {
     (root || document).querySelectorAll("[data-plotly-figure]").forEach(draw);
   }
 
-  function resizeAll() {
-    if (!window.Plotly) return;
-    document.querySelectorAll(".js-plotly-plot").forEach((plot) => window.Plotly.Plots.resize(plot));
+  // The size a chart has on paper (board.css: --print-chart-height, a third of the landscape page minus gaps),
+  // measured on a probe so millimetres become the browser's pixels.
+  function paperSize(plot) {
+    const card = plot.closest(".chart-card");
+    const probe = document.createElement("div");
+    probe.style.cssText =
+      "position:absolute;visibility:hidden;height:var(--print-chart-height);" +
+      "width:calc((277mm - 6mm) / 3 - 6mm - 2px)";
+    document.body.appendChild(probe);
+    const size = { width: Math.floor(probe.offsetWidth), height: Math.floor(probe.offsetHeight) };
+    probe.remove();
+    if (card && window.matchMedia("print").matches) {
+      // Laid out for print already (emulated print media, print preview): the chart box itself is the truth.
+      const box = plot.getBoundingClientRect();
+      if (box.width > 0 && box.height > 0) return { width: Math.floor(box.width), height: Math.floor(box.height) };
+    }
+    return size;
+  }
+
+  function fit(plot, forPrint) {
+    if (!window.Plotly || !plot.layout || plot.classList.contains("kpi-spark")) return;
+    if (forPrint) {
+      if (plot.dataset.screenHeight === undefined) plot.dataset.screenHeight = plot.layout.height || "";
+      const size = paperSize(plot);
+      window.Plotly.relayout(plot, { autosize: false, width: size.width, height: size.height });
+    } else if (plot.dataset.screenHeight !== undefined) {
+      const height = Number(plot.dataset.screenHeight) || null;
+      delete plot.dataset.screenHeight;
+      window.Plotly.relayout(plot, { autosize: true, width: null, height: height });
+    }
+  }
+
+  let printing = false;
+  function fitAll(forPrint) {
+    printing = forPrint;
+    document.querySelectorAll(".chart.js-plotly-plot").forEach((plot) => fit(plot, forPrint));
   }
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -35,10 +72,14 @@
     document.querySelectorAll("[data-board-print]").forEach((button) => {
       button.addEventListener("click", () => window.print());
     });
+    document.querySelectorAll("[data-board-autosubmit]").forEach((select) => {
+      select.addEventListener("change", () => select.form.requestSubmit());
+    });
   });
 
   document.addEventListener("htmx:afterSettle", (event) => drawAll(event.detail.elt));
-  // Charts take the paper's width when printing and the screen's width again afterwards.
-  window.addEventListener("beforeprint", resizeAll);
-  window.addEventListener("afterprint", resizeAll);
+  // Charts take their cards' size on paper and the screen's size again afterwards.
+  window.addEventListener("beforeprint", () => fitAll(true));
+  window.addEventListener("afterprint", () => fitAll(false));
+  window.matchMedia("print").addEventListener("change", (event) => fitAll(event.matches));
 })();

@@ -50,7 +50,7 @@ def fake_kpis_fixture(monkeypatch) -> FakeKpis:
         ),
     }
 
-    def compute_kpis(*, company, period, keys=None):
+    def compute_kpis(*, company, period, keys=None, book=None):
         if state.fail_on == period.key:
             raise RuntimeError(f"cannot compute {period.key}")
         state.computed.append((threading.current_thread().name, period.key))

@@ -93,27 +93,37 @@ def test_time_decay_with_half_life_from_settings(company, journeys):
 
 
 def test_u_shaped(company, journeys):
-    # 40 % first (SEO), 40 % lead-creation touch (Webinare, 1 h before the lead), 20 % over the other two
+    # 40 % first (SEO), 40 % lead-creation touch (Webinare: the last touch at or before the lead's creation), 20 %
+    # over the touches strictly between them — there are none, so the 20 % goes in equal parts to those two: 50/50.
+    # Messen and Paid Social came after the lead's creation: nothing.
     assert rows(company, "u_shaped") == {
-        ("SEO", "seo-1"): (Decimal("4000.00"), Decimal("4000.00")),
-        ("Webinare", "web-1"): (Decimal("4000.00"), Decimal("4000.00")),
-        ("Messen", "e-world"): (Decimal("1000.00"), Decimal("1000.00")),
-        ("Paid Social", "li-1"): (Decimal("1000.00"), Decimal("1000.00")),
+        ("SEO", "seo-1"): (Decimal("5000.00"), Decimal("5000.00")),
+        ("Webinare", "web-1"): (Decimal("5000.00"), Decimal("5000.00")),
         **FIXED,
     }
 
 
-def test_u_shaped_edge_cases():
-    t = [at(2026, 3, d) for d in (1, 2, 3)]
-    opp = at(2026, 3, 4)
-    assert model_shares("u_shaped", t[:1], opportunity_created=opp, lead_created=t[0]) == [Decimal(1)]
-    assert model_shares("u_shaped", t[:2], opportunity_created=opp, lead_created=t[1]) == [Decimal("0.5")] * 2
-    # first touch is the lead-creation touch: 80 %, the other two 10 % each
-    assert model_shares("u_shaped", t, opportunity_created=opp, lead_created=t[0]) == [
-        Decimal("0.8"),
-        Decimal("0.1"),
-        Decimal("0.1"),
-    ]
+def test_position_based(company, journeys):
+    # 40 % first (SEO), 40 % last (Paid Social), 20 % over the two between: 10 % each
+    assert rows(company, "position_based") == {
+        ("SEO", "seo-1"): (Decimal("4000.00"), Decimal("4000.00")),
+        ("Webinare", "web-1"): (Decimal("1000.00"), Decimal("1000.00")),
+        ("Messen", "e-world"): (Decimal("1000.00"), Decimal("1000.00")),
+        ("Paid Social", "li-1"): (Decimal("4000.00"), Decimal("4000.00")),
+        **FIXED,
+    }
+
+
+def test_w_shaped(company, journeys):
+    # 30 % first (SEO), 30 % lead creation (Webinare), 30 % opportunity creation (Paid Social), 10 % to the rest
+    # (Messen)
+    assert rows(company, "w_shaped") == {
+        ("SEO", "seo-1"): (Decimal("3000.00"), Decimal("3000.00")),
+        ("Webinare", "web-1"): (Decimal("3000.00"), Decimal("3000.00")),
+        ("Messen", "e-world"): (Decimal("1000.00"), Decimal("1000.00")),
+        ("Paid Social", "li-1"): (Decimal("3000.00"), Decimal("3000.00")),
+        **FIXED,
+    }
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -145,7 +155,7 @@ def test_by_channel_and_unknown_model(company, journeys):
     seo = next(r for r in by_channel if r["channel"] == "SEO")
     assert seo["pipeline"] == Decimal("4500.00")  # 2500 (seo-1) + 2000 (lead D)
     with pytest.raises(ValueError):
-        attribute(company=company, model="w_shaped", start=START, end=END)
+        attribute(company=company, model="z_shaped", start=START, end=END)
 
 
 def test_attribution_queries_are_constant(company, journeys, django_assert_num_queries):
@@ -278,4 +288,6 @@ def test_model_descriptions_state_the_anchors(company):
 
     ReportingSettings.objects.create(company=company, attribution_half_life_days=14)
     assert "half-life 14 days" in model_description("time_decay", company=company)
-    assert model_description("u_shaped", company=company).startswith("40 % first touch, 40 % lead-creation touch")
+    assert model_description("u_shaped", company=company).startswith(
+        "40\u00a0% to the first touch; 40\u00a0% to the lead-creation touch"
+    )

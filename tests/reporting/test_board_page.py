@@ -119,11 +119,19 @@ def test_traffic_light_words_are_direction_aware(company, client_for, fake_kpis)
     assert ">on track</span>" in tile(page, "fake_cost")  # below the target is good for a cost
 
 
-def test_tile_without_target_says_so(company, client_for, fake_kpis):
+def test_tile_without_target_offers_set_a_target_to_those_who_may_and_says_so_to_others(company, client_for, fake_kpis):
     snapshot(company, value=Decimal("100"), **month(2026, 11))
     page = client_for(company, Role.EXECUTIVE).get(url(company)).content.decode()
+    leads = tile(page, "fake_leads")
+    assert (
+        f'<a href="/c/{company.slug}/board/targets/?period=month&amp;key=2026-11#target-fake_leads" '
+        'data-testid="set-target">Set a target</a>' in leads
+    )
+    assert "No target set" not in leads
+    page = client_for(company, Role.FACILITATOR).get(url(company)).content.decode()
     assert "No target set" in tile(page, "fake_leads")
     assert ">no target</span>" in tile(page, "fake_leads")
+    assert 'data-testid="set-target"' not in page
 
 
 def test_german_board_uses_german_number_format_and_words(company, client_for, fake_kpis, settings):
@@ -158,7 +166,7 @@ def test_period_switcher_shows_quarter_tiles(company, client_for, fake_kpis):
         period_end=dt.date(2026, 12, 31),
     )
     page = client_for(company, Role.EXECUTIVE).get(url(company, "?period=quarter")).content.decode()
-    assert 'href="?period=quarter" aria-current="page"' in page
+    assert 'href="?period=quarter&amp;key=" aria-current="page"' in page
 
     assert ">333</p>" in tile(page, "fake_leads")
     assert "Q4 2026" in page
@@ -195,10 +203,11 @@ def full_board(company, today):
 CHARTS = ["fig-funnel", "fig-attribution-u_shaped", "fig-okr", "fig-bound", "fig-spend", "fig-segments"]
 
 
-def test_full_board_renders_every_kpi_tile_and_every_chart(company, client_for, full_board):
+def test_full_board_renders_every_kpi_tile_and_every_chart(company, client_for, full_board, today):
     from reporting.kpis import KPIS
 
-    page = client_for(company, Role.EXECUTIVE).get(url(company)).content.decode()
+    # The scenario's data lies in the running month: chosen explicitly (the board opens on the last complete one).
+    page = client_for(company, Role.EXECUTIVE).get(url(company, f"?period=month&key={today:%Y-%m}")).content.decode()
     assert page.count('data-testid="kpi-tile"') == len(KPIS)
     for figure in CHARTS:
         assert f'data-plotly-figure="{figure}"' in page, figure
@@ -207,13 +216,16 @@ def test_full_board_renders_every_kpi_tile_and_every_chart(company, client_for, 
     assert funnel["data"][0]["x"] == [3, 3, 2, 2, 2, 1]  # leads, MQL, SAL, SQL, opportunities, won
     spend = json.loads(re.search(r'id="fig-spend">(.*?)</script>', page).group(1))
     assert spend["data"][1]["y"] == [900.0]  # actual spend this month
-    assert "40 % first touch, 40 % lead-creation touch" in page  # the U-shaped anchor stated
+    # the U-shaped anchors stated (no-break spaces before %)
+    assert "40\u00a0% to the first touch; 40\u00a0% to the lead-creation touch" in page
     assert "€40,000" in tile(page, "pipeline_contribution")
 
 
-def test_attribution_model_switcher_returns_the_panel_for_another_model(company, client_for, full_board):
+def test_attribution_model_switcher_returns_the_panel_for_another_model(company, client_for, full_board, today):
     client = client_for(company, Role.EXECUTIVE)
-    response = client.get(url(company, "attribution/?model=time_decay&period=month"), HTTP_HX_REQUEST="true")
+    response = client.get(
+        url(company, f"attribution/?model=time_decay&period=month&key={today:%Y-%m}"), HTTP_HX_REQUEST="true"
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert '<option value="time_decay" selected>' in page

@@ -126,6 +126,14 @@ def test_settings_page_saves_choices_and_binds_key_results(company, client_for):
         14,
     )
     assert client.post(url, {"qualified_stage": "sql", "attribution_half_life_days": 0}).status_code == 400
+    # the source classification's "unknown origin" list
+    assert "Direct Traffic" in page  # the defaults are stated
+    response = client.post(url, {"qualified_stage": "mql", "attribution_half_life_days": 7, "sales_sources": "Messen",
+                                 "other_sources": "Direct Traffic, Sonstiges ,"})  # fmt: skip
+    assert response.status_code == 302
+    saved = ReportingSettings.objects.get(company=company)
+    assert (saved.sales_sources, saved.other_sources) == (["Messen"], ["Direct Traffic", "Sonstiges"])
+    assert [saved.source_class(s) for s in ("messen", "sonstiges", "SEO")] == ["sales", "other", "marketing"]
 
     kr = KeyResultFactory(objective=ObjectiveFactory(cycle=CycleFactory(company=company)),
                           title="Qualifizierte Leads ≥ 1.180", target_value=Decimal("1180"))  # fmt: skip

@@ -180,23 +180,44 @@ def test_pipeline_contribution(company, funnel, march):
 def test_cost_per_qualified_lead_follows_the_qualified_stage_setting(company, funnel, planning, march):
     r = results_for(company, march, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"]
     # spend in March: 1000 + 2000 = 3000 (500 in April and 700 in February excluded)
-    # MQL in March: L1 (3/5), L2 (3/6), L3 (3/10), L6 (3/1) = 4 → 3000 / 4 = 750
-    assert r.value == Decimal("750.00")
-    assert r.breakdown == {"spend": "3000.00", "qualified_leads": 4, "qualified_stage": "mql"}
+    # MQL in March: L1 (3/5), L2 (3/6), L3 (3/10), L6 (3/1) by their dates, and L4 — no stage date, but its
+    # first opportunity was created on 3/10, so it is MQL then, as the funnel counts it = 5 → 3000 / 5 = 600
+    assert r.value == Decimal("600.00")
+    assert r.breakdown == {"spend": "3000.00", "qualified_leads": 5, "qualified_stage": "mql"}
     assert KPIS["cost_per_qualified_lead"].higher_is_better is False
 
     ReportingSettings.objects.create(company=company, qualified_stage="sql")
     r = results_for(company, march, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"]
-    # SQL in March: L1 (3/12), L2 (3/20), L6 (no SQL date, customer 3/25 counts) = 3 → 1000
-    assert r.value == Decimal("1000.00")
+    # SQL in March: L1 (3/12), L2 (3/20), L6 (no SQL date, customer 3/25 counts), L4 (opportunity 3/10) = 4 → 750
+    assert r.value == Decimal("750.00")
 
 
 def test_cost_per_qualified_lead_without_qualified_leads_or_spend_has_no_value(company, funnel, march):
     r = results_for(company, march, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"]
-    assert r.value is None  # 4 qualified leads but no spend booked: missing data, not free leads
-    assert r.breakdown["qualified_leads"] == 4 and r.breakdown["spend"] == "0.00"
+    assert r.value is None  # 5 qualified leads but no spend booked: missing data, not free leads
+    assert r.breakdown["qualified_leads"] == 5 and r.breakdown["spend"] == "0.00"
     april = period_for(company=company, kind="month", on=dt.date(2030, 4, 1))
     assert results_for(company, april, keys=["cost_per_qualified_lead"])["cost_per_qualified_lead"].value is None
+
+
+def test_cost_per_qualified_lead_and_the_funnel_agree_on_a_lead_with_an_opportunity_but_no_stage_dates(company, march):
+    from budgets.models import SpendEntry
+    from tests.factories_budgets import BudgetLineFactory
+
+    lead = LeadFactory(company=company, created=at(2026, 3, 2), segment="Stadtwerke")  # no stage dates at all
+    OpportunityFactory(company=company, lead=lead, created=at(2026, 3, 9), amount=Decimal("1000"))
+    OpportunityFactory(company=company, lead=lead, created=at(2026, 4, 2), amount=Decimal("1000"))  # later: no
+    line = BudgetLineFactory(company=company)
+    SpendEntry.objects.create(company=company, line=line, date=dt.date(2026, 3, 20), amount=Decimal("900"))
+    r = results_for(company, march, keys=["cost_per_qualified_lead", "funnel_conversion"])
+    assert r["funnel_conversion"].breakdown["mql"] == 1  # the funnel counts it as MQL ...
+    assert r["cost_per_qualified_lead"].breakdown["qualified_leads"] == 1  # ... and so does CPL-Q: 900 / 1
+    assert r["cost_per_qualified_lead"].value == Decimal("900.00")
+    april = period_for(company=company, kind="month", on=dt.date(2026, 4, 15))
+    # reached once, in March (its FIRST opportunity): not again in April
+    assert results_for(company, april, keys=["qualified_leads_focus_segments"])[
+        "qualified_leads_focus_segments"
+    ].value == Decimal("0")
 
 
 def test_funnel_conversion_by_cohort(company, funnel, march):
@@ -239,10 +260,13 @@ def test_qualified_leads_in_focus_segments_and_target_from_bound_key_result(comp
     ReportingSettings.objects.create(company=company, focus_segments=["Stadtwerke", "Industrie", "Wohnungswirtschaft"])
     KpiBindingFactory(key_result=planning["leads_kr"], kpi_key="qualified_leads_focus_segments")
     r = results_for(company, march, keys=["qualified_leads_focus_segments"])["qualified_leads_focus_segments"]
-    # MQL in March: L1 Stadtwerke, L2 Industrie, L3 Netzbetreiber (not focus), L6 Stadtwerke → 2 + 1 = 3
-    assert r.value == Decimal("3")
-    assert r.breakdown == {"Stadtwerke": 2, "Industrie": 1, "Wohnungswirtschaft": 0}
-    assert r.target == Decimal("1180")
+    # MQL in March: L1 Stadtwerke, L2 Industrie, L3 Netzbetreiber (not focus), L6 Stadtwerke, L4 Stadtwerke (no
+    # stage date, first opportunity 3/10) → 3 + 1 = 4
+    assert r.value == Decimal("4")
+    assert r.breakdown == {"Stadtwerke": 3, "Industrie": 1, "Wohnungswirtschaft": 0}
+    # The bound key result's 1,180 is the target of its cycle (FY 2026, 365 days); a count is pro-rated by days:
+    # 1180 × 31 ÷ 365 = 100.219… → 100.22 for March.
+    assert r.target == Decimal("100.22")
     assert kpi_target(company=company, key="funnel_conversion") is None
 
 
@@ -298,9 +322,9 @@ def test_automatic_check_ins_on_bound_key_results(company, funnel, planning, mar
     assert kpi_auto_check_ins(company=company, results=results) == 1
     check_in = CheckIn.objects.get(key_result=kr)
     assert check_in.is_automatic and check_in.author is None
-    assert check_in.value == Decimal("3")
+    assert check_in.value == Decimal("4")  # L1, L4, L6 Stadtwerke + L2 Industrie
     kr.refresh_from_db()
-    assert kr.current_value == Decimal("3")
+    assert kr.current_value == Decimal("4")
     # unchanged value: no second check-in
     assert kpi_auto_check_ins(company=company, results=results) == 0
     assert CheckIn.objects.filter(key_result=kr).count() == 1
@@ -334,7 +358,7 @@ def test_query_count_does_not_depend_on_data_size(company, other_company, planni
     with django_assert_num_queries(len(small.captured_queries)):
         results = compute_kpis(company=company, period=period)
     assert results[0].breakdown["opportunities"] == 505
-    assert len(small.captured_queries) <= 30
+    assert len(small.captured_queries) <= 36  # 12 KPIs, targets (3), settings per KPI: constant, whatever the data
 
 
 def test_qualified_leads_focus_growth_against_the_same_days_before(company, funnel, march):
@@ -343,10 +367,10 @@ def test_qualified_leads_focus_growth_against_the_same_days_before(company, funn
     LeadFactory(company=company, created=at(2026, 1, 2), segment="Industrie", mql_at=at(2026, 1, 28))  # too early
     LeadFactory(company=company, created=at(2026, 2, 1), segment="Netzbetreiber", mql_at=at(2026, 2, 11))
     r = results_for(company, march, keys=["qualified_leads_focus_growth"])["qualified_leads_focus_growth"]
-    # March (31 days): L1 Stadtwerke, L2 Industrie, L6 Stadtwerke = 3; the 31 days before (29 Jan – 28 Feb): 1
-    # (the Netzbetreiber lead is not a focus segment) → (3 − 1) / 1 = +200 %
-    assert r.value == Decimal("200.00")
-    assert (r.breakdown["current"], r.breakdown["previous"]) == (3, 1)
+    # March (31 days): L1 Stadtwerke, L2 Industrie, L6 Stadtwerke, L4 Stadtwerke (first opportunity 3/10) = 4; the
+    # 31 days before (29 Jan – 28 Feb): 1 (the Netzbetreiber lead is not a focus segment) → (4 − 1) / 1 = +300 %
+    assert r.value == Decimal("300.00")
+    assert (r.breakdown["current"], r.breakdown["previous"]) == (4, 1)
     assert (r.breakdown["previous_start"], r.breakdown["previous_end"]) == ("2026-01-29", "2026-02-28")
 
 
@@ -369,3 +393,57 @@ def test_a_milestone_bound_to_a_kpi_is_skipped_not_fatal(company, funnel, planni
     assert kpi_auto_check_ins(company=company, results=results) == 1  # 3 is not a milestone value (0/1)
     assert not CheckIn.objects.filter(key_result=milestone).exists()
     assert CheckIn.objects.get(key_result=planning["leads_kr"]).is_automatic
+
+
+def test_marketing_influenced_pipeline_and_revenue(company, march):
+    from tests.factories_reporting import TouchpointFactory
+
+    a = LeadFactory(company=company, created=at(2026, 2, 28), channel="Direkt", is_marketing_sourced=False)
+    TouchpointFactory(lead=a, company=company, occurred=at(2026, 3, 1), channel="Webinare")  # marketing, before
+    OpportunityFactory(company=company, lead=a, created=at(2026, 3, 5), amount=Decimal("10000"),
+                       is_marketing_sourced=False, status=Opportunity.Status.WON, closed=at(2026, 3, 20))  # fmt: skip
+    b = LeadFactory(company=company, created=at(2026, 3, 1))
+    TouchpointFactory(lead=b, company=company, occurred=at(2026, 3, 2), channel="Direct Traffic")  # other
+    TouchpointFactory(lead=b, company=company, occurred=at(2026, 3, 3), channel="offline sources")  # sales
+    OpportunityFactory(company=company, lead=b, created=at(2026, 3, 6), amount=Decimal("5000"),
+                       status=Opportunity.Status.WON, closed=at(2026, 3, 25))  # fmt: skip
+    c = LeadFactory(company=company, created=at(2026, 3, 1))
+    TouchpointFactory(lead=c, company=company, occurred=at(2026, 3, 12), channel="SEO")  # after the opportunity
+    OpportunityFactory(company=company, lead=c, created=at(2026, 3, 10), amount=Decimal("3000"))
+    OpportunityFactory(company=company, lead=None, created=at(2026, 3, 11), amount=Decimal("2000"))
+    d = LeadFactory(company=company, created=at(2026, 2, 1))
+    TouchpointFactory(lead=d, company=company, occurred=at(2026, 2, 20), channel="Paid Search")
+    OpportunityFactory(company=company, lead=d, created=at(2026, 2, 25), amount=Decimal("7000"),
+                       status=Opportunity.Status.WON, closed=at(2026, 3, 3))  # fmt: skip
+    r = results_for(company, march, keys=["marketing_influenced_pipeline", "marketing_influenced_revenue"])
+    pipeline = r["marketing_influenced_pipeline"]
+    # created in March: 10000 (Webinare before) + 5000 (only other/sales touches) + 3000 (touch after) + 2000 (no
+    # lead) = 20000; influenced: 10000 → 50 % — though that opportunity is sales-sourced
+    assert pipeline.value == Decimal("10000.00")
+    assert pipeline.breakdown == {"influenced_amount": "10000.00", "total_amount": "20000.00", "share_percent": "50.00",
+                                  "opportunities": 4, "influenced_opportunities": 1}  # fmt: skip
+    revenue = r["marketing_influenced_revenue"]
+    # won in March: 10000 + 5000 + 7000 (created in February, Paid Search before) = 22000; influenced 17000 → 77.27 %
+    assert revenue.value == Decimal("17000.00")
+    assert revenue.breakdown["share_percent"] == "77.27"
+    assert (revenue.breakdown["won_opportunities"], revenue.breakdown["influenced_opportunities"]) == (3, 2)
+
+
+def test_source_classification_defaults_match_hubspot_and_salesforce_and_can_be_replaced(company):
+    settings = ReportingSettings(company=company)
+    assert settings.uses_default_sources
+    classes = {s: settings.source_class(s) for s in [
+        "Direct Traffic", "DIRECT_TRAFFIC", "Offline Sources", "OFFLINE", "Organic Search", "Paid Social",
+        "Email Marketing", "Other Campaigns", "Web", "Purchased List", "Partner Referral", "Employee Referral",
+        "Phone Inquiry", "Other", "Messen", " direkt ",
+    ]}  # fmt: skip
+    assert classes == {
+        "Direct Traffic": "other", "DIRECT_TRAFFIC": "other", "Offline Sources": "sales", "OFFLINE": "sales",
+        "Organic Search": "marketing", "Paid Social": "marketing", "Email Marketing": "marketing",
+        "Other Campaigns": "marketing", "Web": "marketing", "Purchased List": "marketing",
+        "Partner Referral": "sales", "Employee Referral": "sales", "Phone Inquiry": "other", "Other": "other",
+        "Messen": "marketing", " direkt ": "sales",
+    }  # fmt: skip
+    custom = ReportingSettings(company=company, sales_sources=["Messen"], other_sources=["Web"])
+    assert not custom.uses_default_sources
+    assert [custom.source_class(s) for s in ("Messen", "Web", "Offline Sources")] == ["sales", "other", "marketing"]

@@ -44,13 +44,12 @@ def fy2026(company):
     )
 
 
-def test_current_scope_writes_month_quarter_and_cycle(company, fake_kpis, fy2026):
+def test_current_scope_writes_this_and_the_last_complete_month_and_quarter_and_the_cycle(company, fake_kpis, fy2026):
     written = services_kpi.kpi_snapshots_refresh(company=company, on=ON)
-    assert written == 6  # 2 KPIs × (November, Q4, FY 2026)
+    assert written == 10  # 2 KPIs × (October, November, Q3, Q4, FY 2026): the board opens on October / Q3
     rows = {(s.kpi, s.period_key): s for s in KpiSnapshot.objects.filter(company=company)}
-    assert set(rows) == {
-        (kpi, key) for kpi in ("fake_leads", "fake_cost") for key in ("2026-11", "2026-Q4", f"cycle-{fy2026.pk}")
-    }
+    keys = ("2026-10", "2026-11", "2026-Q3", "2026-Q4", f"cycle-{fy2026.pk}")
+    assert set(rows) == {(kpi, key) for kpi in ("fake_leads", "fake_cost") for key in keys}
     november = rows[("fake_leads", "2026-11")]
     assert november.value == Decimal("111")  # base 100 + month 11
     assert november.target == Decimal("120")
@@ -58,6 +57,20 @@ def test_current_scope_writes_month_quarter_and_cycle(company, fake_kpis, fy2026
     assert november.breakdown["segments"] == {"Energie": 3, "Industrie": 2}
     assert rows[("fake_cost", "2026-Q4")].value == Decimal("90")  # quarter starts in October
     assert rows[("fake_cost", f"cycle-{fy2026.pk}")].unit == "currency"
+
+
+def test_a_running_period_stores_the_previous_period_over_the_same_number_of_days(company, fake_kpis, fy2026):
+    services_kpi.kpi_snapshots_refresh(company=company, on=ON)
+    rows = {(s.kpi, s.period_key): s for s in KpiSnapshot.objects.filter(company=company)}
+    november = rows[("fake_leads", "2026-11")]  # running on 21 November: day 21 of 30
+    assert november.data_through == ON
+    # October's first 21 days (the fake KPI's value is base + the start month: 100 + 10)
+    assert (november.comparison_start, november.comparison_end) == (dt.date(2026, 10, 1), dt.date(2026, 10, 21))
+    assert november.comparison_value == Decimal("110")
+    q4 = rows[("fake_leads", "2026-Q4")]  # 1 Oct – 21 Nov = 52 days; Q3's first 52 days: 1 Jul – 21 Aug
+    assert (q4.comparison_start, q4.comparison_end) == (dt.date(2026, 7, 1), dt.date(2026, 8, 21))
+    october = rows[("fake_leads", "2026-10")]  # complete: compared with the whole September on the board
+    assert (october.data_through, october.comparison_value, october.comparison_start) == (None, None, None)
 
 
 def test_open_scope_builds_history_of_every_open_cycle_up_to_today(company, fake_kpis, fy2026):
@@ -112,9 +125,9 @@ def test_refresh_row_goes_from_queued_to_done_with_progress(company, fake_kpis, 
     services_kpi.kpi_snapshots_refresh(company=company, on=ON, refresh_id=refresh.pk)
     refresh.refresh_from_db()
     assert refresh.status == "done"
-    assert refresh.snapshots_written == 6
+    assert refresh.snapshots_written == 10  # 2 KPIs × 5 periods
     assert refresh.started_at <= refresh.finished_at
-    assert services_kpi.refresh_progress(refresh.pk) == {"done": 3, "total": 3}
+    assert services_kpi.refresh_progress(refresh.pk) == {"done": 5, "total": 5}
 
 
 def test_bound_key_results_get_the_values_of_the_covering_cycle(company, fake_kpis, fy2026):
@@ -125,7 +138,7 @@ def test_bound_key_results_get_the_values_of_the_covering_cycle(company, fake_kp
 
 def test_without_a_cycle_month_and_quarter_are_still_refreshed(company, fake_kpis):
     services_kpi.kpi_snapshots_refresh(company=company, on=ON)
-    assert set(KpiSnapshot.objects.values_list("period_key", flat=True)) == {"2026-11", "2026-Q4"}
+    assert set(KpiSnapshot.objects.values_list("period_key", flat=True)) == {"2026-10", "2026-11", "2026-Q3", "2026-Q4"}
     assert fake_kpis.check_in_batches == [[]]
 
 
@@ -143,8 +156,8 @@ def test_refresh_checks_permission_and_scope(company, make_member, fake_kpis):
 def test_refreshes_of_two_companies_stay_apart(company, other_company, fake_kpis):
     services_kpi.kpi_snapshots_refresh(company=company, on=ON)
     services_kpi.kpi_snapshots_refresh(company=other_company, on=ON)
-    assert KpiSnapshot.objects.filter(company=company).count() == 4
-    assert KpiSnapshot.objects.filter(company=other_company).count() == 4
+    assert KpiSnapshot.objects.filter(company=company).count() == 8  # 2 KPIs × 2 months × 2 quarters
+    assert KpiSnapshot.objects.filter(company=other_company).count() == 8  # 2 KPIs × 2 months × 2 quarters
 
 
 def test_real_kpis_refresh_on_an_empty_company(company, fy2026):
@@ -152,7 +165,7 @@ def test_real_kpis_refresh_on_an_empty_company(company, fy2026):
     from reporting.kpis import KPIS
 
     written = services_kpi.kpi_snapshots_refresh(company=company, on=ON)
-    assert written == 3 * len(KPIS)
+    assert written == 5 * len(KPIS)  # last and this month and quarter, the cycle
     assert set(KpiSnapshot.objects.values_list("kpi", flat=True)) == set(KPIS)
 
 
@@ -169,7 +182,7 @@ def test_refresh_request_runs_the_task_after_commit(
     assert refresh.status == "done"
     assert refresh.requested_by == cmo
     assert refresh.task_id
-    assert KpiSnapshot.objects.filter(company=company).count() == 4
+    assert KpiSnapshot.objects.filter(company=company).count() == 8  # 2 KPIs × (last and this month and quarter)
 
 
 def test_refresh_request_reuses_a_running_refresh(company, make_member):
@@ -207,7 +220,7 @@ def test_refresh_request_needs_the_refresh_permission(company, make_member):
 
 def test_task_refreshes_and_reports(company, fake_kpis):
     result = tasks_kpi.kpi_snapshots_refresh.delay(company.pk).get()
-    assert result["status"] == "done" and result["snapshots"] == 4
+    assert result["status"] == "done" and result["snapshots"] == 8
 
 
 def test_task_ends_cleanly_when_the_company_is_gone_or_inactive(fake_kpis):

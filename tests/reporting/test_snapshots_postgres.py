@@ -91,15 +91,16 @@ def test_two_refreshes_of_one_company_never_interleave(company, fake_kpis):
             time.sleep(0.05)
         assert waiting_advisory_locks() == 1, "the second refresh must wait for the first one's lock"
         assert second.is_alive()
-        assert [name for name, _key in fake_kpis.computed] == ["first"] * 2  # second has computed nothing yet
+        # last and this month and quarter, and for the two running ones the previous period's same days: 6
+        assert [name for name, _key in fake_kpis.computed] == ["first"] * 6  # second has computed nothing yet
     finally:
         fake_kpis.block.set()
         first.join(10)
         second.join(10)
     assert not errors
     names = [name for name, _key in fake_kpis.computed]
-    assert names == ["first", "first", "second", "second"]  # month and quarter each, one after the other
-    assert KpiSnapshot.objects.filter(company=company).count() == 4
+    assert names == ["first"] * 6 + ["second"] * 6  # one refresh after the other
+    assert KpiSnapshot.objects.filter(company=company).count() == 8  # 2 KPIs × 4 periods
 
 
 def test_refreshes_of_different_companies_do_not_wait_for_each_other(company, other_company, fake_kpis):
@@ -112,10 +113,10 @@ def test_refreshes_of_different_companies_do_not_wait_for_each_other(company, ot
         other = start_refresh(other_company, "other", errors)
         other.join(10)
         assert not other.is_alive(), "another company's refresh must not wait for this lock"
-        assert KpiSnapshot.objects.filter(company=other_company).count() == 4
+        assert KpiSnapshot.objects.filter(company=other_company).count() == 8
         assert first.is_alive()
     finally:
         held.set()
         first.join(10)
     assert not errors
-    assert KpiSnapshot.objects.filter(company=company).count() == 4
+    assert KpiSnapshot.objects.filter(company=company).count() == 8
