@@ -53,7 +53,7 @@ def test_cascade_builder_has_no_serious_axe_violations(small_tree, login, live_s
 
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_phone_rating_has_no_serious_axe_violations(demo, browser, live_server, language):
-    from objectives.demo import DEMO_PASSWORD
+    from companies.demo import DEMO_PASSWORD
 
     cycle, _initiative = _workshop()
     Profile.objects.filter(user__username="jonas.weber").update(language=language)

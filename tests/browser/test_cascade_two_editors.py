@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from objectives.demo import DEMO_PASSWORD
+from companies.demo import DEMO_PASSWORD
 from objectives.models import KeyResult, Objective
 from objectives.services import cascade as services
 from tests.browser.test_cascade import wait_saved, workshop  # noqa: F401 - fixture

@@ -4,7 +4,7 @@ the last tap; the card shows what the server stored; one initiative fits a 375×
 import pytest
 from playwright.sync_api import expect
 
-from objectives.demo import DEMO_PASSWORD
+from companies.demo import DEMO_PASSWORD
 from objectives.models import InitiativeRating
 from tests.browser.test_priorities import _workshop
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from objectives.demo import DEMO_PASSWORD
+from companies.demo import DEMO_PASSWORD
 from objectives.models import Profile
 from reporting.kpis import KPIS
 
