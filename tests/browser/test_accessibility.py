@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from objectives.models import Profile
+from companies.models import Profile
 from tests.browser.test_cascade import small_tree, workshop  # noqa: F401 - fixtures
 from tests.browser.test_priorities import _workshop
 

@@ -34,7 +34,7 @@ def axe_violations(page) -> list[dict]:
 
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_the_board_has_no_serious_accessibility_violations(full_demo, login, live_server, page, language):
-    from objectives.models import Profile
+    from companies.models import Profile
 
     Profile.objects.filter(user__username="petra.schulz").update(language=language)
     login("petra.schulz")

@@ -64,7 +64,7 @@ def assert_charts_inside_cards(boxes):
 
 
 def test_the_handout_is_two_a4_landscape_pages_with_nothing_clipped(full_demo, login, live_server, page):
-    from objectives.models import Profile
+    from companies.models import Profile
     from reporting.kpis import KPIS
 
     login("petra.schulz")  # German

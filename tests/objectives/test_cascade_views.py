@@ -570,7 +570,7 @@ def test_tree_of_500_objectives_stays_within_its_size_budget_and_escapes_titles(
 
 @pytest.mark.parametrize(("language", "labels"), [("de", ["Marketing", "Vertrieb"]), ("en", ["Marketing", "Sales"])])
 def test_team_filter_lists_each_team_once(company, cycle, tree, client_for, make_member, language, labels):
-    from objectives.models import Membership
+    from companies.models import Membership
 
     for team in ("Marketing", "Vertrieb", "Events & Messen"):
         Membership.objects.filter(user=make_member(company, Role.MEMBER)).update(team=team)

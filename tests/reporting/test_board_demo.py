@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from companies.demo import DEMO_PASSWORD
-from objectives.models import Profile
+from companies.models import Profile
 from reporting.kpis import KPIS
 
 pytestmark = pytest.mark.django_db
