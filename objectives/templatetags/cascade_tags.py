@@ -54,14 +54,15 @@ MILLION, BILLION = Decimal(1_000_000), Decimal(1_000_000_000)
 
 
 def money(value, currency: str, format_number=number) -> str:
-    """An amount with its currency sign, large ones scaled: "12.000 €", "135,63 Mio. €", "1,2 Mrd. €"."""
+    """An amount in the site's one money format ("12.000,00 €", core.numbers), millions and billions scaled so a
+    key result reads "135,63 Mio. €" / "1,2 Mrd. €"."""
     sign = CURRENCY_SIGNS.get(currency, currency)
     amount = Decimal(value)
     if abs(amount) >= BILLION:
         return _("%(amount)s bn %(currency)s") % {"amount": format_number(amount / BILLION), "currency": sign}
     if abs(amount) >= MILLION:
         return _("%(amount)s m %(currency)s") % {"amount": format_number(amount / MILLION), "currency": sign}
-    return f"{format_number(amount)} {sign}"
+    return numbers.format_money(amount, currency)
 
 
 @register.filter

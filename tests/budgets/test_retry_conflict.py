@@ -86,7 +86,12 @@ def test_cascade_builder_answers_409_json(world, monkeypatch, make_member):
     # the builder's save queue deletes through the API with the session
     response = client.delete(f"/api/v1/companies/{world.company.slug}/key-results/{kr.pk}/?version={kr.version}")
     assert response.status_code == 409
-    assert json.loads(response.content) == {"detail": RETRY, "code": "retry", "reason": "deadlock_detected"}
+    assert json.loads(response.content) == {
+        "detail": RETRY,
+        "field": None,
+        "code": "retry",
+        "reason": "deadlock_detected",
+    }
 
 
 def test_other_database_errors_are_not_turned_into_conflicts():

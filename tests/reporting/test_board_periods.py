@@ -54,7 +54,7 @@ def test_the_board_opens_on_the_last_complete_month_not_the_running_one(company,
     page = board(client_for(company, Role.EXECUTIVE))
     leads = tile(page)
     assert ">99</p>" in leads
-    assert "+10 % vs " + before.strftime("%B %Y") in leads  # 99 against 90: complete against complete
+    assert "+10% vs " + before.strftime("%B %Y") in leads  # 99 against 90: complete against complete
     assert 'data-testid="period-in-progress"' not in page
     # the running month is one choice away
     assert f'<option value="{this:%Y-%m}">' in page
@@ -100,7 +100,7 @@ def test_a_running_period_compares_with_the_same_days_of_the_previous_one_and_sa
     leads = tile(page)
     end = last + dt.timedelta(days=days - 1)
     same_days = f"{last.day}–{end.day} {end:%b %Y}" if days > 1 else f"{end.day} {end:%b %Y}"
-    assert f"+20 % vs {same_days} (same {days} days)" in leads  # 60 against 50, not against 300
+    assert f"+20% vs {same_days} (same {days} days)" in leads  # 60 against 50, not against 300
     assert "−80" not in leads and "−100" not in leads
     assert f"In progress: day {days} of" in page
     assert "Changes compare with the same number of days of the previous period" in page
