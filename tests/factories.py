@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from companies.models import Company, Membership
+from companies.models import Company, Invitation, Membership
 from companies.permissions import Role
 from objectives.models import Cycle, KeyResult, Objective
 
@@ -46,6 +46,18 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     company = factory.SubFactory(CompanyFactory)
     role = Role.MEMBER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    company = factory.SubFactory(CompanyFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Role.MEMBER
+    nonce = factory.Sequence(lambda n: f"nonce-{n}")
+    sent_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+    expires_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
 
 
 class CycleFactory(factory.django.DjangoModelFactory):
