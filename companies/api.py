@@ -10,6 +10,8 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.people import display_name
+
 from . import services
 from .models import Company, Invitation, Membership
 from .permissions import Action, Role, allowed_actions, require
@@ -110,7 +112,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "name", "role", "team", "last_login"]
 
     def get_name(self, membership) -> str:
-        return services.display_name(membership.user)
+        return display_name(membership.user)
 
 
 class MembershipListAPI(CompanyScopedMixin, generics.ListAPIView):
@@ -173,7 +175,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         extra_kwargs = {"language": {"required": False}}
 
     def get_invited_by(self, invitation) -> str | None:
-        return services.display_name(invitation.invited_by) if invitation.invited_by else None
+        return display_name(invitation.invited_by) if invitation.invited_by else None
 
     def get_status(self, invitation) -> str:
         if invitation.accepted_at:

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, PermissionDenied
+from core.people import display_name
 
 from .models import Company, Invitation, Membership, Profile
 from .permissions import GRANTABLE_ROLES, Action, Role, require_actor, role_of
@@ -38,10 +39,6 @@ def profile_language_set(*, user, language: str) -> Profile:
 # Membership and Invitation).
 
 INVITATION_SALT = "okrplan.companies.invitation"
-
-
-def display_name(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def _grantable(actor, company) -> frozenset[str]:

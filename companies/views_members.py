@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import error_messages
+from core.people import display_name
 
 from . import services
 from .models import Invitation, Membership
@@ -151,9 +152,7 @@ def member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
         for message in error_messages(exc):
             messages.error(request, message)
     else:
-        messages.success(
-            request, _("%(name)s: role and team saved.") % {"name": services.display_name(membership.user)}
-        )
+        messages.success(request, _("%(name)s: role and team saved.") % {"name": display_name(membership.user)})
     return redirect("members", company_slug=request.company.slug)
 
 
@@ -161,7 +160,7 @@ def member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
 def member_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
     """GET asks (an irreversible step gets its own confirmation, with or without JavaScript); POST does it."""
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, company=request.company)
-    name = services.display_name(membership.user)
+    name = display_name(membership.user)
     if request.method != "POST":
         return render(request, "companies/member_deactivate.html", {"name": name})
     try:
