@@ -24,17 +24,10 @@ REPEAT = int(os.environ.get("OKRPLAN_WORKSHOP_REPEAT", "1"))
 
 # (name, latency in ms, delay between keys in ms, abort the n-th key result create once)
 CONDITIONS = [
-    # Known defect (2026-12-06, after the restructuring merge): on a loaded machine, typing at machine speed with no
-    # latency loses the focus of the last key result when its save returns, so "n" opens a company objective
-    # ("Marke Industrie" lands one level too high) in 2 of 6 runs. Real typing (120 ms per key) and every latency
-    # condition hold. Kept running, and reported, until the focus hand-over after a save is fixed.
-    pytest.param(
-        "localhost-machine-speed",
-        0,
-        0,
-        None,
-        marks=pytest.mark.xfail(strict=False, reason="focus lost after a save at machine speed on a loaded machine"),
-    ),
+    # Machine speed on localhost is the hardest for the page's own live updates: a tree snapshot fetched before a
+    # save was queued used to arrive after that save returned and was morphed in, removing the new row and its focus
+    # (fixed: live.js drops a snapshot older than the last queued change; see the snapshot test below).
+    ("localhost-machine-speed", 0, 0, None),
     ("400ms-human-speed", 400, 120, None),
     ("400ms-machine-speed", 400, 0, None),
     ("1s-human-speed", 1000, 120, None),
@@ -56,16 +49,20 @@ def kr_titles(objective: str) -> list[str]:
     return [f"{short} KR {n} Leads" for n in (1, 2, 3)]
 
 
+def type_key_result(page, title: str, target: int, delay: int = 0) -> None:
+    page.keyboard.type(title, delay=delay)
+    page.keyboard.press("Tab")  # type
+    page.keyboard.press("Tab")  # start value
+    page.keyboard.type("0", delay=delay)
+    page.keyboard.press("Tab")  # target value
+    page.keyboard.type(str(target), delay=delay)
+    page.keyboard.press("Enter")
+
+
 def type_key_results(page, objective: str, delay: int) -> None:
     page.keyboard.press("k")
     for n, title in enumerate(kr_titles(objective), start=1):
-        page.keyboard.type(title, delay=delay)
-        page.keyboard.press("Tab")  # type
-        page.keyboard.press("Tab")  # start value
-        page.keyboard.type("0", delay=delay)
-        page.keyboard.press("Tab")  # target value
-        page.keyboard.type(str(10 * n), delay=delay)
-        page.keyboard.press("Enter")
+        type_key_result(page, title, 10 * n, delay)
     page.keyboard.press("Escape")  # the empty key result row: focus goes to the last key result
 
 
@@ -214,3 +211,65 @@ def test_build_five_objectives_and_fifteen_key_results_by_keyboard(
     expect(page.locator("[data-cascade][data-ready='1']")).to_be_attached()
     assert page_rows(page) == expected_rows()
     print(f"\n[workshop] {name} run {repetition + 1}: 20 rows, 0 differences, 0 stray rows, {elapsed:.1f} s")
+
+
+# The tree snapshot is held back in the page for 1.5 s. After it arrives (and after whatever the page does with it),
+# the page notes whether the second key result's row is still there and whether the focus is still in the tree.
+HOLD_SNAPSHOTS = """() => {
+  window.snapshots = { asked: 0, seen: [] };
+  const fetch = window.fetch;
+  window.fetch = function (url, init) {
+    if (!String(url).includes("partial=tree")) return fetch.apply(this, arguments);
+    window.snapshots.asked += 1;
+    return fetch.apply(this, arguments).then((response) => new Promise((resolve) => setTimeout(() => {
+      resolve(response);
+      setTimeout(() => window.snapshots.seen.push({
+        second: !!document.querySelector("[data-tree] li[data-title='Alpha KR 2']"),
+        focus: document.querySelector("[data-tree]").contains(document.activeElement),
+      }), 50);
+    }, 1500)));
+  };
+}"""
+
+
+def test_a_snapshot_older_than_a_save_never_replaces_the_rows_or_the_focus(
+    workshop,  # noqa: F811 - the fixture imported above
+    login,
+    live_server,
+):
+    """The known defect behind the machine-speed condition: a live update fetched before a save was queued arrived
+    after the save returned (the queue was empty again) and was morphed in, removing the new row with the focus on
+    it, so the next "c" went nowhere and the next "n" opened a company objective."""
+    _company, cycle, _facilitator = workshop
+    page = open_cascade(login, live_server, cycle)
+    page.keyboard.press("n")
+    page.keyboard.type("Alpha")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    wait_saved(page)
+    expect(page.locator("li[data-kind='objective'][data-id]")).to_have_count(1)
+    page.evaluate(HOLD_SNAPSHOTS)
+    page.keyboard.press("k")
+    type_key_result(page, "Alpha KR 1", 10)
+    # the first key result is saved and the page asks for a fresh tree: the answer is on its way for 1.5 s ...
+    page.wait_for_function("() => window.snapshots.asked > 0")
+    # ... while the second key result is typed, saved and focused
+    type_key_result(page, "Alpha KR 2", 20)
+    page.keyboard.press("Escape")
+    wait_saved(page)
+    page.wait_for_function("() => window.snapshots.seen.length > 0", timeout=10_000)
+    assert all(seen == {"second": True, "focus": True} for seen in page.evaluate("window.snapshots.seen"))
+    expect(page.locator("li[data-title='Alpha KR 2']")).to_be_focused()
+    page.keyboard.press("c")  # a child of Alpha, from the focused key result
+    expect(page.get_by_label("Objective title")).to_be_focused()
+    page.keyboard.type("Beta")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    wait_saved(page)
+    page.goto("about:blank")
+    assert database_rows(cycle) == [
+        ("objective", "Alpha", 1),
+        ("kr", "Alpha KR 1", 2),
+        ("kr", "Alpha KR 2", 2),
+        ("objective", "Beta", 2),
+    ]

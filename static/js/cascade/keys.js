@@ -74,7 +74,8 @@ export function bindKeys(ctx, outline, actions) {
   function onGlobalKey(event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (isTyping(event.target) || document.querySelector("dialog[open]")) return;
-    if (outline.state.editor || ctx.queue.busy) return;
+    // A row being typed, a change still queued, or a row still marked "Saving…": the key is not a page command.
+    if (outline.state.editor || ctx.queue.busy || tree.el.querySelector("li.is-pending")) return;
     const key = event.key;
     if (key === "?") actions.openDialog("keyboard-help");
     else if (key === "w" || key === "W") actions.toggleWall();

@@ -70,6 +70,7 @@ export function createLive(ctx, outline) {
   async function refresh() {
     wanted = false;
     fetching = true;
+    const generation = queue.generation;
     let html = null;
     try {
       const params = new URLSearchParams(window.location.search);
@@ -85,9 +86,12 @@ export function createLive(ctx, outline) {
     }
     fetching = false;
     if (html === null) return;
-    if (queue.busy || ctx.dragging) {
-      // a change was queued meanwhile: this snapshot may predate it; fetch again when the queue is empty
+    if (queue.busy || ctx.dragging || queue.generation !== generation) {
+      // A change was queued while the snapshot was on its way: it predates that change even if the change is
+      // saved by now, and morphing it in would remove the new rows (and the focus, or the row being typed under).
+      // Fetch again once the queue is empty.
       wanted = true;
+      if (!ctx.dragging) queue.whenIdle(request);
       return;
     }
     const active = document.activeElement;

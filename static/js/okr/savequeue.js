@@ -9,6 +9,9 @@ const BACKOFF_MS = [1000, 2000, 4000, 8000];
 export class SaveQueue {
   constructor(indicator) {
     this.items = [];
+    // Counts every change ever queued: a snapshot of the page fetched before a change was queued predates it, even
+    // when the queue is empty again by the time the snapshot arrives (live updates compare it before and after).
+    this.generation = 0;
     this.running = false;
     this.refused = false;
     this.idleCallbacks = [];
@@ -33,6 +36,7 @@ export class SaveQueue {
   // op.run() → {ok, network, status, data}; op.done(result) is called once with the server's final answer.
   push(op) {
     return new Promise((resolve) => {
+      this.generation += 1;
       this.items.push({ op: op, resolve: resolve });
       if (!this.running) {
         this.refused = false;
