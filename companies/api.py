@@ -10,6 +10,7 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.idempotency import IdempotentPostMixin
 from core.people import display_name
 
 from . import services
@@ -42,8 +43,9 @@ class CompanyPermission(permissions.BasePermission):
         return True
 
 
-class CompanyScopedMixin:
-    """Base for company endpoints: ``self.company`` and ``self.membership`` are set before the handler runs."""
+class CompanyScopedMixin(IdempotentPostMixin):
+    """Base for company endpoints: ``self.company`` and ``self.membership`` are set before the handler runs. A POST
+    with an ``Idempotency-Key`` header is carried out at most once (core.idempotency)."""
 
     permission_classes = [permissions.IsAuthenticated, CompanyPermission]
     company = None

@@ -273,3 +273,41 @@ def test_a_snapshot_older_than_a_save_never_replaces_the_rows_or_the_focus(
         ("kr", "Alpha KR 2", 2),
         ("objective", "Beta", 2),
     ]
+
+
+def test_a_create_whose_answer_was_lost_is_retried_without_a_second_row(
+    workshop,  # noqa: F811 - the fixture imported above
+    login,
+    live_server,
+):
+    """The first create reaches the server, which creates the row, but its answer never reaches the page (the
+    connection drops). The save queue retries with the same Idempotency-Key and gets the first answer back."""
+    _company, cycle, _facilitator = workshop
+    page = open_cascade(login, live_server, cycle)
+    dropped = []
+
+    def drop_first_answer(route):
+        if route.request.method == "POST" and not dropped:
+            answer = route.fetch()  # the server creates the objective ...
+            dropped.append((answer.status, route.request.headers.get("idempotency-key")))
+            route.abort("connectionreset")  # ... and the page never hears of it
+            return
+        route.continue_()
+
+    page.route("**/api/v1/companies/*/objectives/", drop_first_answer)
+    page.keyboard.press("n")
+    page.keyboard.type("Grow profitably")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "failed")
+    wait_saved(page)
+    assert list(Objective.objects.filter(cycle=cycle).values_list("title", flat=True)) == ["Grow profitably"]
+    assert dropped[0][0] == 201 and dropped[0][1]  # the dropped answer was a real create, sent with a key
+    objective = Objective.objects.get(cycle=cycle)
+    expect(page.locator("[data-tree] li[data-kind='objective']")).to_have_count(1)
+    expect(page.locator(f"[data-tree] li[data-kind='objective'][data-id='{objective.pk}']")).to_have_attribute(
+        "data-title", "Grow profitably"
+    )
+    page.keyboard.press("Escape")
+    page.reload()
+    expect(page.locator("[data-cascade][data-ready='1']")).to_be_attached()
+    expect(page.locator("[data-tree] li[data-kind='objective']")).to_have_count(1)

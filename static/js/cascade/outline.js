@@ -2,7 +2,7 @@
 // Enter on a new row puts the row into the tree at once (marked "Saving…") and opens the next empty row below it
 // before the server answers; the request that creates it looks up its parent and predecessor when it is sent, so a
 // child typed under a row that is still being saved lands under that row. A refused row keeps what was typed.
-import { apiCall, refusalMessage } from "../okr/api.js";
+import { apiCall, idempotencyKey, refusalMessage } from "../okr/api.js";
 import { confirmRow, parseNumber, pendingRow, setRowState, showValues } from "./rows.js";
 
 export function createOutline(ctx) {
@@ -205,22 +205,16 @@ export function createOutline(ctx) {
     return { ok: false, network: false, status: 400, data: { detail: text.textParentNotSaved } };
   }
 
-  function createObjective(li) {
+  // One create through the queue. Its body is worked out when it is first sent (the parent and predecessor may have
+  // been saved only just before) and every try sends that same body with the same Idempotency-Key, so a retry after
+  // a lost answer gets the first try's row instead of creating a second one (core/idempotency.py).
+  function create(li, url, bodyOf) {
+    const once = { "Idempotency-Key": idempotencyKey() };
+    let body = null;
     return {
       run() {
-        const parentLi = tree.parentItem(li);
-        if (parentLi && !parentLi.dataset.id) return dependencyRefused();
-        let previous = tree.previousObjective(li);
-        while (previous && !previous.dataset.id) previous = tree.previousObjective(previous);
-        const fields = li.stash;
-        return apiCall("POST", api.objectives, {
-          cycle: Number(ctx.cycle),
-          title: fields.title,
-          parent: parentLi ? Number(parentLi.dataset.id) : null,
-          after: previous ? Number(previous.dataset.id) : null,
-          team: fields.team || "",
-          owner: fields.owner ? Number(fields.owner) : null,
-        });
+        body = body || bodyOf();
+        return body ? apiCall("POST", url, body, once) : dependencyRefused();
       },
       done(result) {
         if (result.ok) confirmRow(li, result.data);
@@ -230,28 +224,39 @@ export function createOutline(ctx) {
     };
   }
 
+  function createObjective(li) {
+    return create(li, api.objectives, () => {
+      const parentLi = tree.parentItem(li);
+      if (parentLi && !parentLi.dataset.id) return null;
+      let previous = tree.previousObjective(li);
+      while (previous && !previous.dataset.id) previous = tree.previousObjective(previous);
+      const fields = li.stash;
+      return {
+        cycle: Number(ctx.cycle),
+        title: fields.title,
+        parent: parentLi ? Number(parentLi.dataset.id) : null,
+        after: previous ? Number(previous.dataset.id) : null,
+        team: fields.team || "",
+        owner: fields.owner ? Number(fields.owner) : null,
+      };
+    });
+  }
+
   function createKeyResult(li) {
-    return {
-      run() {
-        const objectiveLi = tree.parentItem(li);
-        if (!objectiveLi || !objectiveLi.dataset.id) return dependencyRefused();
-        const f = li.stash;
-        const lang = document.documentElement.lang;
-        const body = { objective: Number(objectiveLi.dataset.id), title: f.title, kind: f.kind, unit: f.unit };
-        if (f.kind !== "milestone") {
-          body.start_value = parseNumber(f.start_value, lang) || "0";
-          body.target_value = parseNumber(f.target_value, lang);
-        }
-        if (parseNumber(f.weight, lang)) body.weight = parseNumber(f.weight, lang);
-        if (f.owner) body.owner = Number(f.owner);
-        return apiCall("POST", api.keyResults, body);
-      },
-      done(result) {
-        if (result.ok) confirmRow(li, result.data);
-        else refuseRow(li, result);
-        ctx.refreshWhenIdle();
-      },
-    };
+    return create(li, api.keyResults, () => {
+      const objectiveLi = tree.parentItem(li);
+      if (!objectiveLi || !objectiveLi.dataset.id) return null;
+      const f = li.stash;
+      const lang = document.documentElement.lang;
+      const body = { objective: Number(objectiveLi.dataset.id), title: f.title, kind: f.kind, unit: f.unit };
+      if (f.kind !== "milestone") {
+        body.start_value = parseNumber(f.start_value, lang) || "0";
+        body.target_value = parseNumber(f.target_value, lang);
+      }
+      if (parseNumber(f.weight, lang)) body.weight = parseNumber(f.weight, lang);
+      if (f.owner) body.owner = Number(f.owner);
+      return body;
+    });
   }
 
   // A refused create stays as a marked row with the typed values; Enter on it opens them again.

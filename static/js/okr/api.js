@@ -10,8 +10,17 @@ export function csrfToken() {
 
 const RETRYABLE = new Set([0, 502, 503, 504]);
 
-export async function apiCall(method, url, body) {
-  const headers = { "X-CSRFToken": csrfToken(), Accept: "application/json" };
+// A fresh Idempotency-Key for one create: the save queue sends it with every try of that create, so a retry after
+// a lost answer gets the first try's answer instead of creating the row twice (core/idempotency.py).
+export function idempotencyKey() {
+  if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function apiCall(method, url, body, extraHeaders) {
+  const headers = Object.assign({ "X-CSRFToken": csrfToken(), Accept: "application/json" }, extraHeaders || {});
   const init = { method: method, headers: headers, credentials: "same-origin" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
