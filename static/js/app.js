@@ -35,7 +35,27 @@
     }
   });
 
+  // The compact header on small screens: "Menu" opens and closes the navigation (a button: Enter, Space, tap);
+  // Escape closes it and gives the focus back to the button.
+  function bindNavToggle() {
+    const button = document.querySelector("[data-nav-toggle]");
+    const bar = button && button.closest(".topbar");
+    if (!bar) return;
+    function setOpen(open) {
+      bar.classList.toggle("is-open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    button.addEventListener("click", () => setOpen(!bar.classList.contains("is-open")));
+    bar.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !bar.classList.contains("is-open")) return;
+      setOpen(false);
+      button.focus();
+    });
+    bar.classList.add("nav-ready");
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    bindNavToggle();
     const company = document.getElementById("company-switcher");
     if (company) {
       company.addEventListener("change", () => { window.location.href = company.value; });

@@ -1,10 +1,17 @@
-"""axe-core (from npm, package-lock.json) on the workshop screens in both languages: zero serious or critical
-violations. The cascade is checked with a tree, an open row editor and a refused row, in wall mode too; rating on a
-phone-sized screen."""
+"""axe-core (from npm, package-lock.json) in both languages: zero serious or critical violations.
+
+Every page of the site: the test signs in with the demo data as the CMO (the role that sees most) and then as the
+facilitator (who also sees the history), and visits every entry of the main navigation, every link of the header and
+one of each kind of page linked from those pages (an objective's detail, an initiative, a budget line, …), found by
+following the links themselves, so a new page or section is checked without changing this test. The workshop screens
+are checked in their states too: the cascade with a tree, an open row editor and a refused row, in wall mode; rating
+on a phone-sized screen."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -16,6 +23,9 @@ from tests.browser.test_priorities import _workshop
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+# Links that are no page to check: downloads, signing out, the admin, the API and its docs.
+NOT_PAGES = re.compile(r"/(logout|admin|api)/|export|download|\.(csv|xlsx|pdf|json|svg|png|ico)$")
 
 
 def serious_violations(page) -> list[str]:
@@ -72,3 +82,64 @@ def test_phone_rating_has_no_serious_axe_violations(demo, browser, live_server, 
     expect(page.get_by_test_id("rating-status")).to_contain_text("✓")
     assert serious_violations(page) == []
     context.close()
+
+
+def page_shape(path: str) -> str:
+    """/c/voltaria/objectives/12/ and /c/voltaria/objectives/31/ are one kind of page: checked once."""
+    return re.sub(r"/\d+(?=/|$)", "/N", path)
+
+
+def links_on(page, live_server, selector: str) -> list[str]:
+    hrefs = page.eval_on_selector_all(selector, "links => links.map((a) => a.getAttribute('href'))")
+    out = []
+    for href in hrefs:
+        if not href or href.startswith(("#", "mailto:", "javascript:")):
+            continue
+        parts = urlsplit(href)
+        if parts.netloc and parts.netloc != urlsplit(live_server.url).netloc:
+            continue
+        if not parts.path.startswith("/") or NOT_PAGES.search(parts.path):
+            continue
+        out.append(parts.path)
+    return out
+
+
+def check_every_page(login, live_server, usernames, language) -> tuple[dict[str, list[str]], list[str]]:
+    """Every navigation entry and header link (depth 0) and one page of each kind they link to (depth 1)."""
+    found: dict[str, list[str]] = {}
+    visited: list[str] = []
+    seen: set[str] = set()
+    for username in usernames:
+        Profile.objects.filter(user__username=username).update(language=language)
+        page = login(username)
+        page.goto(f"{live_server.url}/c/voltaria/")
+        queue = [(path, 0) for path in links_on(page, live_server, ".mainnav a, .topbar-tools a, .brand")]
+        while queue:
+            path, depth = queue.pop(0)
+            if page_shape(path) in seen:
+                continue
+            seen.add(page_shape(path))
+            response = page.goto(live_server.url + path)
+            assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+            page.wait_for_load_state("load")
+            assert page.locator("html").get_attribute("lang") == language
+            visited.append(path)
+            violations = serious_violations(page)
+            if violations:
+                found[path] = violations
+            if depth == 0:
+                queue.extend((link, 1) for link in links_on(page, live_server, "main a[href]"))
+        page.context.clear_cookies()
+    return found, visited
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_page_has_no_serious_axe_violations(demo, login, live_server, language):
+    found, visited = check_every_page(login, live_server, ["markus.hoffmann", "lena.berger"], language)
+    # every section of the navigation and the detail pages below them were reached
+    shapes = {page_shape(path) for path in visited}
+    for section in ("/c/voltaria/cascade/", "/c/voltaria/priorities/", "/c/voltaria/budgets/", "/c/voltaria/board/"):
+        assert any(shape.startswith(section) for shape in shapes), (section, sorted(shapes))
+    assert any(re.search(r"/N/", shape) for shape in shapes), sorted(shapes)  # at least one detail page
+    assert len(visited) >= 15, visited
+    assert found == {}
