@@ -76,7 +76,7 @@ def test_phone_header_is_one_line_and_the_navigation_opens_by_keyboard_and_touch
     board.tap()
     page.wait_for_url("**/c/voltaria/board/")
     expect(page.get_by_role("button", name=menu)).to_have_attribute("aria-expanded", "false")
-    expect(navigation.locator("a[aria-current='page']")).to_have_count(1)
+    expect(page.locator(".mainnav a[aria-current='page']")).to_have_attribute("data-nav", "board")
     context.close()
 
 
