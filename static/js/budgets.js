@@ -10,7 +10,8 @@
       if (!block || el.dataset.rendered) return;
       const fig = JSON.parse(block.textContent);
       el.dataset.rendered = "1";
-      window.Plotly.newPlot(el, fig.data, fig.layout || {}, { displaylogo: false, responsive: true });
+      // no mode bar: its buttons would be controls nested in the role="img" container (axe: nested-interactive)
+      window.Plotly.newPlot(el, fig.data, fig.layout || {}, { displaylogo: false, displayModeBar: false, responsive: true });
     });
   }
 

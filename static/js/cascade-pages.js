@@ -6,7 +6,8 @@
     const source = document.getElementById(element.dataset.plotlyFigure);
     if (!source || !window.Plotly) return;
     const figure = JSON.parse(source.textContent);
-    window.Plotly.newPlot(element, figure.data, figure.layout, { displaylogo: false, responsive: true });
+    // no mode bar: its buttons would be controls nested in the role="img" container (axe: nested-interactive)
+    window.Plotly.newPlot(element, figure.data, figure.layout, { displaylogo: false, displayModeBar: false, responsive: true });
   }
 
   document.addEventListener("DOMContentLoaded", () => {

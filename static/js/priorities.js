@@ -3,7 +3,9 @@
 import { poll as everyFewSeconds } from "./okr/poller.js";
 
 {
-  const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+  // No mode bar: its buttons would be controls nested in the chart's role="img" container (axe: nested-interactive);
+  // drag still zooms, a double click resets, and the ranked list beside the chart holds the same data.
+  const CONFIG = { displaylogo: false, displayModeBar: false, responsive: true };
 
   function renderFigure(chart, figure, first) {
     if (!window.Plotly || !chart || !figure) return;

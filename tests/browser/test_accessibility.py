@@ -142,4 +142,7 @@ def test_every_page_has_no_serious_axe_violations(demo, login, live_server, lang
         assert any(shape.startswith(section) for shape in shapes), (section, sorted(shapes))
     assert any(re.search(r"/N/", shape) for shape in shapes), sorted(shapes)  # at least one detail page
     assert len(visited) >= 15, visited
-    assert found == {}
+    print(f"\n[axe] {language}: {len(visited)} pages, {len(found)} with serious or critical violations")
+    assert found == {}, "\n".join(
+        f"{path}: {violation}" for path, violations in found.items() for violation in violations
+    )

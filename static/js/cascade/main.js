@@ -251,7 +251,7 @@ function start() {
       figure.layout.font = Object.assign({}, figure.layout.font, { size: 18, color: "#fff" });
       figure.layout.height = Math.max(640, window.innerHeight - 140);
     }
-    Plotly.react(target, figure.data, figure.layout, { displaylogo: false, responsive: true });
+    Plotly.react(target, figure.data, figure.layout, { displaylogo: false, displayModeBar: false, responsive: true });
   }
 
   document.querySelectorAll("[data-view]").forEach((button) => {
