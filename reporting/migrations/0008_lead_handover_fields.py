@@ -4,52 +4,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0007_kpi_targets_comparisons_sources'),
+        ("reporting", "0007_kpi_targets_comparisons_sources"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='kpisnapshot',
-            name='kpi_snapshot_unit_valid',
+            model_name="kpisnapshot",
+            name="kpi_snapshot_unit_valid",
         ),
         migrations.AddField(
-            model_name='lead',
-            name='first_contact_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='first sales contact'),
+            model_name="lead",
+            name="first_contact_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first sales contact"),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='owner',
-            field=models.CharField(blank=True, max_length=120, verbose_name='owner'),
+            model_name="lead",
+            name="owner",
+            field=models.CharField(blank=True, max_length=120, verbose_name="owner"),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='recycled_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='recycled to marketing'),
+            model_name="lead",
+            name="recycled_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="recycled to marketing"),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='rejected_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='rejected by sales'),
+            model_name="lead",
+            name="rejected_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="rejected by sales"),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='rejection_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='rejection reason'),
+            model_name="lead",
+            name="rejection_reason",
+            field=models.CharField(blank=True, max_length=200, verbose_name="rejection reason"),
         ),
         migrations.AlterField(
-            model_name='kpisnapshot',
-            name='unit',
-            field=models.CharField(choices=[('currency', 'Currency'), ('percent', 'Percent'), ('number', 'Number'), ('days', 'Days'), ('hours', 'Hours')], max_length=10, verbose_name='unit'),
+            model_name="kpisnapshot",
+            name="unit",
+            field=models.CharField(
+                choices=[
+                    ("currency", "Currency"),
+                    ("percent", "Percent"),
+                    ("number", "Number"),
+                    ("days", "Days"),
+                    ("hours", "Hours"),
+                ],
+                max_length=10,
+                verbose_name="unit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['company', 'rejected_at'], name='lead_company_rejected_idx'),
+            model_name="lead",
+            index=models.Index(fields=["company", "rejected_at"], name="lead_company_rejected_idx"),
         ),
         migrations.AddConstraint(
-            model_name='kpisnapshot',
-            constraint=models.CheckConstraint(condition=models.Q(('unit__in', ['currency', 'percent', 'number', 'days', 'hours'])), name='kpi_snapshot_unit_valid'),
+            model_name="kpisnapshot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit__in", ["currency", "percent", "number", "days", "hours"])),
+                name="kpi_snapshot_unit_valid",
+            ),
         ),
     ]
