@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
 WEEKDAYS = frozenset({0, 1, 2, 3, 4})
 MAX_DAYS = 3660  # a clock never runs longer than ten years of calendar days (guards a runaway loop)
+
+
+@lru_cache(maxsize=64)
+def _country_holidays(country: str, subdivision: str) -> holidays.HolidayBase:
+    """One holiday table per region and process: building one takes about half a second (the library computes
+    each year's dates on first use), a page needs it on every request."""
+    return holidays.country_holidays(country, subdiv=subdivision or None)
 
 
 @dataclass(frozen=True)
@@ -35,10 +42,17 @@ class WorkCalendar:
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
         # Years are filled in lazily by the library as dates are looked up.
-        return holidays.country_holidays(self.country, subdiv=self.subdivision or None)
+        return _country_holidays(self.country, self.subdivision)
+
+    @cached_property
+    def _working_days(self) -> dict[dt.date, bool]:
+        return {}
 
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() in self.workdays and day not in self._holidays
+        known = self._working_days.get(day)
+        if known is None:  # the holiday lookup is the slow part of a clock: once per day and calendar
+            known = self._working_days[day] = day.weekday() in self.workdays and day not in self._holidays
+        return known
 
     def holiday_name(self, day: dt.date) -> str | None:
         return self._holidays.get(day)
