@@ -633,6 +633,9 @@ def iter_csv(binary, encoding: str) -> Iterator[tuple[int, dict[str, str] | list
     (row number, {header: value}) with the header as row 1, like a spreadsheet; a report footer ends the data.
     Raises FileUnreadable for a file that is not a readable CSV."""
     header: list[str] | None = None
+    # Rows of a single cell in a file of many columns wait here: a report's footer starts with such lines (the
+    # organisation's name) before "Confidential Information ..."; they are data only if no footer follows.
+    single: list[tuple[int, list[str]]] = []
     for number, cells in tabular.iter_csv(binary, encoding):
         if header is None:
             header = [h.strip() for h in cells]
@@ -640,7 +643,15 @@ def iter_csv(binary, encoding: str) -> Iterator[tuple[int, dict[str, str] | list
             continue
         if is_report_footer(cells):
             return
+        if len(cells) == 1 and len(header) > 1:
+            single.append((number, cells))
+            continue
+        for held, held_cells in single:
+            yield held, dict(zip(header, held_cells, strict=False))
+        single.clear()
         yield number, dict(zip(header, cells, strict=False))
+    for held, held_cells in single:
+        yield held, dict(zip(header, held_cells, strict=False))
 
 
 class SeenIds:

@@ -268,10 +268,5 @@ def columns_from_form(header: list[str], data) -> tuple[dict[str, str], list[str
     return columns, twice
 
 
-def preview_errors(*, job: CrmImport, columns: dict[str, str], date_order: str) -> list[str]:
-    """What keeps the wizard from confirming (empty: it may)."""
-    return build_preview(job=job, columns=columns, date_order=date_order).errors
-
-
 def forget_scan(job: CrmImport) -> None:
     cache.delete(_scan_key(job))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
@@ -250,17 +251,18 @@ def crm_import_confirm(*, job: CrmImport, columns: dict[str, str], date_order: s
     one field only, an order for ambiguous dates), keep them on the import and as the company's mapping for the
     next file from this CRM, and schedule the import. Nothing is written to the CRM data before the task runs,
     and a rejected file writes nothing then either."""
-    from .crm_wizard import preview_errors  # crm_wizard reads files through this module's helpers
+    from .crm_wizard import build_preview  # crm_wizard builds on this module's readers: a cycle at module level
 
     require_actor(actor, job.company, Action.CRM_IMPORT)
     job = CrmImport.objects.select_for_update().get(pk=job.pk, company=job.company)
     if job.status != CrmImport.Status.DRAFT:
         raise DomainError(_("This import was confirmed already."), field="non_field_errors")
-    problems = preview_errors(job=job, columns=columns, date_order=date_order)
-    if problems:
-        raise ValidationError({"columns": problems})
+    preview = build_preview(job=job, columns=columns, date_order=date_order)
+    if preview.errors:
+        raise ValidationError({"columns": preview.errors})
     job.columns = dict(columns)
-    job.date_order = date_order or ""
+    # The order the person chose, else the one the file's dates decide (kept so the import reads them so).
+    job.date_order = preview.date_order or (preview.date_scan if preview.date_scan in reader.DateOrder.CHOICES else "")
     job.status = CrmImport.Status.PENDING
     job.full_clean(exclude=["file", "mapping", "created_by"])
     job.save(update_fields=["columns", "date_order", "status"])
@@ -429,6 +431,8 @@ def _run(job: CrmImport) -> None:
             encoding = tabular.detect_encoding(binary)  # one pass over the bytes; refuses binary and UTF-16
         except FileUnreadable as exc:
             raise ImportRejected([error(exc.row, "", exc.message)]) from exc
+        if ctx.date_order is None:
+            ctx.date_order = _file_date_order(binary, encoding)
         # A report's footer ends the data for the Python reader; COPY would read it as rows.
         if (
             connection.vendor == "postgresql"
@@ -463,6 +467,31 @@ def _run(job: CrmImport) -> None:
     finally:
         binary.close()
     _finish(job, status=CrmImport.Status.DONE, rows_done=written, rows_created=created, rows_total=rows_total)
+
+
+_SLASH_DATE = re.compile(rb"(?:^|[^0-9/])[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}")
+
+
+def _file_date_order(binary, encoding: str) -> str | None:
+    """An import that did not pass the wizard (the command, a re-run) takes the order its file's slash dates decide
+    (reporting.crm_import.DateOrderScan over every value); None where they do not (each value then decides itself
+    or is an error that asks for the order). A file without a slash date in its first 64 KB is not read twice."""
+    head = binary.read(1 << 16)
+    binary.seek(0)
+    if not _SLASH_DATE.search(head):
+        return None
+    scan = reader.DateOrderScan()
+    try:
+        for number, row in reader.iter_csv(binary, encoding):
+            if number > 1:
+                for column, value in row.items():
+                    if "/" in value:
+                        scan.add(value, number, column)
+    except FileUnreadable:
+        return None  # the validation names the row
+    finally:
+        binary.seek(0)
+    return scan.result if scan.result in reader.DateOrder.CHOICES else None
 
 
 def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
