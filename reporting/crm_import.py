@@ -124,9 +124,14 @@ PRESETS: dict[tuple[str, str], dict[str, str | tuple[str, ...]]] = {
         "created": _HS_CREATED,
         "lifecycle_stage": ("Lifecycle Stage", "Lebenszyklusphase", "Lifecycle-Phase", "lifecyclestage"),
         "channel": _HS_SOURCE,
-        "campaign": ("Original Traffic Source Drill-Down 1", "Original Source Drill-Down 1",
-                     "Ursprüngliche Traffic-Quelle Drill-Down 1", "Ursprüngliche Quelle Drill-Down 1",
-                     "Ursprüngliche Quelle – Aufschlüsselung 1", "hs_analytics_source_data_1"),  # fmt: skip
+        "campaign": (
+            "Original Traffic Source Drill-Down 1",
+            "Original Source Drill-Down 1",
+            "Ursprüngliche Traffic-Quelle Drill-Down 1",
+            "Ursprüngliche Quelle Drill-Down 1",
+            "Ursprüngliche Quelle – Aufschlüsselung 1",
+            "hs_analytics_source_data_1",
+        ),
         "segment": ("Industry", "Branche", "industry"),
         "mql_at": _hs_stage_date("Marketing Qualified Lead", "Marketing-qualifizierten Lead", "marketingqualifiedlead"),
         "sal_at": _hs_stage_date("Sales Accepted Lead", "Sales-akzeptierten Lead", "salesacceptedlead"),
@@ -141,9 +146,13 @@ PRESETS: dict[tuple[str, str], dict[str, str | tuple[str, ...]]] = {
         "created": _HS_CREATED,
         "closed": ("Close Date", "Abschlussdatum", "closedate"),
         "is_won": ("Is Closed Won", "Ist gewonnen", "hs_is_closed_won"),
-        "lead_external_id": ("Associated Contact IDs", "Associated Contact ID", "Zugeordnete Kontakt-IDs",
-                             "Verknüpfte Kontakt-IDs"),  # fmt: skip
-        "lead_source": _HS_SOURCE + ("Original Source Type",),
+        "lead_external_id": (
+            "Associated Contact IDs",
+            "Associated Contact ID",
+            "Zugeordnete Kontakt-IDs",
+            "Verknüpfte Kontakt-IDs",
+        ),
+        "lead_source": (*_HS_SOURCE, "Original Source Type"),
     },
     ("salesforce", CrmKind.LEADS): {
         "external_id": ("Id", "Lead ID", "Lead-ID"),
@@ -152,8 +161,12 @@ PRESETS: dict[tuple[str, str], dict[str, str | tuple[str, ...]]] = {
         "lifecycle_stage": ("Status", "Lead Status", "Lead-Status", "Leadstatus"),
         "is_converted": ("IsConverted", "Converted", "Konvertiert"),
         "converted_at": ("ConvertedDate", "Converted Date", "Konvertierungsdatum", "Konvertiert am"),
-        "crm_opportunity_id": ("ConvertedOpportunityId", "Converted Opportunity ID", "Konvertierte Opportunity-ID",
-                               "ID der konvertierten Opportunity"),  # fmt: skip
+        "crm_opportunity_id": (
+            "ConvertedOpportunityId",
+            "Converted Opportunity ID",
+            "Konvertierte Opportunity-ID",
+            "ID der konvertierten Opportunity",
+        ),
         "segment": ("Industry", "Branche"),
         "mql_at": ("MQL_Date__c", "MQL Date", "MQL-Datum"),
         "sal_at": ("SAL_Date__c", "SAL Date", "SAL-Datum"),

@@ -200,9 +200,7 @@ def build_preview(*, job: CrmImport, columns: dict[str, str] | None = None, date
     elif preview.date_scan == DateOrderScan.AMBIGUOUS and not preview.date_order:
         preview.errors.append(_("Choose how the file writes its dates (day first or month first)."))
     preview.warnings = reader.mapping_warnings(job.kind, job.source, set(columns))
-    order = preview.date_order or (
-        preview.date_scan if preview.date_scan in DateOrder.CHOICES else None
-    )
+    order = preview.date_order or (preview.date_scan if preview.date_scan in DateOrder.CHOICES else None)
     ctx = ParseContext(settings=reporting_settings(job.company), date_order=order)
     shown: list[str] = []
     for number, row in scan.samples:

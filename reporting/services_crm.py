@@ -133,7 +133,8 @@ def _converted_upload(uploaded_file):
     name = uploaded_file.name or "import.csv"
     if not name.lower().endswith(".xlsx"):
         return uploaded_file, name
-    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    # Closed by the caller's File once stored (and by the garbage collector on an error): it outlives this function.
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
         tabular.xlsx_to_csv(uploaded_file, out, max_unpacked=crm_import_max_bytes() * 4)
     except tabular.TabularError as exc:

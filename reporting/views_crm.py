@@ -154,7 +154,9 @@ def crm_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
     job = _draft(request, pk)
     forget_scan(job)
     crm_import_discard(job=job, actor=request.user)
-    messages.success(request, _("The upload “%(name)s” was discarded; nothing was imported.") % {"name": job.original_name})
+    messages.success(
+        request, _("The upload “%(name)s” was discarded; nothing was imported.") % {"name": job.original_name}
+    )
     return redirect("reporting:crm_import", company_slug=request.company.slug)
 
 

@@ -5,44 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('companies', '0003_invitations'),
-        ('reporting', '0007_kpi_targets_comparisons_sources'),
+        ("companies", "0003_invitations"),
+        ("reporting", "0007_kpi_targets_comparisons_sources"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='crmimport',
-            name='crm_import_status_valid',
+            model_name="crmimport",
+            name="crm_import_status_valid",
         ),
         migrations.AddField(
-            model_name='columnmapping',
-            name='source',
-            field=models.CharField(blank=True, default='', max_length=20, verbose_name='source'),
+            model_name="columnmapping",
+            name="source",
+            field=models.CharField(blank=True, default="", max_length=20, verbose_name="source"),
         ),
         migrations.AddField(
-            model_name='crmimport',
-            name='columns',
-            field=models.JSONField(blank=True, default=dict, verbose_name='confirmed columns'),
+            model_name="crmimport",
+            name="columns",
+            field=models.JSONField(blank=True, default=dict, verbose_name="confirmed columns"),
         ),
         migrations.AddField(
-            model_name='crmimport',
-            name='date_order',
-            field=models.CharField(blank=True, choices=[('dmy', 'day first'), ('mdy', 'month first')], max_length=3, verbose_name='date order'),
+            model_name="crmimport",
+            name="date_order",
+            field=models.CharField(
+                blank=True,
+                choices=[("dmy", "day first"), ("mdy", "month first")],
+                max_length=3,
+                verbose_name="date order",
+            ),
         ),
         migrations.AlterField(
-            model_name='crmimport',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Awaiting confirmation'), ('pending', 'Waiting'), ('validating', 'Checking the file'), ('writing', 'Writing'), ('done', 'Imported'), ('failed', 'Rejected')], default='pending', max_length=12, verbose_name='status'),
+            model_name="crmimport",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Awaiting confirmation"),
+                    ("pending", "Waiting"),
+                    ("validating", "Checking the file"),
+                    ("writing", "Writing"),
+                    ("done", "Imported"),
+                    ("failed", "Rejected"),
+                ],
+                default="pending",
+                max_length=12,
+                verbose_name="status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='columnmapping',
-            constraint=models.UniqueConstraint(condition=models.Q(('source', ''), _negated=True), fields=('company', 'source', 'kind'), name='column_mapping_unique_source'),
+            model_name="columnmapping",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source", ""), _negated=True),
+                fields=("company", "source", "kind"),
+                name="column_mapping_unique_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='crmimport',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'pending', 'validating', 'writing', 'done', 'failed'])), name='crm_import_status_valid'),
+            model_name="crmimport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "pending", "validating", "writing", "done", "failed"])),
+                name="crm_import_status_valid",
+            ),
         ),
     ]

@@ -38,8 +38,8 @@ def base(company):
 
 def upload(client, company, name, kind):
     """Upload a file as the page does (CRM detected from the file); returns the draft import and the wizard."""
-    response = client.post(base(company), {"kind": kind, "source": "auto",
-                                           "file": SimpleUploadedFile(name, (EXPORTS / name).read_bytes())})  # fmt: skip
+    file = SimpleUploadedFile(name, (EXPORTS / name).read_bytes())
+    response = client.post(base(company), {"kind": kind, "source": "auto", "file": file})
     assert response.status_code == 302, response.content.decode()[:2000]
     job = CrmImport.objects.filter(company=company).latest("pk")
     assert job.status == CrmImport.Status.DRAFT
@@ -75,13 +75,19 @@ def test_hubspot_contacts_german_ui(company, cmo_client, django_capture_on_commi
     leads = {lead.external_id: lead for lead in Lead.objects.filter(company=company)}
     assert set(leads) == {"51", "52", "53"}
     assert leads["51"].created == at(2026, 1, 12, 9, 14) and leads["51"].mql_at == at(2026, 1, 14, 10, 0)
-    assert (leads["51"].channel, leads["51"].campaign, leads["51"].segment) == ("Organische Suche", "google", "Stadtwerke")
+    assert (leads["51"].channel, leads["51"].campaign, leads["51"].segment) == (
+        "Organische Suche",
+        "google",
+        "Stadtwerke",
+    )
     assert leads["52"].campaign == "LinkedIn Kampagne „Wärmewende“" and leads["52"].mql_at is None
     assert leads["53"].channel == "Offline Sources" and not leads["53"].is_marketing_sourced
     assert leads["51"].is_marketing_sourced and leads["51"].lifecycle_stage == "Marketing-qualifizierter Lead"
 
 
-def test_hubspot_contacts_with_the_old_labels_get_their_channels(company, cmo_client, django_capture_on_commit_callbacks):
+def test_hubspot_contacts_with_the_old_labels_get_their_channels(
+    company, cmo_client, django_capture_on_commit_callbacks
+):
     job, html = upload(cmo_client, company, "hubspot_contacts_old_labels.csv", "leads")
     assert "HubSpot export" in html and "No column for the channel" not in html
     confirm(cmo_client, company, job, django_capture_on_commit_callbacks)
@@ -191,7 +197,7 @@ def test_hubspot_deals_xlsx_in_german(company, cmo_client, django_capture_on_com
 
 
 def test_a_missing_stage_column_is_a_visible_warning(company, cmo_client, django_capture_on_commit_callbacks):
-    job, html = upload(cmo_client, company, "salesforce_opportunities_report_en.csv", "opportunities")
+    job, _html = upload(cmo_client, company, "salesforce_opportunities_report_en.csv", "opportunities")
     data = proposed(job)
     for key, value in data.items():
         if value in ("stage", "is_won", "is_closed"):
@@ -254,6 +260,6 @@ def test_the_wizard_of_another_company_is_404(company, other_company, client_for
 def test_the_wizard_in_german(company, client_for):
     client = client_for(company, Role.CMO)
     client.cookies["django_language"] = "de"
-    job, html = upload(client, company, "hubspot_contacts_us_excel_ambiguous.csv", "leads")
+    _job, html = upload(client, company, "hubspot_contacts_us_excel_ambiguous.csv", "leads")
     assert "Erkannt als: <strong>HubSpot-Export</strong>." in html
     assert "Wie schreibt diese Datei Datumsangaben?" in html
