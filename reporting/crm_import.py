@@ -234,7 +234,7 @@ def detect_source(kind: str, header: list[str]) -> str | None:
 
 def mapping_warnings(kind: str, source: str, fields: set[str]) -> list[str]:
     """What a file without some expected columns means, said before anything is written."""
-    warnings: list[str] = []
+    warnings: list = []
     if kind == CrmKind.LEADS:
         if "channel" not in fields:
             warnings.append(_("No column for the channel / lead source: no lead will get a channel, and marketing- "
@@ -254,7 +254,7 @@ def mapping_warnings(kind: str, source: str, fields: set[str]) -> list[str]:
         if not {"lead_external_id", "lead_source", "is_marketing_sourced"} & fields:
             warnings.append(_("No column for the contact ids or the lead source: deals are linked to leads only "
                               "through converted leads, and count as marketing-sourced only then."))  # fmt: skip
-    return warnings
+    return [str(warning) for warning in warnings]
 
 
 # A Salesforce report's footer (Classic and "Details Only" exports): after the data, a blank line, then
