@@ -263,3 +263,18 @@ def test_the_wizard_in_german(company, client_for):
     _job, html = upload(client, company, "hubspot_contacts_us_excel_ambiguous.csv", "leads")
     assert "Erkannt als: <strong>HubSpot-Export</strong>." in html
     assert "Wie schreibt diese Datei Datumsangaben?" in html
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_the_wizard_keeps_its_query_count_as_the_file_grows(company, cmo_client, django_assert_max_num_queries, rows):
+    body = "".join(f"{n},2026-01-{n % 28 + 1:02d} 09:00,Web,Energy\r\n" for n in range(rows))
+    file = SimpleUploadedFile("big.csv", ("Record ID,Create Date,Original Source,Industry\r\n" + body).encode())
+    response = cmo_client.post(base(company), {"kind": "leads", "source": "auto", "file": file})
+    job = CrmImport.objects.get()
+    ColumnMapping.objects.create(company=company, name="Kept", source="hubspot", kind="leads", columns={})
+    with django_assert_max_num_queries(12):
+        html = cmo_client.get(response["Location"]).content.decode()
+    assert f"{rows} data rows." in html and html.count('<tr><td class="num">') == min(rows, 5)  # sample rows
+    with django_assert_max_num_queries(12):
+        partial = cmo_client.post(f"{base(company)}{job.pk}/wizard/", proposed(job), HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200
