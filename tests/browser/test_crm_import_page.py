@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from companies.permissions import Role
+from tests.browser.test_accessibility import serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -99,6 +100,7 @@ def test_wizard_edit_a_mapping_answer_the_date_order_and_confirm(cmo, live_serve
     expect(page.get_by_test_id("wizard-samples")).to_contain_text("12 Jan 2026 09:14")
     expect(confirm).to_be_enabled()
     assert Lead.objects.count() == 0  # nothing written before the confirmation
+    assert serious_violations(page) == []
 
     confirm.click()
     expect(page.get_by_test_id("import-summary")).to_contain_text("2 rows imported")
