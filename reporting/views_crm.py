@@ -19,7 +19,7 @@ from core.safety import parse_id
 from objectives.models import Cycle, KeyResult
 
 from .crm_import import FIELDS, PRESETS
-from .crm_wizard import build_preview, columns_from_form, forget_scan
+from .crm_wizard import build_preview, columns_from_form, forget_scan, scan_file
 from .forms_crm import ColumnMappingForm, CrmImportForm, ReportingSettingsForm
 from .kpis import KPIS, reporting_settings
 from .models import DEFAULT_OTHER_SOURCES, DEFAULT_SALES_SOURCES, ColumnMapping, CrmImport, CrmKind, KpiBinding
@@ -110,7 +110,7 @@ def _draft(request, pk: int) -> CrmImport:
 
 def _posted_preview(request, job: CrmImport):
     """The wizard as posted: the columns chosen in its selects and the date order."""
-    header = build_preview(job=job).header
+    header = scan_file(job).header
     columns, twice = columns_from_form(header, request.POST)
     preview = build_preview(job=job, columns=columns, date_order=request.POST.get("date_order", ""))
     labels = dict(preview.choices)
