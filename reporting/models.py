@@ -398,6 +398,7 @@ class KpiBinding(models.Model):
 # KPI snapshots, refresh jobs and digest subscriptions (board work) live in their own module.
 from .models_snapshots import (  # noqa: E402, F401
     AttributionSnapshot,
+    CrmDataDigest,
     DigestSubscription,
     KpiRefresh,
     KpiSnapshot,
