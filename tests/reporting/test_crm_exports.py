@@ -278,3 +278,26 @@ def test_the_wizard_keeps_its_query_count_as_the_file_grows(company, cmo_client,
     with django_assert_max_num_queries(12):
         partial = cmo_client.post(f"{base(company)}{job.pk}/wizard/", proposed(job), HTTP_HX_REQUEST="true")
     assert partial.status_code == 200
+
+
+def test_an_unknown_crm_is_mapped_by_hand_and_recognised_next_time(company, cmo_client,
+                                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    content = "Kundennummer;Angelegt am;Quelle\r\nK-1;03.02.2026;Messe\r\nK-2;04.02.2026;Webinar\r\n".encode("cp1252")
+    response = cmo_client.post(base(company), {"kind": "leads", "source": "auto",
+                                               "file": SimpleUploadedFile("crm.csv", content)})  # fmt: skip
+    job = CrmImport.objects.get()
+    html = cmo_client.get(response["Location"]).content.decode()
+    assert job.source == "custom" and "Not recognised as a HubSpot or Salesforce export" in html
+    assert "Choose the column that holds “Lead id” (required)." in html
+    by_hand = {"column-0": "external_id", "column-1": "created", "column-2": "channel"}
+    confirm(cmo_client, company, job, django_capture_on_commit_callbacks, data=by_hand)
+    assert job.status == CrmImport.Status.DONE, job.errors
+    assert dict(Lead.objects.values_list("external_id", "channel")) == {"K-1": "Messe", "K-2": "Webinar"}
+    kept = ColumnMapping.objects.get(company=company, source="custom", kind="leads")
+    assert kept.columns == {"external_id": "Kundennummer", "created": "Angelegt am", "channel": "Quelle"}
+
+    response = cmo_client.post(base(company), {"kind": "leads", "source": "auto",
+                                               "file": SimpleUploadedFile("crm2.csv", content)})  # fmt: skip
+    second = CrmImport.objects.latest("pk")
+    assert second.mapping == kept
+    assert proposed(second) == by_hand
