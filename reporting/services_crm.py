@@ -293,6 +293,28 @@ def _remember_mapping(job: CrmImport, columns: dict[str, str], actor) -> None:
     mapping.save()
 
 
+DRAFT_KEPT = dt.timedelta(days=7)
+
+
+def crm_import_drafts_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete uploads that waited for the wizard's confirmation longer than DRAFT_KEPT, with their files (an upload
+    holds personal data; nobody asked to import it). Returns how many were dropped."""
+    cutoff = (now or timezone.now()) - DRAFT_KEPT
+    dropped = 0
+    for job in CrmImport.objects.filter(status=CrmImport.Status.DRAFT, created_at__lt=cutoff).iterator():
+        # The row first, and only if it is still a draft: a confirmation between the read and here wins and keeps
+        # its file.
+        if not CrmImport.objects.filter(pk=job.pk, status=CrmImport.Status.DRAFT).delete()[0]:
+            continue
+        dropped += 1
+        if job.file:
+            try:
+                job.file.delete(save=False)
+            except OSError:  # already gone
+                logger.warning("CRM import draft %s: file %s was already deleted", job.pk, job.file.name)
+    return dropped
+
+
 @transaction.atomic
 def crm_import_discard(*, job: CrmImport, actor) -> None:
     """Drop an import the wizard has not confirmed (and its file)."""
@@ -772,6 +794,7 @@ __all__ = [
     "crm_import_confirm",
     "crm_import_create",
     "crm_import_discard",
+    "crm_import_drafts_purge",
     "crm_import_progress",
     "crm_import_run",
     "crm_records_upsert",

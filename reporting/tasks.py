@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from .models import CrmImport
+from .services_crm import crm_import_drafts_purge as purge
 from .services_crm import crm_import_run as run
 from .tasks_kpi import kpi_snapshots_refresh_changed
 
@@ -24,3 +25,9 @@ def crm_import_run(import_id: int) -> str | None:
     if job is not None and job.status == CrmImport.Status.DONE:
         kpi_snapshots_refresh_changed.delay(job.company_id)
     return job.status if job is not None else None
+
+
+@shared_task(name="reporting.crm_import_drafts_purge")
+def crm_import_drafts_purge() -> int:
+    """Nightly: drop uploads the wizard never confirmed (older than a week) and their files."""
+    return purge()

@@ -301,3 +301,23 @@ def test_an_unknown_crm_is_mapped_by_hand_and_recognised_next_time(company, cmo_
     second = CrmImport.objects.latest("pk")
     assert second.mapping == kept
     assert proposed(second) == by_hand
+
+
+def test_unconfirmed_uploads_are_purged_after_a_week(company, cmo_client):
+    from reporting import tasks
+
+    old, _html = upload(cmo_client, company, "hubspot_contacts_de.csv", "leads")
+    fresh, _html = upload(cmo_client, company, "hubspot_contacts_old_labels.csv", "leads")
+    path = Path(old.file.path)
+    CrmImport.objects.filter(pk=old.pk).update(created_at=old.created_at - dt.timedelta(days=8))
+    assert path.exists()
+    assert tasks.crm_import_drafts_purge() == 1
+    assert not CrmImport.objects.filter(pk=old.pk).exists() and not path.exists()
+    assert CrmImport.objects.get(pk=fresh.pk).status == CrmImport.Status.DRAFT
+
+
+def test_the_purge_is_on_the_beat_schedule():
+    from okrplan.celery import collect_beat_schedule
+
+    purge = collect_beat_schedule()["reporting.crm-import-drafts-purge"]
+    assert purge["task"] == "reporting.crm_import_drafts_purge" and purge["schedule"].hour == {3}
