@@ -9,6 +9,8 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import tabular
 from reporting.crm_import import (
@@ -186,3 +188,40 @@ def test_date_order_is_decided_by_any_first_part_over_12():
     nothing.add("2026-01-02")
     nothing.add("5/5/2026")
     assert nothing.result is None
+
+
+FORMS = {
+    "iso": lambda d: d.strftime("%Y-%m-%d %H:%M"),
+    "german": lambda d: d.strftime("%d.%m.%Y %H:%M"),
+    "us_excel": lambda d: f"{d.month}/{d.day}/{d.year} {d.hour}:{d:%M}",
+    "us_salesforce": lambda d: (
+        f"{d.month}/{d.day}/{d.year}, {(d.hour + 11) % 12 + 1}:{d:%M} {'AM' if d.hour < 12 else 'PM'}"
+    ),
+    "uk": lambda d: f"{d:%d}/{d:%m}/{d.year} {d:%H:%M}",
+}
+ORDER = {"us_excel": "mdy", "us_salesforce": "mdy", "uk": "dmy"}
+
+
+@given(
+    moments=st.lists(
+        st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2035, 12, 31)).map(
+            lambda d: d.replace(second=0, microsecond=0)
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    form=st.sampled_from(sorted(FORMS)),
+)
+@settings(max_examples=150, deadline=None)
+def test_any_file_of_one_form_reads_back_its_moments(moments, form):
+    """A column written in one form: the scan never decides the wrong order, and with the order it decides (or,
+    where it cannot, the file's true order as the wizard's answer) every value reads back to its moment."""
+    texts = [FORMS[form](d) for d in moments]
+    scan = DateOrderScan()
+    for row, text in enumerate(texts, start=2):
+        scan.add(text, row, "Create Date")
+    true_order = ORDER.get(form)
+    assert scan.result in (true_order, DateOrderScan.AMBIGUOUS, None) and scan.result != DateOrderScan.CONFLICT
+    order = scan.result if scan.result in ("dmy", "mdy") else true_order
+    for moment, text in zip(moments, texts, strict=True):
+        assert parse_datetime(text, order) == moment.replace(tzinfo=BERLIN)
