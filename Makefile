@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run test serve bench lint format messages compilemessages clean vendor
+.PHONY: run test serve bench lint format messages compilemessages clean vendor workshop-10
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: $(VENV)/.installed-dev compilemessages vendor
 	DEBUG=true $(PY) manage.py check
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
+
+# The workshop keyboard build, 10 repetitions of each of its five network conditions (CI runs each once, in make
+# test). Prints one line per run: rows, differences, stray rows, seconds.
+workshop-10: $(VENV)/.installed-dev compilemessages vendor
+	OKRPLAN_WORKSHOP_REPEAT=10 $(BIN)/pytest -q -s -p no:cacheprovider tests/browser/test_cascade_workshop.py -k test_build_five
 
 # Production-like without Docker: gunicorn, a Celery worker and beat (Procfile, via honcho) on an existing
 # PostgreSQL and Redis. Needs DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS in the environment or in .env.
