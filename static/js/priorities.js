@@ -1,12 +1,18 @@
 // Priority matrix: renders the plotly figure from its JSON data block, opens an initiative on click, checks for new
 // ratings through the site's one poller and re-renders with Plotly.react. (data-confirm buttons: okr/site.js.)
+import { loadPlotly } from "./okr/plotly.js";
 import { fetchChanged, knownVersion, poll as everyFewSeconds } from "./okr/poller.js";
 
 {
   const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
 
-  function renderFigure(chart, figure, first) {
-    if (!window.Plotly || !chart || !figure) return;
+  async function renderFigure(chart, figure, first) {
+    if (!chart || !figure) return;
+    try {
+      await loadPlotly();
+    } catch (error) {
+      return;
+    }
     const draw = first ? window.Plotly.newPlot : window.Plotly.react;
     draw(chart, figure.data || [], figure.layout || {}, CONFIG).then(() => {
       if (first) {
