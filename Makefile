@@ -63,16 +63,18 @@ serve: $(VENV)/.installed compilemessages vendor
 
 # Scale and speed (issue 7), not part of `make test`: generates (once) and reuses a large company in a PostgreSQL
 # database, runs the four scenarios with their floors, prints a table and writes bench/results/<date>.json.
-# `make bench BENCH_SCALE=small` is the quick run (~2 minutes); BENCH_ONLY=kpi,import,cascade,load picks scenarios.
+# `make bench BENCH_SCALE=small` is the quick run (~6 minutes); BENCH_ONLY=kpi,import,cascade,load,poll,browser picks
+# scenarios (load: 32 users against the /healthz floor, then 200 users with think time; poll: 40 participants polling
+# while a facilitator edits; browser: LCP and bytes in Debian's Chromium).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okrplan_bench
 BENCH_SCALE ?= full
-BENCH_ONLY ?= kpi,import,cascade,load
+BENCH_ONLY ?= kpi,import,cascade,load,poll,browser
 
 $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	touch $@
 
-bench: $(VENV)/.installed-bench compilemessages
+bench: $(VENV)/.installed-bench compilemessages vendor
 	@createdb -h 127.0.0.1 -U postgres okrplan_bench 2>/dev/null || true
 	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false SECRET_KEY=bench-only-secret-key-not-for-production-0123456789 \
 	ALLOWED_HOSTS=127.0.0.1,testserver SECURE_SSL_REDIRECT=false LOG_LEVEL=WARNING \
