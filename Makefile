@@ -67,6 +67,9 @@ serve: $(VENV)/.installed compilemessages vendor
 # scenarios (load: 32 users against the /healthz floor, then 200 users with think time; poll: 40 participants polling
 # while a facilitator edits; browser: LCP and bytes in Debian's Chromium).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okrplan_bench
+# The rendered fragments and data versions (core.versions) live in Redis, shared by the gunicorn workers as in
+# production; without REDIS_URL each worker would keep its own local-memory cache.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
 BENCH_SCALE ?= full
 BENCH_ONLY ?= kpi,import,cascade,load,poll,browser
 
@@ -76,7 +79,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(PY)
 
 bench: $(VENV)/.installed-bench compilemessages vendor
 	@createdb -h 127.0.0.1 -U postgres okrplan_bench 2>/dev/null || true
-	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false SECRET_KEY=bench-only-secret-key-not-for-production-0123456789 \
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CELERY_QUEUE=okrplan_bench DEBUG=false SECRET_KEY=bench-only-secret-key-not-for-production-0123456789 \
 	ALLOWED_HOSTS=127.0.0.1,testserver SECURE_SSL_REDIRECT=false LOG_LEVEL=WARNING \
 	$(PY) -m bench.run --scale $(BENCH_SCALE) --only $(BENCH_ONLY)
 
