@@ -393,6 +393,7 @@ def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
 
     from bench.scale import member
     from companies.models import Company
+    from core import versions
     from objectives.models import Cycle
 
     results = []
@@ -420,10 +421,13 @@ def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
                 return execute(sql, params, many, context)
 
             # Both: CaptureQueriesContext as in the tests, and an execute wrapper that cannot miss a query.
+            versions.bump("okr", company_id=company.pk)
             with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(count):
                 client.get(url)
             times = []
             for _ in range(runs):
+                # what rendering costs: a new data version each time (a cached read is the load scenario's business)
+                versions.bump("okr", company_id=company.pk)
                 started = time.perf_counter()
                 client.get(url)
                 times.append(time.perf_counter() - started)

@@ -20,11 +20,16 @@ that contains the versions. Never stale, also under concurrent writes:
   fragments of the previous code.
 
 Fragments expire after a day only to bound memory; no answer depends on that.
+
+With the cache unreachable (Redis down) every read renders afresh and a bump is logged and dropped: pages keep
+serving. A bump lost that way leaves that scope's fragments in place until its next change (the cascade's keys also
+carry its signature from the database, so the cascade is fresh regardless); they expire within a day at the latest.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from functools import cache as memoize
@@ -34,6 +39,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model, signals
+
+logger = logging.getLogger(__name__)
 
 SCOPES = ("okr", "board", "budgets", "company", "people")
 FRAGMENT_TIMEOUT = 24 * 3600
@@ -57,20 +64,27 @@ def versions(company_id: int | None, scopes: Iterable[str]) -> str:
     """The current tokens of ``scopes`` for the company (and the company-wide "people" token), joined: one cache
     round trip, no query."""
     wanted = [_key(scope, None if scope == "people" else company_id) for scope in scopes]
-    found = cache.get_many(wanted)
-    tokens = []
-    for key in wanted:
-        token = found.get(key)
-        if token is None:
-            # add() is atomic: two first readers agree on one token
-            cache.add(key, _new_token(), timeout=None)
-            token = cache.get(key) or _new_token()
-        tokens.append(token)
+    try:
+        found = cache.get_many(wanted)
+        tokens = []
+        for key in wanted:
+            token = found.get(key)
+            if token is None:
+                # add() is atomic: two first readers agree on one token
+                cache.add(key, _new_token(), timeout=None)
+                token = cache.get(key) or _new_token()
+            tokens.append(token)
+    except Exception:  # the cache is unreachable: a version nobody has, so the caller renders afresh
+        logger.warning("data versions unavailable (cache unreachable)", exc_info=True)
+        return "unversioned-" + _new_token()
     return ".".join(tokens)
 
 
 def _set_new(keys: tuple[str, ...]) -> None:
-    cache.set_many({key: _new_token() for key in keys}, timeout=None)
+    try:
+        cache.set_many({key: _new_token() for key in keys}, timeout=None)
+    except Exception:  # a write must not fail because the cache is down (see the module's docstring)
+        logger.warning("data version bump lost (cache unreachable): %s", ", ".join(keys), exc_info=True)
 
 
 class _AfterCommit:
@@ -144,12 +158,22 @@ def fragment_key(name: str, *parts) -> str:
 def fragment(key: str, render: Callable[[], object]) -> tuple[object, bool]:
     """``(value, hit)``: the value stored under ``key`` (from :func:`fragment_key`, whose parts contain the
     versions), else ``render()`` stored under it."""
-    value = cache.get(key)
+    try:
+        value = cache.get(key)
+    except Exception:
+        return render(), False
     if value is not None:
         return value, True
     value = render()
-    cache.set(key, value, timeout=FRAGMENT_TIMEOUT)
+    _store(key, value)
     return value, False
+
+
+def _store(key: str, value: object) -> None:
+    try:
+        cache.set(key, value, timeout=FRAGMENT_TIMEOUT)
+    except Exception:
+        logger.warning("rendered fragment not stored (cache unreachable)", exc_info=True)
 
 
 def fragment_until(key: str, render: Callable[[], dict], now) -> dict:
@@ -159,5 +183,5 @@ def fragment_until(key: str, render: Callable[[], dict], now) -> dict:
     value, hit = fragment(key, render)
     if hit and value.get("until") is not None and now >= value["until"]:
         value = render()
-        cache.set(key, value, timeout=FRAGMENT_TIMEOUT)
+        _store(key, value)
     return value
