@@ -14,7 +14,7 @@ export function loadPlotly(src) {
       () =>
         new Promise((resolve, reject) => {
           const script = document.createElement("script");
-          script.src = src || document.documentElement.dataset.plotlySrc;
+          script.src = src || document.querySelector('meta[name="plotly-src"]').content;
           script.onload = () => resolve(window.Plotly);
           script.onerror = (error) => {
             loading = null; // offline for a moment: the next use tries again
