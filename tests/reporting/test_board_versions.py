@@ -204,3 +204,45 @@ def test_a_cached_board_costs_session_membership_and_the_viewers_own_parts(compa
         ]
     )
     assert len(miss) > len(hit) + 5
+
+
+@pytest.mark.postgres("a writer on its own connection holds its transaction open while the board is read")
+@pytest.mark.django_db(transaction=True)
+def test_a_board_read_racing_an_uncommitted_change_never_keeps_the_old_figures(company, today, fake_kpis, client_for):
+    """The reader renders (and stores) the board while a target is written but not committed: it sees the old
+    target. Once the writer commits, the next read has the new one — the post-commit bump moves the version past
+    what the racing reader stored."""
+    import threading
+
+    from django.db import connection, transaction
+
+    board_scenario(company, today=today, size=1)
+    services_kpi.kpi_snapshots_refresh(company=company, scope="open", on=today)
+    client = client_for(company, Role.CMO)
+    written, release, done = threading.Event(), threading.Event(), threading.Event()
+    errors = []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                key = shown_month(today).strftime("%Y-%m")
+                targets.kpi_target_set(
+                    company=company, actor=None, kpi="fake_leads", period_key=key, value=Decimal(777)
+                )
+                written.set()
+                release.wait(30)
+        except Exception as exc:  # reported by the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+            done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(30)
+    during = client.get(url(company)).content.decode()
+    assert "Target 777" not in during  # not committed yet: the racing read renders the old target
+    release.set()
+    assert done.wait(30) and not errors, errors
+    thread.join()
+    assert "Target 777" in client.get(url(company)).content.decode()
