@@ -21,14 +21,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 
 # Third-party browser files come from npm (package-lock.json): `npm ci`, then the few dist files into static/vendor/
 # (gitignored), and plotly.js as a partial bundle of the trace types our figures use (frontend/plotly-bundle.js,
-# built by esbuild from the plotly.js package: 1.3 MB instead of 4.8 MB). Re-run when the lockfile changes.
+# built by esbuild from the plotly.js package: 1.3 MB instead of 4.8 MB) — `npm run vendor` (package.json), which the
+# Dockerfile runs too. Re-run when the lockfile changes.
 VENDOR := static/vendor
 $(VENDOR)/.installed: package.json package-lock.json frontend/plotly-bundle.js
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR)
-	cp node_modules/idiomorph/dist/idiomorph.min.js node_modules/sortablejs/Sortable.min.js $(VENDOR)/
-	node_modules/.bin/esbuild frontend/plotly-bundle.js --bundle --minify --format=iife --global-name=Plotly \
-	  --target=es2018 --define:global=window --loader:.css=empty --log-level=warning --outfile=$(VENDOR)/plotly.min.js
+	npm run --silent vendor
 	touch $@
 
 vendor: $(VENDOR)/.installed
