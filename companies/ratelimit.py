@@ -29,6 +29,8 @@ from django.http import HttpRequest
 from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
+from .signin import PasswordPolicyMixin
+
 logger = logging.getLogger(__name__)
 
 RATE_LIMITED = "rate_limited"
@@ -141,9 +143,11 @@ def _fail_open(function, *args):
         return None
 
 
-class LoginForm(RateLimitedLoginMixin, AuthenticationForm):
+# PasswordPolicyMixin (companies.signin): members of a company that signs in by single sign-on only get no session
+# from a password.
+class LoginForm(RateLimitedLoginMixin, PasswordPolicyMixin, AuthenticationForm):
     pass
 
 
-class AdminLoginForm(RateLimitedLoginMixin, AdminAuthenticationForm):
+class AdminLoginForm(RateLimitedLoginMixin, PasswordPolicyMixin, AdminAuthenticationForm):
     pass
