@@ -120,7 +120,8 @@ def sign_in_policy_update(
             {"password_sign_in": _("Single sign-on is not set up for this okrplan installation: without passwords "
                                    "nobody could sign in.")}
         )  # fmt: skip
-    policy, _created = SignInPolicy.objects.select_for_update().get_or_create(company=company)
+    # One save, so History shows the first policy as one "created" entry with its values.
+    policy = SignInPolicy.objects.select_for_update().filter(company=company).first() or SignInPolicy(company=company)
     policy.email_domains = " ".join(domains)
     policy.domain_role = domain_role
     policy.password_sign_in = bool(password_sign_in)

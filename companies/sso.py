@@ -59,8 +59,9 @@ def provider_configuration() -> dict:
     except (requests.RequestException, ValueError) as exc:
         logger.warning("OpenID provider discovery failed: %s", exc)
         raise ProviderUnavailable(str(exc)) from exc
-    if not isinstance(document, dict) or document.get("issuer", "").rstrip("/") != settings.OIDC_ISSUER:
-        logger.warning("OpenID provider discovery: issuer %r is not OIDC_ISSUER", getattr(document, "get", dict)())
+    issuer = document.get("issuer") if isinstance(document, dict) else None
+    if not isinstance(issuer, str) or issuer.rstrip("/") != settings.OIDC_ISSUER:
+        logger.warning("OpenID provider discovery: its issuer %r is not OIDC_ISSUER", issuer)
         raise ProviderUnavailable("issuer mismatch")
     missing = [name for name in _REQUIRED_ENDPOINTS if not document.get(name)]
     if missing:
@@ -91,6 +92,8 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
         self.OIDC_OP_TOKEN_ENDPOINT = configuration["token_endpoint"]
         self.OIDC_OP_USER_ENDPOINT = configuration["userinfo_endpoint"]
         self.OIDC_OP_JWKS_ENDPOINT = configuration["jwks_uri"]
+        # Exactly as the provider writes it (some end it with a slash, which OIDC_ISSUER may leave out).
+        self.issuer = configuration["issuer"]
         self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
         self.OIDC_RP_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET
         self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
@@ -108,7 +111,7 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
                 key,
                 algorithms=[algorithm],
                 audience=self.OIDC_RP_CLIENT_ID,
-                issuer=settings.OIDC_ISSUER,
+                issuer=getattr(self, "issuer", settings.OIDC_ISSUER),
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
                 leeway=60,
             )
