@@ -130,6 +130,11 @@ def sign_in_policy_update(
     return policy
 
 
+def password_sign_in_off(company: Company) -> bool:
+    """``company`` signs in by single sign-on only (and single sign-on is configured)."""
+    return sso_enabled() and SignInPolicy.objects.filter(company=company, password_sign_in=False).exists()
+
+
 def password_sign_in_refusal(user) -> str | None:
     """Why ``user`` may not use a password (a company of theirs signs in by single sign-on only), else None."""
     if user is None or user.pk is None or not sso_enabled():

@@ -284,6 +284,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "companies/invitation_join.html", {**context, "mismatch": mismatch})
     if existing:
         return render(request, "companies/invitation_sign_in.html", context)
+    if signin.password_sign_in_off(invitation.company):  # no password to choose: the first single sign-on joins
+        return render(request, "companies/invitation_sso.html", {**context, "provider": signin.provider_name()})
     form = AccountForm(request.POST or None, initial={"username": invitation.email.split("@")[0]})
     if request.method == "POST" and form.is_valid():
         try:

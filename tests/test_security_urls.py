@@ -46,7 +46,7 @@ ANONYMOUS_ALLOWED = {
     "password_reset_complete",
     # The link in an invitation e-mail: its signed token is the key (tests/companies/test_members.py).
     "invitation_accept",
-    # Single sign-on: the button on the sign-in page and the provider's way back (tests/accounts/test_single_sign_on.py).
+    # Single sign-on: the sign-in page's button and the provider's way back (tests/accounts/test_single_sign_on.py).
     "sso_start",
     "sso_callback",
 }

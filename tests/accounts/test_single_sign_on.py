@@ -55,9 +55,17 @@ def _identity(email="nina@voltaria.example", verified=True, **claims) -> Identit
 
 @pytest.mark.parametrize(
     ("claim", "verified"),
-    [(True, True), ("true", True), ("TRUE", True), (False, False), ("false", False), (None, False), (1, False),
-     ("yes", False)],
-)  # fmt: skip
+    [
+        (True, True),
+        ("true", True),
+        ("TRUE", True),
+        (False, False),
+        ("false", False),
+        (None, False),
+        (1, False),
+        ("yes", False),
+    ],
+)
 def test_only_a_true_email_verified_claim_counts(claim, verified):
     claims = {"email": "a@b.example"} | ({} if claim is None else {"email_verified": claim})
     assert Identity.from_claims(claims).email_verified is verified
@@ -103,7 +111,7 @@ def test_an_existing_member_is_matched_by_address_in_any_case_and_accepts_open_i
 def test_two_accounts_with_the_address_are_refused(voltaria):
     for name in ("nina", "nina2"):
         MembershipFactory(user=UserFactory(username=name, email="nina@voltaria.example"), company=voltaria)
-    with pytest.raises(SignInRefused, match="Several okrplan accounts use the address nina@voltaria.example"):
+    with pytest.raises(SignInRefused, match=r"Several okrplan accounts use the address nina@voltaria\.example"):
         sso_sign_in(identity=_identity())
 
 
@@ -134,8 +142,9 @@ def test_a_deactivated_person_comes_back_by_invitation_only(voltaria):
 
 
 def test_a_new_person_with_an_invitation_gets_an_account_and_the_invited_membership(voltaria):
-    invitation = InvitationFactory(company=voltaria, email="nina@voltaria.example", role=Role.CMO, team="Marketing",
-                                   language="en")  # fmt: skip
+    invitation = InvitationFactory(
+        company=voltaria, email="nina@voltaria.example", role=Role.CMO, team="Marketing", language="en"
+    )
     user = sso_sign_in(identity=_identity(given_name="Nina", family_name="Brandt", locale="de-DE"))
 
     assert (user.username, user.email, user.get_full_name()) == ("nina", "nina@voltaria.example", "Nina Brandt")
@@ -148,8 +157,9 @@ def test_a_new_person_with_an_invitation_gets_an_account_and_the_invited_members
 
 
 def test_a_new_person_of_an_admitted_domain_joins_with_the_domain_role(voltaria):
-    SignInPolicy.objects.create(company=voltaria, email_domains="kessler.example voltaria.example",
-                                domain_role=Role.FACILITATOR)  # fmt: skip
+    SignInPolicy.objects.create(
+        company=voltaria, email_domains="kessler.example voltaria.example", domain_role=Role.FACILITATOR
+    )
     UserFactory(username="nina")  # the username is taken: the next free one is chosen
     user = sso_sign_in(identity=_identity(email="nina@VOLTARIA.example", locale="en-GB"))
     assert user.username == "nina-2"
@@ -193,7 +203,7 @@ def test_domains_are_normalised():
         "voltaria.example",
         "xn--mller-kva.de",
     ]
-    with pytest.raises(ValidationError, match="“voltaria” is not a domain name like example.com."):
+    with pytest.raises(ValidationError, match=r"“voltaria” is not a domain name like example\.com\."):
         normalised_domains("voltaria.example voltaria")
 
 
@@ -232,27 +242,43 @@ def test_facilitators_and_executives_set_the_policy_and_history_records_it(volta
 @pytest.mark.parametrize("role", [Role.CMO, Role.MEMBER])
 def test_other_roles_may_not_change_the_policy(voltaria, role):
     with pytest.raises(PermissionDenied):
-        sign_in_policy_update(company=voltaria, actor=_member(voltaria, role), email_domains="voltaria.example",
-                              domain_role=Role.MEMBER, password_sign_in=True)  # fmt: skip
+        sign_in_policy_update(
+            company=voltaria,
+            actor=_member(voltaria, role),
+            email_domains="voltaria.example",
+            domain_role=Role.MEMBER,
+            password_sign_in=True,
+        )
     assert not SignInPolicy.objects.exists()
 
 
 def test_a_facilitator_may_not_let_a_domain_join_as_executive(voltaria):
     with pytest.raises(PermissionDenied):
-        sign_in_policy_update(company=voltaria, actor=_member(voltaria, Role.FACILITATOR),
-                              email_domains="voltaria.example", domain_role=Role.EXECUTIVE, password_sign_in=True)  # fmt: skip
+        sign_in_policy_update(
+            company=voltaria,
+            actor=_member(voltaria, Role.FACILITATOR),
+            email_domains="voltaria.example",
+            domain_role=Role.EXECUTIVE,
+            password_sign_in=True,
+        )
 
 
 def test_without_single_sign_on_passwords_stay_and_no_domain_joins(voltaria, settings):
     settings.OIDC_ISSUER = ""
     executive = _member(voltaria, Role.EXECUTIVE)
     with pytest.raises(ValidationError) as error:
-        sign_in_policy_update(company=voltaria, actor=executive, email_domains="", domain_role=Role.MEMBER,
-                              password_sign_in=False)  # fmt: skip
+        sign_in_policy_update(
+            company=voltaria, actor=executive, email_domains="", domain_role=Role.MEMBER, password_sign_in=False
+        )
     assert "without passwords nobody could sign in" in str(error.value)
     with pytest.raises(ValidationError, match="nobody can join by e-mail domain"):
-        sign_in_policy_update(company=voltaria, actor=executive, email_domains="voltaria.example",
-                              domain_role=Role.MEMBER, password_sign_in=True)  # fmt: skip
+        sign_in_policy_update(
+            company=voltaria,
+            actor=executive,
+            email_domains="voltaria.example",
+            domain_role=Role.MEMBER,
+            password_sign_in=True,
+        )
 
 
 # --- The members page ----------------------------------------------------------------------------------------------
@@ -272,9 +298,11 @@ def test_the_members_page_shows_and_saves_the_policy_for_facilitators_only(clien
     policy = SignInPolicy.objects.get(company=voltaria)
     assert (policy.email_domains, policy.password_sign_in) == ("voltaria.example", False)
 
-    bad = client.post("/c/voltaria/members/sign-in/",
-                      {"email_domains": "voltaria", "domain_role": "member", "password_sign_in": "on"},
-                      HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    bad = client.post(
+        "/c/voltaria/members/sign-in/",
+        {"email_domains": "voltaria", "domain_role": "member", "password_sign_in": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert bad.status_code == 400
     assert "is not a domain name like example.com" in bad.content.decode()
 
@@ -348,8 +376,9 @@ def test_a_reset_link_from_before_the_switch_sets_no_password(client, passwordle
     token = default_token_generator.make_token(passwordless)
     landing = client.get(f"/password/reset/{uid}/{token}/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "signs in with single sign-on only" in landing.content.decode()
-    response = client.post(landing.redirect_chain[-1][0],
-                           {"new_password1": "Sommer-Wiese-42!", "new_password2": "Sommer-Wiese-42!"})  # fmt: skip
+    response = client.post(
+        landing.redirect_chain[-1][0], {"new_password1": "Sommer-Wiese-42!", "new_password2": "Sommer-Wiese-42!"}
+    )
     assert response.status_code == 403
     passwordless.refresh_from_db()
     assert passwordless.check_password("pw")
@@ -426,8 +455,15 @@ def test_start_redirects_to_the_provider_with_state_nonce_and_pkce(client, monke
     assert response.status_code == 302
     location = response["Location"]
     assert location.startswith(f"{ISSUER}/auth?")
-    for part in ("response_type=code", "client_id=okrplan", "code_challenge_method=S256", "nonce=", "state=",
-                 "scope=openid+email+profile", "redirect_uri=http%3A%2F%2Ftestserver%2Fsso%2Fcallback%2F"):  # fmt: skip
+    for part in (
+        "response_type=code",
+        "client_id=okrplan",
+        "code_challenge_method=S256",
+        "nonce=",
+        "state=",
+        "scope=openid+email+profile",
+        "redirect_uri=http%3A%2F%2Ftestserver%2Fsso%2Fcallback%2F",
+    ):
         assert part in location
     assert client.session["oidc_login_next"] == "/c/voltaria/"
     provider_configuration()  # cached: no second request needed
@@ -507,3 +543,20 @@ def test_password_sign_in_never_reaches_the_provider(client, monkeypatch, voltar
     MembershipFactory(user=UserFactory(username="nina"), company=voltaria)
     assert client.post("/login/", {"username": "nina", "password": "pw"}).status_code == 302
     assert client.get("/c/voltaria/").status_code == 200
+
+
+def test_an_invitation_to_a_company_without_passwords_offers_single_sign_on_instead_of_a_password(client, voltaria):
+    from companies.services import account_create_from_invitation, invitation_token
+
+    SignInPolicy.objects.create(company=voltaria, password_sign_in=False)
+    invitation = InvitationFactory(company=voltaria, email="nina@voltaria.example", role=Role.MEMBER)
+    page = client.get(f"/invitations/{invitation_token(invitation)}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Voltaria Energie AG signs in with single sign-on: sign in with Voltaria ID as nina@voltaria.example" in text
+    assert 'action="/sso/start/?next=/c/voltaria/"' in text
+    assert 'name="password1"' not in text
+    with pytest.raises(ValidationError, match="signs in with single sign-on only"):
+        account_create_from_invitation(
+            invitation=invitation, username="nina", first_name="", last_name="", password="Sommer-Wiese-42!"
+        )
+    assert not User.objects.filter(username="nina").exists()

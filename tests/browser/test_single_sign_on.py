@@ -115,10 +115,12 @@ def oidc_provider(live_server, settings):
 @pytest.fixture
 def voltaria(db):
     company = CompanyFactory(name="Voltaria Energie AG", slug="voltaria")
-    MembershipFactory(user=UserFactory(username="lena", email="lena@voltaria.example"), company=company,
-                      role=Role.FACILITATOR)  # fmt: skip
-    MembershipFactory(user=UserFactory(username="petra", email="petra@voltaria.example"), company=company,
-                      role=Role.EXECUTIVE)  # fmt: skip
+    MembershipFactory(
+        user=UserFactory(username="lena", email="lena@voltaria.example"), company=company, role=Role.FACILITATOR
+    )
+    MembershipFactory(
+        user=UserFactory(username="petra", email="petra@voltaria.example"), company=company, role=Role.EXECUTIVE
+    )
     return company
 
 
