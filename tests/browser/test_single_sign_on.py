@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 
 from companies.models import Invitation, Membership, SignInPolicy
 from companies.permissions import Role
+from tests.browser.test_accessibility import serious_violations
 from tests.conftest import IN_CI
 from tests.factories import CompanyFactory, InvitationFactory, MembershipFactory, UserFactory
 
@@ -176,6 +177,11 @@ def test_first_sign_in_creates_the_membership_from_the_invitation(live_server, o
         company=voltaria, email="ben.krause@voltaria.example", role=Role.CMO, team="Marketing"
     )
 
+    def slow(route):  # okrplan's pages over a slow network; the provider answers at once
+        time.sleep(0.4)
+        route.continue_()
+
+    browser_page.route(f"{live_server.url}/**", slow)
     _sso(browser_page, live_server.url, "ben")
 
     expect(browser_page).to_have_url(f"{live_server.url}/c/voltaria/")
@@ -202,6 +208,7 @@ def test_a_domain_admitted_on_the_members_page_joins_and_another_domain_is_refus
     form.get_by_role("button", name="Save sign-in settings").click()
     expect(lena.get_by_role("status").first).to_contain_text("Sign-in settings saved.")
     expect(lena.get_by_label("E-mail domains that may join")).to_have_value("voltaria.example")
+    assert serious_violations(lena) == []
     lena_context.close()
 
     _sso(browser_page, live_server.url, "dora")
@@ -218,6 +225,7 @@ def test_a_domain_admitted_on_the_members_page_joins_and_another_domain_is_refus
         "addresses at agentur.example."
     )
     assert not get_user_model().objects.filter(email="carl@agentur.example").exists()
+    assert serious_violations(browser_page) == []
     browser_page.goto(f"{live_server.url}/c/voltaria/")
     expect(browser_page).to_have_url(f"{live_server.url}/login/?next=/c/voltaria/")
 
@@ -273,6 +281,7 @@ def test_a_provider_that_is_down_gives_a_clear_page(live_server, settings, volta
     settings.OIDC_TIMEOUT = 3
 
     browser_page.goto(f"{live_server.url}/login/")
+    assert serious_violations(browser_page) == []
     browser_page.get_by_role("button", name=f"Sign in with {PROVIDER}").click()
 
     problem = browser_page.get_by_test_id("sso-problem")
