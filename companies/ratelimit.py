@@ -126,7 +126,9 @@ class RateLimitedLoginMixin:
             raise forms.ValidationError(blocked_message(wait), code=RATE_LIMITED)
         try:
             cleaned = super().clean()
-        except forms.ValidationError:
+        except forms.ValidationError as exc:
+            if exc.code == "password_sign_in_off":  # the right password, refused by the company's policy
+                raise
             failures = _fail_open(record_failure, username, ip)
             logger.info("sign-in failed", extra={"ip": ip, "failures": failures})
             raise
