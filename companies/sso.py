@@ -22,6 +22,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -99,6 +100,11 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
         self.OIDC_RP_IDP_SIGN_KEY = None
         return super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
+
+    def get_user(self, user_id):
+        """The session's user, and only while active: Django's rule (the library's own get_user skips it), so that
+        deactivating someone ends their single sign-on sessions at the next request too."""
+        return ModelBackend.get_user(self, user_id)
 
     def _verify_jws(self, payload, key):
         """Signature, algorithm, expiry, and (beyond the library) that this provider issued it for this client."""

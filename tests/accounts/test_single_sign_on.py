@@ -566,3 +566,18 @@ def test_an_invitation_to_a_company_without_passwords_offers_single_sign_on_inst
             invitation=invitation, username="nina", first_name="", last_name="", password="Sommer-Wiese-42!"
         )
     assert not User.objects.filter(username="nina").exists()
+
+
+def test_deactivating_someone_ends_their_single_sign_on_session_at_once(client, voltaria):
+    from companies.services import membership_deactivate
+
+    nina = UserFactory(username="nina", email="nina@voltaria.example")
+    membership = MembershipFactory(user=nina, company=voltaria)
+    client.force_login(nina, backend="companies.sso.SingleSignOnBackend")  # as the callback's login() leaves it
+    assert client.session["_auth_user_backend"] == "companies.sso.SingleSignOnBackend"
+    assert client.get("/c/voltaria/").status_code == 200
+
+    membership_deactivate(membership=membership, actor=None)
+
+    response = client.get("/c/voltaria/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
