@@ -581,3 +581,33 @@ def test_deactivating_someone_ends_their_single_sign_on_session_at_once(client, 
 
     response = client.get("/c/voltaria/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_the_api_reads_and_sets_the_policy_with_the_pages_rules(client, voltaria):
+    executive = _member(voltaria, Role.EXECUTIVE)
+    client.force_login(executive)
+    url = "/api/v1/companies/voltaria/sign-in-policy/"
+    assert client.get(url).json() == {
+        "email_domains": [],
+        "domain_role": "member",
+        "password_sign_in": True,
+        "single_sign_on": True,
+    }
+    body = {"email_domains": ["Voltaria.example", "müller.de"], "domain_role": "cmo", "password_sign_in": False}
+    response = client.put(url, body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["email_domains"] == ["voltaria.example", "xn--mller-kva.de"]
+    policy = SignInPolicy.objects.get(company=voltaria)
+    assert (policy.domain_role, policy.password_sign_in) == ("cmo", False)
+    assert ChangeRecord.objects.filter(content_type__model="signinpolicy", actor=executive).count() == 1
+
+    bad = client.put(url, body | {"email_domains": ["voltaria"]}, content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.json()["field"] == "email_domains"
+
+    client.force_login(_member(voltaria, Role.CMO))
+    assert client.get(url).status_code == 403
+    assert client.put(url, body, content_type="application/json").status_code == 403
+    other = CompanyFactory(slug="kessler")
+    client.force_login(_member(other, Role.EXECUTIVE))
+    assert client.get(url).status_code == 404
