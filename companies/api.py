@@ -272,8 +272,11 @@ class SignInPolicyAPI(CompanyScopedMixin, generics.GenericAPIView):
         }
         return Response(SignInPolicySerializer(data).data)
 
+    def get_object(self):  # also for OPTIONS (DRF's metadata asks for it)
+        return signin.sign_in_policy(self.company)
+
     def get(self, request, *args, **kwargs):
-        return self._answer(signin.sign_in_policy(self.company))
+        return self._answer(self.get_object())
 
     def put(self, request, *args, **kwargs):
         data = SignInPolicySerializer(data=request.data)
