@@ -44,6 +44,9 @@ class Action(StrEnum):
     KPI_REFRESH = "kpi_refresh"
     KPI_TARGETS_MANAGE = "kpi_targets_manage"
     CRM_IMPORT = "crm_import"
+    # Handover SLAs between marketing and sales (sla app): reading them, and setting the rules and the calendar.
+    SLA_VIEW = "sla_view"
+    SLA_MANAGE = "sla_manage"
     HISTORY_VIEW = "history_view"
     COMPANY_SETTINGS = "company_settings"
 
@@ -72,6 +75,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.KPI_REFRESH: _("Refresh KPIs"),
     Action.KPI_TARGETS_MANAGE: _("Set the board's KPI targets"),
     Action.CRM_IMPORT: _("Import CRM data"),
+    Action.SLA_VIEW: _("See the handover SLAs, their breaches and the rejected leads"),
+    Action.SLA_MANAGE: _("Set the handover SLA rules and working hours"),
     Action.HISTORY_VIEW: _("See the change history"),
     Action.COMPANY_SETTINGS: _("Change company settings"),
 }
@@ -83,6 +88,7 @@ _READ = {
     Action.INITIATIVE_VIEW,
     Action.BUDGET_VIEW,
     Action.BOARD_VIEW,
+    Action.SLA_VIEW,
 }
 
 PERMISSIONS: dict[str, frozenset[Action]] = {
@@ -99,6 +105,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.HISTORY_VIEW,
             Action.MEMBERS_MANAGE,
             Action.SIGN_IN_MANAGE,
+            Action.SLA_MANAGE,
         }
     ),
     Role.CMO: frozenset(
@@ -119,6 +126,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.CRM_IMPORT,
             Action.COMPANY_SETTINGS,
             Action.MEMBERS_MANAGE,
+            Action.SLA_MANAGE,
         }
     ),
     Role.EXECUTIVE: frozenset(
@@ -146,6 +154,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.CHECKIN_OWN,
             Action.INITIATIVE_RATE,
             Action.BUDGET_REQUEST,
+            # sales reps and marketers see the handover they are measured on
+            Action.SLA_VIEW,
         }
     ),
 }
