@@ -108,10 +108,10 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
 
     def _verify_jws(self, payload, key):
         """Signature, algorithm, expiry, and (beyond the library) that this provider issued it for this client."""
-        algorithm = jwt.get_unverified_header(payload).get("alg")
-        if algorithm != self.OIDC_RP_SIGN_ALGO:
-            raise SuspiciousOperation(f"ID token algorithm {algorithm!r} is not OIDC_SIGN_ALGO")
         try:
+            algorithm = jwt.get_unverified_header(payload).get("alg")
+            if algorithm != self.OIDC_RP_SIGN_ALGO:
+                raise SuspiciousOperation(f"ID token algorithm {algorithm!r} is not OIDC_SIGN_ALGO")
             return jwt.decode(
                 payload,
                 key,

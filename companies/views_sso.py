@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+import jwt
 import requests
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
@@ -77,8 +78,10 @@ class SingleSignOnCallbackView(OIDCAuthenticationCallbackView):
             logger.warning("single sign-on failed at the provider: %s", exc)
             forget_provider_configuration()
             return _unreachable(request)
-        except SuspiciousOperation as exc:
-            logger.warning("single sign-on answer rejected: %s", exc)
+        except (SuspiciousOperation, jwt.PyJWTError, KeyError, TypeError) as exc:
+            # A token or key set that does not verify or is not shaped as the standard says (no id_token, a key
+            # set without "keys" ...): the sign-in is not trusted, and the page says so instead of a server error.
+            logger.warning("single sign-on answer rejected: %r", exc, exc_info=not isinstance(exc, SuspiciousOperation))
             forget_provider_configuration()
             return _problem(
                 request,

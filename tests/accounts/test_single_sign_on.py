@@ -611,3 +611,27 @@ def test_the_api_reads_and_sets_the_policy_with_the_pages_rules(client, voltaria
     other = CompanyFactory(slug="kessler")
     client.force_login(_member(other, Role.EXECUTIVE))
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "token_answer",
+    [{"access_token": "a"}, {"access_token": "a", "id_token": "not.a.jwt"}, {"access_token": "a", "id_token": 7}],
+    ids=["no-id-token", "garbled-id-token", "id-token-not-a-string"],
+)
+def test_a_token_answer_that_is_not_a_proper_id_token_gives_a_page_not_an_error(client, monkeypatch, token_answer):
+    def get(url, **kwargs):  # one requests module: discovery, then the key set
+        return _Answer(GOOD if url.endswith("/.well-known/openid-configuration") else {"keys": []})
+
+    monkeypatch.setattr("requests.get", get)
+    client.post("/sso/start/")
+    state = next(iter(client.session["oidc_states"]))
+
+    class TokenAnswer(_Answer):
+        url = f"{ISSUER}/token"
+        text = ""
+
+    monkeypatch.setattr("mozilla_django_oidc.auth.requests.post", lambda *a, **k: TokenAnswer(token_answer))
+    response = client.get(f"/sso/callback/?code=abc&state={state}", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "okrplan could not confirm this sign-in with Voltaria ID" in response.content.decode()
+    assert "_auth_user_id" not in client.session
