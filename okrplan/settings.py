@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "objectives",
     "budgets",
     "reporting",
+    "review",
 ]
 
 MIDDLEWARE = [

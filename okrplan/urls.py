@@ -20,6 +20,7 @@ company_patterns = [
     path("", include("objectives.urls")),
     path("", include("budgets.urls")),
     path("", include("reporting.urls")),
+    path("", include("review.urls")),
 ]
 
 api_company_patterns = [
@@ -28,6 +29,7 @@ api_company_patterns = [
     path("", include("objectives.api_urls")),
     path("", include("budgets.api_urls")),
     path("", include("reporting.api_urls")),
+    path("", include("review.api_urls")),
 ]
 
 urlpatterns = [

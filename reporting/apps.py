@@ -20,3 +20,5 @@ class ReportingConfig(AppConfig):
         register(NavEntry("board", _("Board"), "reporting:board", Action.BOARD_VIEW, order=60))
         # Targets decide the board's traffic lights: who moved a target, and from what, is on record.
         track(self.get_model("KpiTarget"), _("KPI target"))
+        # The alert rule of a KPI (k, n, on/off) decides what the board flags: its changes are on record too.
+        track(self.get_model("KpiAlertSetting"), _("KPI alert rule"))

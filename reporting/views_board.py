@@ -22,7 +22,7 @@ from core import tabular
 from core.htmx import trigger_toast
 from core.safety import attachment_header
 
-from . import attribution, charts, kpis, periods, selectors_kpi, services_digest, services_kpi
+from . import attribution, charts, kpis, periods, selectors_alerts, selectors_kpi, services_digest, services_kpi
 from .formatting import currency_symbol, format_kpi_value, present_tile
 from .models_snapshots import KpiRefresh, PeriodKind
 
@@ -239,9 +239,12 @@ def board(request: HttpRequest) -> HttpResponse:
     can_set_targets = can(request.membership.role, Action.KPI_TARGETS_MANAGE)
     settings_url = reverse("reporting:board_targets", kwargs={"company_slug": company.slug})
 
+    open_alerts = selectors_alerts.open_alerts(company=company)
+    alerting = {a.kpi for a in open_alerts}
     presented = []
     for tile in tiles:
         item = present_tile(tile, currency=company.currency)
+        item["alert"] = tile.key in alerting
         item["sparkline"] = _sparkline(tile)
         item["set_target_url"] = f"{settings_url}?period={kind}&key={tile.period_key}#target-{tile.key}"
         presented.append(item)
@@ -272,6 +275,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "period_day": (today - start).days + 1 if start <= today <= end else None,
         "period_days": (end - start).days + 1,
         "tiles": presented,
+        "open_alerts": [selectors_alerts.present_alert(a, currency=company.currency) for a in open_alerts],
         "has_snapshots": bool(tiles) or selectors_kpi.board_has_data(company=company),
         "computed_at": max((t.computed_at for t in tiles), default=None),
         **_status_context(selectors_kpi.latest_refresh(company=company)),
