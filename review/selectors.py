@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from budgets.models import BudgetLine, SpendEntry
 from companies.models import Company
@@ -270,7 +271,14 @@ def _initiatives(company: Company, week: ReviewWeek, behind_ids: set[int]) -> li
         reasons = []
         behind = links.get(row.pk, set()) & behind_ids
         if behind:
-            reasons.append(_("feeds %(count)s key result(s) behind their trajectory") % {"count": len(behind)})
+            reasons.append(
+                ngettext(
+                    "feeds a key result behind its trajectory",
+                    "feeds %(count)s key results behind their trajectory",
+                    len(behind),
+                )
+                % {"count": len(behind)}
+            )
         if row.spent > row.approved:
             reasons.append(
                 _("over budget: %(spent)s spent of %(approved)s approved")
