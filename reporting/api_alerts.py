@@ -80,8 +80,8 @@ class KpiAlertDetailAPI(CompanyScopedMixin, APIView):
     required_actions = {"get": Action.BOARD_VIEW}
 
     @extend_schema(responses=KpiAlertSerializer)
-    def get(self, request, company_slug: str, alert_id: int):
-        alert = selectors_alerts.alert_for(company=self.company, alert_id=alert_id)
+    def get(self, request, company_slug: str, kpi_alert_id: int):
+        alert = selectors_alerts.alert_for(company=self.company, alert_id=kpi_alert_id)
         if alert is None:
             raise Http404(_("No such alert."))
         alert.company = self.company
@@ -94,13 +94,13 @@ class KpiAlertAcknowledgeAPI(CompanyScopedMixin, APIView):
     required_actions = {"post": Action.KPI_ALERT_ACKNOWLEDGE}
 
     @extend_schema(request=AcknowledgeSerializer, responses=KpiAlertSerializer)
-    def post(self, request, company_slug: str, alert_id: int):
-        if selectors_alerts.alert_for(company=self.company, alert_id=alert_id) is None:
+    def post(self, request, company_slug: str, kpi_alert_id: int):
+        if selectors_alerts.alert_for(company=self.company, alert_id=kpi_alert_id) is None:
             raise Http404(_("No such alert."))
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         alert = services_alerts.kpi_alert_acknowledge(
-            company=self.company, actor=request.user, alert_id=alert_id, note=body.validated_data["note"]
+            company=self.company, actor=request.user, alert_id=kpi_alert_id, note=body.validated_data["note"]
         )
         alert.company = self.company
         return Response(KpiAlertSerializer(alert).data)

@@ -15,9 +15,9 @@ urlpatterns = [
     path("kpi-alerts/", api_alerts.KpiAlertListAPI.as_view(), name="api-kpi-alerts"),
     path("kpi-alerts/subscriptions/", api_alerts.KpiAlertSubscriptionAPI.as_view(), name="api-kpi-alert-subscriptions"),
     path("kpi-alerts/settings/", api_alerts.KpiAlertSettingsAPI.as_view(), name="api-kpi-alert-settings"),
-    path("kpi-alerts/<int:alert_id>/", api_alerts.KpiAlertDetailAPI.as_view(), name="api-kpi-alert-detail"),
+    path("kpi-alerts/<int:kpi_alert_id>/", api_alerts.KpiAlertDetailAPI.as_view(), name="api-kpi-alert-detail"),
     path(
-        "kpi-alerts/<int:alert_id>/acknowledge/",
+        "kpi-alerts/<int:kpi_alert_id>/acknowledge/",
         api_alerts.KpiAlertAcknowledgeAPI.as_view(),
         name="api-kpi-alert-acknowledge",
     ),

@@ -16,7 +16,7 @@ urlpatterns = [
     path("board/alerts/subscribe/", views_alerts.board_alert_subscribe, name="board_alert_subscribe"),
     path("board/alerts/settings/", views_alerts.board_alert_settings, name="board_alert_settings"),
     path(
-        "board/alerts/<int:alert_id>/acknowledge/",
+        "board/alerts/<int:kpi_alert_id>/acknowledge/",
         views_alerts.board_alert_acknowledge,
         name="board_alert_acknowledge",
     ),

@@ -59,14 +59,14 @@ def board_alerts(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view(Action.KPI_ALERT_ACKNOWLEDGE)
-def board_alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+def board_alert_acknowledge(request: HttpRequest, kpi_alert_id: int) -> HttpResponse:
     """Acknowledge an alert with a note; htmx gets the alert's card back (with the note and who acknowledged)."""
     company = request.company
-    if selectors_alerts.alert_for(company=company, alert_id=alert_id) is None:
+    if selectors_alerts.alert_for(company=company, alert_id=kpi_alert_id) is None:
         raise Http404(_("No such alert."))
     note = (request.POST.get("note") or "")[: services_alerts.NOTE_MAX_LENGTH + 1]
     try:
-        services_alerts.kpi_alert_acknowledge(company=company, actor=request.user, alert_id=alert_id, note=note)
+        services_alerts.kpi_alert_acknowledge(company=company, actor=request.user, alert_id=kpi_alert_id, note=note)
     except (ValidationError, DomainError) as exc:
         if request.htmx:
             return htmx_refusal(exc)
@@ -75,7 +75,7 @@ def board_alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse
         return redirect("reporting:board_alerts", company_slug=company.slug)
     text = _("The alert is acknowledged.")
     if request.htmx:
-        alert = selectors_alerts.alert_for(company=company, alert_id=alert_id)
+        alert = selectors_alerts.alert_for(company=company, alert_id=kpi_alert_id)
         context = {"alert": _alert_items(company, [alert])[0], "may_acknowledge": True}
         return trigger_toast(render(request, "reporting/board/_alert.html", context), text)
     messages.success(request, text)

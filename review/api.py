@@ -95,28 +95,31 @@ class ReviewActionDetailAPI(CompanyScopedMixin, APIView):
     # PATCH of only ``status`` is open to owners (the service decides); other fields need REVIEW_ACTIONS_MANAGE.
     required_actions = {"get": Action.REVIEW_VIEW, "patch": Action.REVIEW_VIEW}
 
-    def _action(self, action_id: int) -> ReviewAction:
-        action = selectors.action_for(company=self.company, action_id=action_id)
+    def _action(self, review_action_id: int) -> ReviewAction:
+        action = selectors.action_for(company=self.company, action_id=review_action_id)
         if action is None:
             raise Http404(_("No such action."))
         return action
 
     @extend_schema(responses=ReviewActionSerializer)
-    def get(self, request, company_slug: str, action_id: int):
-        return Response(ReviewActionSerializer(self._action(action_id)).data)
+    def get(self, request, company_slug: str, review_action_id: int):
+        return Response(ReviewActionSerializer(self._action(review_action_id)).data)
 
     @extend_schema(request=ReviewActionWriteSerializer, responses=ReviewActionSerializer)
-    def patch(self, request, company_slug: str, action_id: int):
-        self._action(action_id)
+    def patch(self, request, company_slug: str, review_action_id: int):
+        self._action(review_action_id)
         body = ReviewActionWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         data.pop("week", None)
         wanted = data.pop("status", None)
         if data:
-            services.review_action_update(company=self.company, actor=request.user, action_id=action_id, **data)
+            services.review_action_update(company=self.company, actor=request.user, action_id=review_action_id, **data)
         if wanted is not None:
             services.review_action_set_done(
-                company=self.company, actor=request.user, action_id=action_id, done=wanted == ReviewAction.Status.DONE
+                company=self.company,
+                actor=request.user,
+                action_id=review_action_id,
+                done=wanted == ReviewAction.Status.DONE,
             )
-        return Response(ReviewActionSerializer(self._action(action_id)).data)
+        return Response(ReviewActionSerializer(self._action(review_action_id)).data)

@@ -6,5 +6,7 @@ from . import api
 
 urlpatterns = [
     path("review/actions/", api.ReviewActionListAPI.as_view(), name="api-review-actions"),
-    path("review/actions/<int:action_id>/", api.ReviewActionDetailAPI.as_view(), name="api-review-action-detail"),
+    path(
+        "review/actions/<int:review_action_id>/", api.ReviewActionDetailAPI.as_view(), name="api-review-action-detail"
+    ),
 ]

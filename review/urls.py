@@ -10,6 +10,6 @@ urlpatterns = [
     path("review/", views.review_week, name="week"),
     path("review/print/", views.review_print, name="print"),
     path("review/actions/", views.action_create, name="action_create"),
-    path("review/actions/<int:action_id>/", views.action_edit, name="action_edit"),
-    path("review/actions/<int:action_id>/done/", views.action_done, name="action_done"),
+    path("review/actions/<int:review_action_id>/", views.action_edit, name="action_edit"),
+    path("review/actions/<int:review_action_id>/done/", views.action_done, name="action_done"),
 ]

@@ -100,10 +100,10 @@ def action_create(request: HttpRequest) -> HttpResponse:
 
 
 @company_view(Action.REVIEW_ACTIONS_MANAGE)
-def action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
+def action_edit(request: HttpRequest, review_action_id: int) -> HttpResponse:
     """GET: the row as a form (htmx). POST: save it; the log comes back."""
     company = request.company
-    action = selectors.action_for(company=company, action_id=action_id)
+    action = selectors.action_for(company=company, action_id=review_action_id)
     if action is None:
         raise Http404(_("No such action."))
     week = _week(request)
@@ -145,13 +145,13 @@ def action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
 
 @require_POST
 @company_view(Action.REVIEW_VIEW)
-def action_done(request: HttpRequest, action_id: int) -> HttpResponse:
+def action_done(request: HttpRequest, review_action_id: int) -> HttpResponse:
     """Mark an action done (``done=1``) or open again (``done=0``)."""
     company = request.company
     week = _week(request)
     done = request.POST.get("done") == "1"
     try:
-        services.review_action_set_done(company=company, actor=request.user, action_id=action_id, done=done)
+        services.review_action_set_done(company=company, actor=request.user, action_id=review_action_id, done=done)
     except (ValidationError, DomainError) as exc:
         if request.htmx:
             return htmx_refusal(exc)
