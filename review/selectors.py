@@ -335,7 +335,7 @@ def week_actions(*, company: Company, week: ReviewWeek) -> list[ReviewAction]:
         actions_queryset(company)
         .filter(week_start__lte=week.start)
         .filter(Q(week_start=week.start) | Q(completed_at__isnull=True) | Q(completed_at__gte=start))
-        .order_by("status", "due_date", "id")
+        .order_by("-status", "due_date", "id")  # "open" before "done"
     )
     for row in rows:
         row.carried_over = row.week_start < week.start

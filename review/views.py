@@ -155,8 +155,8 @@ def action_done(request: HttpRequest, review_action_id: int) -> HttpResponse:
     except (ValidationError, DomainError) as exc:
         if request.htmx:
             return htmx_refusal(exc)
-        if getattr(exc, "status", None) == 404:
-            raise Http404(_("No such action.")) from None
+        if isinstance(exc, DomainError):
+            raise  # the one page error mapping: 403 / 404
         for message in error_messages(exc):
             messages.error(request, message)
         return redirect(_week_url(company, week))

@@ -60,8 +60,9 @@ def test_an_alert_fires_after_a_real_refresh_and_only_once(mail_worker, company,
     # computed by the refresh from the company's data: no marketing-sourced opportunity, so 0.
     for back, value in zip(range(7, 1, -1), [100, 110, 90, 105, 95, 100], strict=True):
         start, end = _month(today, back)
-        KpiSnapshotFactory(company=company, kpi=KPI, period_start=start, period_end=end, value=D(value),
-                           unit="currency")  # fmt: skip
+        KpiSnapshotFactory(
+            company=company, kpi=KPI, period_start=start, period_end=end, value=D(value), unit="currency"
+        )
     reader = make_member(company, Role.CMO, email="cmo@example.com", first_name="Clara")
     Profile.objects.create(user=reader, language="de")
     services_alerts.kpi_alert_subscription_set(company=company, user=reader, kpi=KPI, subscribed=True)

@@ -8,8 +8,14 @@ import pytest
 
 from reporting.alerts import check_value, mad, median
 
-HISTORY = [("2026-05", "May", D(100)), ("2026-06", "June", D(110)), ("2026-07", "July", D(90)),
-           ("2026-08", "August", D(105)), ("2026-09", "September", D(95)), ("2026-10", "October", D(100))]  # fmt: skip
+HISTORY = [
+    ("2026-05", "May", D(100)),
+    ("2026-06", "June", D(110)),
+    ("2026-07", "July", D(90)),
+    ("2026-08", "August", D(105)),
+    ("2026-09", "September", D(95)),
+    ("2026-10", "October", D(100)),
+]
 
 
 def test_median_and_mad_by_hand():

@@ -27,8 +27,16 @@ MONTHS = [(2026, m) for m in range(5, 12)]  # May .. November 2026; November is 
 def month(company, year, number, value, *, kpi=KPI, target=None, unit="currency"):
     start = dt.date(year, number, 1)
     end = dt.date(year, number, calendar.monthrange(year, number)[1])
-    return KpiSnapshotFactory(company=company, kpi=kpi, period_start=start, period_end=end, value=value,
-                              target=target, unit=unit, period_label=start.strftime("%B %Y"))  # fmt: skip
+    return KpiSnapshotFactory(
+        company=company,
+        kpi=kpi,
+        period_start=start,
+        period_end=end,
+        value=value,
+        target=target,
+        unit=unit,
+        period_label=start.strftime("%B %Y"),
+    )
 
 
 def history(company, latest, *, kpi=KPI, target=None):
@@ -46,8 +54,14 @@ def test_an_outlier_raises_one_alert_with_its_inputs(company):
     assert alert.status == "open" and alert.value == D(40)
     assert D(alert.inputs["median"]) == D(100) and D(alert.inputs["mad"]) == D(5)
     assert D(alert.inputs["lower"]) == D(85) and alert.inputs["direction"] == "below"
-    assert [h["value"] for h in alert.inputs["history"]] == ["100.0000", "110.0000", "90.0000", "105.0000",
-                                                             "95.0000", "100.0000"]  # fmt: skip
+    assert [h["value"] for h in alert.inputs["history"]] == [
+        "100.0000",
+        "110.0000",
+        "90.0000",
+        "105.0000",
+        "95.0000",
+        "100.0000",
+    ]
     # the hourly refresh checks again: no second alert
     assert services_alerts.kpi_alerts_check(company=company, on=ON) == []
     assert KpiAlert.objects.count() == 1
@@ -112,11 +126,13 @@ def test_acknowledging_needs_a_note_and_the_right_role(company, make_member):
     services_alerts.kpi_alerts_check(company=company, on=ON)
     alert = KpiAlert.objects.get()
     with pytest.raises(ValidationError):
-        services_alerts.kpi_alert_acknowledge(company=company, actor=make_member(company, Role.CMO), alert_id=alert.pk,
-                                              note="   ")  # fmt: skip
+        services_alerts.kpi_alert_acknowledge(
+            company=company, actor=make_member(company, Role.CMO), alert_id=alert.pk, note="   "
+        )
     with pytest.raises(PermissionDenied):
-        services_alerts.kpi_alert_acknowledge(company=company, actor=make_member(company, Role.MEMBER),
-                                              alert_id=alert.pk, note="mine")  # fmt: skip
+        services_alerts.kpi_alert_acknowledge(
+            company=company, actor=make_member(company, Role.MEMBER), alert_id=alert.pk, note="mine"
+        )
     assert KpiAlert.objects.get().status == "open"
 
 
@@ -129,8 +145,9 @@ def test_the_alerts_page_acknowledges_with_a_note_and_the_board_shows_open_alert
     assert 'data-testid="board-alert"' in board and "Below its usual range" in board
     page = client.get("/c/acme/board/alerts/").content.decode()
     assert "median ± k × MAD" in page and "Acknowledge" in page
-    response = client.post(f"/c/acme/board/alerts/{alert.pk}/acknowledge/", {"note": "Two deals slipped"},
-                           HTTP_HX_REQUEST="true")  # fmt: skip
+    response = client.post(
+        f"/c/acme/board/alerts/{alert.pk}/acknowledge/", {"note": "Two deals slipped"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "Two deals slipped" in response.content.decode()
     alert.refresh_from_db()
@@ -176,8 +193,12 @@ def test_subscriptions_are_toggled_per_kpi_on_the_page_and_the_api(company, clie
     client.post("/c/acme/board/alerts/subscribe/", {"kpi": KPI, "subscribed": "0"})
     assert not KpiAlertSubscription.objects.exists()
     api = api_client_for(company, Role.CMO)
-    assert api.put("/api/v1/companies/acme/kpi-alerts/subscriptions/", {"kpi": "nope", "subscribed": True},
-                   format="json").status_code == 400  # fmt: skip
+    assert (
+        api.put(
+            "/api/v1/companies/acme/kpi-alerts/subscriptions/", {"kpi": "nope", "subscribed": True}, format="json"
+        ).status_code
+        == 400
+    )
     api.put("/api/v1/companies/acme/kpi-alerts/subscriptions/", {"kpi": KPI, "subscribed": True}, format="json")
     rows = {r["kpi"]: r["subscribed"] for r in api.get("/api/v1/companies/acme/kpi-alerts/subscriptions/").json()}
     assert rows[KPI] is True and rows["cost_per_qualified_lead"] is False
