@@ -31,6 +31,7 @@ from core.errors import NotFound
 from . import alerts, kpis, periods
 from .models_alerts import DEFAULT_K, DEFAULT_N, MAX_N, KpiAlert, KpiAlertSetting, KpiAlertSubscription
 from .models_snapshots import KpiSnapshot, PeriodKind
+from .services_digest import _language_of  # the one rule for a recipient's language (profile, else default)
 
 logger = logging.getLogger(__name__)
 
@@ -189,12 +190,6 @@ def kpi_alert_setting_set(*, company: Company, actor, kpi: str, k=None, n=None, 
 
 
 # --- e-mail ------------------------------------------------------------------------------------------------------
-
-
-def _language_of(user) -> str:
-    profile = getattr(user, "profile", None)
-    language = getattr(profile, "language", None) or settings.LANGUAGE_CODE
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def alert_message(*, alert: KpiAlert, user, language: str) -> EmailMultiAlternatives:

@@ -3,6 +3,8 @@ input, call a selector or service, render."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -73,30 +75,46 @@ def _log_response(request: HttpRequest, week, *, form=None, status: int = 200, t
     return trigger_toast(response, toast) if toast else response
 
 
+def _saved(request: HttpRequest, week, text: str) -> HttpResponse:
+    """After a change: htmx gets the log back with a toast, a plain form post the page with a message."""
+    if request.htmx:
+        return _log_response(request, week, toast=text)
+    messages.success(request, text)
+    return redirect(_week_url(request.company, week))
+
+
+def _refused_form(request: HttpRequest, week, form, htmx_response) -> HttpResponse:
+    """A form with errors: htmx gets ``htmx_response()`` (the form with its errors, 400), a plain post the page with
+    the errors as messages."""
+    if request.htmx:
+        return htmx_response()
+    for message in [m for errors in form.errors.values() for m in errors]:
+        messages.error(request, message)
+    return redirect(_week_url(request.company, week))
+
+
+def _save(request: HttpRequest, form, save) -> bool:
+    """Run ``save(**cleaned_data)`` for a valid form; a service's refusal goes onto the form. True when saved."""
+    if not form.is_valid():
+        return False
+    try:
+        save(**form.cleaned_data)
+    except (ValidationError, DomainError) as exc:
+        apply_to_form(form, exc)
+        return False
+    return True
+
+
 @require_POST
 @company_view(Action.REVIEW_ACTIONS_MANAGE)
 def action_create(request: HttpRequest) -> HttpResponse:
     company = request.company
     week = _week(request)
     form = ReviewActionForm(request.POST, company=company)
-    if form.is_valid():
-        try:
-            services.review_action_create(
-                company=company, actor=request.user, week_start=week.start, **form.cleaned_data
-            )
-        except (ValidationError, DomainError) as exc:
-            apply_to_form(form, exc)
-        else:
-            text = _("The action is in the log.")
-            if request.htmx:
-                return _log_response(request, week, toast=text)
-            messages.success(request, text)
-            return redirect(_week_url(company, week))
-    if request.htmx:
-        return _log_response(request, week, form=form, status=400)
-    for message in [m for errors in form.errors.values() for m in errors]:
-        messages.error(request, message)
-    return redirect(_week_url(company, week))
+    if _save(request, form, partial(services.review_action_create, company=company, actor=request.user,
+                                    week_start=week.start)):  # fmt: skip
+        return _saved(request, week, _("The action is in the log."))
+    return _refused_form(request, week, form, lambda: _log_response(request, week, form=form, status=400))
 
 
 @company_view(Action.REVIEW_ACTIONS_MANAGE)
@@ -125,22 +143,11 @@ def action_edit(request: HttpRequest, review_action_id: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     form = ReviewActionForm(request.POST, company=company, prefix_id=str(action.pk))
-    if form.is_valid():
-        try:
-            services.review_action_update(company=company, actor=request.user, action_id=action.pk, **form.cleaned_data)
-        except (ValidationError, DomainError) as exc:
-            apply_to_form(form, exc)
-        else:
-            text = _("The action is saved.")
-            if request.htmx:
-                return _log_response(request, week, toast=text)
-            messages.success(request, text)
-            return redirect(_week_url(company, week))
-    if request.htmx:
-        return render(request, "review/_action_form.html", {"form": form, "action": action, "week": week}, status=400)
-    for message in [m for errors in form.errors.values() for m in errors]:
-        messages.error(request, message)
-    return redirect(_week_url(company, week))
+    if _save(request, form, partial(services.review_action_update, company=company, actor=request.user,
+                                    action_id=action.pk)):  # fmt: skip
+        return _saved(request, week, _("The action is saved."))
+    context = {"form": form, "action": action, "week": week}
+    return _refused_form(request, week, form, lambda: render(request, "review/_action_form.html", context, status=400))
 
 
 @require_POST
@@ -160,8 +167,4 @@ def action_done(request: HttpRequest, review_action_id: int) -> HttpResponse:
         for message in error_messages(exc):
             messages.error(request, message)
         return redirect(_week_url(company, week))
-    text = _("The action is done.") if done else _("The action is open again.")
-    if request.htmx:
-        return _log_response(request, week, toast=text)
-    messages.success(request, text)
-    return redirect(_week_url(company, week))
+    return _saved(request, week, _("The action is done.") if done else _("The action is open again."))
