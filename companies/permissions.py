@@ -42,6 +42,9 @@ class Action(StrEnum):
     KPI_REFRESH = "kpi_refresh"
     KPI_TARGETS_MANAGE = "kpi_targets_manage"
     CRM_IMPORT = "crm_import"
+    # Handover SLAs between marketing and sales (sla app): reading them, and setting the rules and the calendar.
+    SLA_VIEW = "sla_view"
+    SLA_MANAGE = "sla_manage"
     HISTORY_VIEW = "history_view"
     COMPANY_SETTINGS = "company_settings"
     KPI_ALERT_ACKNOWLEDGE = "kpi_alert_acknowledge"
@@ -75,6 +78,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.KPI_REFRESH: _("Refresh KPIs"),
     Action.KPI_TARGETS_MANAGE: _("Set the board's KPI targets"),
     Action.CRM_IMPORT: _("Import CRM data"),
+    Action.SLA_VIEW: _("See the handover SLAs, their breaches and the rejected leads"),
+    Action.SLA_MANAGE: _("Set the handover SLA rules and working hours"),
     Action.HISTORY_VIEW: _("See the change history"),
     Action.COMPANY_SETTINGS: _("Change company settings"),
     Action.KPI_ALERT_ACKNOWLEDGE: _("Acknowledge KPI alerts"),
@@ -92,6 +97,7 @@ _READ = {
     Action.BOARD_VIEW,
     Action.REVIEW_VIEW,
     Action.REVIEW_ACTION_COMPLETE_OWN,
+    Action.SLA_VIEW,
 }
 
 PERMISSIONS: dict[str, frozenset[Action]] = {
@@ -109,6 +115,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.MEMBERS_MANAGE,
             Action.KPI_ALERT_ACKNOWLEDGE,
             Action.REVIEW_ACTIONS_MANAGE,
+            Action.SLA_MANAGE,
         }
     ),
     Role.CMO: frozenset(
@@ -131,6 +138,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.MEMBERS_MANAGE,
             Action.KPI_ALERT_ACKNOWLEDGE,
             Action.REVIEW_ACTIONS_MANAGE,
+            Action.SLA_MANAGE,
         }
     ),
     Role.EXECUTIVE: frozenset(
@@ -161,6 +169,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.BUDGET_REQUEST,
             Action.REVIEW_VIEW,
             Action.REVIEW_ACTION_COMPLETE_OWN,
+            # sales reps and marketers see the handover they are measured on
+            Action.SLA_VIEW,
         }
     ),
 }

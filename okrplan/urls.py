@@ -20,6 +20,7 @@ company_patterns = [
     path("", include("objectives.urls")),
     path("", include("budgets.urls")),
     path("", include("reporting.urls")),
+    path("", include("sla.urls")),
     path("", include("review.urls")),
 ]
 

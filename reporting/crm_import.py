@@ -35,7 +35,7 @@ BATCH_SIZE = 2000
 MAX_STORED_ERRORS = 500
 MAX_TEXT = {"external_id": 64, "lead_external_id": 64, "crm_opportunity_id": 64}
 DEFAULT_TEXT_MAX = 120
-LONG_TEXT_FIELDS = {"campaign": 200}
+LONG_TEXT_FIELDS = {"campaign": 200, "rejection_reason": 200}
 
 
 class ImportRejected(Exception):
@@ -73,6 +73,11 @@ FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("is_converted", _("Converted (yes/no)"), "bool"),
         FieldSpec("converted_at", _("Converted on"), "datetime"),
         FieldSpec("crm_opportunity_id", _("Converted opportunity id"), "text"),
+        FieldSpec("owner", _("Owner (sales)"), "text"),
+        FieldSpec("first_contact_at", _("First sales contact"), "datetime"),
+        FieldSpec("rejected_at", _("Rejected by sales"), "datetime"),
+        FieldSpec("rejection_reason", _("Rejection reason"), "text"),
+        FieldSpec("recycled_at", _("Recycled to marketing"), "datetime"),
     ],
     CrmKind.OPPORTUNITIES: [
         FieldSpec("external_id", _("Opportunity id"), "text", True),
@@ -111,6 +116,8 @@ PRESETS: dict[tuple[str, str], dict[str, str | tuple[str, ...]]] = {
         "sql_at": "Became a Sales Qualified Lead Date",
         "opportunity_at": "Became an Opportunity Date",
         "customer_at": "Became a Customer Date",
+        "owner": ("Contact owner", "HubSpot Owner"),
+        "first_contact_at": "Date of first engagement",
     },
     ("hubspot", CrmKind.OPPORTUNITIES): {
         "external_id": ("Record ID", "Deal ID"),
@@ -134,6 +141,12 @@ PRESETS: dict[tuple[str, str], dict[str, str | tuple[str, ...]]] = {
         "sal_at": "SAL_Date__c",
         "sql_at": "SQL_Date__c",
         "disqualified_at": "Disqualified_Date__c",
+        "owner": ("Lead Owner", "Owner.Name", "OwnerId"),
+        # Custom fields, named like the stage dates above (Salesforce has no standard field for these).
+        "first_contact_at": "First_Contact_Date__c",
+        "rejected_at": "Rejected_Date__c",
+        "rejection_reason": "Rejection_Reason__c",
+        "recycled_at": "Recycled_Date__c",
     },
     ("salesforce", CrmKind.OPPORTUNITIES): {
         "external_id": ("Id", "Opportunity ID"),

@@ -79,6 +79,14 @@ class Lead(models.Model):
     disqualified_at = models.DateTimeField(_("disqualified"), null=True, blank=True)
     # Salesforce: the opportunity the lead was converted into (links opportunities imported before or after).
     crm_opportunity_id = models.CharField(_("converted opportunity id"), max_length=64, blank=True)
+    # The handover between marketing and sales (issue 18, sla app): who in sales owns the lead, when sales first
+    # contacted it, and — instead of accepting it (SAL) — when and why sales rejected it and when it went back to
+    # marketing's nurturing (recycled).
+    owner = models.CharField(_("owner"), max_length=120, blank=True)
+    first_contact_at = models.DateTimeField(_("first sales contact"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected by sales"), null=True, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    recycled_at = models.DateTimeField(_("recycled to marketing"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lead")
@@ -111,6 +119,8 @@ class Lead(models.Model):
             ),
             # Issue 7: lead-to-customer rate counts the leads whose customer date lies in the period.
             models.Index(fields=["company", "customer_at"], name="lead_company_customer_idx"),
+            # Issue 18: the SLA pages list rejected and recycled leads by date.
+            models.Index(fields=["company", "rejected_at"], name="lead_company_rejected_idx"),
         ]
 
     def __str__(self) -> str:

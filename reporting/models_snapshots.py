@@ -26,6 +26,7 @@ class KpiUnit(models.TextChoices):
     PERCENT = "percent", _("Percent")
     NUMBER = "number", _("Number")
     DAYS = "days", _("Days")
+    HOURS = "hours", _("Hours")  # working hours: the handover SLA response time (issue 18)
 
 
 class KpiSnapshot(models.Model):
