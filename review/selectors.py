@@ -9,7 +9,6 @@ owners (two), the action log (one).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,7 +22,7 @@ from django.utils.translation import ngettext
 
 from budgets.models import BudgetLine, SpendEntry
 from companies.models import Company
-from core.numbers import format_money, format_percent
+from core.numbers import format_decimal, format_money, format_percent
 from core.people import display_name
 from objectives.models import CheckIn, Cycle, Initiative, KeyResult, key_result_progress
 from objectives.selectors.cascade import expected_progress, reminder_after_days, score_status
@@ -32,6 +31,7 @@ from reporting import selectors_alerts
 from .models import ReviewAction
 
 ZERO = Decimal(0)
+SLA_BREACHES_SHOWN = 50  # the most overdue; the SLA page lists them all
 ONE = Decimal(1)
 
 
@@ -145,34 +145,31 @@ def _kr_item(company: Company, kr, detail: str) -> ReviewItem:
     )
 
 
-def _sla_breaches(company: Company, week: ReviewWeek) -> list[ReviewItem] | None:
-    """SLA breaches of the week from the handover SLA app, when it is installed: ``sla.selectors.review_breaches(
-    company=, start=, end=)`` returns items with ``title``, ``detail``, ``owner`` (a display name) and ``url``.
-    Without the app (or that function) the review has no SLA section at all."""
+def _sla_breaches(company: Company, week: ReviewWeek, *, now: dt.datetime) -> list[ReviewItem] | None:
+    """The handover SLA clocks still running past their deadline at the week's end (or now, for the running week),
+    most overdue first, from the SLA app (sla.selectors.open_breaches). Without the app the review has no SLA
+    section at all (None)."""
     if not apps.is_installed("sla"):
         return None
-    try:
-        module = importlib.import_module("sla.selectors")
-    except ImportError:
-        return None
-    provider = getattr(module, "review_breaches", None)
-    if provider is None:
-        return None
+    # Imported here: the SLA app is optional; the review works without it in INSTALLED_APPS.
+    from sla.selectors import open_breaches
+
+    _start, end = week.datetime_range()
+    url = reverse("sla:breaches", kwargs={"company_slug": company.slug})
     return [
-        item
-        if isinstance(item, ReviewItem)
-        else ReviewItem(
-            title=str(_get(item, "title")),
-            detail=str(_get(item, "detail")),
-            owner=str(_get(item, "owner")),
-            url=str(_get(item, "url")),
+        ReviewItem(
+            title=f"{breach.rule_label}: {breach.external_id}",
+            detail=_("%(hours)s working hours overdue (deadline %(deadline)s)")
+            % {
+                "hours": format_decimal(breach.hours_overdue, decimals=1),
+                "deadline": formats.date_format(timezone.localtime(breach.deadline), "SHORT_DATETIME_FORMAT"),
+            },
+            owner=breach.owner or _("no owner"),
+            url=url,
+            context=breach.segment,
         )
-        for item in provider(company=company, start=week.start, end=week.end)
+        for breach in open_breaches(company, at=min(end, now), limit=SLA_BREACHES_SHOWN)
     ]
-
-
-def _get(item, name: str):
-    return item.get(name, "") if isinstance(item, dict) else getattr(item, name, "")
 
 
 def week_review(*, company: Company, week: ReviewWeek, now: dt.datetime | None = None) -> WeekReview:
@@ -231,7 +228,7 @@ def week_review(*, company: Company, week: ReviewWeek, now: dt.datetime | None =
         selectors_alerts.present_alert(a, currency=company.currency, owner=owners.get(a.kpi))
         for a in selectors_alerts.alerts_for_week(company=company, start=week.start, end=week.end)
     ]
-    review.sla_breaches = _sla_breaches(company, week)
+    review.sla_breaches = _sla_breaches(company, week, now=now)
     review.actions = week_actions(company=company, week=week)
     return review
 

@@ -22,6 +22,7 @@ from review.models import ReviewAction
 from tests.factories_budgets import BudgetLineFactory, SpendEntryFactory
 from tests.factories_cascade import CheckInFactory, KeyResultFactory, ObjectiveFactory, active_cycle
 from tests.factories_priorities import InitiativeFactory
+from tests.factories_reporting import LeadFactory
 from tests.factories_review import KpiAlertFactory, ReviewActionFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +71,8 @@ def scenario(company, make_member):
         planned_amount=D("5000"),
     )
     SpendEntryFactory(line=line, amount=D("1200.00"), date=dt.date(2026, 11, 15))
+    LeadFactory(company=company, external_id="L-LATE", owner="Sabine Sales", created=at(11, 30),
+                mql_at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=TZ))  # fmt: skip
     return {
         "anna": anna,
         "ben": ben,
@@ -106,7 +109,17 @@ def test_the_week_review_by_hand(company, scenario):
     ]
     assert [(i.title, i.owner) for i in review.budget_lines] == [("Fair booth", "Ben Berg")]
     assert "€5,000.00" in review.budget_lines[0].detail
-    assert review.sla_breaches is None  # no SLA app installed: no section
+    # the SLA app's open breaches at the week's end (here: now, Friday noon): the MQL of Monday 9:00 was never
+    # accepted or rejected within 24 working hours
+    assert [(i.title, i.owner) for i in review.sla_breaches] == [
+        ("MQL accepted or rejected by sales: L-LATE", "Sabine Sales")
+    ]
+    assert "working hours overdue" in review.sla_breaches[0].detail
+
+
+def test_without_the_sla_app_the_section_is_absent(company, scenario, settings, client_for):
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "sla"]
+    assert selectors.week_review(company=company, week=WEEK, now=NOW).sla_breaches is None
 
 
 def test_actions_of_the_week_and_open_ones_carried_over(company, scenario):
@@ -193,7 +206,7 @@ def test_pages_and_htmx_action_log(company, scenario, client_for):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Weekly review · week 49 (11/30/2026 – 12/06/2026)" in html
-    assert "Lagging KR" in html and "Fair booth" in html and "SLA breaches" not in html
+    assert "Lagging KR" in html and "Fair booth" in html and "SLA breaches" in html
     created = cmo.post(
         "/c/acme/review/actions/",
         {
