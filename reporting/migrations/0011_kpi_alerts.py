@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("companies", "0003_invitations"),
-        ("reporting", "0008_lead_handover_fields"),
+        ("reporting", "0010_crm_data_digest"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
