@@ -9,6 +9,7 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         # Imported in ready(): our modules import models, which Django loads only now.
         from companies.permissions import Action
+        from core import versions
         from core.health import register_health_fact
         from core.navigation import NavEntry, register
         from history.tracking import track
@@ -22,3 +23,7 @@ class ReportingConfig(AppConfig):
         track(self.get_model("KpiTarget"), _("KPI target"))
         # The alert rule of a KPI (k, n, on/off) decides what the board flags: its changes are on record too.
         track(self.get_model("KpiAlertSetting"), _("KPI alert rule"))
+        # The board is rendered once per version of these rows (core.versions); the refresh writes snapshots in
+        # bulk and bumps "board" itself (services_kpi).
+        for name in ("KpiTarget", "ReportingSettings", "KpiBinding", "KpiSnapshot", "AttributionSnapshot", "KpiAlert"):
+            versions.track(self.get_model(name), "board")

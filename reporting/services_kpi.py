@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
 from companies.permissions import Action, require_actor
+from core import versions
 from core.errors import DomainError
 from core.locks import advisory_xact_lock
 from objectives.models import Cycle
@@ -323,6 +324,7 @@ def kpi_snapshots_refresh(
             # The new figures are checked in the same transaction: an alert appears with the figures that raised
             # it, never before or without them; its e-mails go out after commit.
             services_alerts.kpi_alerts_check(company=company, on=on)
+            versions.bump("board", company_id=company.pk)  # bulk_create sends no signal
     except Exception as exc:
         _mark(refresh_id, status=KpiRefresh.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:2000])
         raise
