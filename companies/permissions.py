@@ -49,6 +49,12 @@ class Action(StrEnum):
     SLA_MANAGE = "sla_manage"
     HISTORY_VIEW = "history_view"
     COMPANY_SETTINGS = "company_settings"
+    KPI_ALERT_ACKNOWLEDGE = "kpi_alert_acknowledge"
+    REVIEW_VIEW = "review_view"
+    # The weekly review's decision and action log: facilitators, CMOs and executives run the meeting and keep the
+    # log; every member may complete (or reopen) the actions they own.
+    REVIEW_ACTIONS_MANAGE = "review_actions_manage"
+    REVIEW_ACTION_COMPLETE_OWN = "review_action_complete_own"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -79,6 +85,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.SLA_MANAGE: _("Set the handover SLA rules and working hours"),
     Action.HISTORY_VIEW: _("See the change history"),
     Action.COMPANY_SETTINGS: _("Change company settings"),
+    Action.KPI_ALERT_ACKNOWLEDGE: _("Acknowledge KPI alerts"),
+    Action.REVIEW_VIEW: _("Read the weekly execution review"),
+    Action.REVIEW_ACTIONS_MANAGE: _("Log and edit decisions and actions in the weekly review"),
+    Action.REVIEW_ACTION_COMPLETE_OWN: _("Complete own actions of the weekly review"),
 }
 
 _READ = {
@@ -88,6 +98,8 @@ _READ = {
     Action.INITIATIVE_VIEW,
     Action.BUDGET_VIEW,
     Action.BOARD_VIEW,
+    Action.REVIEW_VIEW,
+    Action.REVIEW_ACTION_COMPLETE_OWN,
     Action.SLA_VIEW,
 }
 
@@ -104,6 +116,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.INITIATIVE_RATE,
             Action.HISTORY_VIEW,
             Action.MEMBERS_MANAGE,
+            Action.KPI_ALERT_ACKNOWLEDGE,
+            Action.REVIEW_ACTIONS_MANAGE,
             Action.SIGN_IN_MANAGE,
             Action.SLA_MANAGE,
         }
@@ -126,6 +140,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.CRM_IMPORT,
             Action.COMPANY_SETTINGS,
             Action.MEMBERS_MANAGE,
+            Action.KPI_ALERT_ACKNOWLEDGE,
+            Action.REVIEW_ACTIONS_MANAGE,
             Action.SLA_MANAGE,
         }
     ),
@@ -141,6 +157,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.KPI_TARGETS_MANAGE,
             Action.HISTORY_VIEW,
             Action.MEMBERS_MANAGE,
+            Action.KPI_ALERT_ACKNOWLEDGE,
+            Action.REVIEW_ACTIONS_MANAGE,
             Action.SIGN_IN_MANAGE,
         }
     ),
@@ -154,6 +172,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.CHECKIN_OWN,
             Action.INITIATIVE_RATE,
             Action.BUDGET_REQUEST,
+            Action.REVIEW_VIEW,
+            Action.REVIEW_ACTION_COMPLETE_OWN,
             # sales reps and marketers see the handover they are measured on
             Action.SLA_VIEW,
         }

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "reporting",
     # handover SLAs (issue 18); the import layers are in pyproject.toml
     "sla",
+    "review",
 ]
 
 MIDDLEWARE = [
