@@ -139,7 +139,10 @@ def action_edit(request: HttpRequest, review_action_id: int) -> HttpResponse:
                 "initiative": action.initiative_id,
             },
         )
-        return render(request, "review/_action_form.html", {"form": form, "action": action, "week": week})
+        context = {"form": form, "action": action, "week": week}
+        if not request.htmx:  # a new tab, no JavaScript: the form as a page of its own; its post comes back here
+            return render(request, "review/action_edit.html", {**context, "full_page": True})
+        return render(request, "review/_action_form.html", context)
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     form = ReviewActionForm(request.POST, company=company, prefix_id=str(action.pk))

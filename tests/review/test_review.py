@@ -245,6 +245,27 @@ def test_pages_and_htmx_action_log(company, scenario, client_for):
         scenario["anna"],
         dt.date(2026, 12, 12),
     )
+    # Opened in a new tab or without JavaScript, the edit link is a whole page whose form posts without htmx.
+    page = cmo.get(f"/c/acme/review/actions/{action.pk}/?week={WEEK.key}")
+    html = page.content.decode()
+    assert page.status_code == 200 and "<html" in html and 'value="Rebook the booth for March"' in html
+    assert "hx-post" not in html.split('class="action-form"')[0].rsplit("<form", 1)[-1]
+    plain = cmo.post(
+        f"/c/acme/review/actions/{action.pk}/",
+        {"week": WEEK.key, "title": "Rebook the booth", "owner": scenario["anna"].pk, "due_date": "2026-12-12"},
+    )
+    assert plain.status_code == 302 and plain["Location"].endswith(f"/c/acme/review/?week={WEEK.key}")
+    assert ReviewAction.objects.get().title == "Rebook the booth"
+    cmo.post(
+        f"/c/acme/review/actions/{action.pk}/",
+        {
+            "week": WEEK.key,
+            "title": "Rebook the booth for March",
+            "owner": scenario["anna"].pk,
+            "due_date": "2026-12-12",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     member = client_for(company, Role.MEMBER)
     assert member.get(f"/c/acme/review/?week={WEEK.key}").status_code == 200
     assert member.post("/c/acme/review/actions/", {"title": "x"}).status_code == 403
