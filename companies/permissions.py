@@ -8,7 +8,7 @@ from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import PermissionDenied
+from core.errors import NotFound, PermissionDenied
 
 
 class Role(models.TextChoices):
@@ -16,6 +16,9 @@ class Role(models.TextChoices):
     CMO = "cmo", _("CMO")
     EXECUTIVE = "executive", _("Executive")
     MEMBER = "member", _("Member")
+    # Someone of another organisation (an agency) who works on some initiatives: sees only those, the key results
+    # they feed and (if the CMO shares them) their budget lines. Everything else of the company is a 404 for them.
+    PARTNER = "partner", _("Partner")
 
 
 class Action(StrEnum):
@@ -44,6 +47,11 @@ class Action(StrEnum):
     CRM_IMPORT = "crm_import"
     HISTORY_VIEW = "history_view"
     COMPANY_SETTINGS = "company_settings"
+    # External partners: their own area (assigned initiatives, the key results those feed, check-ins on them).
+    PARTNER_WORK = "partner_work"
+    PARTNERS_VIEW = "partners_view"
+    PARTNERS_MANAGE = "partners_manage"
+    PARTNER_BUDGET_SHARE = "partner_budget_share"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -71,6 +79,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.CRM_IMPORT: _("Import CRM data"),
     Action.HISTORY_VIEW: _("See the change history"),
     Action.COMPANY_SETTINGS: _("Change company settings"),
+    Action.PARTNER_WORK: _("Work on the initiatives assigned to you as a partner and check in on their key results"),
+    Action.PARTNERS_VIEW: _("See the partner scorecard"),
+    Action.PARTNERS_MANAGE: _("Assign partners to initiatives"),
+    Action.PARTNER_BUDGET_SHARE: _("Decide whether a partner sees their initiatives' budget lines"),
 }
 
 _READ = {
@@ -95,6 +107,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.INITIATIVE_RATE,
             Action.HISTORY_VIEW,
             Action.MEMBERS_MANAGE,
+            Action.PARTNERS_VIEW,
+            Action.PARTNERS_MANAGE,
         }
     ),
     Role.CMO: frozenset(
@@ -115,6 +129,9 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.CRM_IMPORT,
             Action.COMPANY_SETTINGS,
             Action.MEMBERS_MANAGE,
+            Action.PARTNERS_VIEW,
+            Action.PARTNERS_MANAGE,
+            Action.PARTNER_BUDGET_SHARE,
         }
     ),
     Role.EXECUTIVE: frozenset(
@@ -129,6 +146,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.KPI_TARGETS_MANAGE,
             Action.HISTORY_VIEW,
             Action.MEMBERS_MANAGE,
+            Action.PARTNERS_VIEW,
+            Action.PARTNER_BUDGET_SHARE,
         }
     ),
     Role.MEMBER: frozenset(
@@ -143,7 +162,14 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.BUDGET_REQUEST,
         }
     ),
+    # Nothing of the company's own reads: which initiatives, key results and budget lines a partner sees is narrowed
+    # to their assignments by the partner selectors (objectives.selectors.partners, budgets.selectors).
+    Role.PARTNER: frozenset({Action.COMPANY_VIEW, Action.PARTNER_WORK}),
 }
+
+# Roles of outsiders: what their role does not allow answers 404, like another company's page, so a partner cannot
+# even learn which pages and objects exist.
+OUTSIDER_ROLES = frozenset({Role.PARTNER})
 
 
 def can(role: str | None, action: Action | str) -> bool:
@@ -156,6 +182,8 @@ def can(role: str | None, action: Action | str) -> bool:
 def require(role: str | None, action: Action | str) -> None:
     """Raise :class:`core.errors.PermissionDenied` unless ``role`` may perform ``action``."""
     if not can(role, action):
+        if role in OUTSIDER_ROLES:
+            raise NotFound()
         raise PermissionDenied(
             _("Your role does not allow this: %(action)s.") % {"action": ACTION_LABELS[Action(action)]}
         )
@@ -195,7 +223,8 @@ def require_actor(actor, company, action: Action | str) -> None:
 # CMO every role but executive; a facilitator only facilitator and member. Nobody changes their own role.
 GRANTABLE_ROLES: dict[str, frozenset[str]] = {
     Role.EXECUTIVE: frozenset(Role.values),
-    Role.CMO: frozenset({Role.CMO, Role.FACILITATOR, Role.MEMBER}),
-    Role.FACILITATOR: frozenset({Role.FACILITATOR, Role.MEMBER}),
+    Role.CMO: frozenset({Role.CMO, Role.FACILITATOR, Role.MEMBER, Role.PARTNER}),
+    Role.FACILITATOR: frozenset({Role.FACILITATOR, Role.MEMBER, Role.PARTNER}),
     Role.MEMBER: frozenset(),
+    Role.PARTNER: frozenset(),
 }

@@ -21,3 +21,4 @@ class ObjectivesConfig(AppConfig):
         track(self.get_model("Objective"), _("Objective"))
         track(self.get_model("KeyResult"), _("Key result"))
         track(self.get_model("Initiative"), _("Initiative"))
+        track(self.get_model("InitiativePartner"), _("Partner assignment"))
