@@ -102,7 +102,9 @@ class PartnerCheckInsAPI(CompanyScopedMixin, generics.ListCreateAPIView):
 
     def get_key_result(self):
         if not hasattr(self, "_key_result"):
-            self._key_result = partner_key_result_get(membership=self.membership, key_result_id=self.kwargs["pk"])
+            self._key_result = partner_key_result_get(
+                membership=self.membership, key_result_id=self.kwargs["key_result_id"]
+            )
         return self._key_result
 
     def get_queryset(self):

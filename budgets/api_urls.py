@@ -29,7 +29,7 @@ urlpatterns = [
     path("budget-settings/", BudgetSettingsAPI.as_view(), name="api-budget-settings"),
     path("partner/initiatives/", api_partners.PartnerInitiativesAPI.as_view(), name="api-partner-initiatives"),
     path(
-        "partner/key-results/<int:pk>/check-ins/",
+        "partner/key-results/<int:key_result_id>/check-ins/",
         api_partners.PartnerCheckInsAPI.as_view(),
         name="api-partner-check-ins",
     ),

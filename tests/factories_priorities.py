@@ -54,6 +54,4 @@ class InitiativePartnerFactory(factory.django.DjangoModelFactory):
 
     initiative = factory.SubFactory(InitiativeFactory)
     company = factory.SelfAttribute("initiative.company")
-    membership = factory.SubFactory(
-        MembershipFactory, company=factory.SelfAttribute("..company"), role=Role.PARTNER
-    )
+    membership = factory.SubFactory(MembershipFactory, company=factory.SelfAttribute("..company"), role=Role.PARTNER)
