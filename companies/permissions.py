@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from django.apps import apps
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import NotFound, PermissionDenied
@@ -170,6 +171,18 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
 # Roles of outsiders: what their role does not allow answers 404, like another company's page, so a partner cannot
 # even learn which pages and objects exist.
 OUTSIDER_ROLES = frozenset({Role.PARTNER})
+
+
+def role_names(role: str) -> str:
+    """A role in both languages, "Facilitator / Moderation": how `make run` prints the demo logins and the README
+    names them (pages show the name in the reader's language)."""
+    names = []
+    for language in ("en", "de"):
+        with translation.override(language):
+            name = str(Role(role).label)
+        if name not in names:
+            names.append(name)
+    return " / ".join(names)
 
 
 def can(role: str | None, action: Action | str) -> bool:

@@ -19,8 +19,13 @@ def test_load_demo_is_idempotent_and_prints_the_logins(capsys):
     call_command("load_demo")
     first = _counts()
     out = capsys.readouterr().out
-    for username in ["lena.berger", "markus.hoffmann", "petra.schulz", "jonas.weber"]:
+    for username in ["lena.berger", "markus.hoffmann", "petra.schulz", "jonas.weber", "kai.lorenz"]:
         assert username in out
+    # The role names in both languages, exactly as README, menu and members page say them.
+    for line in ("lena.berger        Facilitator / Moderation", "markus.hoffmann    CMO",
+                 "petra.schulz       Executive / Geschäftsführung", "jonas.weber        Member / Mitglied",
+                 "kai.lorenz         Partner"):  # fmt: skip
+        assert line in out
     assert DEMO_PASSWORD in out
     call_command("load_demo", snapshots=False)
     assert _counts() == first
