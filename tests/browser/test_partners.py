@@ -23,6 +23,7 @@ from tests.factories import (
     ObjectiveFactory,
     UserFactory,
 )
+from tests.browser.test_accessibility import serious_violations
 from tests.factories_priorities import InitiativeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -105,6 +106,7 @@ def test_cmo_invites_a_partner_who_sees_only_their_initiative_and_checks_in(live
     expect(partner_page.get_by_role("heading", name="Webinar-Reihe Netzstabilität")).to_be_visible()
     expect(partner_page.get_by_role("heading", name="Qualifizierte Leads aus Webinaren")).to_be_visible()
     expect(partner_page.locator("main")).not_to_contain_text("Geheim")
+    assert serious_violations(partner_page) == []
     for path in (
         "/c/voltaria/cascade/",
         f"/c/voltaria/priorities/{secret.pk}/",
@@ -143,3 +145,4 @@ def test_cmo_invites_a_partner_who_sees_only_their_initiative_and_checks_in(live
     card = cmo_page.locator('section[data-partner="kai"]')
     expect(card.get_by_test_id("progress")).to_have_text("35%")
     expect(card).to_contain_text("Qualifizierte Leads aus Webinaren — 35%")
+    assert serious_violations(cmo_page) == []
