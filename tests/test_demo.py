@@ -57,6 +57,16 @@ def test_each_demo_login_works(client, username):
     assert "Voltaria Energie AG" in page.content.decode()
 
 
+def test_the_demo_partner_sees_the_webinar_series_only(client):
+    call_command("load_demo", snapshots=False)
+    client.post("/login/", {"username": "kai.lorenz", "password": DEMO_PASSWORD})
+    page = client.get("/c/voltaria/partner/").content.decode()
+    assert "Webinar-Reihe „Netzstabilität kompakt“" in page
+    assert "ABM-Programm" not in page
+    assert 'data-testid="partner-budget"' in page or "No budget lines for this initiative." in page
+    assert client.get("/c/voltaria/cascade/").status_code == 404
+
+
 def test_full_demo_board_shows_figures_without_a_refresh(client):
     from reporting.models import KpiSnapshot
 
