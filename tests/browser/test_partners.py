@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from companies.models import Membership
 from companies.permissions import Role
 from objectives.models import CheckIn
+from tests.browser.test_accessibility import serious_violations
 from tests.factories import (
     CompanyFactory,
     CycleFactory,
@@ -23,7 +24,6 @@ from tests.factories import (
     ObjectiveFactory,
     UserFactory,
 )
-from tests.browser.test_accessibility import serious_violations
 from tests.factories_priorities import InitiativeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
