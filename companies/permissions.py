@@ -46,6 +46,9 @@ class Action(StrEnum):
     KPI_REFRESH = "kpi_refresh"
     KPI_TARGETS_MANAGE = "kpi_targets_manage"
     CRM_IMPORT = "crm_import"
+    # Handover SLAs between marketing and sales (sla app): reading them, and setting the rules and the calendar.
+    SLA_VIEW = "sla_view"
+    SLA_MANAGE = "sla_manage"
     HISTORY_VIEW = "history_view"
     COMPANY_SETTINGS = "company_settings"
     # External partners: their own area (assigned initiatives, the key results those feed, check-ins on them).
@@ -78,6 +81,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.KPI_REFRESH: _("Refresh KPIs"),
     Action.KPI_TARGETS_MANAGE: _("Set the board's KPI targets"),
     Action.CRM_IMPORT: _("Import CRM data"),
+    Action.SLA_VIEW: _("See the handover SLAs, their breaches and the rejected leads"),
+    Action.SLA_MANAGE: _("Set the handover SLA rules and working hours"),
     Action.HISTORY_VIEW: _("See the change history"),
     Action.COMPANY_SETTINGS: _("Change company settings"),
     Action.PARTNER_WORK: _("Work on the initiatives assigned to you as a partner and check in on their key results"),
@@ -93,6 +98,7 @@ _READ = {
     Action.INITIATIVE_VIEW,
     Action.BUDGET_VIEW,
     Action.BOARD_VIEW,
+    Action.SLA_VIEW,
 }
 
 PERMISSIONS: dict[str, frozenset[Action]] = {
@@ -110,6 +116,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.MEMBERS_MANAGE,
             Action.PARTNERS_VIEW,
             Action.PARTNERS_MANAGE,
+            Action.SLA_MANAGE,
         }
     ),
     Role.CMO: frozenset(
@@ -133,6 +140,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.PARTNERS_VIEW,
             Action.PARTNERS_MANAGE,
             Action.PARTNER_BUDGET_SHARE,
+            Action.SLA_MANAGE,
         }
     ),
     Role.EXECUTIVE: frozenset(
@@ -161,6 +169,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.CHECKIN_OWN,
             Action.INITIATIVE_RATE,
             Action.BUDGET_REQUEST,
+            # sales reps and marketers see the handover they are measured on
+            Action.SLA_VIEW,
         }
     ),
     # Nothing of the company's own reads: which initiatives, key results and budget lines a partner sees is narrowed

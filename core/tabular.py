@@ -4,7 +4,8 @@ header normalisation, and a formula-safe writer.
 Reading. A CSV is UTF-8 (with or without BOM, as "CSV UTF-8" from Excel) or Windows-1252 (German Excel's plain
 "CSV"); UTF-16 and binary files are refused. The delimiter is the most frequent of comma, semicolon and tab in the
 header line. Header cells compare by :func:`header_key` (case, surrounding and repeated spaces, ``_``/``-``/space
-alike). Large CSVs stream (:func:`iter_csv`); small tables (:func:`read_table`) come back as lists, XLSX included.
+alike) or, for third-party exports, by :func:`loose_header_key` (case, spaces and punctuation ignored). Large CSVs
+stream (:func:`iter_csv`); small tables (:func:`read_table`) come back as lists, XLSX included.
 
 Writing. A text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
 carriage return) gets a leading apostrophe (:func:`safe_cell`; :func:`unescape_cell` undoes it on import); numbers
@@ -104,6 +105,19 @@ def header_key(name: Any) -> str:
     return _HEADER_GAPS.sub("_", text.replace(BOM, "").strip()).strip("_").casefold()
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_MOJIBAKE_BOM = "\u00ef\u00bb\u00bf"  # a UTF-8 BOM read as Windows-1252
+
+
+def loose_header_key(name: Any) -> str:
+    """How header cells compare where exports spell one label many ways: case, spaces, punctuation and a BOM do not
+    count ("Original Source Drill-Down 1", "original_source_drilldown_1" and "\ufeffOriginal Source Drill Down 1"
+    are the same; umlauts and digits count)."""
+    text = "" if name is None else str(name)
+    text = text.replace(BOM, "").replace(_MOJIBAKE_BOM, "")
+    return _NOT_ALNUM.sub("", text).casefold()
+
+
 def iter_csv(binary: IO[bytes], encoding: str | None = None) -> Iterator[tuple[int, list[str]]]:
     """Stream a CSV from a binary file: (row number as a spreadsheet shows it, cells), the header being row 1.
     Rows without any non-blank cell are skipped. The encoding is detected unless given; raises TabularError for a
@@ -186,6 +200,42 @@ def read_table(data: bytes, filename: str, *, max_rows: int, max_columns: int, m
                 break
         return rows
     raise TabularError(_("Upload an .xlsx or .csv file."))
+
+
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds" if value.second or value.microsecond else "minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def xlsx_to_csv(binary: IO[bytes], out: IO[bytes], *, max_unpacked: int) -> None:
+    """Write the first sheet of an .xlsx as a UTF-8 CSV (comma, dates in ISO form) into ``out``, streaming row by
+    row, so that every CSV reader takes an Excel export too. Raises TabularError for a file that is not a
+    readable .xlsx or unpacks to more than ``max_unpacked`` bytes."""
+    binary.seek(0)
+    data = binary.read()
+    if xlsx_unpacked_size(data) > max_unpacked:
+        raise TabularError(_("This .xlsx file unpacks to far more data than an import holds."))
+    from openpyxl import load_workbook
+
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        writer = csv.writer(text)
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            writer.writerow([_xlsx_text(v) for v in row])
+        workbook.close()
+    except Exception:  # openpyxl raises many kinds of errors for broken files
+        raise TabularError(_("This is not a readable .xlsx file.")) from None
+    finally:
+        text.flush()
+        text.detach()
 
 
 # ------------------------------------------------------------------------------------------------------ writing

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "objectives",
     "budgets",
     "reporting",
+    # handover SLAs (issue 18); the import layers are in pyproject.toml
+    "sla",
 ]
 
 MIDDLEWARE = [

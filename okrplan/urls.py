@@ -20,6 +20,7 @@ company_patterns = [
     path("", include("objectives.urls")),
     path("", include("budgets.urls")),
     path("", include("reporting.urls")),
+    path("", include("sla.urls")),
 ]
 
 api_company_patterns = [

@@ -38,6 +38,11 @@ class LeadSerializer(serializers.ModelSerializer):
             "customer_at",
             "disqualified_at",
             "crm_opportunity_id",
+            "owner",
+            "first_contact_at",
+            "rejected_at",
+            "rejection_reason",
+            "recycled_at",
         ]
 
 

@@ -39,7 +39,7 @@ def _period_kind(request, *, default: str | None = PeriodKind.MONTH) -> str | No
 
 class KpiSnapshotSerializer(serializers.ModelSerializer):
     # Plain strings in the schema: "unit" and "status" enums of other endpoints share these field names.
-    unit = serializers.CharField(help_text="currency, percent, number or days")
+    unit = serializers.CharField(help_text="currency, percent, number, days or hours")
 
     class Meta:
         model = KpiSnapshot
@@ -61,7 +61,7 @@ class KpiSnapshotSerializer(serializers.ModelSerializer):
 class KpiTileSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
-    unit = serializers.CharField(help_text="currency, percent, number or days")
+    unit = serializers.CharField(help_text="currency, percent, number, days or hours")
     higher_is_better = serializers.BooleanField()
     value = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
     target = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)

@@ -35,7 +35,7 @@ BATCH_SIZE = 2000
 MAX_STORED_ERRORS = 500
 MAX_TEXT = {"external_id": 64, "lead_external_id": 64, "crm_opportunity_id": 64}
 DEFAULT_TEXT_MAX = 120
-LONG_TEXT_FIELDS = {"campaign": 200}
+LONG_TEXT_FIELDS = {"campaign": 200, "rejection_reason": 200}
 
 
 class ImportRejected(Exception):
@@ -73,6 +73,11 @@ FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("is_converted", _("Converted (yes/no)"), "bool"),
         FieldSpec("converted_at", _("Converted on"), "datetime"),
         FieldSpec("crm_opportunity_id", _("Converted opportunity id"), "text"),
+        FieldSpec("owner", _("Owner (sales)"), "text"),
+        FieldSpec("first_contact_at", _("First sales contact"), "datetime"),
+        FieldSpec("rejected_at", _("Rejected by sales"), "datetime"),
+        FieldSpec("rejection_reason", _("Rejection reason"), "text"),
+        FieldSpec("recycled_at", _("Recycled to marketing"), "datetime"),
     ],
     CrmKind.OPPORTUNITIES: [
         FieldSpec("external_id", _("Opportunity id"), "text", True),
@@ -96,54 +101,100 @@ FIELDS: dict[str, list[FieldSpec]] = {
     ],
 }
 
-# CSV column headers of the common CRM exports (a tuple lists accepted alternatives, the first is the usual one).
-# Headers match ignoring case and spaces. Columns other than the required fields may be missing.
+# Column headers of the common CRM exports (a tuple lists accepted alternatives, the first is the usual one): the
+# English and German labels of HubSpot (current and older ones: "Original Source" became "Original Traffic
+# Source"), the internal property names, and Salesforce's API names (Data Loader) as well as its report labels in
+# English and German. Headers match by :func:`core.tabular.loose_header_key` (case, spaces, punctuation and a BOM
+# do not count). Columns other than the required fields may be missing; the wizard warns about the important ones.
+_HS_CREATED = ("Create Date", "Erstellungsdatum", "Erstelldatum", "createdate")
+_HS_SOURCE = ("Original Traffic Source", "Original Source", "Ursprüngliche Traffic-Quelle", "Ursprüngliche Quelle",
+              "Originalquelle", "hs_analytics_source")  # fmt: skip
+_SF_CREATED = ("CreatedDate", "Created Date", "Create Date", "Erstelldatum", "Erstellt am", "Erstellungsdatum")
+_SF_SOURCE = ("LeadSource", "Lead Source", "Lead-Quelle", "Leadquelle")
+
+
+def _hs_stage_date(english: str, german: str, internal: str) -> tuple[str, ...]:
+    return (
+        f"Became a{'n' if english[0] in 'AEIOU' else ''} {english} Date",
+        f'Date entered "{english} (Lifecycle Stage Pipeline)"',
+        f"Datum der Konversion zum {german}",
+        f"Datum der Konversion zur {german}",
+        f"hs_lifecyclestage_{internal}_date",
+    )
+
+
 PRESETS: dict[tuple[str, str], dict[str, str | tuple[str, ...]]] = {
     ("hubspot", CrmKind.LEADS): {
-        "external_id": ("Record ID", "Contact ID"),
-        "created": "Create Date",
-        "lifecycle_stage": "Lifecycle Stage",
-        "channel": "Original Traffic Source",
-        "campaign": "Original Traffic Source Drill-Down 1",
-        "segment": "Industry",
-        "mql_at": "Became a Marketing Qualified Lead Date",
-        "sal_at": "Became a Sales Accepted Lead Date",
-        "sql_at": "Became a Sales Qualified Lead Date",
-        "opportunity_at": "Became an Opportunity Date",
-        "customer_at": "Became a Customer Date",
+        "external_id": ("Record ID", "Contact ID", "Datensatz-ID", "Kontakt-ID", "hs_object_id"),
+        "created": _HS_CREATED,
+        "lifecycle_stage": ("Lifecycle Stage", "Lebenszyklusphase", "Lifecycle-Phase", "lifecyclestage"),
+        "channel": _HS_SOURCE,
+        "campaign": (
+            "Original Traffic Source Drill-Down 1",
+            "Original Source Drill-Down 1",
+            "Ursprüngliche Traffic-Quelle Drill-Down 1",
+            "Ursprüngliche Quelle Drill-Down 1",
+            "Ursprüngliche Quelle – Aufschlüsselung 1",
+            "hs_analytics_source_data_1",
+        ),
+        "segment": ("Industry", "Branche", "industry"),
+        "mql_at": _hs_stage_date("Marketing Qualified Lead", "Marketing-qualifizierten Lead", "marketingqualifiedlead"),
+        "sal_at": _hs_stage_date("Sales Accepted Lead", "Sales-akzeptierten Lead", "salesacceptedlead"),
+        "sql_at": _hs_stage_date("Sales Qualified Lead", "Sales-qualifizierten Lead", "salesqualifiedlead"),
+        "opportunity_at": _hs_stage_date("Opportunity", "Opportunity", "opportunity"),
+        "customer_at": _hs_stage_date("Customer", "Kunden", "customer"),
+        "owner": ("Contact owner", "HubSpot Owner", "Kontaktinhaber", "hubspot_owner_id"),
+        "first_contact_at": ("Date of first engagement", "Datum der ersten Interaktion", "hs_sa_first_engagement_date"),
     },
     ("hubspot", CrmKind.OPPORTUNITIES): {
-        "external_id": ("Record ID", "Deal ID"),
-        "stage": "Deal Stage",
-        "amount": "Amount",
-        "created": "Create Date",
-        "closed": "Close Date",
-        "lead_external_id": "Associated Contact IDs",
-        "lead_source": "Original Traffic Source",
+        "external_id": ("Record ID", "Deal ID", "Datensatz-ID", "Deal-ID", "hs_object_id"),
+        "stage": ("Deal Stage", "Deal-Phase", "Dealphase", "dealstage"),
+        "amount": ("Amount", "Betrag", "amount"),
+        "created": _HS_CREATED,
+        "closed": ("Close Date", "Abschlussdatum", "closedate"),
+        "is_won": ("Is Closed Won", "Ist gewonnen", "hs_is_closed_won"),
+        "lead_external_id": (
+            "Associated Contact IDs",
+            "Associated Contact ID",
+            "Zugeordnete Kontakt-IDs",
+            "Verknüpfte Kontakt-IDs",
+        ),
+        "lead_source": (*_HS_SOURCE, "Original Source Type"),
     },
     ("salesforce", CrmKind.LEADS): {
-        "external_id": ("Id", "Lead ID"),
-        "created": ("CreatedDate", "Create Date", "Created Date"),
-        "channel": "LeadSource",
-        "lifecycle_stage": "Status",
-        "is_converted": "IsConverted",
-        "converted_at": "ConvertedDate",
-        "crm_opportunity_id": "ConvertedOpportunityId",
-        "segment": "Industry",
-        "mql_at": "MQL_Date__c",
-        "sal_at": "SAL_Date__c",
-        "sql_at": "SQL_Date__c",
-        "disqualified_at": "Disqualified_Date__c",
+        "external_id": ("Id", "Lead ID", "Lead-ID"),
+        "created": _SF_CREATED,
+        "channel": _SF_SOURCE,
+        "lifecycle_stage": ("Status", "Lead Status", "Lead-Status", "Leadstatus"),
+        "is_converted": ("IsConverted", "Converted", "Konvertiert"),
+        "converted_at": ("ConvertedDate", "Converted Date", "Konvertierungsdatum", "Konvertiert am"),
+        "crm_opportunity_id": (
+            "ConvertedOpportunityId",
+            "Converted Opportunity ID",
+            "Konvertierte Opportunity-ID",
+            "ID der konvertierten Opportunity",
+        ),
+        "segment": ("Industry", "Branche"),
+        "mql_at": ("MQL_Date__c", "MQL Date", "MQL-Datum"),
+        "sal_at": ("SAL_Date__c", "SAL Date", "SAL-Datum"),
+        "sql_at": ("SQL_Date__c", "SQL Date", "SQL-Datum"),
+        "disqualified_at": ("Disqualified_Date__c", "Disqualified Date", "Disqualifiziert am"),
+        "owner": ("Lead Owner", "Owner.Name", "OwnerId", "Lead-Inhaber"),
+        # Custom fields, named like the stage dates above (Salesforce has no standard field for these).
+        "first_contact_at": "First_Contact_Date__c",
+        "rejected_at": "Rejected_Date__c",
+        "rejection_reason": "Rejection_Reason__c",
+        "recycled_at": "Recycled_Date__c",
     },
     ("salesforce", CrmKind.OPPORTUNITIES): {
-        "external_id": ("Id", "Opportunity ID"),
-        "created": ("CreatedDate", "Created Date"),
-        "amount": "Amount",
-        "closed": "CloseDate",
-        "stage": "StageName",
-        "is_closed": "IsClosed",
-        "is_won": "IsWon",
-        "lead_source": "LeadSource",
+        "external_id": ("Id", "Opportunity ID", "Opportunity-ID"),
+        "created": _SF_CREATED,
+        "amount": ("Amount", "Betrag"),
+        "closed": ("CloseDate", "Close Date", "Schlusstermin", "Abschlussdatum"),
+        "stage": ("StageName", "Stage", "Phase"),
+        "is_closed": ("IsClosed", "Closed", "Geschlossen"),
+        "is_won": ("IsWon", "Won", "Gewonnen"),
+        "lead_source": _SF_SOURCE,
     },
 }
 
@@ -162,6 +213,88 @@ def preset_mapping(source: str, kind: str) -> dict[str, str | tuple[str, ...]] |
     return PRESETS.get((source, kind))
 
 
+def match_columns(mapping: dict[str, str | tuple[str, ...]], header: list[str]) -> dict[str, str]:
+    """{field: header cell} for the fields of ``mapping`` whose column (or one of its alternatives) is in
+    ``header``, compared by core.tabular.loose_header_key; a column serves one field, the first to name it."""
+    present: dict[str, str] = {}
+    for cell in header:
+        present.setdefault(tabular.loose_header_key(cell), cell)
+    used: set[str] = set()
+    found: dict[str, str] = {}
+    for field, names in mapping.items():
+        for name in (names,) if isinstance(names, str) else names:
+            cell = present.get(tabular.loose_header_key(name))
+            if cell is not None and cell not in used:
+                found[field] = cell
+                used.add(cell)
+                break
+    return found
+
+
+def detect_source(kind: str, header: list[str]) -> str | None:
+    """The CRM whose preset for ``kind`` finds all its required fields and the most columns in ``header``
+    ("hubspot", "salesforce"), or None if no preset finds the required ones."""
+    required = {spec.name for spec in FIELDS[kind] if spec.required}
+    best, best_count = None, 0
+    for (source, preset_kind), mapping in PRESETS.items():
+        if preset_kind != kind:
+            continue
+        found = match_columns(mapping, header)
+        if required <= set(found) and len(found) > best_count:
+            best, best_count = source, len(found)
+    return best
+
+
+def mapping_warnings(kind: str, source: str, fields: set[str]) -> list[str]:
+    """What a file without some expected columns means, said before anything is written."""
+    warnings: list = []
+    if kind == CrmKind.LEADS:
+        if "channel" not in fields:
+            warnings.append(_("No column for the channel / lead source: no lead will get a channel, and marketing- "
+                              "and sales-sourced leads cannot be told apart."))  # fmt: skip
+        if source == "salesforce" and "crm_opportunity_id" not in fields:
+            warnings.append(_("No column for the converted opportunity id: leads will not be linked to their "
+                              "opportunities."))  # fmt: skip
+    elif kind == CrmKind.OPPORTUNITIES:
+        decides = {"stage", "status", "is_won", "is_closed"} & fields
+        if not decides:
+            warnings.append(_("No column for the stage or won/lost: all deals will be open."))
+        elif "is_closed" in fields and not {"stage", "status", "is_won"} & fields:
+            warnings.append(_("No column for won: every closed deal will count as lost."))
+        if decides and "closed" not in fields:
+            warnings.append(_("No column for the close date: won and lost deals cannot be imported (they need "
+                              "one); only open deals will be."))  # fmt: skip
+        if not {"lead_external_id", "lead_source", "is_marketing_sourced"} & fields:
+            warnings.append(_("No column for the contact ids or the lead source: deals are linked to leads only "
+                              "through converted leads, and count as marketing-sourced only then."))  # fmt: skip
+    return [str(warning) for warning in warnings]
+
+
+# A Salesforce report's footer (Classic and "Details Only" exports): after the data, a blank line, then
+# "Grand Totals (n records)", the report's generation line, "Confidential Information - Do Not Distribute" and the
+# copyright line, in English or German. The first such row ends the data.
+_FOOTER = re.compile(
+    r"^\s*(grand totals?\b|gesamtsumme|confidential information|vertrauliche informationen|copyright\s*(\(c\)|©)"
+    r"|generated by\s*:|erstellt von\s*:)",
+    re.IGNORECASE,
+)
+
+
+def is_report_footer(cells: list[str]) -> bool:
+    return bool(cells) and bool(_FOOTER.match(cells[0] or ""))
+
+
+def has_report_footer(binary, encoding: str) -> bool:
+    """Whether the last lines of the file are a report footer (read from the end; the stream is left at its
+    start)."""
+    binary.seek(0, 2)
+    size = binary.tell()
+    binary.seek(max(0, size - 4096))
+    tail = binary.read().decode(encoding.replace("-sig", ""), errors="replace")
+    binary.seek(0)
+    return any(_FOOTER.match(line.lstrip('"')) for line in tail.splitlines())
+
+
 # --------------------------------------------------------------------------------------------------- value parsers
 
 
@@ -170,24 +303,155 @@ class ValueError_(ValueError):
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _ZONE_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
 _PG_MAX_OFFSET = dt.timedelta(hours=15, minutes=59)
+# Day and month in either order, then the year: German "04.03.2026" (always day first), US and UK "3/4/2026",
+# "03/04/2026" (the order is the file's, see DateOrderScan). A time may follow ("10:22", "9:14 AM", "09:14:05",
+# after a space or ", " as Salesforce writes it), then a zone ("Z", "UTC", "+01:00", "+0100", "CET", "MESZ").
+_DAY_MONTH = re.compile(
+    r"^(\d{1,2})([./])(\d{1,2})\2(\d{4})"
+    r"(?:[ ,T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
+    r"(?:\s*(Z|[A-Za-z]{3,4}|(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?))?$"
+)
+# ISO 8601 with what exports add: a space before the zone, a named zone, AM/PM ("2026-03-04 10:22 AM CET").
+_ISO_LOOSE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
+    r"(?:\s*(Z|[A-Za-z]{3,4}|(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?))?$"
+)
+_NUMERIC_ZONE = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
+# Zone abbreviations CRM exports write (Salesforce and HubSpot use the user's zone), German ones included.
+ZONE_ABBREVIATIONS = {
+    "Z": 0, "UTC": 0, "GMT": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "MEZ": 60, "CEST": 120, "MESZ": 120,
+    "EET": 120, "EEST": 180, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
+    "PST": -480, "PDT": -420,
+}  # fmt: skip
 
 
-def parse_datetime(value: str) -> dt.datetime | None:
+class DateOrder:
+    """How a file writes "3/4/2026": day first (UK, most of Europe) or month first (US). German dots are always day
+    first and ISO is year-month-day, whatever the file's order."""
+
+    DAY_FIRST = "dmy"
+    MONTH_FIRST = "mdy"
+    CHOICES = (DAY_FIRST, MONTH_FIRST)
+
+
+class DateOrderScan:
+    """Finds a file's date order from all its slash dates: a first part over 12 can only be a day ("13/2/2026"),
+    a second part over 12 only a day too ("2/13/2026" is month first). ``result`` is "dmy" or "mdy" when the values
+    decide, "ambiguous" when every value could be either (every part ≤ 12 and some day ≠ month), "conflict" when
+    some values are day first and others month first, and None when no value depends on the order."""
+
+    AMBIGUOUS = "ambiguous"
+    CONFLICT = "conflict"
+
+    def __init__(self) -> None:
+        self.day_first: tuple[int, str, str] | None = None  # first example: (row, column, value)
+        self.month_first: tuple[int, str, str] | None = None
+        self.ambiguous: tuple[int, str, str] | None = None
+
+    def add(self, value: str, row: int = 0, column: str = "") -> None:
+        m = _DAY_MONTH.match(value.strip())
+        if not m or m.group(2) != "/":
+            return
+        first, second = int(m.group(1)), int(m.group(3))
+        if first > 12 and self.day_first is None:
+            self.day_first = (row, column, value.strip())
+        elif second > 12 and first <= 12 and self.month_first is None:
+            self.month_first = (row, column, value.strip())
+        elif first <= 12 and second <= 12 and first != second and self.ambiguous is None:
+            self.ambiguous = (row, column, value.strip())
+
+    @property
+    def result(self) -> str | None:
+        if self.day_first and self.month_first:
+            return self.CONFLICT
+        if self.day_first:
+            return DateOrder.DAY_FIRST
+        if self.month_first:
+            return DateOrder.MONTH_FIRST
+        return self.AMBIGUOUS if self.ambiguous else None
+
+
+def _zone(text: str | None) -> dt.tzinfo | None:
+    if not text:
+        return None
+    upper = text.upper()
+    if upper in ZONE_ABBREVIATIONS:
+        return dt.timezone(dt.timedelta(minutes=ZONE_ABBREVIATIONS[upper]))
+    m = _NUMERIC_ZONE.match(upper)
+    if not m:
+        return None
+    minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+    if minutes > 23 * 60 + 59:
+        return None
+    return dt.timezone(dt.timedelta(minutes=-minutes if m.group(1) == "-" else minutes))
+
+
+def _hour(hour: str | None, ampm: str | None) -> int:
+    value = int(hour or 0)
+    if ampm:
+        if not 1 <= value <= 12:
+            raise ValueError("hour")
+        value = value % 12 + (12 if ampm.upper() == "P" else 0)
+    return value
+
+
+def _unreadable(value: str) -> ValueError_:
+    return ValueError_(
+        _("“%(value)s” is not a date we can read (use 2026-03-04, 2026-03-04 10:22, 04.03.2026 or 3/4/2026).")
+        % {"value": value[:40]}
+    )
+
+
+def _from_parts(value, year, month, day, hour, minute, second, micro, ampm, zone_text) -> dt.datetime:
+    zone = _zone(zone_text)
+    if zone_text and zone is None:
+        raise _unreadable(value)
+    try:
+        parsed = dt.datetime(
+            int(year), int(month), int(day), _hour(hour, ampm), int(minute or 0), int(second or 0),
+            int((micro or "0").ljust(6, "0")),
+        )  # fmt: skip
+    except ValueError as exc:
+        raise ValueError_(_("“%(value)s” is not a valid date.") % {"value": value}) from exc
+    return _aware(parsed.replace(tzinfo=zone) if zone else parsed)
+
+
+def _aware(parsed: dt.datetime) -> dt.datetime:
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.get_default_timezone())
+    elif abs(parsed.utcoffset()) > _PG_MAX_OFFSET:
+        parsed = parsed.astimezone(dt.UTC)  # the same moment; PostgreSQL refuses offsets beyond ±15:59
+    return _bounded(parsed)
+
+
+def parse_datetime(value: str, order: str | None = None) -> dt.datetime | None:
+    """A date or moment as CRM exports write it (see the module docstring). ``order`` is the file's order of
+    slash dates (DateOrder); without it a slash date is read only where its parts decide ("13/2/2026")."""
     value = value.strip()
     if not value:
         return None
-    tz = timezone.get_default_timezone()
-    m = _GERMAN.match(value)
+    m = _DAY_MONTH.match(value)
     if m:
-        day, month, year, hour, minute, second = m.groups()
-        try:
-            parsed = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
-        except ValueError as exc:
-            raise ValueError_(_("“%(value)s” is not a valid date.") % {"value": value}) from exc
-        return _bounded(parsed.replace(tzinfo=tz))
+        first, sep, second, year, hour, minute, second_s, ampm, zone_text = m.groups()
+        if sep == "/":
+            a, b = int(first), int(second)
+            if order is None:
+                if a > 12:
+                    order = DateOrder.DAY_FIRST
+                elif b > 12:
+                    order = DateOrder.MONTH_FIRST
+                elif a != b:
+                    raise ValueError_(
+                        _("“%(value)s” can be read day first or month first; choose the date order of the file.")
+                        % {"value": value[:40]}
+                    )
+            day, month = (second, first) if order == DateOrder.MONTH_FIRST else (first, second)
+        else:
+            day, month = first, second
+        return _from_parts(value, year, month, day, hour, minute, second_s, None, ampm, zone_text)
     candidate = value.replace("Z", "+00:00") if value.endswith("Z") else value
     candidate = _ZONE_NO_COLON.sub(r"\1:\2", candidate) if ("T" in candidate or " " in candidate) else candidate
     try:
@@ -195,16 +459,13 @@ def parse_datetime(value: str) -> dt.datetime | None:
             parsed = dt.datetime.combine(dt.date.fromisoformat(candidate), dt.time.min)
         else:
             parsed = dt.datetime.fromisoformat(candidate)
-    except ValueError as exc:
-        raise ValueError_(
-            _("“%(value)s” is not a date we can read (use 2026-03-04, 2026-03-04 10:22 or 04.03.2026).")
-            % {"value": value[:40]}
-        ) from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
-    elif abs(parsed.utcoffset()) > _PG_MAX_OFFSET:
-        parsed = parsed.astimezone(dt.UTC)  # the same moment; PostgreSQL refuses offsets beyond ±15:59
-    return _bounded(parsed)
+    except ValueError:
+        m = _ISO_LOOSE.match(value)
+        if not m:
+            raise _unreadable(value) from None
+        year, month, day, hour, minute, second_s, micro, ampm, zone_text = m.groups()
+        return _from_parts(value, year, month, day, hour, minute, second_s, micro, ampm, zone_text)
+    return _aware(parsed)
 
 
 def _bounded(parsed: dt.datetime) -> dt.datetime:
@@ -263,9 +524,10 @@ def first_id(value: str) -> str:
 
 @dataclass
 class ParseContext:
-    """What parsing needs besides the row: the company's settings (sales sources)."""
+    """What parsing needs besides the row: the company's settings (sales sources) and the file's date order."""
 
     settings: Any  # ReportingSettings
+    date_order: str | None = None  # DateOrder of the file's slash dates, None where they decide themselves
 
 
 def _text(name: str, value: Any) -> str:
@@ -300,7 +562,7 @@ def parse_record(kind: str, raw: dict[str, Any], ctx: ParseContext) -> tuple[dic
                 if isinstance(raw_value, dt.datetime):
                     values[name] = _bounded(raw_value)
                 else:
-                    values[name] = parse_datetime(str(raw_value or ""))
+                    values[name] = parse_datetime(str(raw_value or ""), ctx.date_order)
             elif spec.kind == "decimal":
                 values[name] = parse_decimal(raw_value if raw_value is not None else "")
             elif spec.kind == "bool":
@@ -394,15 +656,28 @@ ENCODINGS = tabular.ENCODINGS
 
 def iter_csv(binary, encoding: str) -> Iterator[tuple[int, dict[str, str] | list[str]]]:
     """Stream a CSV from a binary file (core.tabular.iter_csv): yields (1, header list) first, then
-    (row number, {header: value}) with the header as row 1, like a spreadsheet. Raises FileUnreadable for a file
-    that is not a readable CSV."""
+    (row number, {header: value}) with the header as row 1, like a spreadsheet; a report footer ends the data.
+    Raises FileUnreadable for a file that is not a readable CSV."""
     header: list[str] | None = None
+    # Rows of a single cell in a file of many columns wait here: a report's footer starts with such lines (the
+    # organisation's name) before "Confidential Information ..."; they are data only if no footer follows.
+    single: list[tuple[int, list[str]]] = []
     for number, cells in tabular.iter_csv(binary, encoding):
         if header is None:
             header = [h.strip() for h in cells]
             yield 1, header
             continue
+        if is_report_footer(cells):
+            return
+        if len(cells) == 1 and len(header) > 1:
+            single.append((number, cells))
+            continue
+        for held, held_cells in single:
+            yield held, dict(zip(header, held_cells, strict=False))
+        single.clear()
         yield number, dict(zip(header, cells, strict=False))
+    for held, held_cells in single:
+        yield held, dict(zip(header, held_cells, strict=False))
 
 
 class SeenIds:

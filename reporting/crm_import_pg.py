@@ -103,7 +103,13 @@ def _limit(name: str) -> int:
 
 
 def import_leads(
-    job, binary, columns_for: Callable, progress: Callable, company_settings, encoding: str | None = None
+    job,
+    binary,
+    columns_for: Callable,
+    progress: Callable,
+    company_settings,
+    encoding: str | None = None,
+    date_order: str | None = None,
 ) -> Outcome | None:
     """Import ``binary`` (the uploaded CSV) into the job's company inside the caller's transaction. Returns None
     when PostgreSQL cannot read the file as CSV (nothing written; the caller falls back to the Python path).
@@ -129,7 +135,7 @@ def import_leads(
         rows = _parse(cursor, index, len(header))
         if rows == 0:
             raise ImportRejected([error(None, "", _("The file has a header but no data rows."))])
-        _fix_unusual(cursor, index)
+        _fix_unusual(cursor, index, date_order)
         _check(cursor, job, columns.columns)
         progress(phase="writing", done=0, total=rows)
         created = _write(cursor, job.company_id, index, company_settings)
@@ -312,7 +318,7 @@ def _unusual_fields(index: dict[str, int]) -> list[str]:
     return [field for field in index if specs[field].kind in ("datetime", "bool")]
 
 
-def _fix_unusual(cursor, index: dict[str, int]) -> None:
+def _fix_unusual(cursor, index: dict[str, int], date_order: str | None = None) -> None:
     """Values in no usual form go through the Python parsers: a value they accept is written back, the error of one
     they refuse goes into crm_errors (with its message)."""
     cursor.execute(
@@ -342,7 +348,7 @@ def _fix_unusual(cursor, index: dict[str, int]) -> None:
                     continue
                 try:
                     if specs[field].kind == "datetime":
-                        fixes.append((row_no, field, reader.parse_datetime(raw), None))
+                        fixes.append((row_no, field, reader.parse_datetime(raw, date_order), None))
                     else:
                         fixes.append((row_no, field, None, reader.parse_bool(raw)))
                     fixed_fields.add(field)

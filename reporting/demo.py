@@ -158,6 +158,59 @@ def _tell_the_story(rng: random.Random, leads: list[Lead]) -> None:
             lead.mql_at = lead.created + dt.timedelta(days=3)
 
 
+# The handover (issue 18): sales reps own the MQLs; most are accepted or rejected within a working day, some take
+# days (SLA breaches); rejected leads carry the reasons sales gave and most go back to nurturing (recycled); a few of
+# the last month's MQLs and SALs are still waiting (open breaches). A separate random stream, so the funnel above
+# stays exactly as before.
+HANDOVER_SEED = SEED + 18
+OWNERS = ["Thomas Wagner", "Sabine Krüger", "Michael Wolf", "Katrin Schmitz", "Stefan Meyer"]
+OWNER_WEIGHTS = [25, 25, 20, 20, 10]
+SLOW_OWNER = "Stefan Meyer"  # answers late more often: the breaches page has a name to discuss
+REJECTION_REASONS = [
+    ("Kein Budget", 30),
+    ("Kein Bedarf / zu früh", 25),
+    ("Falscher Ansprechpartner", 18),
+    ("Unternehmen zu klein", 14),
+    ("Kunde eines Wettbewerbers", 9),
+    ("", 4),
+]
+
+
+def _before(moment: dt.datetime, *limits: dt.datetime | None) -> dt.datetime:
+    """``moment``, moved to an hour before the earliest of ``limits`` that it would pass (stages stay in order)."""
+    for limit in limits:
+        if limit is not None and moment >= limit:
+            moment = limit - dt.timedelta(hours=1)
+    return moment
+
+
+def _add_handover(leads: list[Lead]) -> None:
+    rng = random.Random(HANDOVER_SEED)
+    recent = dt.datetime.combine(LAST_DAY - dt.timedelta(days=30), dt.time.min, tzinfo=timezone.get_default_timezone())
+    reasons, weights = zip(*REJECTION_REASONS, strict=True)
+    for lead in leads:
+        if lead.mql_at is None:
+            continue
+        lead.owner = rng.choices(OWNERS, weights=OWNER_WEIGHTS)[0]
+        slow = 0.35 if lead.owner == SLOW_OWNER else 0.1
+        waiting = lead.mql_at >= recent and rng.random() < 0.12
+        if lead.sal_at is not None:
+            hours = rng.randint(48, 120) if rng.random() < slow else rng.randint(1, 20)
+            lead.sal_at = max(lead.mql_at, _before(lead.mql_at + dt.timedelta(hours=hours), lead.sql_at,
+                                                   lead.opportunity_at, lead.customer_at))  # fmt: skip
+            if waiting and lead.sql_at is None:
+                continue
+            hours = rng.randint(72, 200) if rng.random() < slow else rng.randint(1, 40)
+            lead.first_contact_at = max(lead.sal_at, _before(lead.sal_at + dt.timedelta(hours=hours), lead.sql_at,
+                                                             lead.opportunity_at, lead.customer_at))  # fmt: skip
+        elif lead.disqualified_at is None and not waiting:
+            hours = rng.randint(50, 140) if rng.random() < slow else rng.randint(1, 22)
+            lead.rejected_at = lead.mql_at + dt.timedelta(hours=hours)
+            lead.rejection_reason = rng.choices(reasons, weights=weights)[0]
+            if rng.random() < 0.6:
+                lead.recycled_at = lead.rejected_at + dt.timedelta(days=rng.randint(1, 5))
+
+
 def _amount(rng: random.Random, segment: str) -> Decimal:
     low, high = (60_000, 400_000) if segment == "Industrie" else (20_000, 280_000)
     value = low * (high / low) ** rng.random()
@@ -257,6 +310,7 @@ def load() -> None:
     leads = _build_leads(rng)
     _tell_the_story(rng, leads)
     opportunities = _build_opportunities(rng, leads)
+    _add_handover(leads)
     for lead in leads:
         lead.company = company
     Lead.objects.bulk_create(leads, batch_size=2000)

@@ -39,6 +39,12 @@ def format_kpi_value(value: Decimal | None, unit: str, *, currency: str = "EUR",
         return ngettext("%(days)s day", "%(days)s days", int(rounded)) % {
             "days": format_decimal(rounded, decimals=0, language=language)
         }
+    if unit == "hours":
+        # working hours (the SLA KPIs): one decimal below ten hours, whole hours above
+        rounded = value.quantize(Decimal("0.1") if abs(value) < 10 else Decimal(1))
+        return ngettext("%(hours)s working hour", "%(hours)s working hours", 1 if rounded == 1 else 2) % {
+            "hours": format_decimal(rounded, decimals=1 if abs(value) < 10 else 0, min_decimals=0, language=language)
+        }
     decimals = _decimals_for(value) if value != value.to_integral() else 0
     return format_decimal(value, decimals=decimals, language=language)
 

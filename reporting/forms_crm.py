@@ -11,14 +11,21 @@ from .models import ColumnMapping, CrmImport, CrmKind, ReportingSettings
 
 class CrmImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file contains"), choices=CrmKind.choices)
-    source = forms.ChoiceField(label=_("Exported from"), choices=CrmImport.Source.choices)
+    source = forms.ChoiceField(
+        label=_("Exported from"),
+        choices=[("auto", _("Detect from the file")), *CrmImport.Source.choices],
+        initial="auto",
+    )
     mapping = forms.ModelChoiceField(
         label=_("Saved column mapping"),
         queryset=ColumnMapping.objects.none(),
         required=False,
         empty_label=_("— only for “Other CRM” —"),
     )
-    file = forms.FileField(label=_("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}))
+    file = forms.FileField(
+        label=_("CSV or Excel file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,text/csv"}),
+    )
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)

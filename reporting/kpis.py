@@ -45,6 +45,8 @@ from budgets.models import BudgetLine
 from budgets.selectors import spend_total
 from objectives.models import Cycle, Initiative, KeyResult, key_result_progress
 from objectives.services.cascade import check_in_create
+from sla.models import SlaRule
+from sla.selectors import clock_summary
 
 from .models import KpiBinding, Lead, Opportunity, ReportingSettings
 from .periods import Period, _cycle_on, cycle_period
@@ -607,6 +609,45 @@ def okr_progress(company, period: Period) -> KpiResult:
     return _result(company, "okr_progress", value, breakdown)
 
 
+def sla_compliance(company, period: Period) -> KpiResult:
+    """Handover SLA compliance.
+
+    Formula: cases of the company's active clock rules (MQL accepted or rejected by sales within N working hours;
+    SAL contacted within M working hours) whose clock started in the period and that were handled within the rule
+    ÷ those handled within or after it, or still unhandled past the deadline, × 100; cases still within their
+    deadline do not count yet. Working hours by the company's SLA calendar (weekdays, working day, public holidays
+    of its region). Breakdown per rule. Source: issue 18; the rules and the clocks are defined in sla.selectors.
+    """
+    start, end = period.datetime_range()
+    summary = clock_summary(company, start=start, end=end)
+    met = breached = 0
+    breakdown: dict = {}
+    for kind, entry in summary.items():
+        rule, tally = entry["rule"], entry["tally"]
+        breakdown[f"{kind}_met"] = tally.met
+        breakdown[f"{kind}_breached"] = tally.breached
+        breakdown[f"{kind}_pending"] = tally.pending
+        breakdown[f"{kind}_percent"] = _s(tally.percent)
+        if rule.is_active:
+            met, breached = met + tally.met, breached + tally.breached
+    breakdown["met"], breakdown["breached"] = met, breached
+    return _result(company, "sla_compliance", _pct(met, met + breached), breakdown)
+
+
+def mql_response_hours(company, period: Period) -> KpiResult:
+    """Median MQL → SAL response time, in working hours.
+
+    Formula: median over the leads that became MQL in the period and were answered by sales (accepted as SAL, or
+    rejected, disqualified or recycled — whichever came first) of the working hours between the MQL date and that
+    answer, by the company's SLA calendar. Leads not answered yet are left out (the compliance KPI counts them once
+    late). Lower is better. Source: issue 18 (speed of the marketing–sales handover).
+    """
+    start, end = period.datetime_range()
+    tally = clock_summary(company, start=start, end=end)[SlaRule.Kind.MQL_RESPONSE]["tally"]
+    breakdown = {"answered": len(tally.hours), "unanswered": tally.unanswered}
+    return _result(company, "mql_response_hours", tally.median_hours, breakdown)
+
+
 KPIS: dict[str, KpiDefinition] = {
     d.key: d
     for d in [
@@ -709,6 +750,22 @@ KPIS: dict[str, KpiDefinition] = {
             True,
             okr_progress,
             _("Mean progress of the key results of the cycle, per level and objective."),
+        ),
+        KpiDefinition(
+            "sla_compliance",
+            _("Handover SLA compliance"),
+            "percent",
+            True,
+            sla_compliance,
+            _("Share of MQLs and SALs that sales handled within the agreed working hours."),
+        ),
+        KpiDefinition(
+            "mql_response_hours",
+            _("Median MQL → SAL response time"),
+            "hours",
+            False,
+            mql_response_hours,
+            _("Median working hours until sales accepted or rejected an MQL of the period."),
         ),
     ]
 }

@@ -79,6 +79,14 @@ class Lead(models.Model):
     disqualified_at = models.DateTimeField(_("disqualified"), null=True, blank=True)
     # Salesforce: the opportunity the lead was converted into (links opportunities imported before or after).
     crm_opportunity_id = models.CharField(_("converted opportunity id"), max_length=64, blank=True)
+    # The handover between marketing and sales (issue 18, sla app): who in sales owns the lead, when sales first
+    # contacted it, and — instead of accepting it (SAL) — when and why sales rejected it and when it went back to
+    # marketing's nurturing (recycled).
+    owner = models.CharField(_("owner"), max_length=120, blank=True)
+    first_contact_at = models.DateTimeField(_("first sales contact"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected by sales"), null=True, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    recycled_at = models.DateTimeField(_("recycled to marketing"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lead")
@@ -111,6 +119,8 @@ class Lead(models.Model):
             ),
             # Issue 7: lead-to-customer rate counts the leads whose customer date lies in the period.
             models.Index(fields=["company", "customer_at"], name="lead_company_customer_idx"),
+            # Issue 18: the SLA pages list rejected and recycled leads by date.
+            models.Index(fields=["company", "rejected_at"], name="lead_company_rejected_idx"),
         ]
 
     def __str__(self) -> str:
@@ -193,6 +203,9 @@ class ColumnMapping(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="crm_column_mappings")
     name = TitleField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=CrmKind.choices)
+    # Set for the mapping the import wizard keeps per CRM and kind ("hubspot", "salesforce", "custom"): the columns
+    # confirmed last time, applied to the next file from there. Blank for a mapping people named themselves.
+    source = models.CharField(_("source"), max_length=20, blank=True, default="")
     # {our field name: CSV column header}
     columns = models.JSONField(_("columns"), default=dict)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
@@ -205,6 +218,9 @@ class ColumnMapping(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["company", "name"], name="column_mapping_unique_name"),
+            models.UniqueConstraint(
+                fields=["company", "source", "kind"], condition=~Q(source=""), name="column_mapping_unique_source"
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=["leads", "opportunities", "touchpoints"]), name="column_mapping_kind_valid"
             ),
@@ -243,6 +259,7 @@ class CrmImport(models.Model):
         CUSTOM = "custom", _("Other CRM (saved column mapping)")
 
     class Status(models.TextChoices):
+        DRAFT = "draft", _("Awaiting confirmation")
         PENDING = "pending", _("Waiting")
         VALIDATING = "validating", _("Checking the file")
         WRITING = "writing", _("Writing")
@@ -264,6 +281,12 @@ class CrmImport(models.Model):
     # [{"row": int|None, "column": str, "message": str}, ...], capped (error_count has the full number)
     errors = models.JSONField(_("error report"), default=list, blank=True)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    # What the wizard's confirmation fixed: {our field name: CSV column header} (empty: the source's preset or the
+    # saved mapping decides) and the order of the file's slash dates ("dmy", "mdy"; blank: the values decide).
+    columns = models.JSONField(_("confirmed columns"), default=dict, blank=True)
+    date_order = models.CharField(
+        _("date order"), max_length=3, blank=True, choices=[("dmy", _("day first")), ("mdy", _("month first"))]
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -275,7 +298,7 @@ class CrmImport(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "validating", "writing", "done", "failed"]),
+                condition=Q(status__in=["draft", "pending", "validating", "writing", "done", "failed"]),
                 name="crm_import_status_valid",
             ),
         ]
@@ -385,6 +408,7 @@ class KpiBinding(models.Model):
 # KPI snapshots, refresh jobs and digest subscriptions (board work) live in their own module.
 from .models_snapshots import (  # noqa: E402, F401
     AttributionSnapshot,
+    CrmDataDigest,
     DigestSubscription,
     KpiRefresh,
     KpiSnapshot,

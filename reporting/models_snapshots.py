@@ -26,6 +26,7 @@ class KpiUnit(models.TextChoices):
     PERCENT = "percent", _("Percent")
     NUMBER = "number", _("Number")
     DAYS = "days", _("Days")
+    HOURS = "hours", _("Hours")  # working hours: the handover SLA response time (issue 18)
 
 
 class KpiSnapshot(models.Model):
@@ -245,3 +246,20 @@ __all__ = [
     "KpiUnit",
     "PeriodKind",
 ]
+
+
+class CrmDataDigest(models.Model):
+    """The CRM data of a company as the last incremental KPI refresh saw it: per month, a digest of every lead,
+    opportunity and touchpoint with a date in that month ({"2026-03": int}). Months whose digest differs now are
+    the ones changed rows touch (reporting.kpi_incremental)."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="+")
+    months = models.JSONField(_("digest per month"), default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("CRM data digest")
+        verbose_name_plural = _("CRM data digests")
+
+    def __str__(self) -> str:
+        return f"{self.company} ({len(self.months)} months)"

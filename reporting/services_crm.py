@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -27,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
@@ -122,25 +125,80 @@ def column_mapping_delete(*, mapping: ColumnMapping, actor) -> None:
 # --------------------------------------------------------------------------------------------------------- imports
 
 
+AUTO_SOURCE = "auto"
+
+
+def _converted_upload(uploaded_file):
+    """An .xlsx upload becomes the CSV every reader takes (core.tabular.xlsx_to_csv); a CSV stays as it is."""
+    name = uploaded_file.name or "import.csv"
+    if not name.lower().endswith(".xlsx"):
+        return uploaded_file, name
+    # Closed by the caller's File once stored (and by the garbage collector on an error): it outlives this function.
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    try:
+        tabular.xlsx_to_csv(uploaded_file, out, max_unpacked=crm_import_max_bytes() * 4)
+    except tabular.TabularError as exc:
+        raise ValidationError({"file": [exc.message]}) from exc
+    out.seek(0)
+    return File(out, name=name[:-5] + ".csv"), name
+
+
+def _file_header(upload) -> list[str]:
+    try:
+        encoding = tabular.detect_encoding(upload)
+    except FileUnreadable as exc:
+        raise ValidationError({"file": [exc.message]}) from exc
+    found = tabular.csv_header(upload, encoding)
+    upload.seek(0)
+    return found[0] if found else []
+
+
+def _detected(company, kind: str, header: list[str]) -> tuple[str, ColumnMapping | None]:
+    """The CRM a file comes from, by its header: a preset that finds the required columns, else a mapping the
+    wizard kept for another CRM whose columns are all in the file, else "custom" without one."""
+    source = reader.detect_source(kind, header)
+    if source:
+        return source, None
+    keys = {tabular.loose_header_key(h) for h in header}
+    for mapping in ColumnMapping.objects.filter(company=company, kind=kind).order_by("-updated_at"):
+        if mapping.columns and all(tabular.loose_header_key(h) in keys for h in mapping.columns.values()):
+            return CrmImport.Source.CUSTOM, mapping
+    return CrmImport.Source.CUSTOM, None
+
+
 @transaction.atomic
 def crm_import_create(
-    *, company, kind: str, source: str, uploaded_file, actor, mapping: ColumnMapping | None = None, schedule=True
+    *,
+    company,
+    kind: str,
+    source: str,
+    uploaded_file,
+    actor,
+    mapping: ColumnMapping | None = None,
+    schedule=True,
+    draft=False,
 ) -> CrmImport:
-    """Accept an uploaded CSV and schedule its import (after commit; ``schedule=False`` when the caller runs it
-    itself). Refuses files above the size limit, empty files and a custom source without a mapping of this
+    """Accept an uploaded CSV (or .xlsx, kept as CSV) and schedule its import (after commit; ``schedule=False``
+    when the caller runs it itself). With ``draft=True`` nothing is scheduled: the import waits for the wizard's
+    confirmation (:func:`crm_import_confirm`), and ``source="auto"`` detects the CRM from the header. Refuses
+    files above the size limit, empty files and (outside the wizard) a custom source without a mapping of this
     company and kind."""
     require_actor(actor, company, Action.CRM_IMPORT)
     errors: dict[str, list[str]] = {}
     if kind not in CrmKind.values:
         errors["kind"] = [_("Choose leads, opportunities or touchpoints.")]
-    if source not in CrmImport.Source.values:
+    auto = draft and source == AUTO_SOURCE
+    if auto:
+        pass
+    elif source not in CrmImport.Source.values:
         errors["source"] = [_("Choose HubSpot, Salesforce or a saved mapping.")]
     elif source == CrmImport.Source.CUSTOM:
         if mapping is None or mapping.company_id != company.pk:
-            errors["mapping"] = [_("Choose a saved column mapping.")]
+            if not draft or mapping is not None:
+                errors["mapping"] = [_("Choose a saved column mapping.")]
         elif mapping.kind != kind:
             errors["mapping"] = [_("This mapping is for %(kind)s.") % {"kind": CrmKind(mapping.kind).label}]
-    elif kind in CrmKind.values and reader.preset_mapping(source, kind) is None:
+    elif kind in CrmKind.values and reader.preset_mapping(source, kind) is None and not draft:
         errors["kind"] = [_("This CRM export has no preset for this kind; use a saved mapping.")]
     if uploaded_file is None:
         errors["file"] = [_("Choose a CSV file.")]
@@ -156,23 +214,117 @@ def crm_import_create(
             ]
     if errors:
         raise ValidationError(errors)
+    upload, original_name = _converted_upload(uploaded_file)
+    if auto:
+        source, found = _detected(company, kind, _file_header(upload))
+        mapping = mapping or found
     job = CrmImport(
         company=company,
         kind=kind,
         source=source,
         mapping=mapping if source == CrmImport.Source.CUSTOM else None,
-        original_name=(uploaded_file.name or "import.csv")[-255:],
-        size=uploaded_file.size,
+        original_name=original_name[-255:],
+        size=upload.size,
+        status=CrmImport.Status.DRAFT if draft else CrmImport.Status.PENDING,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    job.file.save(uploaded_file.name or "import.csv", uploaded_file, save=False)
+    job.file.save(upload.name or "import.csv", upload, save=False)
     job.save()
 
-    if schedule:
-        from .tasks import crm_import_run as task  # tasks.py imports this module: a cycle at module level
-
-        transaction.on_commit(lambda: task.delay(job.pk))
+    if schedule and not draft:
+        _schedule(job)
     return job
+
+
+def _schedule(job: CrmImport) -> None:
+    from .tasks import crm_import_run as task  # tasks.py imports this module: a cycle at module level
+
+    transaction.on_commit(lambda: task.delay(job.pk))
+
+
+def _wizard_mapping_name(source: str, kind: str) -> str:
+    return f"{CrmImport.Source(source).label} · {CrmKind(kind).label}"[:120]
+
+
+@transaction.atomic
+def crm_import_confirm(*, job: CrmImport, columns: dict[str, str], date_order: str, actor) -> CrmImport:
+    """The wizard's confirmation: check the columns against the file (every required field mapped, a column for
+    one field only, an order for ambiguous dates), keep them on the import and as the company's mapping for the
+    next file from this CRM, and schedule the import. Nothing is written to the CRM data before the task runs,
+    and a rejected file writes nothing then either."""
+    from .crm_wizard import build_preview  # crm_wizard builds on this module's readers: a cycle at module level
+
+    require_actor(actor, job.company, Action.CRM_IMPORT)
+    job = CrmImport.objects.select_for_update().get(pk=job.pk, company=job.company)
+    if job.status != CrmImport.Status.DRAFT:
+        raise DomainError(_("This import was confirmed already."), field="non_field_errors")
+    preview = build_preview(job=job, columns=columns, date_order=date_order)
+    if preview.errors:
+        raise ValidationError({"columns": preview.errors})
+    job.columns = dict(columns)
+    # The order the person chose, else the one the file's dates decide (kept so the import reads them so).
+    job.date_order = preview.date_order or (preview.date_scan if preview.date_scan in reader.DateOrder.CHOICES else "")
+    job.status = CrmImport.Status.PENDING
+    job.full_clean(exclude=["file", "mapping", "created_by"])
+    job.save(update_fields=["columns", "date_order", "status"])
+    _remember_mapping(job, columns, actor)
+    _schedule(job)
+    return job
+
+
+def _remember_mapping(job: CrmImport, columns: dict[str, str], actor) -> None:
+    """The confirmed columns become the mapping for the next file: the saved mapping the import used, else the one
+    the wizard keeps per CRM and kind."""
+    if job.mapping_id:
+        ColumnMapping.objects.filter(pk=job.mapping_id, company=job.company).update(
+            columns=dict(columns), updated_at=timezone.now()
+        )
+        return
+    kept = ColumnMapping.objects.select_for_update().filter(company=job.company, source=job.source, kind=job.kind)
+    mapping = kept.first()
+    if mapping is None:
+        name = _wizard_mapping_name(job.source, job.kind)
+        if ColumnMapping.objects.filter(company=job.company, name=name).exists():
+            name = f"{name} ({job.source})"[:120]
+        mapping = ColumnMapping(company=job.company, source=job.source, kind=job.kind, name=name,
+                                created_by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
+    mapping.columns = dict(columns)
+    mapping.full_clean(exclude=["created_by"])
+    mapping.save()
+
+
+DRAFT_KEPT = dt.timedelta(days=7)
+
+
+def crm_import_drafts_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete uploads that waited for the wizard's confirmation longer than DRAFT_KEPT, with their files (an upload
+    holds personal data; nobody asked to import it). Returns how many were dropped."""
+    cutoff = (now or timezone.now()) - DRAFT_KEPT
+    dropped = 0
+    for job in CrmImport.objects.filter(status=CrmImport.Status.DRAFT, created_at__lt=cutoff).iterator():
+        # The row first, and only if it is still a draft: a confirmation between the read and here wins and keeps
+        # its file.
+        if not CrmImport.objects.filter(pk=job.pk, status=CrmImport.Status.DRAFT).delete()[0]:
+            continue
+        dropped += 1
+        if job.file:
+            try:
+                job.file.delete(save=False)
+            except OSError:  # already gone
+                logger.warning("CRM import draft %s: file %s was already deleted", job.pk, job.file.name)
+    return dropped
+
+
+@transaction.atomic
+def crm_import_discard(*, job: CrmImport, actor) -> None:
+    """Drop an import the wizard has not confirmed (and its file)."""
+    require_actor(actor, job.company, Action.CRM_IMPORT)
+    job = CrmImport.objects.select_for_update().filter(pk=job.pk, company=job.company).first()
+    if job is None or job.status != CrmImport.Status.DRAFT:
+        raise DomainError(_("Only an import that waits for confirmation can be discarded."), field="non_field_errors")
+    if job.file:
+        job.file.delete(save=False)
+    job.delete()
 
 
 def _progress_key(import_id: int) -> str:
@@ -201,7 +353,10 @@ def crm_import_progress(job: CrmImport) -> dict:
 
 
 def _mapping_for(job: CrmImport) -> tuple[dict[str, str], bool]:
-    """(field → column header, strict): presets accept missing optional columns; a saved mapping is strict."""
+    """(field → column header, strict): presets accept missing optional columns; a saved mapping and the columns
+    confirmed in the wizard are strict."""
+    if job.columns:
+        return dict(job.columns), True
     if job.source == CrmImport.Source.CUSTOM:
         if job.mapping is None:
             raise ImportRejected([error(None, "", _("The saved column mapping of this import was deleted."))])
@@ -262,20 +417,17 @@ def _finish(job: CrmImport, *, status: str, errors: list | None = None, error_co
 
 
 class _Columns:
-    """Which fields a file provides, and from which column. Headers match ignoring case and spaces; a preset may
-    name alternatives ("Record ID" or the older "Contact ID")."""
+    """Which fields a file provides, and from which column. Headers match by core.tabular.loose_header_key (case,
+    spaces, punctuation and a BOM do not count); a preset names alternatives ("Record ID", "Contact ID",
+    "Datensatz-ID", ...)."""
 
     def __init__(self, mapping: dict[str, str | tuple[str, ...]], header: list[str], strict: bool, kind: str):
         specs = field_specs(kind)
-        present = {_header_key(h): h for h in reversed(header)}
         self.errors: list[dict] = []
-        self.columns: dict[str, str] = {}
+        self.columns: dict[str, str] = reader.match_columns(mapping, header)
         for field, names in mapping.items():
             alternatives = (names,) if isinstance(names, str) else tuple(names)
-            found = next((present[_header_key(n)] for n in alternatives if _header_key(n) in present), None)
-            if found is not None:
-                self.columns[field] = found
-            elif strict or specs[field].required:
+            if field not in self.columns and (strict or specs[field].required):
                 self.errors.append(error(1, alternatives[0], _("Column missing from the file (needed for “%(field)s”).")
                                          % {"field": specs[field].label}))  # fmt: skip
         for spec in specs.values():
@@ -284,9 +436,6 @@ class _Columns:
 
     def raw(self, row: dict[str, str]) -> dict[str, str]:
         return {field: row.get(column, "") for field, column in self.columns.items()}
-
-
-_header_key = tabular.header_key
 
 
 def _open(job: CrmImport):
@@ -298,14 +447,21 @@ def _open(job: CrmImport):
 
 def _run(job: CrmImport) -> None:
     mapping, strict = _mapping_for(job)
-    ctx = ParseContext(settings=reporting_settings(job.company))
+    ctx = ParseContext(settings=reporting_settings(job.company), date_order=job.date_order or None)
     binary = _open(job)
     try:
         try:
             encoding = tabular.detect_encoding(binary)  # one pass over the bytes; refuses binary and UTF-16
         except FileUnreadable as exc:
             raise ImportRejected([error(exc.row, "", exc.message)]) from exc
-        if connection.vendor == "postgresql" and job.kind in crm_import_pg.KINDS:
+        if ctx.date_order is None:
+            ctx.date_order = _file_date_order(binary, encoding)
+        # A report's footer ends the data for the Python reader; COPY would read it as rows.
+        if (
+            connection.vendor == "postgresql"
+            and job.kind in crm_import_pg.KINDS
+            and not reader.has_report_footer(binary, encoding)
+        ):
             with transaction.atomic():
                 outcome = crm_import_pg.import_leads(
                     job,
@@ -314,6 +470,7 @@ def _run(job: CrmImport) -> None:
                     columns_for=lambda header: _Columns(mapping, header, strict, job.kind),
                     progress=lambda **values: _set_progress(job, **values),
                     company_settings=ctx.settings,
+                    date_order=ctx.date_order,
                 )
                 if outcome is not None:
                     if "crm_opportunity_id" in outcome.fields:
@@ -333,6 +490,31 @@ def _run(job: CrmImport) -> None:
     finally:
         binary.close()
     _finish(job, status=CrmImport.Status.DONE, rows_done=written, rows_created=created, rows_total=rows_total)
+
+
+_SLASH_DATE = re.compile(rb"(?:^|[^0-9/])[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}")
+
+
+def _file_date_order(binary, encoding: str) -> str | None:
+    """An import that did not pass the wizard (the command, a re-run) takes the order its file's slash dates decide
+    (reporting.crm_import.DateOrderScan over every value); None where they do not (each value then decides itself
+    or is an error that asks for the order). A file without a slash date in its first 64 KB is not read twice."""
+    head = binary.read(1 << 16)
+    binary.seek(0)
+    if not _SLASH_DATE.search(head):
+        return None
+    scan = reader.DateOrderScan()
+    try:
+        for number, row in reader.iter_csv(binary, encoding):
+            if number > 1:
+                for column, value in row.items():
+                    if "/" in value:
+                        scan.add(value, number, column)
+    except FileUnreadable:
+        return None  # the validation names the row
+    finally:
+        binary.seek(0)
+    return scan.result if scan.result in reader.DateOrder.CHOICES else None
 
 
 def _validate(job, binary, encoding, mapping, strict, ctx) -> int:
@@ -559,6 +741,9 @@ def crm_records_upsert(*, company, kind: str, items: Any, actor) -> dict[str, in
             created += _upsert_batch(company, kind, parsed[start : start + BATCH_SIZE], ctx)
         if kind == CrmKind.LEADS and any("crm_opportunity_id" in v for v in parsed):
             _link_converted_opportunities(company)
+        from .tasks_kpi import kpi_snapshots_refresh_changed as refresh  # tasks_kpi imports services: a cycle
+
+        transaction.on_commit(lambda: refresh.delay(company.pk))
     return {"received": len(parsed), "created": created, "updated": len(parsed) - created}
 
 
@@ -606,7 +791,10 @@ __all__ = [
     "PayloadRejected",
     "column_mapping_delete",
     "column_mapping_save",
+    "crm_import_confirm",
     "crm_import_create",
+    "crm_import_discard",
+    "crm_import_drafts_purge",
     "crm_import_progress",
     "crm_import_run",
     "crm_records_upsert",

@@ -227,8 +227,10 @@ def kpi_snapshots_refresh(
     actor=None,
     refresh_id: int | None = None,
     on: dt.date | None = None,
+    since: dt.date | None = None,
 ) -> int:
-    """Compute every KPI for the periods of ``scope`` and upsert all snapshots in one transaction.
+    """Compute every KPI for the periods of ``scope`` and upsert all snapshots in one transaction. With ``since``
+    only the periods that end on or after it (reporting.kpi_incremental: the first month changed data touches).
 
     The attribution of every period under every model (attribution.MODELS, one statement for all periods) is
     stored in the same transaction as AttributionSnapshot rows: the board reads those and never computes
@@ -262,6 +264,8 @@ def kpi_snapshots_refresh(
             # Before anything is read: a second refresh of this company waits here until the first has committed.
             advisory_xact_lock(LOCK_NAME, company.pk)
             todo = refresh_periods(company=company, scope=scope, on=on)
+            if since is not None:
+                todo = [period for period in todo if period.end >= since]
             computed_at = timezone.now()
             rows: list[KpiSnapshot] = []
             half_life_days = kpis.reporting_settings(company).attribution_half_life_days

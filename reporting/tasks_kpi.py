@@ -14,7 +14,7 @@ from django.db import OperationalError
 
 from companies.models import Company
 
-from . import services_kpi
+from . import kpi_incremental, services_kpi
 from .services_digest import kpi_digest_send_week
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,17 @@ def kpi_snapshots_refresh(company_id: int, scope: str = "current", refresh_id: i
         logger.exception("KPI refresh of company %s failed", company_id)
         return {"status": "failed", "company_id": company_id, "error": str(exc)}
     return {"status": "done", "company_id": company_id, "snapshots": written}
+
+
+@shared_task(name="reporting.kpi_snapshots_refresh_changed", acks_late=True, **RETRY_OPTIONS)
+def kpi_snapshots_refresh_changed(company_id: int) -> dict:
+    """After an import or sync: recompute only the periods the changed CRM rows touch."""
+    company = Company.objects.filter(pk=company_id, is_active=True).first()
+    if company is None:
+        return {"status": "skipped", "company_id": company_id}
+    result = kpi_incremental.kpi_snapshots_refresh_changed(company=company)
+    since = result["since"].isoformat() if result["since"] else None
+    return {"status": "done", "company_id": company_id, "since": since, "snapshots": result["snapshots"]}
 
 
 @shared_task(name="reporting.kpi_snapshots_refresh_all")

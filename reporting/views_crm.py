@@ -13,18 +13,22 @@ from django.views.decorators.http import require_POST
 
 from companies.permissions import Action
 from companies.tenancy import company_view
+from core.errors import DomainError
 from core.htmx import apply_to_form
 from core.safety import parse_id
 from objectives.models import Cycle, KeyResult
 
 from .crm_import import FIELDS, PRESETS
+from .crm_wizard import build_preview, columns_from_form, forget_scan, scan_file
 from .forms_crm import ColumnMappingForm, CrmImportForm, ReportingSettingsForm
 from .kpis import KPIS, reporting_settings
 from .models import DEFAULT_OTHER_SOURCES, DEFAULT_SALES_SOURCES, ColumnMapping, CrmImport, CrmKind, KpiBinding
 from .services_crm import (
     column_mapping_delete,
     column_mapping_save,
+    crm_import_confirm,
     crm_import_create,
+    crm_import_discard,
     crm_import_max_bytes,
     crm_import_progress,
     kpi_binding_create,
@@ -63,6 +67,7 @@ def crm_import_page(request: HttpRequest) -> HttpResponse:
                 mapping=data["mapping"],
                 uploaded_file=data["file"],
                 actor=request.user,
+                draft=True,
             )
         except ValidationError as exc:
             apply_to_form(form, exc)
@@ -88,7 +93,71 @@ def _job_context(request, pk: int) -> dict:
 
 @company_view(Action.CRM_IMPORT)
 def crm_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "reporting/crm/detail.html", _job_context(request, pk))
+    context = _job_context(request, pk)
+    if context["job"].status == CrmImport.Status.DRAFT:
+        context["preview"] = build_preview(job=context["job"])
+    return render(request, "reporting/crm/detail.html", context)
+
+
+def _draft(request, pk: int) -> CrmImport:
+    return get_object_or_404(
+        CrmImport.objects.select_related("company", "mapping"),
+        company=request.company,
+        pk=pk,
+        status=CrmImport.Status.DRAFT,
+    )
+
+
+def _posted_preview(request, job: CrmImport):
+    """The wizard as posted: the columns chosen in its selects and the date order."""
+    header = scan_file(job).header
+    columns, twice = columns_from_form(header, request.POST)
+    preview = build_preview(job=job, columns=columns, date_order=request.POST.get("date_order", ""))
+    labels = dict(preview.choices)
+    preview.errors[:0] = [
+        _("“%(field)s” is chosen for more than one column.") % {"field": labels.get(name, name)} for name in twice
+    ]
+    return preview
+
+
+@require_POST
+@company_view(Action.CRM_IMPORT)
+def crm_import_wizard(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the wizard again after a column's field or the date order changed (nothing is saved)."""
+    preview = _posted_preview(request, _draft(request, pk))
+    return render(request, "reporting/crm/_wizard.html", {"preview": preview, "job": preview.job})
+
+
+@require_POST
+@company_view(Action.CRM_IMPORT)
+def crm_import_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _draft(request, pk)
+    preview = _posted_preview(request, job)
+    if not preview.errors:
+        try:
+            crm_import_confirm(job=job, columns=preview.columns, date_order=preview.date_order, actor=request.user)
+        except ValidationError as exc:
+            preview.errors.extend(exc.messages)
+        except DomainError as exc:
+            preview.errors.append(str(exc))
+        else:
+            messages.success(request, _("The import has started; the column mapping is kept for the next file."))
+            return redirect("reporting:crm_import_detail", company_slug=request.company.slug, pk=job.pk)
+    context = {**_job_context(request, pk), "preview": preview}
+    template = "reporting/crm/_wizard.html" if request.htmx else "reporting/crm/detail.html"
+    return render(request, template, context, status=400)
+
+
+@require_POST
+@company_view(Action.CRM_IMPORT)
+def crm_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _draft(request, pk)
+    forget_scan(job)
+    crm_import_discard(job=job, actor=request.user)
+    messages.success(
+        request, _("The upload “%(name)s” was discarded; nothing was imported.") % {"name": job.original_name}
+    )
+    return redirect("reporting:crm_import", company_slug=request.company.slug)
 
 
 @company_view(Action.CRM_IMPORT)

@@ -37,6 +37,13 @@ def test_upload_runs_the_import_and_shows_the_result(company, client_for, django
                                                "file": SimpleUploadedFile("kontakte.csv", CSV.encode())})  # fmt: skip
     job = CrmImport.objects.get()
     assert response.status_code == 302 and response["Location"] == f"{base(company)}{job.pk}/"
+    wizard = client.get(response["Location"]).content.decode()
+    assert "Recognised as: <strong>HubSpot export</strong>." in wizard and "2 data rows." in wizard
+    assert Lead.objects.count() == 0 and job.status == CrmImport.Status.DRAFT  # nothing before the confirmation
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(f"{base(company)}{job.pk}/confirm/", {"column-0": "external_id", "column-1": "created",
+                                                                       "column-2": "segment"})  # fmt: skip
+    assert confirmed.status_code == 302 and confirmed["Location"] == f"{base(company)}{job.pk}/"
     detail = client.get(response["Location"]).content.decode()
     assert "2 rows imported (2 new, the rest updated)." in detail
     assert 'value="100"' in detail and "hx-trigger" not in detail  # finished: no more polling
@@ -57,9 +64,13 @@ def test_a_running_import_polls_its_progress(company, client_for):
 
 def test_the_error_report_lists_rows_and_columns(company, client_for, django_capture_on_commit_callbacks):
     client = client_for(company, Role.CMO)
+    response = client.post(base(company), {"kind": "leads", "source": "hubspot",
+                                           "file": SimpleUploadedFile("x.csv", b"Record ID,Create Date\n1,32.13.2026\n")})  # fmt: skip  # noqa: E501
+    wizard = client.get(response["Location"]).content.decode()
+    assert "<code>Create Date</code>: “32.13.2026” is not a valid date." in wizard  # the sample row says it first
+    job = CrmImport.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(base(company), {"kind": "leads", "source": "hubspot",
-                                               "file": SimpleUploadedFile("x.csv", b"Record ID,Create Date\n1,32.13.2026\n")})  # fmt: skip  # noqa: E501
+        client.post(f"{base(company)}{job.pk}/confirm/", {"column-0": "external_id", "column-1": "created"})
     html = client.get(response["Location"]).content.decode()
     assert "Nothing was imported." in html
     assert '<td class="num">2</td><td><code>Create Date</code></td>' in html
@@ -68,10 +79,11 @@ def test_the_error_report_lists_rows_and_columns(company, client_for, django_cap
 
 def test_upload_form_errors_are_shown(company, client_for):
     client = client_for(company, Role.CMO)
-    response = client.post(base(company), {"kind": "leads", "source": "custom",
+    mapping = ColumnMapping.objects.create(company=company, name="Deals", kind="opportunities", columns={"amount": "a"})
+    response = client.post(base(company), {"kind": "leads", "source": "custom", "mapping": mapping.pk,
                                            "file": SimpleUploadedFile("x.csv", b"a,b\n1,2\n")})  # fmt: skip
     assert response.status_code == 400
-    assert "Choose a saved column mapping." in response.content.decode()
+    assert "This mapping is for Opportunities / deals." in response.content.decode()
     assert CrmImport.objects.count() == 0
 
 

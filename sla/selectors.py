@@ -1,0 +1,403 @@
+"""Read side of the handover SLAs, shared by the SLA pages, the board KPIs (reporting.kpis) and the weekly review.
+
+How a case is measured (the README's "Handover SLAs" states the same):
+
+- **MQL → response** (rule ``mql_response``): the clock starts when the lead became an MQL and stops at the first
+  of: accepted by sales (SAL date), rejected by sales, disqualified, recycled to marketing.
+- **SAL → first contact** (rule ``sal_first_contact``): the clock starts when sales accepted the lead (SAL date)
+  and stops at the first of: first sales contact, SQL, opportunity, customer, disqualified (reaching a later stage
+  means sales has been in touch).
+- The clock counts working hours of the company's calendar (sla.calendar). A case **meets** the rule when the
+  clock stopped within the rule's hours; it is **breached** when it stopped later, or has not stopped and the
+  deadline has passed (an **open breach**); it is **pending** while it runs within the deadline (not counted).
+- **Compliance** of a rule in a period = met ÷ (met + breached) × 100 over the cases whose clock started in the
+  period (cohort by start).
+- **Lead volume** (rule ``lead_volume``): per month, the leads reaching the company's qualified stage in each focus
+  segment (the stage's date, else a later stage's date); a month meets the rule in a segment with at least the
+  rule's number; compliance = segments met ÷ focus segments × 100. A running month is not judged yet.
+
+Query counts are fixed: one query for the calendar, one for the rules, one per clock rule and period range (the
+working-hours arithmetic runs in Python over the few timestamps of each case: holiday calendars are Python data),
+one grouped query for the volume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from .calendar import WorkCalendar
+from .leads import lead_model, reporting_choices
+from .models import DEFAULT_RULES, SlaCalendar, SlaRule
+
+HUNDRED = Decimal("100")
+CENT = Decimal("0.01")
+OPEN_BREACH_LOOKBACK_DAYS = 90
+STAGE_FIELDS = ["mql_at", "sal_at", "sql_at", "opportunity_at", "customer_at"]
+
+# Per clock rule: the date that starts the clock and the dates of which the first stops it.
+CLOCKS: dict[str, tuple[str, tuple[str, ...]]] = {
+    SlaRule.Kind.MQL_RESPONSE: ("mql_at", ("sal_at", "rejected_at", "disqualified_at", "recycled_at")),
+    SlaRule.Kind.SAL_FIRST_CONTACT: (
+        "sal_at",
+        ("first_contact_at", "sql_at", "opportunity_at", "customer_at", "disqualified_at"),
+    ),
+}
+
+MET, BREACHED, PENDING = "met", "breached", "pending"
+
+
+# ------------------------------------------------------------------------------------------------ calendar, rules
+
+
+def sla_calendar(company) -> SlaCalendar:
+    """The company's saved calendar, else unsaved defaults (reading never writes)."""
+    found = SlaCalendar.objects.filter(company=company).first()
+    return found if found is not None else SlaCalendar(company=company)
+
+
+def work_calendar(calendar: SlaCalendar) -> WorkCalendar:
+    return WorkCalendar(
+        time_zone=calendar.time_zone,
+        country=calendar.country,
+        subdivision=calendar.subdivision,
+        day_start=calendar.day_start,
+        day_end=calendar.day_end,
+    )
+
+
+def sla_rules(company) -> list[SlaRule]:
+    """Every rule kind in a fixed order: the saved rule, else an unsaved one with the defaults."""
+    saved = {rule.kind: rule for rule in SlaRule.objects.filter(company=company)}
+    return [
+        saved.get(kind) or SlaRule(company=company, kind=kind, **DEFAULT_RULES[kind]) for kind in SlaRule.Kind.values
+    ]
+
+
+# ------------------------------------------------------------------------------------------------------ clock cases
+
+
+@dataclass
+class ClockCase:
+    lead_id: int
+    external_id: str
+    owner: str
+    segment: str
+    started_at: dt.datetime
+    deadline: dt.datetime
+    stopped_at: dt.datetime | None
+    status: str  # met | breached | pending
+    hours_taken: float | None  # working hours from start to stop (None while the clock runs)
+    hours_overdue: float  # working hours past the deadline (until the stop, or until now)
+
+
+def _case(calendar: WorkCalendar, rule: SlaRule, row: dict, start_field: str, stops: tuple, at: dt.datetime):
+    started = row[start_field]
+    stop_times = [row[name] for name in stops if row[name] is not None]
+    stopped = min(stop_times) if stop_times else None
+    deadline = calendar.deadline(started, rule.hours)
+    if stopped is not None:
+        taken = calendar.working_hours(started, stopped) if stopped > started else 0.0
+        status = MET if stopped <= deadline else BREACHED
+        overdue = calendar.working_hours(deadline, stopped) if status == BREACHED else 0.0
+    else:
+        taken = None
+        status = BREACHED if at > deadline else PENDING
+        overdue = calendar.working_hours(deadline, at) if status == BREACHED else 0.0
+    return ClockCase(
+        lead_id=row["pk"],
+        external_id=row["external_id"],
+        owner=row["owner"],
+        segment=row["segment"],
+        started_at=started,
+        deadline=deadline,
+        stopped_at=stopped,
+        status=status,
+        hours_taken=taken,
+        hours_overdue=overdue,
+    )
+
+
+def clock_cases(
+    company, rule: SlaRule, *, start: dt.datetime, end: dt.datetime, calendar: WorkCalendar, at: dt.datetime
+) -> list[ClockCase]:
+    """The cases of a clock rule whose clock started in [start, end), measured at ``at``. One query."""
+    start_field, stops = CLOCKS[rule.kind]
+    rows = (
+        lead_model()
+        .objects.filter(company=company, **{f"{start_field}__gte": start, f"{start_field}__lt": end})
+        .order_by(start_field, "pk")
+        .values("pk", "external_id", "owner", "segment", start_field, *stops)
+    )
+    return [_case(calendar, rule, row, start_field, stops, at) for row in rows]
+
+
+@dataclass
+class Tally:
+    met: int = 0
+    breached: int = 0
+    pending: int = 0
+    unanswered: int = 0  # clocks still running (pending, or breached and still waiting)
+    hours: list[float] = field(default_factory=list)  # working hours taken by the stopped cases
+
+    def add(self, case: ClockCase) -> None:
+        if case.status == MET:
+            self.met += 1
+        elif case.status == BREACHED:
+            self.breached += 1
+        else:
+            self.pending += 1
+        if case.hours_taken is not None:
+            self.hours.append(case.hours_taken)
+        else:
+            self.unanswered += 1
+
+    @property
+    def judged(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.judged:
+            return None
+        return (Decimal(self.met) * HUNDRED / Decimal(self.judged)).quantize(CENT)
+
+    @property
+    def median_hours(self) -> Decimal | None:
+        if not self.hours:
+            return None
+        return Decimal(str(statistics.median(self.hours))).quantize(CENT)
+
+
+def clock_summary(company, *, start: dt.datetime, end: dt.datetime, at: dt.datetime | None = None) -> dict:
+    """What the board KPIs need for one period: per clock rule (active or not) its tally. Three queries plus one
+    per clock rule."""
+    at = at or timezone.now()
+    calendar = work_calendar(sla_calendar(company))
+    rules = {rule.kind: rule for rule in sla_rules(company)}
+    summary = {}
+    for kind in CLOCKS:
+        tally = Tally()
+        for case in clock_cases(company, rules[kind], start=start, end=end, calendar=calendar, at=at):
+            tally.add(case)
+        summary[kind] = {"rule": rules[kind], "tally": tally}
+    return summary
+
+
+# ------------------------------------------------------------------------------------------------------ periods
+
+
+@dataclass(frozen=True)
+class Month:
+    start: dt.datetime  # aware, company time zone
+    end: dt.datetime  # exclusive
+
+    @property
+    def key(self) -> str:
+        return f"{self.start:%Y-%m}"
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.start.date()
+
+
+def recent_months(calendar: WorkCalendar, *, count: int, at: dt.datetime) -> list[Month]:
+    """The ``count`` calendar months up to and including the one of ``at``, oldest first, in the company's zone."""
+    local = at.astimezone(calendar.tz)
+    year, month = local.year, local.month
+    months = []
+    for _i in range(count):
+        start = dt.datetime(year, month, 1, tzinfo=calendar.tz)
+        next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+        months.append(Month(start=start, end=dt.datetime(next_year, next_month, 1, tzinfo=calendar.tz)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(months))
+
+
+def _reached(stage: str):
+    names = STAGE_FIELDS[STAGE_FIELDS.index(f"{stage}_at") :]
+    return Coalesce(*names)
+
+
+def volume_counts(company, *, stage: str, segments: list[str], start: dt.datetime, end: dt.datetime, tz) -> dict:
+    """{(month key, segment): leads reaching ``stage`` in that month} for the focus segments. One grouped query."""
+    if not segments:
+        return {}
+    rows = (
+        lead_model()
+        .objects.filter(company=company, segment__in=segments)
+        .annotate(reached=_reached(stage))
+        .filter(reached__gte=start, reached__lt=end)
+        .annotate(month=TruncMonth("reached", tzinfo=tz))
+        .values("month", "segment")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(f"{row['month'].astimezone(tz):%Y-%m}", row["segment"]): row["n"] for row in rows}
+
+
+@dataclass
+class Cell:
+    month: Month
+    tally: Tally | None = None  # clock rules
+    segments: dict[str, int] | None = None  # volume rule: qualified leads per focus segment
+    segments_met: int = 0
+    running: bool = False
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.tally is not None:
+            return self.tally.percent
+        if self.running or not self.segments:
+            return None
+        return (Decimal(self.segments_met) * HUNDRED / Decimal(len(self.segments))).quantize(CENT)
+
+
+@dataclass
+class RuleRow:
+    rule: SlaRule
+    cells: list[Cell]
+
+    def meets_target(self, cell: Cell) -> bool | None:
+        percent = cell.percent
+        return None if percent is None else percent >= self.rule.target_percent
+
+
+def compliance_table(company, *, months: int = 6, at: dt.datetime | None = None) -> dict:
+    """Compliance of every active rule per month for the last ``months`` months (the current one included)."""
+    at = at or timezone.now()
+    saved_calendar = sla_calendar(company)
+    calendar = work_calendar(saved_calendar)
+    periods = recent_months(calendar, count=months, at=at)
+    start, end = periods[0].start, periods[-1].end
+    stage, segments = reporting_choices(company)
+    rows = []
+    for rule in sla_rules(company):
+        if not rule.is_active:
+            continue
+        cells = {month.key: Cell(month=month) for month in periods}
+        if rule.is_clock:
+            for cell in cells.values():
+                cell.tally = Tally()
+            for case in clock_cases(company, rule, start=start, end=end, calendar=calendar, at=at):
+                cells[f"{case.started_at.astimezone(calendar.tz):%Y-%m}"].tally.add(case)
+        else:
+            counts = volume_counts(company, stage=stage, segments=segments, start=start, end=end, tz=calendar.tz)
+            for key, cell in cells.items():
+                cell.segments = {segment: counts.get((key, segment), 0) for segment in segments}
+                cell.segments_met = sum(1 for n in cell.segments.values() if n >= rule.monthly_leads)
+                cell.running = cell.month.end > at
+        rows.append(RuleRow(rule=rule, cells=list(cells.values())))
+    return {
+        "calendar": saved_calendar,
+        "months": periods,
+        "rows": rows,
+        "qualified_stage": stage,
+        "segments": segments,
+    }
+
+
+# ------------------------------------------------------------------------------------------------- open breaches
+
+
+@dataclass(frozen=True)
+class Breach:
+    lead_id: int
+    external_id: str
+    owner: str
+    segment: str
+    rule_kind: str
+    rule_label: str
+    started_at: dt.datetime
+    deadline: dt.datetime
+    hours_overdue: Decimal  # working hours past the deadline
+
+
+def open_breaches(
+    company, *, at: dt.datetime | None = None, since: dt.datetime | None = None, limit: int | None = None
+) -> list[Breach]:
+    """Cases of the active clock rules whose deadline has passed at ``at`` (default now) while the clock still
+    runs: the lead, its owner, the rule, and how many working hours it is overdue — most overdue first.
+
+    Only clocks started since ``since`` (default: 90 days before ``at``) count, so a CRM's ancient unworked leads
+    do not fill the list forever. Queries: calendar, rules, one per active clock rule.
+    """
+    at = at or timezone.now()
+    since = since or at - dt.timedelta(days=OPEN_BREACH_LOOKBACK_DAYS)
+    calendar = work_calendar(sla_calendar(company))
+    breaches = []
+    for rule in sla_rules(company):
+        if not rule.is_active or not rule.is_clock:
+            continue
+        start_field, stops = CLOCKS[rule.kind]
+        # Only clocks that still run, and whose start is at least the rule's hours back (none younger can be late).
+        rows = (
+            lead_model()
+            .objects.filter(
+                company=company,
+                **{f"{start_field}__gte": since, f"{start_field}__lt": at},
+                **{f"{name}__isnull": True for name in stops},
+            )
+            .order_by(start_field, "pk")
+            .values("pk", "external_id", "owner", "segment", start_field, *stops)
+        )
+        for row in rows:
+            case = _case(calendar, rule, row, start_field, stops, at)
+            if case.status != BREACHED:
+                continue
+            breaches.append(
+                Breach(
+                    lead_id=case.lead_id,
+                    external_id=case.external_id,
+                    owner=case.owner,
+                    segment=case.segment,
+                    rule_kind=rule.kind,
+                    rule_label=str(rule.get_kind_display()),
+                    started_at=case.started_at,
+                    deadline=case.deadline,
+                    hours_overdue=Decimal(str(case.hours_overdue)).quantize(Decimal("0.1")),
+                )
+            )
+    breaches.sort(key=lambda b: (-b.hours_overdue, b.started_at, b.lead_id))
+    return breaches[:limit] if limit is not None else breaches
+
+
+# ------------------------------------------------------------------------------------------------ feedback loop
+
+NO_REASON = ""
+
+
+def rejection_feedback(company, *, start: dt.datetime, end: dt.datetime, limit: int = 200) -> dict:
+    """The leads sales rejected or recycled in [start, end): the reason mix (grouped in the database) and the
+    latest ``limit`` leads with owner, reason and dates. Two queries."""
+    leads = lead_model().objects.filter(
+        Q(company=company)
+        & (Q(rejected_at__gte=start, rejected_at__lt=end) | Q(recycled_at__gte=start, recycled_at__lt=end))
+    )
+    mix = list(
+        leads.values("rejection_reason")
+        .annotate(
+            n=Count("pk"),
+            rejected=Count("pk", filter=Q(rejected_at__gte=start, rejected_at__lt=end)),
+            recycled=Count("pk", filter=Q(recycled_at__gte=start, recycled_at__lt=end)),
+        )
+        .order_by("-n", "rejection_reason")
+    )
+    total = sum(row["n"] for row in mix)
+    for row in mix:
+        row["percent"] = (Decimal(row["n"]) * HUNDRED / Decimal(total)).quantize(Decimal("0.1")) if total else None
+    rows = list(
+        leads.annotate(when=Coalesce("rejected_at", "recycled_at"))
+        .order_by("-when", "-pk")
+        .values(
+            "pk", "external_id", "owner", "segment", "channel", "mql_at", "rejected_at", "recycled_at",
+            "rejection_reason",
+        )[:limit]
+    )  # fmt: skip
+    return {"mix": mix, "total": total, "leads": rows, "limit": limit}
