@@ -1,4 +1,13 @@
 # Production image: gunicorn serves Django, the same image runs the Celery worker and beat.
+
+# Third-party browser files (static/vendor/): the npm packages of package-lock.json and the partial plotly.js bundle,
+# built as `make vendor` does (`npm run vendor`).
+FROM node:20-slim AS vendor
+WORKDIR /build
+COPY package.json package-lock.json ./
+COPY frontend ./frontend
+RUN npm ci --no-audit --no-fund --loglevel=error && npm run --silent vendor
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
@@ -13,6 +22,7 @@ COPY budgets ./budgets
 COPY reporting ./reporting
 RUN pip install .
 COPY . .
+COPY --from=vendor /build/static/vendor ./static/vendor
 RUN DEBUG=true python manage.py i18n compile \
  && DEBUG=true python manage.py collectstatic --noinput \
  && chown -R okrplan /app/var

@@ -1,6 +1,6 @@
 """``make bench``: the scale-and-speed scenarios of issue 7, each measured side by side with its floor.
 
-    python -m bench.run [--scale full|small] [--only kpi,import,cascade,load]
+    python -m bench.run [--scale full|small] [--only kpi,import,cascade,load,poll,browser]
 
 Runs against the configured DATABASE_URL (the Makefile target defaults to a local PostgreSQL database
 ``okrplan_bench`` and migrates it). Generated data is reused between runs: a row in the table ``bench_dataset``
@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -371,27 +370,36 @@ def scenario_import(cfg: dict, details: dict) -> list[dict]:
 # ------------------------------------------------------------------------------------------------ scenario 3
 
 
+def cascade_dataset(size: int) -> str:
+    """The company ``bench-cascade-<size>`` with ``size`` objectives × 4 key results this year (made once)."""
+    from bench.scale import analyze, ensure_company, ensure_cycles, generate_objectives
+
+    slug = f"bench-cascade-{size}"
+    spec = {"seed": SEED, "objectives": size, "until": dt.date.today().isoformat()}
+    if not dataset_ready(slug, spec):
+        wipe_company(slug)
+        company = ensure_company(slug)
+        _previous, cycle = ensure_cycles(company, dt.date.today())
+        generate_objectives(company, cycle, size, seed=SEED)
+        analyze()
+        dataset_mark(slug, spec)
+    return slug
+
+
 def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.scale import analyze, ensure_company, ensure_cycles, generate_objectives, member
+    from bench.scale import member
     from companies.models import Company
+    from core import versions
     from objectives.models import Cycle
 
     results = []
     measured: dict[str, dict[int, tuple[float, int]]] = {"page": {}, "api": {}}
     for size in cfg["cascade_sizes"]:
-        slug = f"bench-cascade-{size}"
-        spec = {"seed": SEED, "objectives": size, "until": dt.date.today().isoformat()}
-        if not dataset_ready(slug, spec):
-            wipe_company(slug)
-            company = ensure_company(slug)
-            _previous, cycle = ensure_cycles(company, dt.date.today())
-            generate_objectives(company, cycle, size, seed=SEED)
-            analyze()
-            dataset_mark(slug, spec)
+        slug = cascade_dataset(size)
         company = Company.objects.get(slug=slug)
         cycle = Cycle.objects.get(company=company, name=str(dt.date.today().year))
         client = Client(HTTP_ACCEPT_LANGUAGE="de")
@@ -413,10 +421,13 @@ def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
                 return execute(sql, params, many, context)
 
             # Both: CaptureQueriesContext as in the tests, and an execute wrapper that cannot miss a query.
+            versions.bump("okr", company_id=company.pk)
             with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(count):
                 client.get(url)
             times = []
             for _ in range(runs):
+                # what rendering costs: a new data version each time (a cached read is the load scenario's business)
+                versions.bump("okr", company_id=company.pk)
                 started = time.perf_counter()
                 client.get(url)
                 times.append(time.perf_counter() - started)
@@ -449,136 +460,85 @@ def scenario_cascade(cfg: dict, details: dict) -> list[dict]:
 # ------------------------------------------------------------------------------------------------ scenario 4
 
 
-def _wait_http(url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
-
-
-def scenario_load(cfg: dict, details: dict) -> list[dict]:
-    import csv
-
+def _sessions(cfg: dict) -> dict:
+    """Who the load, poll and browser scenarios act as: the load company's executive (session and API token), its
+    facilitator (API token, for the edits) and the facilitator of the 500-objective cascade company (session)."""
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
     from bench.scale import member
     from companies.models import Company
-    from objectives.models import Cycle
+    from objectives.models import Cycle, Objective
+
+    def session_of(user) -> str:
+        client = Client()
+        client.force_login(user)
+        return client.cookies["sessionid"].value
 
     slug = f"bench-{cfg['name']}"
     company = Company.objects.get(slug=slug)
     cycle = Cycle.objects.get(company=company, name=str(dt.date.today().year))
     executive = member(company, "executive")
-    client = Client()
-    client.force_login(executive)
-    session = client.cookies["sessionid"].value
+    facilitator = member(company, "facilitator")
     token, _ = Token.objects.get_or_create(user=executive)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, check=True
-    )
-    port = os.environ.get("BENCH_PORT", "8765")
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret-key-not-for-production-0123456789",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "4"),
-        # As docker-compose.yml runs production: persistent database connections.
-        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
-        "LOG_LEVEL": "WARNING",
+    editor, _ = Token.objects.get_or_create(user=facilitator)
+    objective = Objective.objects.filter(company=company, cycle=cycle).order_by("position", "id").first()
+    out = {
+        "slug": slug,
+        "cycle": cycle.pk,
+        "session": session_of(executive),
+        "token": token.key,
+        "editor_token": editor.key,
+        "objective": objective.pk,
     }
-    bin_dir = Path(sys.executable).parent
-    WORK.mkdir(parents=True, exist_ok=True)
-    server_log = open(WORK / "gunicorn.log", "w")  # noqa: SIM115 - closed after the server stops
-    server = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "-c", "python:okrplan.gunicorn_conf", "okrplan.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(f"{base}/healthz", 30)
-        WORK.mkdir(parents=True, exist_ok=True)
-        users = 32
-        stats = []
-        for user_class in ("Executive", "Floor"):
-            prefix = WORK / f"locust-{user_class.lower()}"
-            say(f"load: locust {user_class}, {users} users for {cfg['load_seconds']} s against {base}")
-            subprocess.run(
-                [
-                    str(bin_dir / "locust"),
-                    "-f",
-                    str(ROOT / "bench" / "locustfile.py"),
-                    user_class,
-                    "--headless",
-                    "-u",
-                    str(users),
-                    "-r",
-                    str(users),
-                    "-t",
-                    f"{cfg['load_seconds']}s",
-                    "--host",
-                    base,
-                    "--csv",
-                    str(prefix),
-                    "--only-summary",
-                    "--stop-timeout",
-                    "5",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                cwd=ROOT,
-                env={
-                    **env,
-                    "BENCH_SLUG": slug,
-                    "BENCH_CYCLE": str(cycle.pk),
-                    "BENCH_SESSION": session,
-                    "BENCH_TOKEN": token.key,
-                },
-                check=False,
-                timeout=cfg["load_seconds"] + 120,
-            )
-            with open(f"{prefix}_stats.csv", newline="") as handle:
-                rows = list(csv.DictReader(handle))
-            if user_class == "Floor":
-                rows = [row for row in rows if row["Name"] != "Aggregated"]
-            stats += rows
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        server_log.close()
-    details["load"] = stats
-    results = []
-    for row in stats:
-        name = row["Name"]
-        errors = int(row["Failure Count"])
-        p95 = float(row["95%"])
-        is_board = name == "board page"
-        is_floor = name.startswith("floor")
-        results.append(
-            {
-                "scenario": "load 32 users",
-                "case": f"{name}: {float(row['Requests/s']):.1f} req/s, p50 {row['50%']} p95 {row['95%']} "
-                f"p99 {row['99%']} ms, {errors} errors / {row['Request Count']}",
-                "measured": p95,
-                "floor": None,
-                "ratio": None,
-                "goal": "the machine's floor" if is_floor else "0 errors" + (", p95 < 300 ms" if is_board else ""),
-                "ok": errors == 0 and (not is_board or p95 < 300),
-                "unit": "ms (p95)",
+    cascade = Company.objects.filter(slug="bench-cascade-500").first()
+    if cascade is not None:
+        out["cascade_slug"] = cascade.slug
+        out["cascade_cycle"] = Cycle.objects.get(company=cascade, name=str(dt.date.today().year)).pk
+        out["cascade_session"] = session_of(member(cascade, "facilitator"))
+    return out
+
+
+def scenario_feel(cfg: dict, details: dict, only: set[str]) -> list[dict]:
+    """Scenario 4 (load, with think time) and issue 19's poll and browser scenarios against one gunicorn."""
+    from bench import feel
+
+    who = _sessions(cfg)
+    results: list[dict] = []
+    with feel.gunicorn() as (base, env):
+        env = {
+            **env,
+            "BENCH_SLUG": who["slug"],
+            "BENCH_CYCLE": str(who["cycle"]),
+            "BENCH_SESSION": who["session"],
+            "BENCH_TOKEN": who["token"],
+            "BENCH_EDITOR_TOKEN": who["editor_token"],
+            "BENCH_OBJECTIVE": str(who["objective"]),
+        }
+        floor_p95 = None
+        if only & {"load", "poll"}:
+            floor = feel.locust(base, env, ["Floor"], users=32, seconds=cfg["load_seconds"], name="floor")
+            floor_p95 = float(floor[0]["95%"])
+            details["floor"] = floor
+            results += feel.load_rows("load 32 users", floor, floor_p95, {})
+        if "load" in only:
+            stats = feel.locust(base, env, ["Executive"], users=32, seconds=cfg["load_seconds"], name="load")
+            details["load"] = stats
+            results += feel.load_rows("load 32 users", stats, floor_p95, {"board page": 3, "cascade page": 4})
+            results += feel.scenario_think(base, env, cfg, details)
+        if "poll" in only:
+            results += feel.scenario_poll(base, env, cfg, details, floor_p95)
+        if "browser" in only:
+            pages = {
+                "board": (f"/c/{who['slug']}/board/", who["session"]),
+                "budgets": (f"/c/{who['slug']}/budgets/overview/", who["session"]),
             }
-        )
+            if "cascade_slug" in who:
+                pages["cascade (500 objectives)"] = (
+                    f"/c/{who['cascade_slug']}/cascade/?cycle={who['cascade_cycle']}",
+                    who["cascade_session"],
+                )
+            results += feel.scenario_browser(base, pages, details)
     return results
 
 
@@ -609,7 +569,7 @@ def _static_up_to_date() -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE") or "full")
-    parser.add_argument("--only", default="kpi,import,cascade,load", help="comma-separated scenarios")
+    parser.add_argument("--only", default="kpi,import,cascade,load,poll,browser", help="comma-separated scenarios")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrplan.settings")
     sys.path.insert(0, str(ROOT))
@@ -624,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     # Production settings serve hashed static files (whitenoise manifest): pages need it before they render.
     # Compressing plotly.js takes minutes on a busy 2-core machine, so an up-to-date manifest is kept.
-    if only & {"cascade", "load"} and not _static_up_to_date():
+    if only & {"cascade", "load", "poll", "browser"} and not _static_up_to_date():
         say("collectstatic (production static files)")
         call_command("collectstatic", "--noinput", verbosity=0)
     cfg = {"name": args.scale, **SCALES[args.scale]}
@@ -639,10 +599,12 @@ def main(argv: list[str] | None = None) -> int:
         rows += scenario_import(cfg, details)
     if "cascade" in only:
         rows += scenario_cascade(cfg, details)
-    if "load" in only:
+    if only & {"load", "poll", "browser"}:
         if "kpi" not in only:
             scenario_kpi_dataset_only(cfg)
-        rows += scenario_load(cfg, details)
+        if "browser" in only and "cascade" not in only:
+            cascade_dataset(500)
+        rows += scenario_feel(cfg, details, only)
     details["total_seconds"] = time.perf_counter() - started
     facts = machine_facts(_database_version())
     path = write_results(RESULTS, rows=rows, facts=facts, details=details, when=when)

@@ -9,6 +9,7 @@ class BudgetsConfig(AppConfig):
     def ready(self) -> None:
         # Imported in ready(): our modules import models, which Django loads only now.
         from companies.permissions import Action
+        from core import versions
         from core.navigation import NavEntry, register
         from history.tracking import track
         from objectives import guards
@@ -24,3 +25,6 @@ class BudgetsConfig(AppConfig):
         track(self.get_model("BudgetLine"), _("Budget line"))
         # The CMO approval limit: four eyes on money needs every change of it on record.
         track(self.get_model("BudgetSettings"), _("Budget settings"))
+        # The board's spend chart is rendered once per version of these rows (core.versions).
+        for name in ("BudgetLine", "SpendEntry", "Channel", "BudgetSettings"):
+            versions.track(self.get_model(name), "budgets")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
 from companies.permissions import Action, can, require_actor, role_of
+from core import versions
 from core.errors import Conflict, PermissionDenied, StaleVersion
 from core.people import display_name
 from history.tracking import history_actor, history_system
@@ -193,6 +194,7 @@ def channels_ensure_defaults(*, company: Company) -> list[Channel]:
             [Channel(company=company, name=name, position=i * 10) for i, name in enumerate(DEFAULT_CHANNELS)],
             ignore_conflicts=True,
         )
+        versions.bump("budgets", company_id=company.pk)  # bulk_create sends no signal
     return list(Channel.objects.filter(company=company))
 
 

@@ -15,6 +15,7 @@ from companies.services import profile_language_set
 from core.safety import safe_redirect_target
 
 from .ratelimit import RATE_LIMITED, LoginForm
+from .signin import provider_name, sso_enabled
 
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
@@ -48,6 +49,11 @@ class LoginView(auth_views.LoginView):
 
     redirect_authenticated_user = True
     form_class = LoginForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sso_provider"] = provider_name() if sso_enabled() else None
+        return context
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

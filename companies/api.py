@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from core.people import display_name
 
-from . import services
+from . import services, signin
 from .models import Company, Invitation, Membership
 from .permissions import Action, Role, allowed_actions, require
 from .tenancy import membership_for
@@ -241,3 +241,51 @@ class InvitationResendAPI(InvitationDetailAPI):
 
     def delete(self, request, *args, **kwargs):
         return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)
+
+
+class SignInPolicySerializer(serializers.Serializer):
+    email_domains = serializers.ListField(
+        child=serializers.CharField(max_length=253),
+        max_length=50,
+        help_text=_("People whose verified e-mail address is at one of these domains join by single sign-on."),
+    )
+    domain_role = serializers.ChoiceField(choices=Role.choices, help_text=_("The role such people get."))
+    password_sign_in = serializers.BooleanField(help_text=_("Whether members may also sign in with a password."))
+    single_sign_on = serializers.BooleanField(
+        read_only=True, help_text=_("Whether this installation has single sign-on configured.")
+    )
+
+
+class SignInPolicyAPI(CompanyScopedMixin, generics.GenericAPIView):
+    """How people sign in to the company: GET; PUT sets the admitted e-mail domains, their role and whether
+    passwords still work (facilitators and executives, like the members page; every change is in History)."""
+
+    serializer_class = SignInPolicySerializer
+    required_actions = {"*": Action.SIGN_IN_MANAGE}
+
+    def _answer(self, policy) -> Response:
+        data = {
+            "email_domains": policy.domain_list,
+            "domain_role": policy.domain_role,
+            "password_sign_in": policy.password_sign_in,
+            "single_sign_on": signin.sso_enabled(),
+        }
+        return Response(SignInPolicySerializer(data).data)
+
+    def get_object(self):  # also for OPTIONS (DRF's metadata asks for it)
+        return signin.sign_in_policy(self.company)
+
+    def get(self, request, *args, **kwargs):
+        return self._answer(self.get_object())
+
+    def put(self, request, *args, **kwargs):
+        data = SignInPolicySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        policy = signin.sign_in_policy_update(
+            company=self.company,
+            actor=request.user,
+            email_domains=" ".join(data.validated_data["email_domains"]),
+            domain_role=data.validated_data["domain_role"],
+            password_sign_in=data.validated_data["password_sign_in"],
+        )
+        return self._answer(policy)

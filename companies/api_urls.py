@@ -11,4 +11,5 @@ urlpatterns = [
     path("invitations/", api.InvitationListAPI.as_view(), name="api-invitations"),
     path("invitations/<int:invitation_id>/", api.InvitationDetailAPI.as_view(), name="api-invitation"),
     path("invitations/<int:invitation_id>/resend/", api.InvitationResendAPI.as_view(), name="api-invitation-resend"),
+    path("sign-in-policy/", api.SignInPolicyAPI.as_view(), name="api-sign-in-policy"),
 ]

@@ -14,9 +14,16 @@ class CompaniesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported in ready(): our modules import models, which Django loads only now.
+        from django.contrib.auth import get_user_model
+
+        from core import versions
         from core.navigation import NavEntry, register
 
         from .permissions import Action
 
         register(NavEntry("overview", _("Overview"), "company_home", Action.COMPANY_VIEW, order=10))
         register(NavEntry("members", _("Members"), "members", Action.MEMBERS_VIEW, order=80))
+        # Rendered fragments (core.versions) show the company's name, currency and thresholds and people's names;
+        # signing in (last_login) changes nothing anyone sees.
+        versions.track(self.get_model("Company"), "company", company=lambda company: company.pk)
+        versions.track(get_user_model(), "people", company=lambda user: None, ignore={"last_login"})

@@ -134,3 +134,31 @@ class Invitation(models.Model):
     def is_open(self) -> bool:
 
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SignInPolicy(models.Model):
+    """How people sign in to a company (single sign-on, companies/signin.py): who may join without an invitation
+    (people whose verified e-mail address is at one of ``email_domains``, with ``domain_role``), and whether its
+    members may still sign in with an okrplan password. A row of its own (like budget settings) so History records
+    every change with the company it belongs to."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="sign_in_policy")
+    # Lower-case domains separated by single spaces ("example.com example.de"): one field, one line in History.
+    email_domains = models.CharField(_("e-mail domains"), max_length=1000, blank=True)
+    domain_role = models.CharField(_("role of people joining by domain"), max_length=20, choices=Role.choices,
+                                   default=Role.MEMBER)  # fmt: skip
+    password_sign_in = models.BooleanField(_("sign-in with an okrplan password"), default=True)
+
+    class Meta:
+        verbose_name = _("sign-in policy")
+        verbose_name_plural = _("sign-in policies")
+        constraints = [
+            models.CheckConstraint(condition=Q(domain_role__in=Role.values), name="sign_in_policy_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company}"
+
+    @property
+    def domain_list(self) -> list[str]:
+        return self.email_domains.split()

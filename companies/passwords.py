@@ -24,6 +24,7 @@ from django_ratelimit.core import is_ratelimited
 from companies.models import Profile
 
 from .ratelimit import client_ip
+from .signin import password_sign_in_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +41,18 @@ def _email_key(group: str, request) -> str:
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Django's reset form; the e-mail goes out in the language the person chose in okrplan (their profile), or
-    the language of the page they asked from."""
+    the language of the page they asked from. A member of a company that signs in by single sign-on only gets no
+    link but an e-mail saying so (the form itself answers the same for everyone, so it reveals no account)."""
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
         user = context["user"]
         language = Profile.objects.filter(user=user).values_list("language", flat=True).first()
         with translation.override(language or translation.get_language()):
+            refusal = password_sign_in_refusal(user)
+            if refusal:
+                subject_template_name = "registration/password_reset_sso_subject.txt"
+                email_template_name = "registration/password_reset_sso_email.txt"
+                context = {key: context[key] for key in ("user", "protocol", "domain")} | {"refusal": refusal}
             super().send_mail(subject_template_name, email_template_name, context, from_email, to_email, **kwargs)
 
 
@@ -93,15 +100,34 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A link sent before the person's company turned passwords off sets no password any more."""
+
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["refusal"] = password_sign_in_refusal(self.user) if self.user is not None else None
+        return context
+
+    def form_valid(self, form):
+        if password_sign_in_refusal(self.user):
+            return self.render_to_response(self.get_context_data(form=form), status=403)
+        return super().form_valid(form)
 
 
 class PasswordChangeView(LoginRequiredMixin, auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("home")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["refusal"] = password_sign_in_refusal(self.request.user)
+        return context
+
     def form_valid(self, form):
+        if password_sign_in_refusal(self.request.user):  # a password that no sign-in accepts would only mislead
+            return self.render_to_response(self.get_context_data(form=form), status=403)
         response = super().form_valid(form)  # keeps this session signed in (update_session_auth_hash)
         messages.success(self.request, _("Your password has been changed."))
         return response

@@ -26,6 +26,8 @@ class Action(StrEnum):
     COMPANY_VIEW = "company_view"
     MEMBERS_VIEW = "members_view"
     MEMBERS_MANAGE = "members_manage"
+    # Who joins by e-mail domain through single sign-on, and whether passwords still work (companies/signin.py).
+    SIGN_IN_MANAGE = "sign_in_manage"
     CASCADE_VIEW = "cascade_view"
     CASCADE_EDIT = "cascade_edit"
     CYCLE_MANAGE = "cycle_manage"
@@ -62,6 +64,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.COMPANY_VIEW: _("See the company overview"),
     Action.MEMBERS_VIEW: _("See the members and their roles"),
     Action.MEMBERS_MANAGE: _("Invite people, change roles and teams, deactivate members"),
+    Action.SIGN_IN_MANAGE: _("Choose who joins by e-mail domain and whether passwords may be used"),
     Action.CASCADE_VIEW: _("Read the OKR cascade"),
     Action.CASCADE_EDIT: _("Build and edit the cascade"),
     Action.CYCLE_MANAGE: _("Manage cycles (activate, reopen, close, carry over)"),
@@ -116,6 +119,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.MEMBERS_MANAGE,
             Action.PARTNERS_VIEW,
             Action.PARTNERS_MANAGE,
+            Action.SIGN_IN_MANAGE,
             Action.SLA_MANAGE,
         }
     ),
@@ -157,6 +161,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.MEMBERS_MANAGE,
             Action.PARTNERS_VIEW,
             Action.PARTNER_BUDGET_SHARE,
+            Action.SIGN_IN_MANAGE,
         }
     ),
     Role.MEMBER: frozenset(

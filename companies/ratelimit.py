@@ -29,6 +29,8 @@ from django.http import HttpRequest
 from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
+from .signin import PasswordPolicyMixin
+
 logger = logging.getLogger(__name__)
 
 RATE_LIMITED = "rate_limited"
@@ -124,7 +126,9 @@ class RateLimitedLoginMixin:
             raise forms.ValidationError(blocked_message(wait), code=RATE_LIMITED)
         try:
             cleaned = super().clean()
-        except forms.ValidationError:
+        except forms.ValidationError as exc:
+            if exc.code == "password_sign_in_off":  # the right password, refused by the company's policy
+                raise
             failures = _fail_open(record_failure, username, ip)
             logger.info("sign-in failed", extra={"ip": ip, "failures": failures})
             raise
@@ -141,9 +145,11 @@ def _fail_open(function, *args):
         return None
 
 
-class LoginForm(RateLimitedLoginMixin, AuthenticationForm):
+# PasswordPolicyMixin (companies.signin): members of a company that signs in by single sign-on only get no session
+# from a password.
+class LoginForm(RateLimitedLoginMixin, PasswordPolicyMixin, AuthenticationForm):
     pass
 
 
-class AdminLoginForm(RateLimitedLoginMixin, AdminAuthenticationForm):
+class AdminLoginForm(RateLimitedLoginMixin, PasswordPolicyMixin, AdminAuthenticationForm):
     pass

@@ -217,6 +217,13 @@ def account_create_from_invitation(
     *, invitation: Invitation, username: str, first_name: str, last_name: str, password: str
 ):
     """A new person accepts: their account (with the invited address and language), then the membership."""
+    from .signin import password_sign_in_off  # signin builds on this module (invitations)
+
+    if password_sign_in_off(invitation.company):
+        raise ValidationError(
+            {"password1": _("%(company)s signs in with single sign-on only: join by signing in there.")
+             % {"company": invitation.company.name}}
+        )  # fmt: skip
     user_model = get_user_model()
     username = (username or "").strip()
     if not username:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from core.errors import error_messages
 from core.people import display_name
 
-from . import services
+from . import services, signin
 from .models import Invitation, Membership
 from .permissions import GRANTABLE_ROLES, Action, Role, can
 from .tenancy import company_view
@@ -54,6 +54,28 @@ class AccountForm(forms.Form):
         return data
 
 
+class SignInPolicyForm(forms.Form):
+    email_domains = forms.CharField(
+        label=gettext_lazy("E-mail domains that may join"),
+        max_length=1000,
+        required=False,
+        help_text=gettext_lazy(
+            "People whose verified address at your single sign-on provider ends in one of these domains join without "
+            "an invitation at their first sign-in. Separate several domains with spaces. Leave empty to admit invited "
+            "people only."
+        ),
+    )
+    domain_role = forms.ChoiceField(label=gettext_lazy("Their role"), choices=Role.choices, initial=Role.MEMBER)
+    password_sign_in = forms.BooleanField(
+        label=gettext_lazy("Members may also sign in with an okrplan password"),
+        required=False,
+        help_text=gettext_lazy(
+            "Turned off, members of this company sign in with single sign-on only; their passwords and password "
+            "reset no longer work."
+        ),
+    )
+
+
 def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
@@ -66,7 +88,9 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _members_context(request: HttpRequest, invite_form: InviteForm | None = None) -> dict:
+def _members_context(
+    request: HttpRequest, invite_form: InviteForm | None = None, sign_in_form: SignInPolicyForm | None = None
+) -> dict:
     company = request.company
     manage = can(request.membership.role, Action.MEMBERS_MANAGE)
     grantable = GRANTABLE_ROLES.get(request.membership.role, frozenset())
@@ -93,7 +117,22 @@ def _members_context(request: HttpRequest, invite_form: InviteForm | None = None
     form = invite_form or InviteForm(initial={"language": request.LANGUAGE_CODE})
     form.fields["role"].choices = [(v, label) for v, label in Role.choices if v in grantable]
     teams = sorted({m.team for m in members if m.team}, key=str.casefold)
+    manage_sign_in = can(request.membership.role, Action.SIGN_IN_MANAGE)
+    if manage_sign_in and sign_in_form is None:
+        policy = signin.sign_in_policy(company)
+        sign_in_form = SignInPolicyForm(
+            initial={
+                "email_domains": policy.email_domains,
+                "domain_role": policy.domain_role,
+                "password_sign_in": policy.password_sign_in,
+            }
+        )
+    if sign_in_form is not None:
+        sign_in_form.fields["domain_role"].choices = [(v, label) for v, label in Role.choices if v in grantable]
     return {
+        "sign_in_form": sign_in_form if manage_sign_in else None,
+        "sso_enabled": signin.sso_enabled(),
+        "sso_provider": signin.provider_name() if signin.sso_enabled() else "",
         "rows": rows,
         "invitations": invitations,
         "invite_form": form if manage else None,
@@ -132,6 +171,29 @@ def member_invite(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("members", company_slug=request.company.slug)
     return render(request, "companies/members.html", _members_context(request, form), status=400)
+
+
+@require_POST
+@company_view(Action.SIGN_IN_MANAGE)
+def sign_in_policy(request: HttpRequest) -> HttpResponse:
+    """Who joins by e-mail domain through single sign-on, with which role, and whether passwords still work."""
+    form = SignInPolicyForm(request.POST)
+    form.fields["domain_role"].choices = Role.choices
+    if form.is_valid():
+        try:
+            signin.sign_in_policy_update(
+                company=request.company,
+                actor=request.user,
+                email_domains=form.cleaned_data["email_domains"],
+                domain_role=form.cleaned_data["domain_role"],
+                password_sign_in=form.cleaned_data["password_sign_in"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Sign-in settings saved."))
+            return redirect("members", company_slug=request.company.slug)
+    return render(request, "companies/members.html", _members_context(request, sign_in_form=form), status=400)
 
 
 @require_POST
@@ -222,6 +284,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "companies/invitation_join.html", {**context, "mismatch": mismatch})
     if existing:
         return render(request, "companies/invitation_sign_in.html", context)
+    if signin.password_sign_in_off(invitation.company):  # no password to choose: the first single sign-on joins
+        return render(request, "companies/invitation_sso.html", {**context, "provider": signin.provider_name()})
     form = AccountForm(request.POST or None, initial={"username": invitation.email.split("@")[0]})
     if request.method == "POST" and form.is_valid():
         try:

@@ -20,4 +20,5 @@ class HistoryConfig(AppConfig):
         # team, who changed it, who was taken out, and every invitation.
         track(self.apps.get_model("companies", "Membership"), _("Membership"))
         track(self.apps.get_model("companies", "Invitation"), _("Invitation"))
+        track(self.apps.get_model("companies", "SignInPolicy"), _("Sign-in policy"))
         register(NavEntry("history", _("History"), "history", Action.HISTORY_VIEW, order=70))

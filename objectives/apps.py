@@ -9,6 +9,7 @@ class ObjectivesConfig(AppConfig):
     def ready(self) -> None:
         # Imported in ready(): our modules import models, which Django loads only now.
         from companies.permissions import Action
+        from core import versions
         from core.navigation import NavEntry, register
         from history.tracking import track
 
@@ -22,3 +23,6 @@ class ObjectivesConfig(AppConfig):
         track(self.get_model("KeyResult"), _("Key result"))
         track(self.get_model("Initiative"), _("Initiative"))
         track(self.get_model("InitiativePartner"), _("Partner assignment"))
+        # The cascade and the board's OKR progress are rendered once per version of these rows (core.versions).
+        for name in ("Cycle", "Objective", "ObjectiveLink", "KeyResult", "CheckIn", "CascadeSettings"):
+            versions.track(self.get_model(name), "okr")

@@ -66,6 +66,11 @@ MIDDLEWARE = [
     "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    # Pages and JSON compressed (the 500-objective cascade page: ~3.5 MB of HTML, ~0.2 MB sent). Before every
+    # middleware that reads or writes the body. BREACH: CSRF tokens are masked anew on every response (Django) and
+    # the middleware pads each gzip stream with random bytes (Django's "Heal The Breach"); secrets in pages are not
+    # reflected from request input. Static files come precompressed from WhiteNoise and are left as they are.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -137,6 +142,27 @@ PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", def
 PASSWORD_RESET_RATE_PER_EMAIL = env.str("PASSWORD_RESET_RATE_PER_EMAIL", default="3/h")
 LOGOUT_REDIRECT_URL = "login"
 
+# Single sign-on with OpenID Connect (companies/sso.py, on mozilla-django-oidc): on when OIDC_ISSUER and
+# OIDC_CLIENT_ID are set. The provider's endpoints come from its discovery document ({issuer}/.well-known/
+# openid-configuration); the client is registered there with the redirect URI {SITE_URL}/sso/callback/.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+# The button says "Sign in with <name>" (default: the issuer's host name).
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = env.bool("OIDC_TOKEN_USE_BASIC_AUTH", default=True)
+# Seconds to wait for the provider (discovery, token, user info, keys) before the page says it is unreachable.
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Answers only the callback of a single sign-on (it needs the provider's code, state and nonce).
+    "companies.sso.SingleSignOnBackend",
+]
+
 # Internationalisation: German first, English second; every string has a German translation (tests enforce it).
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
@@ -155,7 +181,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "core.staticfiles.PackageFileFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -258,6 +283,17 @@ CONTENT_SECURITY_POLICY = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
+if OIDC_ISSUER:
+    # The single sign-on button posts to us and we redirect to the provider: browsers check form-action along the
+    # redirect, so the provider's origin is allowed (OIDC_FORM_ACTION_ORIGINS adds others, e.g. when its
+    # authorization endpoint lives on another host than the issuer).
+    from urllib.parse import urlsplit
+
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["form-action"] += [
+        f"{_issuer.scheme}://{_issuer.netloc}",
+        *env.list("OIDC_FORM_ACTION_ORIGINS", default=[]),
+    ]
 
 # One JSON object per line unless DEBUG is on (LOG_FORMAT=json|text overrides); see okrplan/logging.py.
 LOG_FORMAT = default_log_format(DEBUG)

@@ -9,6 +9,7 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         # Imported in ready(): our modules import models, which Django loads only now.
         from companies.permissions import Action
+        from core import versions
         from core.health import register_health_fact
         from core.navigation import NavEntry, register
         from history.tracking import track
@@ -20,3 +21,7 @@ class ReportingConfig(AppConfig):
         register(NavEntry("board", _("Board"), "reporting:board", Action.BOARD_VIEW, order=60))
         # Targets decide the board's traffic lights: who moved a target, and from what, is on record.
         track(self.get_model("KpiTarget"), _("KPI target"))
+        # The board is rendered once per version of these rows (core.versions); the refresh writes snapshots in
+        # bulk and bumps "board" itself (services_kpi).
+        for name in ("KpiTarget", "ReportingSettings", "KpiBinding", "KpiSnapshot", "AttributionSnapshot"):
+            versions.track(self.get_model(name), "board")

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
 from companies.permissions import Action, require_actor
+from core import versions
 from core.errors import DomainError
 from core.locks import advisory_xact_lock
 from objectives.models import Cycle
@@ -320,6 +321,7 @@ def kpi_snapshots_refresh(
                 update_fields=_ATTRIBUTION_FIELDS,
             )
             kpis.kpi_auto_check_ins(company=company, results=check_in_results)
+            versions.bump("board", company_id=company.pk)  # bulk_create sends no signal
     except Exception as exc:
         _mark(refresh_id, status=KpiRefresh.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:2000])
         raise

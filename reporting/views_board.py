@@ -4,21 +4,25 @@ Thin: parse input, call a selector or service, shape the figures, render."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from companies.permissions import Action, can
+from companies.permissions import Action, allowed_actions, can
 from companies.tenancy import company_view
-from core import tabular
+from core import tabular, versions
 from core.htmx import trigger_toast
 from core.safety import attachment_header
 
@@ -218,12 +222,53 @@ def attribution_explanation(model: str, *, half_life_days: int) -> str:
 # --- pages ----------------------------------------------------------------------------------------------------------
 
 
-@require_GET
-@company_view(Action.BOARD_VIEW)
-def board(request: HttpRequest) -> HttpResponse:
+# The data the board shows: snapshots and targets ("board"), the cascade's progress ("okr"), budgets and spend
+# ("budgets") and the company's own settings ("company"); see core.versions.
+BOARD_SCOPES = ("board", "okr", "budgets", "company")
+_AGE_MARKER = re.compile(r"<!--age:([0-9T:.+-]+)-->")
+
+
+def _age_marker(when: dt.datetime | None) -> SafeString:
+    """A placeholder for "5 minutes ago" in the stored body (an HTML comment: escaped user data has no ``<``)."""
+    return mark_safe(f"<!--age:{when.isoformat()}-->" if when else "")  # noqa: S308 - digits and separators
+
+
+def _with_ages(html: str) -> str:
+    """The stored body with every age marker replaced by the age as of now, in the active language."""
+    return _AGE_MARKER.sub(
+        lambda match: conditional_escape(naturaltime(dt.datetime.fromisoformat(match.group(1)))), html
+    )
+
+
+def _board_body(request: HttpRequest, *, kind: str, key: str | None, today: dt.date) -> dict:
+    """The board's figures for the period: the rendered body (tiles, charts, definitions) and what the header
+    needs, once per data version, language, day, attribution model and what the role may do."""
     company = request.company
-    kind, key = _period_choice(request)
-    today = timezone.localdate()
+    role = request.membership.role
+    can_set_targets = can(role, Action.KPI_TARGETS_MANAGE)
+    model = _attribution_model(request)
+    cache_key = versions.fragment_key(
+        "board",
+        company.pk,
+        versions.versions(company.pk, BOARD_SCOPES),
+        get_language(),
+        today,
+        kind,
+        key,
+        model,
+        can_set_targets,
+        can(role, Action.KPI_REFRESH),
+    )
+
+    def render() -> dict:
+        return _render_board_body(request, kind=kind, key=key, today=today, model=model)
+
+    stored, _hit = versions.fragment(cache_key, render)
+    return stored
+
+
+def _render_board_body(request: HttpRequest, *, kind: str, key: str | None, today: dt.date, model: str) -> dict:
+    company = request.company
     available: list[selectors_kpi.BoardPeriod] = []
     tiles = selectors_kpi.board_tiles(company=company, period_kind=kind, on=today, period_key=key, available=available)
     if key and not tiles:  # a remembered or typed period without figures: the default period instead
@@ -244,6 +289,7 @@ def board(request: HttpRequest) -> HttpResponse:
         item = present_tile(tile, currency=company.currency)
         item["sparkline"] = _sparkline(tile)
         item["set_target_url"] = f"{settings_url}?period={kind}&key={tile.period_key}#target-{tile.key}"
+        item["age_marker"] = _age_marker(tile.computed_at)
         presented.append(item)
 
     funnel_tile = by_key.get("funnel_conversion")
@@ -253,29 +299,18 @@ def board(request: HttpRequest) -> HttpResponse:
     bound_tile = by_key.get("budget_bound_share")
     objectives = selectors_kpi.objective_progress(company=company, start=start, end=end)
     spend = selectors_kpi.spend_plan_vs_actual(company=company, start=start, end=end)
+    period_day = (today - start).days + 1 if start <= today <= end else None
+    last_complete = last_complete if last_complete and last_complete.key != showing_key else None
 
     context = {
         "period_kind": kind,
-        "period_kinds": PeriodKind.choices,
         "period_key": showing_key,
-        "available_periods": available,
-        "last_complete": last_complete if last_complete and last_complete.key != showing_key else None,
+        "last_complete": last_complete,
         "can_set_targets": can_set_targets,
         **_definitions_context(company),
-        **_print_context(
-            company, period_label=period_label, computed_at=max((t.computed_at for t in tiles), default=None)
-        ),
-        "targets_url": settings_url,
-        "period_label": period_label,
-        "period_start": start,
-        "period_end": end,
-        "period_day": (today - start).days + 1 if start <= today <= end else None,
-        "period_days": (end - start).days + 1,
+        "period_day": period_day,
         "tiles": presented,
         "has_snapshots": bool(tiles) or selectors_kpi.board_has_data(company=company),
-        "computed_at": max((t.computed_at for t in tiles), default=None),
-        **_status_context(selectors_kpi.latest_refresh(company=company)),
-        "digest": services_digest.digest_subscription_for(user=request.user, company=company),
         "funnel_figure": charts.figure_json(charts.funnel_figure(stages, german=german)) if stages else "",
         "segments_figure": charts.figure_json(charts.segment_trend_figure(segment_labels, segments, german=german))
         if segments
@@ -306,7 +341,52 @@ def board(request: HttpRequest) -> HttpResponse:
         if spend
         else "",
         "spend": spend,
-        **_attribution_context(request, start=start, end=end, model=_attribution_model(request)),
+        **_attribution_context(request, start=start, end=end, model=model),
+    }
+    return {
+        # without the request: the context processors (navigation, the user's companies) are the page's, not the body's
+        "html": render_to_string(
+            "reporting/board/_body.html",
+            {**context, "company": company, "can": allowed_actions(request.membership.role)},
+        ),
+        "period_key": showing_key,
+        "period_label": period_label,
+        "period_start": start,
+        "period_end": end,
+        "period_day": period_day,
+        "available_periods": available,
+        "last_complete": last_complete,
+        "computed_at": max((t.computed_at for t in tiles), default=None),
+    }
+
+
+@require_GET
+@company_view(Action.BOARD_VIEW)
+def board(request: HttpRequest) -> HttpResponse:
+    """The board: the figures rendered once per data version (``_board_body``), the refresh status and the
+    digest opt-in (the viewer's own) read on every request."""
+    company = request.company
+    kind, key = _period_choice(request)
+    body = _board_body(request, kind=kind, key=key, today=timezone.localdate())
+    computed_at = body["computed_at"]
+    context = {
+        "period_kind": kind,
+        "period_kinds": PeriodKind.choices,
+        "period_key": body["period_key"],
+        "available_periods": body["available_periods"],
+        "last_complete": body["last_complete"],
+        "can_set_targets": can(request.membership.role, Action.KPI_TARGETS_MANAGE),
+        **_print_context(company, period_label=body["period_label"], computed_at=computed_at),
+        "targets_url": reverse("reporting:board_targets", kwargs={"company_slug": company.slug}),
+        "period_label": body["period_label"],
+        "period_start": body["period_start"],
+        "period_end": body["period_end"],
+        "period_day": body["period_day"],
+        "period_days": (body["period_end"] - body["period_start"]).days + 1,
+        "computed_at": computed_at,
+        "board_body": mark_safe(_with_ages(body["html"])),  # noqa: S308 - our template's output, ages escaped
+        **_status_context(selectors_kpi.latest_refresh(company=company)),
+        "digest": services_digest.digest_subscription_for(user=request.user, company=company),
     }
     return render(request, "reporting/board/board.html", context)
 

@@ -51,6 +51,18 @@ def _postgres_marker(request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_data_versions():
+    """Ids repeat across rolled-back tests: each test gets its own namespace of data versions and rendered
+    fragments (core.versions), so no test reads what another one cached."""
+    import uuid
+
+    from core import versions
+
+    versions.namespace = uuid.uuid4().hex[:12]
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings):
     """Tests read English unless they ask for German (the product defaults to German)."""
     settings.LANGUAGE_CODE = "en"

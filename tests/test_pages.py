@@ -52,7 +52,7 @@ def test_static_assets_are_served_locally(client):
 
     assert finders.find("css/app.css")
     assert finders.find("js/app.js")
-    assert finders.find("vendor/plotly.min.js"), "plotly.js comes from the plotly package"
+    assert finders.find("vendor/plotly.min.js"), "plotly.js is built from npm by `make vendor`"
 
 
 def test_api_schema_and_docs_are_served_without_cdn(company, client_for):

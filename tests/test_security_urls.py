@@ -46,6 +46,9 @@ ANONYMOUS_ALLOWED = {
     "password_reset_complete",
     # The link in an invitation e-mail: its signed token is the key (tests/companies/test_members.py).
     "invitation_accept",
+    # Single sign-on: the sign-in page's button and the provider's way back (tests/accounts/test_single_sign_on.py).
+    "sso_start",
+    "sso_callback",
 }
 # Sample values for URL parameters that are not object ids (by parameter name, then by converter).
 SAMPLE_BY_NAME = {"url": "no-such-page/", "content_type_id": "1", "object_id": "1"}

@@ -96,3 +96,24 @@ def test_product_settings_do_not_change_under_a_test_runner():
         [sys.executable, "-c", code], cwd=ROOT, env=no_key, capture_output=True, text=True, timeout=60
     )
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_single_sign_on_is_off_unless_configured_and_its_provider_may_receive_the_sign_in_form():
+    result = _settings_in_subprocess(
+        {"DEBUG": "true"}, "settings.OIDC_ISSUER == '', settings.CONTENT_SECURITY_POLICY['form-action']"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True [\"'self'\"]"
+    result = _settings_in_subprocess(
+        {
+            "DEBUG": "true",
+            "OIDC_ISSUER": "https://login.voltaria.example/realms/staff/",
+            "OIDC_CLIENT_ID": "okrplan",
+            "OIDC_CLIENT_SECRET": "s3cret",
+        },
+        "settings.OIDC_ISSUER, settings.OIDC_RP_CLIENT_ID, settings.CONTENT_SECURITY_POLICY['form-action']",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "https://login.voltaria.example/realms/staff okrplan [\"'self'\", 'https://login.voltaria.example']"
+    )

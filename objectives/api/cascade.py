@@ -11,6 +11,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -21,7 +22,9 @@ from rest_framework.views import APIView
 
 from companies.api import CompanyScopedMixin
 from companies.permissions import Action
+from core import versions
 from core.api import IdFilter
+from core.conditional import conditional, etag_of
 from core.errors import StaleVersion
 from core.people import display_name
 from core.safety import BoundedDateSerializerField, attachment_header, parse_id
@@ -751,20 +754,36 @@ class CascadeAPI(CompanyScopedMixin, APIView):
         owner = request.query_params.get("owner") or None
         if owner is not None and parse_id(owner) is None:
             raise ValidationError({"owner": _("Enter the id of a user.")})
-        tree = selectors.cascade_tree(
-            company=self.company,
-            cycle=cycle,
-            team=request.query_params.get("team") or None,
-            owner_id=parse_id(owner) if owner else None,
-            search=request.query_params.get("search") or None,
+        signature = selectors.cascade_signature(company=self.company, cycle=cycle)
+        key = versions.fragment_key(
+            "cascade-api",
+            self.company.pk,
+            cycle.pk,
+            signature,
+            versions.versions(self.company.pk, ("okr", "company", "people")),
+            translation.get_language(),
+            timezone.localdate(),
+            sorted(request.query_params.items()),
         )
-        return Response(
-            {
+
+        def render() -> dict:
+            tree = selectors.cascade_tree(
+                company=self.company,
+                cycle=cycle,
+                team=request.query_params.get("team") or None,
+                owner_id=parse_id(owner) if owner else None,
+                search=request.query_params.get("search") or None,
+            )
+            data = {
                 "cycle": CycleSerializer(cycle).data,
-                "signature": selectors.cascade_signature(company=self.company, cycle=cycle),
+                "signature": signature,
                 "objectives": [cascade_node_dict(node) for node in tree],
             }
-        )
+            return {"data": data, "until": selectors.cascade_stale_from(company=self.company, cycle=cycle, nodes=tree)}
+
+        # built once per data version (core.versions); 304 while the client has it
+        stored = versions.fragment_until(key, render, timezone.now())
+        return conditional(request, etag_of(key, stored["until"]), lambda: Response(stored["data"]))
 
 
 class CascadeSignatureAPI(CompanyScopedMixin, APIView):
@@ -778,7 +797,11 @@ class CascadeSignatureAPI(CompanyScopedMixin, APIView):
     )
     def get(self, request, company_slug: str):
         cycle = _cycle_from_query(request, self.company)
-        return Response({"signature": selectors.cascade_signature(company=self.company, cycle=cycle)})
+        signature = selectors.cascade_signature(company=self.company, cycle=cycle)
+        # polled every few seconds by every open cascade page: 304 while nothing changed
+        return conditional(
+            request, selectors.cascade_signature_etag(signature), lambda: Response({"signature": signature})
+        )
 
 
 class CascadeExportAPI(CompanyScopedMixin, APIView):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("companies", "0004_membership_partner_role"),
+        ("companies", "0005_membership_partner_role"),
         ("objectives", "0008_companies_moved_out"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

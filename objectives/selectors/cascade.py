@@ -26,7 +26,7 @@ Progress rules (issue 3):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
+from core.conditional import etag_of
 
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink, key_result_progress
 
@@ -532,6 +533,28 @@ def _filter(nodes: list[CascadeNode], *, team, owner_id, search) -> list[Cascade
         if node.matches or node.children:
             kept.append(node)
     return kept
+
+
+def cascade_signature_etag(signature: str) -> str:
+    """The ETag of the signature API for ``signature``; the page carries it, so its first poll is conditional."""
+    return etag_of("cascade-signature", signature)
+
+
+def cascade_stale_from(*, company: Company, cycle: Cycle, nodes: Iterable) -> dt.datetime | None:
+    """When the first key result of ``nodes`` (a tree from :func:`cascade_tree`) that is not stale yet turns stale
+    by the clock alone (no check-in for the reminder period); None if none will. One query."""
+    if cycle.state == Cycle.State.CLOSED:
+        return None
+    references = [
+        kr.key_result.last_check_in_at or kr.key_result.created_at
+        for node in walk(nodes)
+        for kr in node.key_results
+        if not kr.is_stale
+    ]
+    references = [reference for reference in references if reference is not None]
+    if not references:
+        return None
+    return min(references) + dt.timedelta(days=reminder_after_days(company))
 
 
 def cascade_signature(*, company: Company, cycle: Cycle) -> str:

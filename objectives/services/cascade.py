@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from companies.models import Company
 from companies.permissions import Action, can, require_actor, role_of
-from core import people
+from core import people, versions
 from core.errors import NotFound, PermissionDenied, StaleVersion
 from core.safety import validate_dates_in_range
 
@@ -260,6 +260,7 @@ def _renumber(items: list) -> None:
             changed.append(item)
     if changed:
         type(changed[0]).objects.bulk_update(changed, ["position"])
+        versions.bump("okr", company_id=changed[0].company_id)  # bulk_update sends no signal
 
 
 def _touch_objective(objective: Objective, actor, fields: list[str]) -> None:
@@ -500,6 +501,7 @@ def cycle_close(*, cycle: Cycle, actor) -> Cycle:
         item.final_score = min(ONE, max(ZERO, item.final_score)).quantize(quantum)
     Objective.objects.bulk_update(objectives, ["final_score"], batch_size=500)
     KeyResult.objects.bulk_update(key_results, ["final_score"], batch_size=500)
+    versions.bump("okr", company_id=closed.company_id)  # bulk_update sends no signal
     return closed
 
 
@@ -626,6 +628,7 @@ def cycle_carry_over(
         if goal is not None:
             links.append(ObjectiveLink(company=company, source=copies[link.source_id], target=goal))
     ObjectiveLink.objects.bulk_create(links, ignore_conflicts=True)
+    versions.bump("okr", company_id=company.pk)  # bulk_create sends no signal
     return created
 
 
@@ -1031,6 +1034,7 @@ def key_result_move(*, key_result: KeyResult, version: int, objective: Objective
             others.append(sibling)
     if others:
         KeyResult.objects.bulk_update(others, ["position"])
+        versions.bump("okr", company_id=locked.company_id)  # bulk_update sends no signal
     locked.position = position
     _touch_key_result(locked, actor, fields)
     return locked

@@ -11,13 +11,16 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from companies.permissions import Action, can
 from companies.tenancy import company_view
+from core import versions
+from core.conditional import conditional, etag_of
 from core.safety import parse_id
 from objectives.cascade_rows import RowSlots
 from objectives.forms_cascade import (
@@ -82,14 +85,27 @@ def flatten(nodes: Iterable) -> list:
 
 # ------------------------------------------------------------------------------------------------------------ pages
 def _tree_context(request: HttpRequest, cycle: Cycle | None) -> dict:
+    """What the tree partial shows, with the tree itself read lazily (``context["nodes"]()``): a cached rendering
+    needs neither the tree nor its queries."""
     company, filters = request.company, _filters(request)
-    nodes = []
-    if cycle is not None:
-        nodes = selectors.cascade_tree(
-            company=company, cycle=cycle, team=filters["team"] or None, owner_id=filters["owner"], search=filters["q"]
-        )
     role = request.membership.role
     editable = can(role, Action.CASCADE_EDIT) and cycle is not None and cycle.state == Cycle.State.PLANNING
+    tree: list = []
+    signature = selectors.cascade_signature(company=company, cycle=cycle) if cycle is not None else ""
+
+    def nodes() -> list:
+        if cycle is not None and not tree:
+            tree.append(
+                selectors.cascade_tree(
+                    company=company,
+                    cycle=cycle,
+                    team=filters["team"] or None,
+                    owner_id=filters["owner"],
+                    search=filters["q"],
+                )
+            )
+        return tree[0] if tree else []
+
     return {
         "cycle": cycle,
         "nodes": nodes,
@@ -101,7 +117,9 @@ def _tree_context(request: HttpRequest, cycle: Cycle | None) -> dict:
         "checkin_any": can(role, Action.CHECKIN_ANY),
         "checkin_own": can(role, Action.CHECKIN_OWN),
         "expected": selectors.expected_progress(cycle=cycle) if cycle is not None else None,
-        "signature": selectors.cascade_signature(company=company, cycle=cycle) if cycle is not None else "",
+        "signature": signature,
+        # the page's first poll of the signature API (static/js/cascade/live.js) is a conditional GET too
+        "signature_etag": selectors.cascade_signature_etag(signature),
         # reversed once, not per row: "/c/<slug>/objectives/" + id + "/"
         "detail_prefix": reverse(
             "objectives:objective_detail", kwargs={"company_slug": company.slug, "objective_id": 0}
@@ -109,13 +127,56 @@ def _tree_context(request: HttpRequest, cycle: Cycle | None) -> dict:
     }
 
 
+def _tree_key(request: HttpRequest, context: dict) -> str:
+    """Everything the tree's markup depends on: the cascade's signature and the versions of its data (core.versions),
+    the language, the day (expected progress), what the role may do (and whose key results are "own") and the
+    filters."""
+    company, cycle = request.company, context["cycle"]
+    own_only = context["checkin_own"] and not context["checkin_any"]
+    return versions.fragment_key(
+        "cascade-tree",
+        company.pk,
+        cycle.pk if cycle is not None else "-",
+        context["signature"],
+        versions.versions(company.pk, ("okr", "company", "people")),
+        translation.get_language(),
+        timezone.localdate(),
+        context["editable"],
+        context["renamable"],
+        context["checkin_any"],
+        context["checkin_own"],
+        request.user.pk if own_only else "-",
+        sorted(context["filters"].items()),
+    )
+
+
+def _tree_html(request: HttpRequest, context: dict, key: str) -> dict:
+    """The tree partial (``"html"``), rendered once per key, and the moment a key result in it turns stale by the
+    clock alone (``"until"``), from when on it is rendered anew."""
+
+    def render() -> dict:
+        nodes = context["nodes"]()
+        slots = RowSlots()
+        tree_context = {**context, "nodes": nodes, "row_slots": slots}
+        html = render_to_string("objectives/cascade/_tree.html", tree_context, request)
+        until = None
+        if context["cycle"] is not None:
+            until = selectors.cascade_stale_from(company=request.company, cycle=context["cycle"], nodes=nodes)
+        return {"html": "".join(slots.chunks(html)), "until": until}
+
+    return versions.fragment_until(key, render, timezone.now())
+
+
 @require_GET
 @company_view(Action.CASCADE_VIEW)
 def cascade_page(request: HttpRequest) -> HttpResponse:
     cycle = current_cycle(request)
     context = _tree_context(request, cycle)
+    key = _tree_key(request, context)
     if request.GET.get("partial") == "tree" or (request.htmx and not request.htmx.boosted):
-        response = _render_tree_page(request, "objectives/cascade/_tree.html", context)
+        # polled by the page (static/js/cascade/live.js): 304 while the rendering would be the same
+        tree = _tree_html(request, context, key)
+        response = conditional(request, etag_of(key, tree["until"]), lambda: HttpResponse(tree["html"]))
         patch_vary_headers(response, ["HX-Request"])
         return response
     company = request.company
@@ -130,13 +191,12 @@ def cascade_page(request: HttpRequest) -> HttpResponse:
         kr_kinds=KeyResult.Kind.choices,
         kr_units=KeyResult.Unit.choices,
         urls=builder_urls(company.slug),
+        tree_html=mark_safe(_tree_html(request, context, key)["html"]),  # noqa: S308 - rendered by our template
     )
     if cycle is not None and can(request.membership.role, Action.CYCLE_MANAGE):
         context["cycle_transitions"] = _cycle_transitions(cycle)
         if len(context["cycles"]) > 1:
-            nodes = context["nodes"]
-            if context["filtered"]:
-                nodes = selectors.cascade_tree(company=company, cycle=cycle)
+            nodes = selectors.cascade_tree(company=company, cycle=cycle) if context["filtered"] else context["nodes"]()
             context["carry_choices"] = flatten(nodes)
     response = _render_tree_page(request, "objectives/cascade/page.html", context)
     patch_vary_headers(response, ["HX-Request"])
@@ -144,9 +204,10 @@ def cascade_page(request: HttpRequest) -> HttpResponse:
 
 
 def _render_tree_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    """``render``, with the tree's rows spliced in once instead of copied by every enclosing template node."""
+    """``render``, with the tree's markup spliced in once instead of copied by every enclosing template node."""
     slots = RowSlots()
-    rendered = render_to_string(template, {**context, "row_slots": slots}, request)
+    tree_html = context.pop("tree_html", "")
+    rendered = render_to_string(template, {**context, "row_slots": slots, "tree_html": slots.hold(tree_html)}, request)
     return HttpResponse(slots.chunks(rendered))
 
 

@@ -12,12 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from companies.permissions import Action, can
 from companies.tenancy import company_view
+from core.conditional import conditional, etag_of
 from core.errors import DomainError
 from core.htmx import apply_to_form, error_messages, htmx_refusal, trigger_toast
 from core.safety import safe_redirect_target
@@ -123,10 +124,12 @@ def _matrix_context(request, cycle, signature: str | None = None) -> dict:
     matrix = selectors.priority_matrix(
         company=request.company, cycle=cycle, viewer=request.user, can_manage=_can_manage_round(request)
     )
+    signature = signature or selectors.matrix_signature(company=request.company, cycle=cycle)
     return {
         "matrix": matrix,
         "cycle": cycle,
-        "signature": signature or selectors.matrix_signature(company=request.company, cycle=cycle),
+        "signature": signature,
+        "live_etag": _live_etag(request, signature),
         "quadrants": selectors.QUADRANTS,
         "quadrant_counts": matrix.quadrant_counts(),
         "state_url": _url(request, "priorities-state", pk=0).replace("/0/", "/{id}/"),
@@ -149,6 +152,12 @@ def priority_matrix(request: HttpRequest) -> HttpResponse:
     return render(request, "objectives/priorities/matrix.html", context)
 
 
+def _live_etag(request: HttpRequest, signature: str) -> str:
+    """The ETag of ``priority_matrix_live``; the page carries it, so its first poll is a 304 too. What a viewer sees
+    depends on the role and, before the reveal, on whose ratings are theirs."""
+    return etag_of("priorities", signature, request.user.pk, request.membership.role, get_language())
+
+
 @require_GET
 @company_view(Action.INITIATIVE_VIEW)
 def priority_matrix_live(request: HttpRequest) -> HttpResponse:
@@ -159,12 +168,17 @@ def priority_matrix_live(request: HttpRequest) -> HttpResponse:
     signature = selectors.matrix_signature(company=request.company, cycle=cycle)
     if request.GET.get("since") == signature:
         return HttpResponse(status=204)
-    context = _matrix_context(request, cycle, signature)
-    panel = render_to_string("objectives/priorities/_panel.html", context, request=request)
-    notice = render_to_string("objectives/priorities/_chart_notice.html", context, request=request)
-    return JsonResponse(
-        {"signature": signature, "figure": _figure(request, context["matrix"]), "panel": panel, "notice": notice}
-    )
+    etag = _live_etag(request, signature)
+
+    def build() -> HttpResponse:
+        context = _matrix_context(request, cycle, signature)
+        panel = render_to_string("objectives/priorities/_panel.html", context, request=request)
+        notice = render_to_string("objectives/priorities/_chart_notice.html", context, request=request)
+        return JsonResponse(
+            {"signature": signature, "figure": _figure(request, context["matrix"]), "panel": panel, "notice": notice}
+        )
+
+    return conditional(request, etag, build)
 
 
 def _done(request, message: str, fallback: str) -> HttpResponse:

@@ -1,5 +1,8 @@
-// Board KPI page: draws the plotly figures that the server embeds as JSON data blocks, re-draws them after htmx
-// swaps (attribution model switcher), lays them out to their cards for printing. No inline scripts (CSP).
+// Board KPI page: draws the plotly figures that the server embeds as JSON data blocks (plotly.js through the one
+// loader, after the first paint), re-draws them after htmx swaps (attribution model switcher), lays them out to their
+// cards for printing. No inline scripts (CSP).
+import { loadPlotly } from "./okr/plotly.js";
+
 (function () {
   "use strict";
 
@@ -26,7 +29,8 @@
   }
 
   function drawAll(root) {
-    (root || document).querySelectorAll("[data-plotly-figure]").forEach(draw);
+    const figures = (root || document).querySelectorAll("[data-plotly-figure]");
+    if (figures.length) loadPlotly().then(() => figures.forEach(draw), () => {});
   }
 
   // The size a chart has on paper (board.css: --print-chart-height, a third of the landscape page minus gaps),

@@ -1,11 +1,17 @@
-// Budgets: render plotly figures from JSON data blocks, keyboard use of the key-result picker, initiative
-// suggestions, auto-submitting selects. No inline scripts (CSP).
+// Budgets: render plotly figures from JSON data blocks (plotly.js through the one loader, after the first paint),
+// keyboard use of the key-result picker, initiative suggestions, auto-submitting selects. No inline scripts (CSP).
+import { loadPlotly } from "./okr/plotly.js";
+
 (function () {
   "use strict";
 
   function renderCharts(root) {
-    if (!window.Plotly) return;
-    root.querySelectorAll("[data-chart]").forEach((el) => {
+    const charts = root.querySelectorAll("[data-chart]");
+    if (charts.length) loadPlotly().then(() => draw(charts), () => {});
+  }
+
+  function draw(charts) {
+    charts.forEach((el) => {
       const block = document.getElementById(el.dataset.chart);
       if (!block || el.dataset.rendered) return;
       const fig = JSON.parse(block.textContent);

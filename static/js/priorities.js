@@ -1,12 +1,18 @@
 // Priority matrix: renders the plotly figure from its JSON data block, opens an initiative on click, checks for new
 // ratings through the site's one poller and re-renders with Plotly.react. (data-confirm buttons: okr/site.js.)
-import { poll as everyFewSeconds } from "./okr/poller.js";
+import { loadPlotly } from "./okr/plotly.js";
+import { fetchChanged, knownVersion, poll as everyFewSeconds } from "./okr/poller.js";
 
 {
   const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
 
-  function renderFigure(chart, figure, first) {
-    if (!window.Plotly || !chart || !figure) return;
+  async function renderFigure(chart, figure, first) {
+    if (!chart || !figure) return;
+    try {
+      await loadPlotly();
+    } catch (error) {
+      return;
+    }
     const draw = first ? window.Plotly.newPlot : window.Plotly.react;
     draw(chart, figure.data || [], figure.layout || {}, CONFIG).then(() => {
       if (first) {
@@ -44,13 +50,18 @@ import { poll as everyFewSeconds } from "./okr/poller.js";
     if (chart && data) renderFigure(chart, JSON.parse(data.textContent), true);
 
     let signature = root.dataset.signature;
+    knownVersion(root.dataset.liveUrl, root.dataset.liveEtag);
     let busy = false;
     async function poll() {
       if (busy || document.hidden) return;
       busy = true;
       try {
-        const url = root.dataset.liveUrl + "&since=" + encodeURIComponent(signature);
-        const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+        // a conditional GET through the site poller: null is a 304 (nothing changed since the last answer)
+        const response = await fetchChanged(root.dataset.liveUrl, { headers: { Accept: "application/json" } });
+        if (response === null) {
+          root.classList.remove("is-offline");
+          return;
+        }
         if (response.status === 200) {
           const payload = await response.json();
           signature = payload.signature;

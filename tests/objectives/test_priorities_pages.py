@@ -182,6 +182,29 @@ def test_live_endpoint_answers_204_until_something_changes(company, cycle, clien
     assert 'data-quadrant="quick_wins"' in data["panel"]
 
 
+def test_live_endpoint_answers_304_to_the_etag_the_page_carries_until_a_rating_changes(
+    company, cycle, client_for, make_member
+):
+    import re
+
+    PrioritySettingsFactory(cycle=cycle, rating_state="open")
+    initiative = InitiativeFactory(cycle=cycle, title="Webinare")
+    InitiativeRatingFactory(initiative=initiative, rater=make_member(company), contribution=3, effort=3)
+    client = client_for(company, Role.FACILITATOR)
+    html = client.get(f"/c/acme/priorities/?cycle={cycle.pk}").content.decode()
+    carried = re.search(r'data-live-etag="([^"]+)"', html).group(1).replace("&quot;", '"')
+    live = f"/c/acme/priorities/live/?cycle={cycle.pk}"
+    assert client.get(live, HTTP_IF_NONE_MATCH=carried).status_code == 304
+    # another viewer (what they may see differs before the reveal) gets the whole answer for that ETag
+    participant = client_for(company, Role.MEMBER)
+    assert participant.get(live, HTTP_IF_NONE_MATCH=carried).status_code == 200
+    InitiativeRatingFactory(initiative=initiative, rater=make_member(company), contribution=5, effort=1)
+    changed = client.get(live, HTTP_IF_NONE_MATCH=carried)
+    assert changed.status_code == 200 and changed["ETag"] != carried
+    assert changed.json()["figure"]["data"][0]["y"] == [4.0]
+    assert client.get(live, HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 304
+
+
 def test_rating_view_one_at_a_time_with_progress(company, cycle, client_for):
     PrioritySettingsFactory(cycle=cycle, rating_state="open")
     first = InitiativeFactory(cycle=cycle, title="A Webinare")

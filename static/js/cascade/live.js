@@ -1,8 +1,8 @@
-// Live updates: the site poller compares the cascade's signature; a change (someone else's, or our own saves once
+// Live updates: the site poller compares the cascade's signature (a conditional GET: 304 while it is the same); a change (someone else's, or our own saves once
 // the queue is empty) fetches the tree partial and morphs it into the page with idiomorph, so rows keep their
 // focus, open/closed state and scroll position. The row being typed in is lifted out before the morph and put
 // back at the same place with its caret; nothing is refreshed while a change is still queued or a row is dragged.
-import { poll } from "../okr/poller.js";
+import { fetchChanged, knownVersion, poll } from "../okr/poller.js";
 import { setRowState } from "./rows.js";
 
 export function createLive(ctx, outline) {
@@ -11,9 +11,15 @@ export function createLive(ctx, outline) {
   let wanted = false;
   let fetching = false;
 
+  function signatureUrl() {
+    return ctx.api.signature + "?cycle=" + encodeURIComponent(ctx.cycle);
+  }
+
   function readSignature() {
     const marker = tree.el.querySelector("[data-tree-signature]");
-    if (marker) signature = marker.dataset.treeSignature;
+    if (!marker) return;
+    signature = marker.dataset.treeSignature;
+    if (ctx.cycle) knownVersion(signatureUrl(), marker.dataset.signatureEtag);
   }
 
   function blocked() {
@@ -112,10 +118,14 @@ export function createLive(ctx, outline) {
 
   async function check() {
     if (!ctx.cycle) return;
-    const response = await fetch(ctx.api.signature + "?cycle=" + encodeURIComponent(ctx.cycle), {
+    const response = await fetchChanged(signatureUrl(), {
       headers: { Accept: "application/json" },
-      credentials: "same-origin",
     });
+    if (response === null) {
+      // 304: the signature is the one we have
+      if (wanted) request();
+      return;
+    }
     if (!response.ok) return;
     const data = await response.json();
     if (signature !== null && data.signature !== signature) request();
