@@ -58,6 +58,12 @@ class Action(StrEnum):
     PARTNERS_VIEW = "partners_view"
     PARTNERS_MANAGE = "partners_manage"
     PARTNER_BUDGET_SHARE = "partner_budget_share"
+    KPI_ALERT_ACKNOWLEDGE = "kpi_alert_acknowledge"
+    REVIEW_VIEW = "review_view"
+    # The weekly review's decision and action log: facilitators, CMOs and executives run the meeting and keep the
+    # log; every member may complete (or reopen) the actions they own.
+    REVIEW_ACTIONS_MANAGE = "review_actions_manage"
+    REVIEW_ACTION_COMPLETE_OWN = "review_action_complete_own"
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -92,6 +98,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.PARTNERS_VIEW: _("See the partner scorecard"),
     Action.PARTNERS_MANAGE: _("Assign partners to initiatives"),
     Action.PARTNER_BUDGET_SHARE: _("Decide whether a partner sees their initiatives' budget lines"),
+    Action.KPI_ALERT_ACKNOWLEDGE: _("Acknowledge KPI alerts"),
+    Action.REVIEW_VIEW: _("Read the weekly execution review"),
+    Action.REVIEW_ACTIONS_MANAGE: _("Log and edit decisions and actions in the weekly review"),
+    Action.REVIEW_ACTION_COMPLETE_OWN: _("Complete own actions of the weekly review"),
 }
 
 _READ = {
@@ -101,6 +111,8 @@ _READ = {
     Action.INITIATIVE_VIEW,
     Action.BUDGET_VIEW,
     Action.BOARD_VIEW,
+    Action.REVIEW_VIEW,
+    Action.REVIEW_ACTION_COMPLETE_OWN,
     Action.SLA_VIEW,
 }
 
@@ -119,6 +131,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.MEMBERS_MANAGE,
             Action.PARTNERS_VIEW,
             Action.PARTNERS_MANAGE,
+            Action.KPI_ALERT_ACKNOWLEDGE,
+            Action.REVIEW_ACTIONS_MANAGE,
             Action.SIGN_IN_MANAGE,
             Action.SLA_MANAGE,
         }
@@ -144,6 +158,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.PARTNERS_VIEW,
             Action.PARTNERS_MANAGE,
             Action.PARTNER_BUDGET_SHARE,
+            Action.KPI_ALERT_ACKNOWLEDGE,
+            Action.REVIEW_ACTIONS_MANAGE,
             Action.SLA_MANAGE,
         }
     ),
@@ -161,6 +177,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.MEMBERS_MANAGE,
             Action.PARTNERS_VIEW,
             Action.PARTNER_BUDGET_SHARE,
+            Action.KPI_ALERT_ACKNOWLEDGE,
+            Action.REVIEW_ACTIONS_MANAGE,
             Action.SIGN_IN_MANAGE,
         }
     ),
@@ -174,6 +192,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.CHECKIN_OWN,
             Action.INITIATIVE_RATE,
             Action.BUDGET_REQUEST,
+            Action.REVIEW_VIEW,
+            Action.REVIEW_ACTION_COMPLETE_OWN,
             # sales reps and marketers see the handover they are measured on
             Action.SLA_VIEW,
         }

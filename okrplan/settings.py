@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "reporting",
     # handover SLAs (issue 18); the import layers are in pyproject.toml
     "sla",
+    "review",
 ]
 
 MIDDLEWARE = [
@@ -194,7 +195,15 @@ STORAGES = {
 # Redis: the broker for Celery and the shared cache (rate limits, locks). Unset: everything runs in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # CACHE_KEY_PREFIX lets several installations (or test runs) share one Redis database without reading each
+    # other's rate-limit counters, locks and cached fragments.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False

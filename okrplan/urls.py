@@ -21,6 +21,7 @@ company_patterns = [
     path("", include("budgets.urls")),
     path("", include("reporting.urls")),
     path("", include("sla.urls")),
+    path("", include("review.urls")),
 ]
 
 api_company_patterns = [
@@ -29,6 +30,7 @@ api_company_patterns = [
     path("", include("objectives.api_urls")),
     path("", include("budgets.api_urls")),
     path("", include("reporting.api_urls")),
+    path("", include("review.api_urls")),
 ]
 
 urlpatterns = [

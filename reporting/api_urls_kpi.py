@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api_kpi
+from . import api_alerts, api_kpi
 
 urlpatterns = [
     path("kpis/", api_kpi.KpiListAPI.as_view(), name="api-kpis"),
@@ -12,4 +12,13 @@ urlpatterns = [
     path("kpi-targets/<str:kpi>/<str:period_key>/", api_kpi.KpiTargetDetailAPI.as_view(), name="api-kpi-target-detail"),
     path("kpis/<str:key>/history/", api_kpi.KpiHistoryAPI.as_view(), name="api-kpi-history"),
     path("attribution/", api_kpi.AttributionAPI.as_view(), name="api-attribution"),
+    path("kpi-alerts/", api_alerts.KpiAlertListAPI.as_view(), name="api-kpi-alerts"),
+    path("kpi-alerts/subscriptions/", api_alerts.KpiAlertSubscriptionAPI.as_view(), name="api-kpi-alert-subscriptions"),
+    path("kpi-alerts/settings/", api_alerts.KpiAlertSettingsAPI.as_view(), name="api-kpi-alert-settings"),
+    path("kpi-alerts/<int:kpi_alert_id>/", api_alerts.KpiAlertDetailAPI.as_view(), name="api-kpi-alert-detail"),
+    path(
+        "kpi-alerts/<int:kpi_alert_id>/acknowledge/",
+        api_alerts.KpiAlertAcknowledgeAPI.as_view(),
+        name="api-kpi-alert-acknowledge",
+    ),
 ]

@@ -21,7 +21,9 @@ class ReportingConfig(AppConfig):
         register(NavEntry("board", _("Board"), "reporting:board", Action.BOARD_VIEW, order=60))
         # Targets decide the board's traffic lights: who moved a target, and from what, is on record.
         track(self.get_model("KpiTarget"), _("KPI target"))
+        # The alert rule of a KPI (k, n, on/off) decides what the board flags: its changes are on record too.
+        track(self.get_model("KpiAlertSetting"), _("KPI alert rule"))
         # The board is rendered once per version of these rows (core.versions); the refresh writes snapshots in
         # bulk and bumps "board" itself (services_kpi).
-        for name in ("KpiTarget", "ReportingSettings", "KpiBinding", "KpiSnapshot", "AttributionSnapshot"):
+        for name in ("KpiTarget", "ReportingSettings", "KpiBinding", "KpiSnapshot", "AttributionSnapshot", "KpiAlert"):
             versions.track(self.get_model(name), "board")

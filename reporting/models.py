@@ -406,6 +406,7 @@ class KpiBinding(models.Model):
 
 
 # KPI snapshots, refresh jobs and digest subscriptions (board work) live in their own module.
+from .models_alerts import KpiAlert, KpiAlertSetting, KpiAlertSubscription  # noqa: E402, F401
 from .models_snapshots import (  # noqa: E402, F401
     AttributionSnapshot,
     CrmDataDigest,

@@ -34,7 +34,7 @@ from core.errors import DomainError
 from core.locks import advisory_xact_lock
 from objectives.models import Cycle
 
-from . import attribution, kpis, periods
+from . import attribution, kpis, periods, services_alerts
 from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
 from .targets import TargetBook
 
@@ -321,6 +321,9 @@ def kpi_snapshots_refresh(
                 update_fields=_ATTRIBUTION_FIELDS,
             )
             kpis.kpi_auto_check_ins(company=company, results=check_in_results)
+            # The new figures are checked in the same transaction: an alert appears with the figures that raised
+            # it, never before or without them; its e-mails go out after commit.
+            services_alerts.kpi_alerts_check(company=company, on=on)
             versions.bump("board", company_id=company.pk)  # bulk_create sends no signal
     except Exception as exc:
         _mark(refresh_id, status=KpiRefresh.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:2000])

@@ -15,6 +15,7 @@ from django.db import OperationalError
 from companies.models import Company
 
 from . import kpi_incremental, services_kpi
+from .services_alerts import kpi_alert_notify as _notify_alert
 from .services_digest import kpi_digest_send_week
 
 logger = logging.getLogger(__name__)
@@ -70,3 +71,9 @@ def kpi_snapshots_refresh_all(scope: str = "current") -> int:
 def kpi_digest_send() -> int:
     """Send this week's KPI e-mail to every subscriber who has not received it yet (idempotent per ISO week)."""
     return kpi_digest_send_week()
+
+
+@shared_task(name="reporting.kpi_alert_notify", acks_late=True, **RETRY_OPTIONS)
+def kpi_alert_notify(alert_id: int) -> int:
+    """E-mail a new KPI alert to its KPI's subscribers (idempotent: the alert is claimed before sending)."""
+    return _notify_alert(alert_id=alert_id)

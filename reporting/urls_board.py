@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_board
+from . import views_alerts, views_board
 
 urlpatterns = [
     path("board/", views_board.board, name="board"),
@@ -12,4 +12,12 @@ urlpatterns = [
     path("board/targets/", views_board.board_targets, name="board_targets"),
     path("board/digest/", views_board.board_digest, name="board_digest"),
     path("board/export.<str:fmt>", views_board.board_export, name="board_export"),
+    path("board/alerts/", views_alerts.board_alerts, name="board_alerts"),
+    path("board/alerts/subscribe/", views_alerts.board_alert_subscribe, name="board_alert_subscribe"),
+    path("board/alerts/settings/", views_alerts.board_alert_settings, name="board_alert_settings"),
+    path(
+        "board/alerts/<int:kpi_alert_id>/acknowledge/",
+        views_alerts.board_alert_acknowledge,
+        name="board_alert_acknowledge",
+    ),
 ]

@@ -26,7 +26,7 @@ from core import tabular, versions
 from core.htmx import trigger_toast
 from core.safety import attachment_header
 
-from . import attribution, charts, kpis, periods, selectors_kpi, services_digest, services_kpi
+from . import attribution, charts, kpis, periods, selectors_alerts, selectors_kpi, services_digest, services_kpi
 from .formatting import currency_symbol, format_kpi_value, present_tile
 from .models_snapshots import KpiRefresh, PeriodKind
 
@@ -284,9 +284,12 @@ def _render_board_body(request: HttpRequest, *, kind: str, key: str | None, toda
     can_set_targets = can(request.membership.role, Action.KPI_TARGETS_MANAGE)
     settings_url = reverse("reporting:board_targets", kwargs={"company_slug": company.slug})
 
+    open_alerts = selectors_alerts.open_alerts(company=company)
+    alerting = {a.kpi for a in open_alerts}
     presented = []
     for tile in tiles:
         item = present_tile(tile, currency=company.currency)
+        item["alert"] = tile.key in alerting
         item["sparkline"] = _sparkline(tile)
         item["set_target_url"] = f"{settings_url}?period={kind}&key={tile.period_key}#target-{tile.key}"
         item["age_marker"] = _age_marker(tile.computed_at)
@@ -310,6 +313,7 @@ def _render_board_body(request: HttpRequest, *, kind: str, key: str | None, toda
         **_definitions_context(company),
         "period_day": period_day,
         "tiles": presented,
+        "open_alerts": [selectors_alerts.present_alert(a, currency=company.currency) for a in open_alerts],
         "has_snapshots": bool(tiles) or selectors_kpi.board_has_data(company=company),
         "funnel_figure": charts.figure_json(charts.funnel_figure(stages, german=german)) if stages else "",
         "segments_figure": charts.figure_json(charts.segment_trend_figure(segment_labels, segments, german=german))

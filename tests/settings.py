@@ -7,6 +7,9 @@ import time
 # A test run signs nothing real: a fixed key unless the environment brings one (okrplan.settings requires one
 # whenever DEBUG is off).
 os.environ.setdefault("SECRET_KEY", "django-insecure-okrplan-tests-only")
+# Each run keeps its own cache keys on a shared Redis (rate-limit counters of an earlier run on the same machine
+# would otherwise refuse this run's requests); set in the environment so the workers the tests start share it.
+os.environ.setdefault("CACHE_KEY_PREFIX", f"okrplan-test-{os.getpid()}-{time.time_ns()}")
 
 from okrplan.settings import *  # noqa: F403
 from okrplan.settings import DEBUG, STORAGES

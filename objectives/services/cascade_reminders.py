@@ -1,5 +1,8 @@
 """The weekly check-in reminder: one e-mail per owner and company listing the owner's stale key results, in the
-owner's language, at most once per ISO week (``ReminderLog`` makes a second run in the same week a no-op)."""
+owner's language, at most once per ISO week (``ReminderLog`` makes a second run in the same week a no-op).
+
+Other apps add sections to the same e-mail (core.reminders, e.g. the weekly review's open actions): someone with
+items in a section gets the reminder even without a stale key result."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from companies.models import Company
+from core.reminders import REMINDER_SECTIONS
 
 from ..models import CascadeSettings, ReminderLog
 from ..selectors.cascade import reminder_after_days, stale_key_results
@@ -55,12 +59,21 @@ def key_result_reminders_send(*, now: dt.datetime | None = None, company_ids: li
             continue
         already = set(ReminderLog.objects.filter(company=company, week=week).values_list("user_id", flat=True))
         by_owner = defaultdict(list)
+        owners = {}
         for key_result in stale_key_results(company=company, now=now):
-            if key_result.owner_id not in already and key_result.owner.is_active and key_result.owner.email:
-                by_owner[key_result.owner_id].append(key_result)
+            owners[key_result.owner_id] = key_result.owner
+            by_owner[key_result.owner_id].append(key_result)
+        extras: dict[int, list] = defaultdict(list)
+        for section in REMINDER_SECTIONS:
+            for user_id, (user, items) in section.collect(company=company, now=now).items():
+                if items:
+                    owners.setdefault(user_id, user)
+                    extras[user_id].append((section, items))
         days = reminder_after_days(company)
-        for key_results in by_owner.values():
-            owner = key_results[0].owner
+        for owner_id, owner in owners.items():
+            if owner_id in already or not owner.is_active or not owner.email:
+                continue
+            key_results = by_owner.get(owner_id, [])
             try:
                 with transaction.atomic():
                     # The log row first: a parallel run hits the unique constraint instead of sending twice; a
@@ -68,14 +81,21 @@ def key_result_reminders_send(*, now: dt.datetime | None = None, company_ids: li
                     ReminderLog.objects.create(
                         company=company, user=owner, week=week, key_result_count=len(key_results)
                     )
-                    _send(company=company, owner=owner, key_results=key_results, days=days, now=now)
+                    _send(
+                        company=company,
+                        owner=owner,
+                        key_results=key_results,
+                        days=days,
+                        now=now,
+                        sections=extras.get(owner_id, []),
+                    )
             except IntegrityError:
                 continue
             sent += 1
     return sent
 
 
-def _send(*, company: Company, owner, key_results: list, days: int, now: dt.datetime) -> None:
+def _send(*, company: Company, owner, key_results: list, days: int, now: dt.datetime, sections=()) -> None:
     with translation.override(_language(owner)):
         context = {
             "company": company,
@@ -92,6 +112,9 @@ def _send(*, company: Company, owner, key_results: list, days: int, now: dt.date
             ],
             "days": days,
             "link": _link(company),
+            "sections": [
+                section.render(company=company, user=owner, items=items, now=now) for section, items in sections
+            ],
         }
         subject = " ".join(render_to_string("objectives/email/key_result_reminder_subject.txt", context).split())
         body = render_to_string("objectives/email/key_result_reminder_body.txt", context)

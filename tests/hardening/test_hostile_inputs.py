@@ -44,6 +44,7 @@ from tests.factories import (
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory, SpendEntryFactory
 from tests.factories_priorities import InitiativeFactory
 from tests.factories_reporting import KpiBindingFactory, LeadFactory, OpportunityFactory, TouchpointFactory
+from tests.factories_review import KpiAlertFactory, ReviewActionFactory
 from tests.hardening.rowcounts import app_tables, row_counts
 from tests.test_security_urls import COMPANY_ROUTES
 
@@ -102,6 +103,8 @@ def world(db):
     )
     binding = KpiBindingFactory(key_result=key_result)
     refresh = KpiRefresh.objects.create(company=company)
+    alert = KpiAlertFactory(company=company)
+    action = ReviewActionFactory(company=company, owner=users[Role.MEMBER], key_result=key_result)
     invitation = Invitation.objects.create(
         company=company,
         email="invited@hostile.example",
@@ -117,6 +120,8 @@ def world(db):
         "cycle_id": cycle.pk,
         "initiative_id": initiative.pk,
         "refresh_id": refresh.pk,
+        "kpi_alert_id": alert.pk,
+        "review_action_id": action.pk,
         "budgets/lines/": line.pk,
         "priorities/": initiative.pk,
         "board/import/mappings/": mapping.pk,
@@ -237,6 +242,8 @@ def _api_path(path: str, ids: dict) -> str:
         .replace("{refresh_id}", str(ids["refresh_id"]))
         .replace("{membership_id}", str(ids["membership_id"]))
         .replace("{invitation_id}", str(ids["invitation_id"]))
+        .replace("{kpi_alert_id}", str(ids["kpi_alert_id"]))
+        .replace("{review_action_id}", str(ids["review_action_id"]))
         .replace("{key}", "marketing_sourced_pipeline")
     )
 
