@@ -20,6 +20,8 @@ class BudgetsConfig(AppConfig):
         guards.register_key_result_cycle_guard(services.key_result_cycle_guard)
         guards.register_cycle_dates_guard(services.cycle_dates_guard)
         register(NavEntry("budgets", _("Budgets"), "budgets:queue", Action.BUDGET_VIEW, order=50))
+        register(NavEntry("partners", _("Partners"), "budgets:partner_scorecard", Action.PARTNERS_VIEW, order=55))
+        register(NavEntry("partner_home", _("My initiatives"), "budgets:partner_home", Action.PARTNER_WORK, order=15))
         track(self.get_model("BudgetLine"), _("Budget line"))
         # The CMO approval limit: four eyes on money needs every change of it on record.
         track(self.get_model("BudgetSettings"), _("Budget settings"))

@@ -12,10 +12,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from companies.models import Company, Membership, Profile
-from companies.permissions import Role
+from companies.permissions import Role, role_names
 
 DEMO_SLUG = "voltaria"
 DEMO_PASSWORD = "okrplan-demo"
+PARTNER_USERNAME = "kai.lorenz"
 
 # (username, first name, last name, role, team, one of the four printed logins?)
 DEMO_PEOPLE = [
@@ -23,6 +24,8 @@ DEMO_PEOPLE = [
     ("markus.hoffmann", "Markus", "Hoffmann", Role.CMO, "Marketing", True),
     ("petra.schulz", "Petra", "Schulz", Role.EXECUTIVE, "Vorstand", True),
     ("jonas.weber", "Jonas", "Weber", Role.MEMBER, "Digital Marketing", True),
+    # An agency working on the webinar series (objectives/demo_priorities.py assigns it): sees only that.
+    (PARTNER_USERNAME, "Kai", "Lorenz", Role.PARTNER, "Agentur Nordlicht", True),
     ("thomas.krueger", "Thomas", "Krüger", Role.EXECUTIVE, "Vertrieb", False),
     ("sabine.wolf", "Sabine", "Wolf", Role.MEMBER, "Vertrieb", False),
     ("anna.fischer", "Anna", "Fischer", Role.MEMBER, "Produktmarketing", False),
@@ -42,7 +45,8 @@ DEMO_PEOPLE = [
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    return [(username, role.label) for username, _f, _l, role, _t, printed in DEMO_PEOPLE if printed]
+    """The printed logins with their role in both languages ("Facilitator / Moderation"), as the README names them."""
+    return [(username, role_names(role)) for username, _f, _l, role, _t, printed in DEMO_PEOPLE if printed]
 
 
 @transaction.atomic
@@ -56,10 +60,15 @@ def load() -> Company:
     for username, first, last, role, team, _printed in DEMO_PEOPLE:
         user = user_model.objects.filter(username=username).first()
         if user is None:
-            user = user_model(username=username, first_name=first, last_name=last, email=f"{username}@voltaria.example")
+            domain = "nordlicht-agentur.example" if role == Role.PARTNER else "voltaria.example"
+            user = user_model(username=username, first_name=first, last_name=last, email=f"{username}@{domain}")
             password_hash = password_hash or make_password(DEMO_PASSWORD)
             user.password = password_hash
             user.save()
         Profile.objects.get_or_create(user=user, defaults={"language": "de"})
-        Membership.objects.get_or_create(user=user, company=company, defaults={"role": role, "team": team})
+        Membership.objects.get_or_create(
+            user=user,
+            company=company,
+            defaults={"role": role, "team": team, "partner_sees_budget": role == Role.PARTNER},
+        )
     return company

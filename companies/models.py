@@ -55,6 +55,8 @@ class Membership(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     team = models.CharField(_("team"), max_length=60, blank=True)
+    # Partners only: whether they see the budget lines of their initiatives (read-only amounts); the CMO decides.
+    partner_sees_budget = models.BooleanField(_("partner sees budget lines"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,9 +6,10 @@ from enum import StrEnum
 
 from django.apps import apps
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import PermissionDenied
+from core.errors import NotFound, PermissionDenied
 
 
 class Role(models.TextChoices):
@@ -16,6 +17,9 @@ class Role(models.TextChoices):
     CMO = "cmo", _("CMO")
     EXECUTIVE = "executive", _("Executive")
     MEMBER = "member", _("Member")
+    # Someone of another organisation (an agency) who works on some initiatives: sees only those, the key results
+    # they feed and (if the CMO shares them) their budget lines. Everything else of the company is a 404 for them.
+    PARTNER = "partner", _("Partner")
 
 
 class Action(StrEnum):
@@ -49,6 +53,11 @@ class Action(StrEnum):
     SLA_MANAGE = "sla_manage"
     HISTORY_VIEW = "history_view"
     COMPANY_SETTINGS = "company_settings"
+    # External partners: their own area (assigned initiatives, the key results those feed, check-ins on them).
+    PARTNER_WORK = "partner_work"
+    PARTNERS_VIEW = "partners_view"
+    PARTNERS_MANAGE = "partners_manage"
+    PARTNER_BUDGET_SHARE = "partner_budget_share"
     KPI_ALERT_ACKNOWLEDGE = "kpi_alert_acknowledge"
     REVIEW_VIEW = "review_view"
     # The weekly review's decision and action log: facilitators, CMOs and executives run the meeting and keep the
@@ -85,6 +94,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.SLA_MANAGE: _("Set the handover SLA rules and working hours"),
     Action.HISTORY_VIEW: _("See the change history"),
     Action.COMPANY_SETTINGS: _("Change company settings"),
+    Action.PARTNER_WORK: _("Work on the initiatives assigned to you as a partner and check in on their key results"),
+    Action.PARTNERS_VIEW: _("See the partner scorecard"),
+    Action.PARTNERS_MANAGE: _("Assign partners to initiatives"),
+    Action.PARTNER_BUDGET_SHARE: _("Decide whether a partner sees their initiatives' budget lines"),
     Action.KPI_ALERT_ACKNOWLEDGE: _("Acknowledge KPI alerts"),
     Action.REVIEW_VIEW: _("Read the weekly execution review"),
     Action.REVIEW_ACTIONS_MANAGE: _("Log and edit decisions and actions in the weekly review"),
@@ -116,6 +129,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.INITIATIVE_RATE,
             Action.HISTORY_VIEW,
             Action.MEMBERS_MANAGE,
+            Action.PARTNERS_VIEW,
+            Action.PARTNERS_MANAGE,
             Action.KPI_ALERT_ACKNOWLEDGE,
             Action.REVIEW_ACTIONS_MANAGE,
             Action.SIGN_IN_MANAGE,
@@ -140,6 +155,9 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.CRM_IMPORT,
             Action.COMPANY_SETTINGS,
             Action.MEMBERS_MANAGE,
+            Action.PARTNERS_VIEW,
+            Action.PARTNERS_MANAGE,
+            Action.PARTNER_BUDGET_SHARE,
             Action.KPI_ALERT_ACKNOWLEDGE,
             Action.REVIEW_ACTIONS_MANAGE,
             Action.SLA_MANAGE,
@@ -157,6 +175,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.KPI_TARGETS_MANAGE,
             Action.HISTORY_VIEW,
             Action.MEMBERS_MANAGE,
+            Action.PARTNERS_VIEW,
+            Action.PARTNER_BUDGET_SHARE,
             Action.KPI_ALERT_ACKNOWLEDGE,
             Action.REVIEW_ACTIONS_MANAGE,
             Action.SIGN_IN_MANAGE,
@@ -178,7 +198,26 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.SLA_VIEW,
         }
     ),
+    # Nothing of the company's own reads: which initiatives, key results and budget lines a partner sees is narrowed
+    # to their assignments by the partner selectors (objectives.selectors.partners, budgets.selectors).
+    Role.PARTNER: frozenset({Action.COMPANY_VIEW, Action.PARTNER_WORK}),
 }
+
+# Roles of outsiders: what their role does not allow answers 404, like another company's page, so a partner cannot
+# even learn which pages and objects exist.
+OUTSIDER_ROLES = frozenset({Role.PARTNER})
+
+
+def role_names(role: str) -> str:
+    """A role in both languages, "Facilitator / Moderation": how `make run` prints the demo logins and the README
+    names them (pages show the name in the reader's language)."""
+    names = []
+    for language in ("en", "de"):
+        with translation.override(language):
+            name = str(Role(role).label)
+        if name not in names:
+            names.append(name)
+    return " / ".join(names)
 
 
 def can(role: str | None, action: Action | str) -> bool:
@@ -191,6 +230,8 @@ def can(role: str | None, action: Action | str) -> bool:
 def require(role: str | None, action: Action | str) -> None:
     """Raise :class:`core.errors.PermissionDenied` unless ``role`` may perform ``action``."""
     if not can(role, action):
+        if role in OUTSIDER_ROLES:
+            raise NotFound()
         raise PermissionDenied(
             _("Your role does not allow this: %(action)s.") % {"action": ACTION_LABELS[Action(action)]}
         )
@@ -230,7 +271,8 @@ def require_actor(actor, company, action: Action | str) -> None:
 # CMO every role but executive; a facilitator only facilitator and member. Nobody changes their own role.
 GRANTABLE_ROLES: dict[str, frozenset[str]] = {
     Role.EXECUTIVE: frozenset(Role.values),
-    Role.CMO: frozenset({Role.CMO, Role.FACILITATOR, Role.MEMBER}),
-    Role.FACILITATOR: frozenset({Role.FACILITATOR, Role.MEMBER}),
+    Role.CMO: frozenset({Role.CMO, Role.FACILITATOR, Role.MEMBER, Role.PARTNER}),
+    Role.FACILITATOR: frozenset({Role.FACILITATOR, Role.MEMBER, Role.PARTNER}),
     Role.MEMBER: frozenset(),
+    Role.PARTNER: frozenset(),
 }

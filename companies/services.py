@@ -291,3 +291,18 @@ def membership_deactivate(*, membership: Membership, actor) -> None:
         user.save(update_fields=["is_active"])
         apps.get_model("authtoken", "Token").objects.filter(user=user).delete()  # by name: services import no DRF
         # Sessions: Django's auth refuses an inactive user on the next request, whatever the session says.
+
+
+@transaction.atomic
+def membership_partner_budget_set(*, membership: Membership, sees_budget: bool, actor) -> Membership:
+    """Whether a partner sees the budget lines of their initiatives (amounts read-only). The CMO decides (and the
+    executives: PARTNER_BUDGET_SHARE)."""
+    require_actor(actor, membership.company, Action.PARTNER_BUDGET_SHARE)
+    membership = Membership.objects.select_for_update().select_related("user", "company").get(pk=membership.pk)
+    if membership.role != Role.PARTNER:
+        raise ValidationError(
+            {"partner_sees_budget": _("%(name)s is not a partner.") % {"name": display_name(membership.user)}}
+        )
+    membership.partner_sees_budget = bool(sees_budget)
+    membership.save(update_fields=["partner_sees_budget"])
+    return membership

@@ -22,6 +22,7 @@ class ObjectivesConfig(AppConfig):
         track(self.get_model("Objective"), _("Objective"))
         track(self.get_model("KeyResult"), _("Key result"))
         track(self.get_model("Initiative"), _("Initiative"))
+        track(self.get_model("InitiativePartner"), _("Partner assignment"))
         # The cascade and the board's OKR progress are rendered once per version of these rows (core.versions).
         for name in ("Cycle", "Objective", "ObjectiveLink", "KeyResult", "CheckIn", "CascadeSettings"):
             versions.track(self.get_model(name), "okr")

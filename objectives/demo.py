@@ -8,3 +8,4 @@ from . import demo_cascade, demo_priorities
 def load() -> None:
     demo_cascade.load()
     demo_priorities.load()
+    demo_priorities.load_partner()

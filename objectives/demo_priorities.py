@@ -15,10 +15,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from companies.demo import DEMO_SLUG
-from companies.models import Company
+from companies.demo import DEMO_SLUG, PARTNER_USERNAME
+from companies.models import Company, Membership
 
-from .models import Cycle, Initiative, KeyResult
+from .models import Cycle, Initiative, InitiativePartner, KeyResult
 from .services import initiatives as services
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ PREVIOUS_CYCLE = "Geschäftsjahr 2025"
 RATERS = ["lena.berger", "markus.hoffmann", "petra.schulz", "thomas.krueger"]
 FACILITATOR = "lena.berger"
 FOCUS_LIMIT = 8
+# The agency Nordlicht runs the webinar series: the demo's partner login sees this initiative and its key results.
+PARTNER_INITIATIVE = "Webinar-Reihe „Netzstabilität kompakt“"
 
 # title, description, owner, cost (EUR), person-days, key-result keywords, contribution x4, effort x4, final state
 INITIATIVES = [
@@ -324,4 +326,19 @@ def _previous_cycle(company: Company, current: Cycle, users: dict) -> None:
             estimated_cost=Decimal(40000),
         )
         for index, title in enumerate(PREVIOUS_INITIATIVES)
+    )
+
+
+def load_partner() -> None:
+    """The demo partner works on the webinar series (idempotent: an existing assignment is left as it is)."""
+    membership = Membership.objects.filter(company__slug=DEMO_SLUG, user__username=PARTNER_USERNAME).first()
+    initiative = (
+        Initiative.objects.filter(company__slug=DEMO_SLUG, title=PARTNER_INITIATIVE, cycle__name=CURRENT_CYCLE)
+        .select_related("company")
+        .first()
+    )
+    if membership is None or initiative is None:
+        return
+    InitiativePartner.objects.get_or_create(
+        initiative=initiative, membership=membership, defaults={"company": initiative.company}
     )

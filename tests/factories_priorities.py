@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import factory
 
-from objectives.models import Initiative, InitiativeRating, PrioritySettings
+from companies.permissions import Role
+from objectives.models import Initiative, InitiativePartner, InitiativeRating, PrioritySettings
 
-from .factories import CycleFactory, UserFactory
+from .factories import CycleFactory, MembershipFactory, UserFactory
 
 
 class InitiativeFactory(factory.django.DjangoModelFactory):
@@ -43,3 +44,14 @@ class PrioritySettingsFactory(factory.django.DjangoModelFactory):
 
     cycle = factory.SubFactory(CycleFactory)
     company = factory.SelfAttribute("cycle.company")
+
+
+class InitiativePartnerFactory(factory.django.DjangoModelFactory):
+    """A partner (a membership with the partner role) assigned to an initiative of the same company."""
+
+    class Meta:
+        model = InitiativePartner
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    company = factory.SelfAttribute("initiative.company")
+    membership = factory.SubFactory(MembershipFactory, company=factory.SelfAttribute("..company"), role=Role.PARTNER)

@@ -19,8 +19,13 @@ def test_load_demo_is_idempotent_and_prints_the_logins(capsys):
     call_command("load_demo")
     first = _counts()
     out = capsys.readouterr().out
-    for username in ["lena.berger", "markus.hoffmann", "petra.schulz", "jonas.weber"]:
+    for username in ["lena.berger", "markus.hoffmann", "petra.schulz", "jonas.weber", "kai.lorenz"]:
         assert username in out
+    # The role names in both languages, exactly as README, menu and members page say them.
+    for line in ("lena.berger        Facilitator / Moderation", "markus.hoffmann    CMO",
+                 "petra.schulz       Executive / Geschäftsführung", "jonas.weber        Member / Mitglied",
+                 "kai.lorenz         Partner"):  # fmt: skip
+        assert line in out
     assert DEMO_PASSWORD in out
     call_command("load_demo", snapshots=False)
     assert _counts() == first
@@ -50,6 +55,17 @@ def test_each_demo_login_works(client, username):
     page = client.get("/", follow=True)
     assert page.status_code == 200
     assert "Voltaria Energie AG" in page.content.decode()
+
+
+def test_the_demo_partner_sees_the_webinar_series_only(client):
+    call_command("load_demo", snapshots=False)
+    client.post("/login/", {"username": "kai.lorenz", "password": DEMO_PASSWORD})
+    page = client.get("/c/voltaria/partner/").content.decode()
+    # The demo people read German; the CMO shares the budget lines with the demo partner.
+    assert "Webinar-Reihe „Netzstabilität kompakt“" in page
+    assert "ABM-Programm" not in page
+    assert 'data-testid="partner-budget"' in page or "Keine Budgetzeilen für diese Initiative." in page
+    assert client.get("/c/voltaria/cascade/").status_code == 404
 
 
 def test_full_demo_board_shows_figures_without_a_refresh(client):

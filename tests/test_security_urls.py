@@ -28,7 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from companies.permissions import Action, Role, can
+from companies.permissions import OUTSIDER_ROLES, Action, Role, can
 from tests.factories import CompanyFactory
 
 # Routes an anonymous visitor may use (by view name, namespaced like "admin:login").
@@ -420,17 +420,85 @@ def test_api_refuses_every_role_the_permission_table_does_not_allow(route):
             if action is None or can(role, action):
                 continue
             response = _request(client, method, path, route)
-            assert response.status_code == 403, f"{role} {method.upper()} {route.label} needs {action}"
+            # An outsider (a partner) is not told that the page exists: 404, as for another company.
+            expected = 404 if role in OUTSIDER_ROLES else 403
+            assert response.status_code == expected, f"{role} {method.upper()} {route.label} needs {action}"
             checked += 1
     after = _row_counts()
     assert after == {**before, "companies.Membership": after["companies.Membership"]}, "a refused request wrote"
     if route.view_name == "api-members":
-        assert checked == 0, "everyone sees who is who"
+        assert checked == 1, "everyone but a partner sees who is who"
     if route.view_name == "api-invitations":
-        assert checked == 2, "the plain member may neither list nor send invitations"
+        assert checked == 4, "neither the plain member nor a partner may list or send invitations"
 
 
 def test_the_api_permission_generator_reads_required_actions():
     members = next(route for route in SCOPED_API_ROUTES if route.view_name == "api-members")
     assert _api_methods(members) == ["get"]
     assert api_required_action(members, "get") == Action.MEMBERS_VIEW
+
+
+# --- a partner sees nothing of their company beyond their initiatives ----------------------------------------------
+#
+# For every company route: a partner of company A, assigned to one initiative, asks for A's URL with A's own objects
+# (made by the factories, not assigned to them). Only the partner's own area and the company overview answer; any
+# page, endpoint or object beyond that is a 404 (405 for a method the route has not), exactly as for another
+# company, and no answer carries the titles of what they are not assigned to.
+
+PARTNER_OPEN_ROUTES = {
+    "company_switch",  # redirects to the same section, which is checked on its own
+    "company_home",
+    "api-company",
+    "budgets:partner_home",
+    "api-partner-initiatives",
+}
+PARTNER_SECRETS = ("Geheimes Ziel", "Geheimes Schlüsselergebnis", "Geheime Initiative", "Geheime Zeile", "Greta")
+
+
+def _partner_world(company):
+    from tests.factories import KeyResultFactory, MembershipFactory, UserFactory
+    from tests.factories_budgets import BudgetLineFactory
+    from tests.factories_priorities import InitiativeFactory, InitiativePartnerFactory
+
+    own_kr = KeyResultFactory(company=company, objective__company=company, objective__cycle__company=company)
+    own = InitiativeFactory(cycle=own_kr.objective.cycle, title="Partnerkampagne", key_results=[own_kr])
+    secret_kr = KeyResultFactory(
+        objective__company=company,
+        objective__cycle=own.cycle,
+        objective__title="Geheimes Ziel",
+        company=company,
+        title="Geheimes Schlüsselergebnis",
+    )
+    secret = InitiativeFactory(cycle=own.cycle, title="Geheime Initiative", key_results=[secret_kr])
+    BudgetLineFactory(company=company, cycle=own.cycle, initiative=secret, title="Geheime Zeile")
+    MembershipFactory(company=company, user=UserFactory(first_name="Greta", last_name="Vertraulich"))
+    partner = UserFactory()
+    membership = MembershipFactory(user=partner, company=company, role=Role.PARTNER, partner_sees_budget=True)
+    InitiativePartnerFactory(initiative=own, membership=membership)
+    client = Client()
+    client.force_login(partner)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", COMPANY_ROUTES, ids=lambda r: r.label)
+def test_a_partner_reaches_nothing_of_the_company_beyond_their_initiatives(route):
+    company = CompanyFactory(name="Alpha Planung GmbH", slug="alpha")
+    client = _partner_world(company)
+    values, objects = object_values(route, company)
+    path = route.path({**_samples(route), **values, COMPANY_SLUG: company.slug})
+    answered = []
+    for method in _methods(route):
+        response = _request(client, method, path, route)
+        where = f"partner {method.upper()} {route.label}"
+        if route.view_name in PARTNER_OPEN_ROUTES and not objects:
+            assert response.status_code < 500, where
+        else:
+            assert response.status_code in {404, 405}, f"{where}: {response.status_code}"
+        body = response.content.decode(errors="replace")
+        for secret in PARTNER_SECRETS:
+            assert secret not in body, f"{where} shows {secret!r}"
+        for obj in objects:
+            assert str(obj) not in body, where
+        answered.append(response.status_code)
+    assert 404 in answered or route.view_name in PARTNER_OPEN_ROUTES, f"{route.label}: no method answered 404"

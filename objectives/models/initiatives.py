@@ -95,6 +95,33 @@ class Initiative(models.Model):
         return self.final_contribution is not None or self.final_effort is not None
 
 
+class InitiativePartner(models.Model):
+    """A partner (a membership with the partner role, someone of an agency) works on an initiative: they see it, the
+    key results it feeds and may check in on those. Assigning is objectives.services.initiatives'
+    ``initiative_partner_assign`` (which checks the role and the company)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="partner_assignments")
+    membership = models.ForeignKey(
+        "companies.Membership", on_delete=models.CASCADE, related_name="initiative_assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner assignment")
+        verbose_name_plural = _("partner assignments")
+        ordering = ["initiative_id", "membership_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "membership"], name="initiative_partner_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} ↔ {self.membership_id}"
+
+
 class InitiativeRating(models.Model):
     """One participant's scores for one initiative; changeable while the cycle's rating round is open."""
 

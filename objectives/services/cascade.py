@@ -27,13 +27,14 @@ from django.utils.translation import gettext as _
 from companies.models import Company
 from companies.permissions import Action, can, require_actor, role_of
 from core import people, versions
-from core.errors import PermissionDenied, StaleVersion
+from core.errors import NotFound, PermissionDenied, StaleVersion
 from core.safety import validate_dates_in_range
 
 from .. import guards
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 from ..models.cascade import dates_cover
 from ..selectors.cascade import cascade_tree, walk
+from ..selectors.partners import partner_may_check_in
 
 MAX_LEVELS = 6  # a cascade has at most six levels: company objective = level 1
 ZERO = Decimal("0")
@@ -1074,7 +1075,11 @@ def check_in_create(
     company = key_result.company
     if actor is not None and not getattr(actor, "is_superuser", False):
         role = role_of(actor, company)
-        if not can(role, Action.CHECKIN_ANY):
+        if can(role, Action.PARTNER_WORK):
+            # A partner checks in on the key results their initiatives feed; any other is not there for them.
+            if not partner_may_check_in(user=actor, key_result=key_result):
+                raise NotFound()
+        elif not can(role, Action.CHECKIN_ANY):
             require_actor(actor, company, Action.CHECKIN_OWN)
             if key_result.owner_id != actor.pk:
                 raise PermissionDenied(_("Only the owner of this key result can check in on it."))

@@ -31,6 +31,7 @@ from rest_framework.test import APIClient
 from budgets import services as budget_services
 from companies.models import Invitation, Membership
 from companies.permissions import Role
+from objectives.models import InitiativePartner
 from reporting.models import ColumnMapping, CrmImport, KpiRefresh
 from tests.factories import (
     CompanyFactory,
@@ -71,13 +72,16 @@ HOSTILE = {
 def world(db):
     company = CompanyFactory(name="Hostile GmbH", slug=SLUG)
     users = {}
-    for role in (Role.CMO, Role.EXECUTIVE, Role.FACILITATOR, Role.MEMBER):
+    for role in (Role.CMO, Role.EXECUTIVE, Role.FACILITATOR, Role.MEMBER, Role.PARTNER):
         users[role] = UserFactory(username=f"hostile-{role}")
-        MembershipFactory(user=users[role], company=company, role=role)
+        MembershipFactory(user=users[role], company=company, role=role, partner_sees_budget=role == Role.PARTNER)
     cycle = CycleFactory(company=company, name="FY 2026")
     objective = ObjectiveFactory(cycle=cycle, owner=users[Role.CMO])
     key_result = KeyResultFactory(objective=objective, owner=users[Role.CMO])
     initiative = InitiativeFactory(cycle=cycle, key_results=[key_result])
+    InitiativePartner.objects.create(
+        company=company, initiative=initiative, membership=Membership.objects.get(user=users[Role.PARTNER])
+    )
     channel = ChannelFactory(company=company)
     line = BudgetLineFactory(company=company, cycle=cycle, channel=channel, key_result=key_result,
                              requester=users[Role.MEMBER], state="submitted")  # fmt: skip
@@ -114,6 +118,7 @@ def world(db):
         "objective_id": objective.pk,
         "key_result_id": key_result.pk,
         "cycle_id": cycle.pk,
+        "initiative_id": initiative.pk,
         "refresh_id": refresh.pk,
         "kpi_alert_id": alert.pk,
         "review_action_id": action.pk,
@@ -346,7 +351,7 @@ def discover_forms(world) -> tuple[dict, int]:
     """Every distinct form of every company page, with a client of a role that sees it."""
     forms: dict = {}
     pages = 0
-    for role in (Role.CMO, Role.EXECUTIVE):
+    for role in (Role.CMO, Role.EXECUTIVE, Role.PARTNER):
         client = Client()
         client.force_login(world["users"][role])
         for route in COMPANY_ROUTES:
