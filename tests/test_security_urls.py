@@ -60,7 +60,7 @@ SAMPLE_BY_CONVERTER = {
     "uuid": str(uuid.UUID(int=7)),
 }
 MISSING_ID = "987654321"
-PROJECT_APPS = ("companies", "history", "objectives", "budgets", "reporting", "review")
+PROJECT_APPS = ("companies", "history", "objectives", "budgets", "sla", "reporting", "review")
 COMPANY_SLUG = "company_slug"
 
 ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
