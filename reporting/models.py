@@ -82,10 +82,11 @@ class Lead(models.Model):
     # The handover between marketing and sales (issue 18, sla app): who in sales owns the lead, when sales first
     # contacted it, and — instead of accepting it (SAL) — when and why sales rejected it and when it went back to
     # marketing's nurturing (recycled).
-    owner = models.CharField(_("owner"), max_length=120, blank=True)
+    # db_default too: the bulk paths write with COPY and name only the columns they have (issue 18 added these).
+    owner = models.CharField(_("owner"), max_length=120, blank=True, default="", db_default="")
     first_contact_at = models.DateTimeField(_("first sales contact"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("rejected by sales"), null=True, blank=True)
-    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True, default="", db_default="")
     recycled_at = models.DateTimeField(_("recycled to marketing"), null=True, blank=True)
 
     class Meta:
