@@ -57,6 +57,7 @@ def test_upload_shows_the_result(cmo, live_server, login):
                                                               "buffer": CSV}])  # fmt: skip
     page.locator("form[data-crm-upload] button[type=submit]").click()
     expect(page.get_by_test_id("detected-source")).to_contain_text("3")
+    page.wait_for_load_state("load")  # htmx binds the mapping selects once the page has loaded
     page.get_by_test_id("wizard-confirm").click()
     expect(page.get_by_test_id("import-summary")).to_contain_text("3")
     expect(page.locator("#import-progress-bar")).to_have_attribute("value", "100")
@@ -76,6 +77,7 @@ def test_wizard_edit_a_mapping_answer_the_date_order_and_confirm(cmo, live_serve
     page.locator("form[data-crm-upload] button[type=submit]").click()
 
     expect(page.get_by_test_id("detected-source")).to_contain_text("Recognised as: HubSpot export.")
+    page.wait_for_load_state("load")  # htmx binds the mapping selects once the page has loaded
     confirm = page.get_by_test_id("wizard-confirm")
     expect(confirm).to_be_disabled()  # the date order is open
     expect(page.get_by_test_id("wizard-errors")).to_contain_text("Choose how the file writes its dates")
@@ -124,6 +126,7 @@ def test_wizard_refuses_a_field_chosen_twice_without_writing(cmo, live_server, l
                                                               "buffer": data}])  # fmt: skip
     page.locator("form[data-crm-upload] button[type=submit]").click()
     expect(page.get_by_test_id("detected-source")).to_contain_text("Salesforce export")
+    page.wait_for_load_state("load")  # htmx binds the mapping selects once the page has loaded
     expect(page.get_by_test_id("wizard-samples")).to_contain_text("Won")
     page.get_by_label("Field for column “Fiscal Period”").select_option("stage")
     expect(page.get_by_test_id("wizard-errors")).to_contain_text("“Stage” is chosen for more than one column.")
