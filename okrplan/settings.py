@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
         "ObjectiveStateEnum": "objectives.models.cascade.Objective.State",
         "KeyResultUnitEnum": "objectives.models.cascade.KeyResult.Unit",
         "TrafficLightEnum": ["red", "amber", "green"],
+        "RoleEnum": "companies.permissions.Role",
+        "ReviewActionStatusEnum": "review.models.ReviewAction.Status",
     },
     # The schema reveals the API surface: members only (the docs page requires login too, see urls.py).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
