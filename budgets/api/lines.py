@@ -27,8 +27,8 @@ from core.people import display_name
 from core.safety import BoundedDateSerializerField, IdSerializerField
 from objectives.models import Cycle, Initiative, KeyResult
 
-from . import selectors, services
-from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
+from .. import selectors, services
+from ..models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
 
 
 class CompanyRelatedField(serializers.PrimaryKeyRelatedField):

@@ -1,7 +1,7 @@
 """External partners: their own area (the initiatives assigned to them, the key results those feed, check-ins on
 them, and their budget lines if the CMO shares them) and the CMO's partner scorecard with the assignments.
 
-Thin: the partner selectors decide what a partner sees (objectives.selectors.partners, budgets.selectors_partners),
+Thin: the partner selectors decide what a partner sees (objectives.selectors.partners, budgets.selectors.partners),
 the services decide what may change."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from objectives.selectors.partners import partner_initiatives, partner_key_resul
 from objectives.services.cascade import check_in_create
 from objectives.services.partners import initiative_partner_assign, initiative_partner_unassign
 
-from .selectors_partners import partner_budget_lines, partner_scorecard
+from ..selectors.partners import partner_budget_lines, partner_scorecard
 
 
 def _check_in_form(kr, initiative, bound: CheckInForm | None) -> CheckInForm:

@@ -30,7 +30,7 @@ from objectives.selectors.partners import partner_initiatives, partner_key_resul
 from objectives.services.cascade import check_in_create
 from objectives.services.partners import initiative_partner_assign, initiative_partner_unassign
 
-from .selectors_partners import partner_budget_lines, partner_scorecard
+from ..selectors.partners import partner_budget_lines, partner_scorecard
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 

@@ -19,8 +19,8 @@ from companies.permissions import Role
 from objectives.models import Initiative, InitiativePartner, KeyResult
 from objectives.selectors.partners import partner_initiatives
 
-from .models import BudgetLine
-from .selectors import COUNTED_STATES, ZERO, _actual_subquery
+from ..models import BudgetLine
+from .base import COUNTED_STATES, ZERO, _actual_subquery
 
 
 def partner_budget_lines(*, membership: Membership) -> QuerySet[BudgetLine]:
