@@ -9,9 +9,9 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.shortcuts import get_object_or_404
 
 from companies.models import Company
+from core.tenancy import for_company, get_for_company_or_404
 from history.selectors import history_for
 from objectives.models import Cycle, Initiative, KeyResult
 
@@ -23,19 +23,19 @@ def current_cycle(company: Company, *, today: dt.date | None = None) -> Cycle | 
     """The cycle budgets are planned in by default: the longest one covering today (the fiscal year rather than a
     quarter), else the newest."""
     today = today or dt.date.today()
-    cycles = Cycle.objects.filter(company=company)
+    cycles = for_company(Cycle, company)
     covering = cycles.filter(start_date__lte=today, end_date__gte=today).order_by("start_date", "-end_date").first()
     return covering or cycles.order_by("-start_date").first()
 
 
 def company_cycles(company: Company) -> QuerySet[Cycle]:
-    return Cycle.objects.filter(company=company).order_by("-start_date", "name")
+    return for_company(Cycle, company).order_by("-start_date", "name")
 
 
 def budget_lines(*, company: Company) -> QuerySet[BudgetLine]:
     """Lines of one company with everything a table row shows, and their actual spend as ``actual``."""
     return (
-        BudgetLine.objects.filter(company=company)
+        BudgetLine.objects.for_company(company)
         .select_related(
             "channel",
             "cycle",
@@ -52,7 +52,7 @@ def budget_lines(*, company: Company) -> QuerySet[BudgetLine]:
 
 def budget_line_for(*, company: Company, pk) -> BudgetLine:
     """One line of ``company``; another company's line is a 404."""
-    return get_object_or_404(budget_lines(company=company), pk=pk)
+    return get_for_company_or_404(budget_lines(company=company), company, pk=pk)
 
 
 def filtered_lines(
@@ -89,7 +89,7 @@ def queue_lines(*, company: Company, state: str | None = State.SUBMITTED, **filt
 
 
 def channels(*, company: Company, active_only: bool = False) -> QuerySet[Channel]:
-    qs = Channel.objects.filter(company=company)
+    qs = Channel.objects.for_company(company)
     return qs.filter(is_active=True) if active_only else qs
 
 
@@ -117,7 +117,7 @@ def key_result_search(
 ) -> list[KeyResult]:
     """Key results of ``company`` whose title contains ``query``; with ``covering`` only those whose objective's
     cycle covers that cycle (the ones a line of that cycle can be approved against)."""
-    qs = KeyResult.objects.filter(company=company).select_related("objective__cycle")
+    qs = for_company(KeyResult, company).select_related("objective__cycle")
     if query:
         qs = qs.filter(Q(title__icontains=query) | Q(objective__title__icontains=query))
     if covering is not None:
@@ -131,7 +131,8 @@ def initiative_key_results(*, company: Company, initiative: Initiative | int | N
         return []
     pk = getattr(initiative, "pk", initiative)
     return list(
-        KeyResult.objects.filter(company=company, initiatives__pk=pk)
+        for_company(KeyResult, company)
+        .filter(initiatives__pk=pk)
         .select_related("objective__cycle")
         .order_by("objective_id", "position", "pk")
     )

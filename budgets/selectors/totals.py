@@ -23,7 +23,7 @@ from .base import COUNTED_STATES, ZERO, State, _actual_subquery, _sum
 
 
 def _lines_in_period(company: Company, cycle: Cycle | None, start: dt.date | None, end: dt.date | None):
-    qs = BudgetLine.objects.filter(company=company)
+    qs = BudgetLine.objects.for_company(company)
     if cycle is not None:
         qs = qs.filter(cycle=cycle)
     # A period selects the lines whose cycle overlaps it.
@@ -62,15 +62,17 @@ def budget_bound_share(
 
 def spend_total(*, company: Company, start: dt.date, end: dt.date) -> Decimal:
     """Sum of spend entries of ``company`` dated within [start, end] (both inclusive)."""
-    return SpendEntry.objects.filter(company=company, date__gte=start, date__lte=end).aggregate(total=_sum("amount"))[
-        "total"
-    ]
+    return (
+        SpendEntry.objects.for_company(company)
+        .filter(date__gte=start, date__lte=end)
+        .aggregate(total=_sum("amount"))["total"]
+    )
 
 
 def plan_vs_actual(*, company: Company, cycle: Cycle) -> list[dict]:
     """Per channel (all of the company's channels, in their order): planned, approved and actual amounts of the
     cycle's lines, and whether actual exceeds approved (``overspent``)."""
-    lines = BudgetLine.objects.filter(company=company, cycle=cycle)
+    lines = BudgetLine.objects.for_company(company).filter(cycle=cycle)
     sums = {
         row["channel"]: row
         for row in lines.order_by()
@@ -81,14 +83,15 @@ def plan_vs_actual(*, company: Company, cycle: Cycle) -> list[dict]:
         )
     }
     actuals = dict(
-        SpendEntry.objects.filter(company=company, line__cycle=cycle)
+        SpendEntry.objects.for_company(company)
+        .filter(line__cycle=cycle)
         .order_by()
         .values("line__channel")
         .annotate(total=Sum("amount"))
         .values_list("line__channel", "total")
     )
     result = []
-    for channel in Channel.objects.filter(company=company).order_by("position", "name"):
+    for channel in Channel.objects.for_company(company).order_by("position", "name"):
         row = sums.get(channel.pk, {})
         planned, approved = row.get("planned", ZERO), row.get("approved", ZERO)
         actual = actuals.get(channel.pk) or ZERO
@@ -110,13 +113,14 @@ def plan_vs_actual(*, company: Company, cycle: Cycle) -> list[dict]:
 def overview_totals(*, company: Company, cycle: Cycle) -> dict:
     """Planned, approved and actual of a cycle, the bound share and the number of overspent lines."""
     share = budget_bound_share(company=company, cycle=cycle)
-    lines = BudgetLine.objects.filter(company=company, cycle=cycle).annotate(actual=_actual_subquery())
-    actual = SpendEntry.objects.filter(company=company, line__cycle=cycle).aggregate(total=_sum("amount"))["total"]
+    lines = BudgetLine.objects.for_company(company).filter(cycle=cycle).annotate(actual=_actual_subquery())
+    actual = SpendEntry.objects.for_company(company).filter(line__cycle=cycle).aggregate(total=_sum("amount"))["total"]
     counts = lines.aggregate(
         overspent=Sum(Value(1), filter=Q(actual__gt=F("planned_amount"))),
     )
     by_state = dict(
-        BudgetLine.objects.filter(company=company, cycle=cycle)
+        BudgetLine.objects.for_company(company)
+        .filter(cycle=cycle)
         .order_by()
         .values("state")
         .annotate(total=_sum("planned_amount"))
@@ -136,7 +140,7 @@ def overview_totals(*, company: Company, cycle: Cycle) -> dict:
 def budget_by_key_result(*, company: Company, cycle: Cycle) -> list[dict]:
     """Per objective and key result: planned, approved, actual of the cycle's lines (unbound lines as one group
     with key_result_id None). Sorted by objective and key result."""
-    lines = BudgetLine.objects.filter(company=company, cycle=cycle)
+    lines = BudgetLine.objects.for_company(company).filter(cycle=cycle)
     rows = (
         lines.order_by()
         .values(
@@ -153,7 +157,8 @@ def budget_by_key_result(*, company: Company, cycle: Cycle) -> list[dict]:
         )
     )
     actuals = dict(
-        SpendEntry.objects.filter(company=company, line__cycle=cycle)
+        SpendEntry.objects.for_company(company)
+        .filter(line__cycle=cycle)
         .order_by()
         .values("line__key_result")
         .annotate(total=Sum("amount"))
@@ -202,7 +207,8 @@ def monthly_actual(*, company: Company, cycle: Cycle) -> list[dict]:
     """Actual spend per calendar month of the cycle (months without spend included as zero)."""
     spent = {
         row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]: row["total"]
-        for row in SpendEntry.objects.filter(company=company, line__cycle=cycle)
+        for row in SpendEntry.objects.for_company(company)
+        .filter(line__cycle=cycle)
         .annotate(month=TruncMonth("date"))
         .order_by()
         .values("month")

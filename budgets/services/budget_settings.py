@@ -16,7 +16,7 @@ from ..models import BudgetSettings
 def budget_settings_for(company: Company) -> BudgetSettings:
     """The company's budget settings, created with the default limit on first use. Nobody chose that default, so
     the history attributes the creation to the system, not to whoever happened to open the page."""
-    settings = BudgetSettings.objects.filter(company=company).first()
+    settings = BudgetSettings.objects.for_company(company).first()
     if settings is None:
         with history_system():
             settings, _created = BudgetSettings.objects.get_or_create(company=company)

@@ -18,21 +18,19 @@ DEFAULT_CHANNELS = ["Events", "Paid Digital", "Content", "Messen", "Agenturen", 
 @transaction.atomic
 def channels_ensure_defaults(*, company: Company) -> list[Channel]:
     """Seed the default channels the first time a company uses budgets; a company's own list is left alone."""
-    if not Channel.objects.filter(company=company).exists():
+    if not Channel.objects.for_company(company).exists():
         Channel.objects.bulk_create(
             [Channel(company=company, name=name, position=i * 10) for i, name in enumerate(DEFAULT_CHANNELS)],
             ignore_conflicts=True,
         )
         versions.bump("budgets", company_id=company.pk)  # bulk_create sends no signal
-    return list(Channel.objects.filter(company=company))
+    return list(Channel.objects.for_company(company))
 
 
 @transaction.atomic
 def channel_create(*, company: Company, name: str, actor) -> Channel:
     require_actor(actor, company, Action.COMPANY_SETTINGS)
-    position = (
-        Channel.objects.filter(company=company).order_by("-position").values_list("position", flat=True)
-    ).first()
+    position = (Channel.objects.for_company(company).order_by("-position").values_list("position", flat=True)).first()
     channel = Channel(company=company, name=name.strip(), position=(position or 0) + 10)
     channel.full_clean()
     channel.save()

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from companies.permissions import Action, can
 from core.safety import clean_query, parse_id
+from core.tenancy import for_company
 from objectives.models import Cycle
 
 from .. import selectors, services
@@ -24,7 +25,7 @@ def _query(request: HttpRequest) -> dict:
 def _cycle_from(request: HttpRequest) -> Cycle | None:
     cycle_id = _query(request)["cycle"]
     if cycle_id is not None:
-        cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
+        cycle = for_company(Cycle, request.company).filter(pk=cycle_id).first()
         if cycle is not None:
             return cycle
     return selectors.current_cycle(request.company)

@@ -13,6 +13,7 @@ from companies.permissions import Action, can, require_actor
 from companies.tenancy import company_view
 from core.htmx import apply_to_form, error_messages
 from core.safety import parse_id
+from core.tenancy import company_from_request
 
 from .. import selectors, services
 from ..forms import BudgetSettingsForm, ChannelForm
@@ -22,7 +23,7 @@ from ..models import Channel
 @require_http_methods(["GET", "POST"])
 @company_view(Action.BUDGET_VIEW)
 def settings_page(request: HttpRequest) -> HttpResponse:
-    company = request.company
+    company = company_from_request(request)
     services.channels_ensure_defaults(company=company)
     settings = services.budget_settings_for(company)
     channel_form = ChannelForm(prefix="channel")
@@ -38,7 +39,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Channel added."))
                     return redirect("budgets:settings", company_slug=company.slug)
             elif action in ("rename_channel", "toggle_channel"):
-                channel = Channel.objects.filter(company=company, pk=parse_id(request.POST.get("channel")) or 0).first()
+                channel = (
+                    Channel.objects.for_company(company).filter(pk=parse_id(request.POST.get("channel")) or 0).first()
+                )
                 if channel is None:
                     return render(
                         request, "core/error.html", {"status": 404, "messages": [_("No such channel.")]}, status=404

@@ -14,6 +14,7 @@ from companies.tenancy import company_view
 from core.errors import DomainError
 from core.htmx import error_messages
 from core.safety import attachment_header
+from core.tenancy import company_from_request
 
 from .. import exports, imports, selectors
 from ..forms import CsvUploadForm
@@ -24,7 +25,7 @@ from .base import _cycle_from
 @company_view(Action.BUDGET_VIEW)
 def import_page(request: HttpRequest) -> HttpResponse:
     """Upload spend (accounting export) or budget lines as CSV; all-or-nothing with row-level errors."""
-    company = request.company
+    company = company_from_request(request)
     kind = request.POST.get("kind", "spend")
     spend_form = (
         CsvUploadForm(request.POST or None, request.FILES or None, prefix="spend")

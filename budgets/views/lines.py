@@ -14,6 +14,7 @@ from companies.tenancy import company_view
 from core.errors import DomainError
 from core.htmx import apply_to_form
 from core.safety import parse_id
+from core.tenancy import company_from_request
 from objectives.models import KeyResult
 
 from .. import selectors, services
@@ -50,7 +51,7 @@ def _form_changes(form: BudgetLineForm) -> dict:
 @require_http_methods(["GET", "POST"])
 @company_view(Action.BUDGET_REQUEST)
 def line_create(request: HttpRequest) -> HttpResponse:
-    company = request.company
+    company = company_from_request(request)
     services.channels_ensure_defaults(company=company)
     cycle = selectors.current_cycle(company)
     form = BudgetLineForm(request.POST or None, company=company, initial={"cycle": cycle})

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from companies.permissions import Action
 from companies.tenancy import company_view
+from core.tenancy import company_from_request
 
 from .. import charts, selectors
 from .base import _cycle_from
@@ -16,7 +17,7 @@ from .base import _cycle_from
 
 @company_view(Action.BUDGET_VIEW)
 def overview(request: HttpRequest) -> HttpResponse:
-    company = request.company
+    company = company_from_request(request)
     cycle = _cycle_from(request)
     context = {"cycle": cycle, "cycles": selectors.company_cycles(company)}
     if cycle is not None:

@@ -14,6 +14,7 @@ from companies.tenancy import company_view
 from core.errors import DomainError
 from core.htmx import htmx_error_response, htmx_refusal, trigger_toast
 from core.safety import parse_id, safe_redirect_target
+from core.tenancy import company_from_request, for_company
 from objectives.models import KeyResult
 
 from .. import selectors, services
@@ -24,7 +25,7 @@ from .base import State, _cycle_from, _line_url, _query, _row_context, _version
 @company_view(Action.BUDGET_VIEW)
 def queue(request: HttpRequest) -> HttpResponse:
     """Submitted lines with their key result, objective and progress; unbound lines first, each with a picker."""
-    company = request.company
+    company = company_from_request(request)
     services.channels_ensure_defaults(company=company)
     cycle = _cycle_from(request)
     query = _query(request)
@@ -125,7 +126,7 @@ def line_bind(request: HttpRequest, pk: int) -> HttpResponse:
     line = selectors.budget_line_for(company=request.company, pk=pk)
     raw = request.POST.get("key_result", "")
     key_id = parse_id(raw)
-    key_result = KeyResult.objects.filter(company=request.company, pk=key_id).first() if key_id else None
+    key_result = for_company(KeyResult, request.company).filter(pk=key_id).first() if key_id else None
     if raw and key_result is None:
         return htmx_error_response([_("No such key result in this company.")], status=404)
     try:
@@ -157,7 +158,7 @@ def key_result_search(request: HttpRequest) -> HttpResponse:
     line = None
     params = _query(request)
     if params["line"] is not None:
-        line = BudgetLine.objects.filter(company=request.company, pk=params["line"]).select_related("cycle").first()
+        line = BudgetLine.objects.for_company(request.company).filter(pk=params["line"]).select_related("cycle").first()
     query = params["q"].strip()
     results = selectors.key_result_search(
         company=request.company, query=query, covering=line.cycle if line else None, limit=8
