@@ -7,8 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MoneyField
-from core.imports import check_upload_size, size_limit_help
+from core.forms import MoneyField, UploadForm
 from core.safety import BoundedDateField, IdField
 from core.tenancy import for_company
 from objectives.models import Cycle, Initiative, KeyResult
@@ -71,17 +70,8 @@ class SpendEntryForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CsvUploadForm(forms.Form):
+class CsvUploadForm(UploadForm):
     file = forms.FileField(label=_("CSV file"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = size_limit_help()
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        check_upload_size(upload)
-        return upload
 
 
 class ChannelForm(forms.Form):

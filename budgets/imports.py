@@ -47,10 +47,10 @@ def _row_error(row: int, column: str | None, reason) -> str:
 
 
 def parse_amount(raw: str) -> Decimal:
-    """'1234.56', '1.234,56', '1234,56', '1,234.56', '€ 1 234,56' → Decimal (core.numbers reads file cells);
+    """'1234.56', '1.234,56', '1234,56', '1,234.56', '4.500', '€ 1 234,56' → Decimal (core.numbers reads file cells);
     ValueError otherwise."""
     try:
-        value = numbers.parse_file_decimal(raw or "")
+        value = numbers.parse_file_decimal(raw or "", max_decimals=2)
     except numbers.NumberError as exc:
         raise ValueError(str(exc)) from None
     if value is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from .imports import check_upload_size, size_limit_help
 from .numbers import NumberError, format_decimal, parse_decimal
 
 
@@ -52,3 +54,19 @@ class MoneyField(LocalizedDecimalField):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
+
+
+class UploadForm(forms.Form):
+    """A form with one import file: the size limit is said in the help text and enforced from the upload's
+    declared size before anything reads it (core.imports). Subclasses name the field's label."""
+
+    file = forms.FileField(label=_("File"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = size_limit_help()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        check_upload_size(upload)
+        return upload

@@ -69,27 +69,37 @@ def spend_total(*, company: Company, start: dt.date, end: dt.date) -> Decimal:
     )
 
 
-def plan_vs_actual(*, company: Company, cycle: Cycle) -> list[dict]:
-    """Per channel (all of the company's channels, in their order): planned, approved and actual amounts of the
-    cycle's lines, and whether actual exceeds approved (``overspent``)."""
-    lines = BudgetLine.objects.for_company(company).filter(cycle=cycle)
-    sums = {
-        row["channel"]: row
-        for row in lines.order_by()
-        .values("channel")
+def _planned_by(company: Company, cycle: Cycle, *group: str):
+    """Planned and approved amounts of the cycle's lines, grouped by the ``group`` fields (one query)."""
+    return (
+        BudgetLine.objects.for_company(company)
+        .filter(cycle=cycle)
+        .order_by()
+        .values(*group)
         .annotate(
             planned=_sum("planned_amount", state__in=COUNTED_STATES),
             approved=_sum("planned_amount", state=State.APPROVED),
         )
-    }
-    actuals = dict(
+    )
+
+
+def _actual_by(company: Company, cycle: Cycle, field: str) -> dict:
+    """Actual spend on the cycle's lines per value of the line's ``field`` (one query)."""
+    return dict(
         SpendEntry.objects.for_company(company)
         .filter(line__cycle=cycle)
         .order_by()
-        .values("line__channel")
+        .values(f"line__{field}")
         .annotate(total=Sum("amount"))
-        .values_list("line__channel", "total")
+        .values_list(f"line__{field}", "total")
     )
+
+
+def plan_vs_actual(*, company: Company, cycle: Cycle) -> list[dict]:
+    """Per channel (all of the company's channels, in their order): planned, approved and actual amounts of the
+    cycle's lines, and whether actual exceeds approved (``overspent``)."""
+    sums = {row["channel"]: row for row in _planned_by(company, cycle, "channel")}
+    actuals = _actual_by(company, cycle, "channel")
     result = []
     for channel in Channel.objects.for_company(company).order_by("position", "name"):
         row = sums.get(channel.pk, {})
@@ -140,30 +150,17 @@ def overview_totals(*, company: Company, cycle: Cycle) -> dict:
 def budget_by_key_result(*, company: Company, cycle: Cycle) -> list[dict]:
     """Per objective and key result: planned, approved, actual of the cycle's lines (unbound lines as one group
     with key_result_id None). Sorted by objective and key result."""
-    lines = BudgetLine.objects.for_company(company).filter(cycle=cycle)
-    rows = (
-        lines.order_by()
-        .values(
-            "key_result_id",
-            "key_result__title",
-            "key_result__objective_id",
-            "key_result__objective__title",
-            "key_result__objective__position",
-            "key_result__position",
-        )
-        .annotate(
-            planned=_sum("planned_amount", state__in=COUNTED_STATES),
-            approved=_sum("planned_amount", state=State.APPROVED),
-        )
+    rows = _planned_by(
+        company,
+        cycle,
+        "key_result_id",
+        "key_result__title",
+        "key_result__objective_id",
+        "key_result__objective__title",
+        "key_result__objective__position",
+        "key_result__position",
     )
-    actuals = dict(
-        SpendEntry.objects.for_company(company)
-        .filter(line__cycle=cycle)
-        .order_by()
-        .values("line__key_result")
-        .annotate(total=Sum("amount"))
-        .values_list("line__key_result", "total")
-    )
+    actuals = _actual_by(company, cycle, "key_result")
     result = []
     for row in rows:
         if not row["planned"] and not row["approved"]:

@@ -20,10 +20,10 @@ from .base import (
     SELF_APPROVAL,
     Event,
     State,
-    _audit,
     _check_version,
     _decided_conflict,
     _lock,
+    _transition,
     key_result_binding_errors,
 )
 from .budget_settings import budget_settings_for
@@ -82,27 +82,13 @@ def budget_line_approve(
     may_approve_above = getattr(actor, "is_superuser", False) or can(
         role_of(actor, line.company), Action.BUDGET_APPROVE_ABOVE_THRESHOLD
     )
-    state_before = line.state
     if above_limit and not may_approve_above:
         if line.cmo_approved_by_id:
             raise _decided_conflict(line)
-        line.cmo_approved_by = actor
-        line.cmo_approved_at = now
-        line.version += 1
-        line.full_clean()
-        line.save(update_fields=["cmo_approved_by", "cmo_approved_at", "version", "updated_at"])
-        _audit(line, Event.APPROVE_CMO, actor, state_before=state_before)
-        return line
+        return _transition(line, Event.APPROVE_CMO, actor, cmo_approved_by=actor, cmo_approved_at=now)
     if line.cmo_approved_by_id == actor.pk:
         raise PermissionDenied(SAME_PERSON_TWO_STEPS, field="approver")
-    line.state = State.APPROVED
-    line.approver = actor
-    line.approved_at = now
-    line.version += 1
-    line.full_clean()
-    line.save(update_fields=["state", "approver", "approved_at", "version", "updated_at"])
-    _audit(line, Event.APPROVE, actor, state_before=state_before)
-    return line
+    return _transition(line, Event.APPROVE, actor, state=State.APPROVED, approver=actor, approved_at=now)
 
 
 @transaction.atomic
@@ -117,12 +103,12 @@ def budget_line_reject(*, line: BudgetLine | int, actor, reason: str, version: i
             raise _decided_conflict(line)
         raise ValidationError({"state": [_("Only submitted budget lines can be rejected.")]})
     _check_version(line, version)
-    state_before = line.state
-    line.state = State.REJECTED
-    line.cmo_approved_by = None
-    line.cmo_approved_at = None
-    line.version += 1
-    line.full_clean()
-    line.save(update_fields=["state", "cmo_approved_by", "cmo_approved_at", "version", "updated_at"])
-    _audit(line, Event.REJECT, actor, state_before=state_before, reason=reason.strip())
-    return line
+    return _transition(
+        line,
+        Event.REJECT,
+        actor,
+        reason=reason.strip(),
+        state=State.REJECTED,
+        cmo_approved_by=None,
+        cmo_approved_at=None,
+    )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -157,3 +158,16 @@ def _check_key_result_company(company_id: int, key_result: KeyResult | None) -> 
 
 def _key(value):
     return getattr(value, "pk", value)
+
+
+def _transition(line: BudgetLine, event: str, actor, *, reason: str = "", **values: Any) -> BudgetLine:
+    """Set ``values`` on the locked line, make it a new version, validate, save exactly those fields and append the
+    audit entry (its state before → after)."""
+    state_before = line.state
+    for name, value in values.items():
+        setattr(line, name, value)
+    line.version += 1
+    line.full_clean()
+    line.save(update_fields=[*values, "version", "updated_at"])
+    _audit(line, event, actor, state_before=state_before, reason=reason)
+    return line

@@ -26,6 +26,7 @@ from .base import (
     _key,
     _lock,
     _require_edit,
+    _transition,
 )
 
 
@@ -169,12 +170,4 @@ def budget_line_submit(*, line: BudgetLine | int, actor, version: int | None = N
         raise ValidationError({"state": [_("This budget line is already submitted.")]})
     if line.state == State.APPROVED:
         raise _decided_conflict(line)
-    state_before = line.state
-    line.state = State.SUBMITTED
-    line.cmo_approved_by = None
-    line.cmo_approved_at = None
-    line.version += 1
-    line.full_clean()
-    line.save(update_fields=["state", "cmo_approved_by", "cmo_approved_at", "version", "updated_at"])
-    _audit(line, Event.SUBMIT, actor, state_before=state_before)
-    return line
+    return _transition(line, Event.SUBMIT, actor, state=State.SUBMITTED, cmo_approved_by=None, cmo_approved_at=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -74,49 +76,55 @@ def _render_row(request, line: BudgetLine, *, message: str, level: str = "succes
     return trigger_toast(response, message, level)
 
 
-def _decision_error(exc: ValidationError | DomainError) -> HttpResponse:
-    return htmx_refusal(exc)
+def _attempt(request, call: Callable[[], BudgetLine]) -> tuple[BudgetLine | None, HttpResponse | None]:
+    """Run a decision's service call. A refusal goes back to htmx as a message; a plain form post raises it to the
+    one page error mapping (core.middleware)."""
+    try:
+        return call(), None
+    except (ValidationError, DomainError) as exc:
+        if not request.htmx:
+            raise
+        return None, htmx_refusal(exc)
+
+
+def _decided(request, line: BudgetLine, message: str) -> HttpResponse:
+    """After a decision: a plain form post is redirected with the message, htmx gets the updated row and a toast."""
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
+    return _render_row(request, line, message=message)
 
 
 @require_POST
 @company_view(Action.BUDGET_APPROVE)
 def line_approve(request: HttpRequest, pk: int) -> HttpResponse:
     line = selectors.budget_line_for(company=request.company, pk=pk)
-    try:
-        line = services.budget_line_approve(line=line, actor=request.user, version=_version(request))
-    except (ValidationError, DomainError) as exc:
-        if not request.htmx:
-            raise
-        return _decision_error(exc)
+    line, refusal = _attempt(
+        request, lambda: services.budget_line_approve(line=line, actor=request.user, version=_version(request))
+    )
+    if refusal is not None:
+        return refusal
     if line.state == State.APPROVED:
         message = _("“%(title)s” approved.") % {"title": line.title}
     else:
         message = _("“%(title)s” approved by you; an executive must still approve it (above the CMO limit).") % {
             "title": line.title
         }
-    if not request.htmx:
-        messages.success(request, message)
-        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
-    return _render_row(request, line, message=message)
+    return _decided(request, line, message)
 
 
 @require_POST
 @company_view(Action.BUDGET_APPROVE)
 def line_reject(request: HttpRequest, pk: int) -> HttpResponse:
     line = selectors.budget_line_for(company=request.company, pk=pk)
-    try:
-        line = services.budget_line_reject(
-            line=line, actor=request.user, reason=request.POST.get("reason", ""), version=_version(request)
-        )
-    except (ValidationError, DomainError) as exc:
-        if not request.htmx:
-            raise
-        return _decision_error(exc)
-    message = _("“%(title)s” rejected.") % {"title": line.title}
-    if not request.htmx:
-        messages.success(request, message)
-        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
-    return _render_row(request, line, message=message)
+    reason = request.POST.get("reason", "")
+    line, refusal = _attempt(
+        request,
+        lambda: services.budget_line_reject(line=line, actor=request.user, reason=reason, version=_version(request)),
+    )
+    if refusal is not None:
+        return refusal
+    return _decided(request, line, _("“%(title)s” rejected.") % {"title": line.title})
 
 
 @require_POST
@@ -129,26 +137,23 @@ def line_bind(request: HttpRequest, pk: int) -> HttpResponse:
     key_result = for_company(KeyResult, request.company).filter(pk=key_id).first() if key_id else None
     if raw and key_result is None:
         return htmx_error_response([_("No such key result in this company.")], status=404)
-    try:
-        line = services.budget_line_bind(
+    line, refusal = _attempt(
+        request,
+        lambda: services.budget_line_bind(
             line=line, key_result=key_result, actor=request.user, version=_version(request)
-        )
-    except (ValidationError, DomainError) as exc:
-        if not request.htmx:
-            raise
-        return _decision_error(exc)
+        ),
+    )
+    if refusal is not None:
+        return refusal
     if key_result is None:
         message = _("“%(title)s” is no longer bound to a key result.") % {"title": line.title}
     else:
         message = _("“%(title)s” is now bound to “%(kr)s”.") % {"title": line.title, "kr": key_result.title}
-    if not request.htmx:
-        messages.success(request, message)
-        return redirect(safe_redirect_target(request, request.POST.get("next"), _line_url(request, line)))
-    if request.POST.get("from") == "detail":
+    if request.htmx and request.POST.get("from") == "detail":
         response = HttpResponse(status=204)
         response.headers["HX-Refresh"] = "true"
         return response
-    return _render_row(request, line, message=message)
+    return _decided(request, line, message)
 
 
 @require_GET

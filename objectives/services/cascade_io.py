@@ -225,7 +225,8 @@ def _decimal(text: str, row: int, column: str, errors: list[str]) -> Decimal | N
     if text == "":
         return None
     try:
-        value = numbers.parse_file_decimal(text)  # "1.234,56" and "1,234.56" read alike, as in every import
+        # "1.234,56" and "1,234.56" read alike, as in every import; "4.500" by the importing person's language.
+        value = numbers.parse_file_decimal(text, language=numbers.language_code())
     except numbers.NumberError as exc:
         errors.append(_error(row, column, str(exc)))
         return None

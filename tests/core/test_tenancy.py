@@ -67,9 +67,9 @@ def test_append_only_rows_keep_the_company_scope_and_refuse_bulk_writes(company,
     BudgetAuditEntry.objects.create(company=company, line=line, event="create", amount=line.planned_amount)
     assert BudgetAuditEntry.objects.for_company(company).count() == 1
     assert BudgetAuditEntry.objects.for_company(other_company).count() == 0
-    with pytest.raises(ValueError, match="Audit entries are append-only."):
+    with pytest.raises(ValueError, match="Audit entries are append-only"):
         BudgetAuditEntry.objects.for_company(company).update(reason="x")
-    with pytest.raises(ValueError, match="Audit entries are append-only."):
+    with pytest.raises(ValueError, match="Audit entries are append-only"):
         BudgetAuditEntry.objects.all().delete()
 
 
