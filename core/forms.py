@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
 from .imports import check_upload_size, size_limit_help
 from .numbers import NumberError, format_decimal, parse_decimal
@@ -60,7 +59,7 @@ class UploadForm(forms.Form):
     """A form with one import file: the size limit is said in the help text and enforced from the upload's
     declared size before anything reads it (core.imports). Subclasses name the field's label."""
 
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
