@@ -14,7 +14,8 @@ Parsing has two modes:
   the decimal one; a repeated separator ("1.234.567", "1,234,567") groups thousands; a single comma or dot is the
   decimal separator ("1234,5", "1234.5" — this is how our own exports write numbers), except "4.500" / "4,500"
   (three digits after it), which is 4500 for an amount column (at most two decimals) or where the separator is
-  the importing person's grouping separator. Currency signs and spaces are ignored.
+  the importing person's grouping separator, unless the file's other numbers decide the convention
+  (:func:`file_number_language`). Currency signs and spaces are ignored.
 """
 
 from __future__ import annotations
@@ -240,6 +241,29 @@ def parse_file_decimal(text, *, max_decimals: int | None = None, language: str |
     if not value.is_finite():
         raise NumberError(_("“%(value)s” is not a number.") % {"value": str(text)[:40]})
     return value
+
+
+def file_number_language(cells) -> str | None:
+    """The number convention a file's number cells reveal, "de" or "en", or None when none of them decides (or
+    they contradict each other). A cell decides when its separators can mean only one thing: both kinds
+    ("1.234,56"), a repeated one ("1.234.567"), or a single one without exactly three digits after it ("0,5",
+    "12.75"). Used so that an ambiguous "4.500" in a file reads like the file's other numbers (our own CSV export
+    writes "1.125" and "0.5"), and only a file with nothing but ambiguous cells falls back to the person's language.
+    """
+    seen: set[str] = set()
+    for cell in cells:
+        if not isinstance(cell, str):
+            continue
+        digits = _strip_currency(cell.strip()).lstrip("+-")
+        if "," in digits and "." in digits:
+            seen.add("de" if digits.rfind(",") > digits.rfind(".") else "en")
+        elif digits.count(",") > 1 or digits.count(".") > 1:
+            seen.add("de" if "." in digits else "en")
+        elif ("," in digits or "." in digits) and not _ONE_GROUP.fullmatch(digits):
+            seen.add("de" if "," in digits else "en")
+        if len(seen) > 1:
+            return None
+    return seen.pop() if seen else None
 
 
 _GROUPED = {sep: re.compile(r"\d{1,3}(" + re.escape(sep) + r"\d{3})+") for sep in ",."}

@@ -97,6 +97,39 @@ def test_cascade_import_reads_the_values_by_the_language(company, make_member, l
     assert KeyResult.objects.get(title="Umsatz").target_value == Decimal(expected)
 
 
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["1.125", "0.5", "50"], "en"),  # our own CSV export: "0.5" decides
+        (["4.500", "0,5"], "de"),
+        (["1.234,56"], "de"),
+        (["1,234.56"], "en"),
+        (["1.234.567"], "de"),
+        (["4.500", "1.125", "50", ""], None),  # nothing decides: the person's language will
+        (["0,5", "0.5"], None),  # contradicting cells decide nothing
+    ],
+)
+def test_a_files_number_convention_is_read_from_its_cells(cells, expected):
+    assert numbers.file_number_language(cells) == expected
+
+
+def test_a_german_user_reimports_our_csv_export_with_three_decimals_unchanged(company, make_member):
+    """Our CSV export writes plain decimals ("1.125", "0.5"); a German re-import must not read "1.125" as 1125."""
+    facilitator = make_member(company, Role.FACILITATOR)
+    cycle = CycleFactory(company=company)
+    content = (
+        "path,type,title,kind,start_value,target_value,current_value,weight\n"
+        "1,objective,Wachsen,,,,,\n"
+        "1.K1,key result,Conversion,increase_to,0,1.125,0.5,1\n"
+    ).encode()
+    with translation.override("de"):
+        cascade_io.cascade_import(
+            company=company, cycle=cycle, file=io.BytesIO(content), filename="plan.csv", actor=facilitator
+        )
+    key_result = KeyResult.objects.get(title="Conversion")
+    assert (key_result.target_value, key_result.current_value) == (Decimal("1.125"), Decimal("0.5"))
+
+
 # ----------------------------------------------------------------------------------------------- numbers out
 
 
