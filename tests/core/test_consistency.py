@@ -118,10 +118,10 @@ def test_a_german_user_reimports_our_csv_export_with_three_decimals_unchanged(co
     facilitator = make_member(company, Role.FACILITATOR)
     cycle = CycleFactory(company=company)
     content = (
-        "path,type,title,kind,start_value,target_value,current_value,weight\n"
-        "1,objective,Wachsen,,,,,\n"
-        "1.K1,key result,Conversion,increase_to,0,1.125,0.5,1\n"
-    ).encode()
+        b"path,type,title,kind,start_value,target_value,current_value,weight\n"
+        b"1,objective,Wachsen,,,,,\n"
+        b"1.K1,key result,Conversion,increase_to,0,1.125,0.5,1\n"
+    )
     with translation.override("de"):
         cascade_io.cascade_import(
             company=company, cycle=cycle, file=io.BytesIO(content), filename="plan.csv", actor=facilitator
