@@ -146,7 +146,7 @@ def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dic
     from bench.floor_kpi import floor_statements, run_floor
     from bench.scale import member
     from companies.models import Company
-    from reporting.services_kpi import kpi_snapshots_refresh, refresh_periods
+    from reporting.services.kpi import kpi_snapshots_refresh, refresh_periods
 
     slug = f"bench-{cfg['name']}"
     ensure_dataset(
@@ -622,7 +622,7 @@ def scenario_kpi_dataset_only(cfg: dict) -> None:
     from bench.scale import member
     from companies.models import Company
     from reporting.models import KpiSnapshot
-    from reporting.services_kpi import kpi_snapshots_refresh
+    from reporting.services.kpi import kpi_snapshots_refresh
 
     slug = f"bench-{cfg['name']}"
     ensure_dataset(

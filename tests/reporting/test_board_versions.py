@@ -21,7 +21,9 @@ from budgets.models import BudgetLine
 from companies.permissions import Role
 from objectives.models import KeyResult
 from objectives.services import cascade as cascade_services
-from reporting import services_crm, services_digest, services_kpi, targets
+from reporting import services_crm, targets
+from reporting.services import digest as services_digest
+from reporting.services import kpi as services_kpi
 from tests.factories_board import board_scenario
 from tests.reporting.board_fixtures import fake_kpis_fixture, today_fixture  # noqa: F401
 

@@ -34,9 +34,10 @@ from core.errors import DomainError
 from core.locks import advisory_xact_lock
 from objectives.models import Cycle
 
-from . import attribution, kpis, periods, services_alerts
-from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
-from .targets import TargetBook
+from .. import attribution, kpis, periods
+from ..models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
+from ..targets import TargetBook
+from . import alerts as services_alerts
 
 logger = logging.getLogger(__name__)
 
@@ -378,7 +379,7 @@ def kpi_refresh_fail(*, refresh_id: int | None, reason: str) -> None:
 
 
 def _enqueue_refresh(refresh_id: int) -> None:
-    from .tasks_kpi import kpi_snapshots_refresh as refresh_task  # tasks_kpi imports this module: a cycle
+    from ..tasks.kpi import kpi_snapshots_refresh as refresh_task  # tasks.kpi imports this module: a cycle
 
     refresh = KpiRefresh.objects.get(pk=refresh_id)
     try:

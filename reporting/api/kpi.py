@@ -18,8 +18,10 @@ from companies.api import CompanyScopedMixin
 from companies.permissions import Action
 from core.safety import BoundedDateSerializerField
 
-from . import attribution, kpis, periods, selectors_kpi, services_kpi, targets
-from .models_snapshots import KpiRefresh, KpiSnapshot, KpiTarget, PeriodKind
+from .. import attribution, kpis, periods, targets
+from ..models_snapshots import KpiRefresh, KpiSnapshot, KpiTarget, PeriodKind
+from ..selectors import kpi as selectors_kpi
+from ..services import kpi as services_kpi
 
 PERIOD_PARAMETER = OpenApiParameter(
     "period", OpenApiTypes.STR, enum=PeriodKind.values, description="Period type (default: month)."

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .selectors_kpi import BEHIND_FROM, kpi_status
+from .selectors.kpi import BEHIND_FROM, kpi_status
 
 MIN_HISTORY = 3
 

@@ -24,11 +24,16 @@ from companies.permissions import Action, allowed_actions, can
 from companies.tenancy import company_view
 from core import tabular, versions
 from core.htmx import trigger_toast
+from core.numbers import currency_symbol
 from core.safety import attachment_header
 
-from . import attribution, charts, kpis, periods, selectors_alerts, selectors_kpi, services_digest, services_kpi
-from .formatting import currency_symbol, format_kpi_value, present_tile
-from .models_snapshots import KpiRefresh, PeriodKind
+from .. import attribution, charts, kpis, periods
+from ..formatting import format_kpi_value, present_tile
+from ..models_snapshots import KpiRefresh, PeriodKind
+from ..selectors import alerts as selectors_alerts
+from ..selectors import kpi as selectors_kpi
+from ..services import digest as services_digest
+from ..services import kpi as services_kpi
 
 DEFAULT_ATTRIBUTION_MODEL = "u_shaped"
 
@@ -190,7 +195,7 @@ def _print_context(company, *, period_label: str, computed_at) -> dict:
 def _definitions_context(company) -> dict:
     """What the board's "How is this computed?" states: every KPI's definition, the one definition of reaching a
     funnel stage, the source classification in effect and every attribution model (from their definitions)."""
-    from .models import HUBSPOT_MARKETING_EXAMPLES
+    from ..models import HUBSPOT_MARKETING_EXAMPLES
 
     settings = kpis.reporting_settings(company)
     return {
@@ -570,7 +575,7 @@ def _parse_local_number(raw: str):
 
 
 def _target_rows(company, period: periods.Period, *, book) -> list[dict]:
-    from .models_snapshots import KpiTarget
+    from ..models_snapshots import KpiTarget
 
     explicit = {
         t.kpi: t for t in KpiTarget.objects.filter(company=company, period_key=period.key).select_related("updated_by")
@@ -647,7 +652,7 @@ def board_targets(request: HttpRequest) -> HttpResponse:
     from django.core.exceptions import ValidationError
     from django.db import transaction
 
-    from . import targets
+    from .. import targets
 
     company = request.company
     may_edit = can(request.membership.role, Action.KPI_TARGETS_MANAGE)
