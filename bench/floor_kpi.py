@@ -125,7 +125,7 @@ def floor_statements(company, todo) -> list[tuple[str, str, object]]:
     """
     from objectives.models import Cycle
     from reporting.attribution import attribution_statement
-    from reporting.kpis import _covering_cycle, reporting_settings
+    from reporting.kpis.base import _covering_cycle, reporting_settings
 
     settings = reporting_settings(company)
     out = []
