@@ -246,6 +246,27 @@ def test_german_input_is_read_as_german_and_saved(company, fy, client_for):
     assert KpiTarget.objects.get(kpi="pipeline_contribution").value == Decimal("31250.5")
 
 
+
+def test_targets_read_numbers_as_every_other_form_does(company, fy, client_for):
+    """The targets form parses with core.numbers like the budget form: an amount typed with its currency sign and
+    grouping reads as a number; English grouping in German is refused."""
+    client = client_for(company, Role.CMO)
+    response = client.post(
+        page_url(company),
+        {"key": "2026-03", "target-pipeline_contribution": "1.234.567,89 €", "target-funnel_conversion": "12,5"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert response.status_code == 302
+    assert dict(KpiTarget.objects.values_list("kpi", "value")) == {
+        "pipeline_contribution": Decimal("1234567.89"),
+        "funnel_conversion": Decimal("12.5"),
+    }
+    response = client.post(
+        page_url(company), {"key": "2026-03", "target-pipeline_contribution": "4,500.50"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 400
+    assert KpiTarget.objects.get(kpi="pipeline_contribution").value == Decimal("1234567.89")
+
 def test_one_bad_value_saves_nothing_and_says_which_field_and_why(company, fy, client_for):
     put(company, "funnel_conversion", "2026-03", "10")
     response = client_for(company, Role.EXECUTIVE).post(
