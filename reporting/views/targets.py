@@ -23,6 +23,7 @@ from .. import kpis, periods, targets
 from ..formatting import format_kpi_value
 from ..models_snapshots import KpiTarget, PeriodKind
 from ..services import kpi as services_kpi
+from ..services import targets as services_targets
 
 
 def _target_rows(company, period: periods.Period, *, book) -> list[dict]:
@@ -113,12 +114,12 @@ def board_targets(request: HttpRequest) -> HttpResponse:
                     raw = (request.POST.get(f"target-{row['key']}") or "").strip()
                     row["input"] = raw
                     if not raw:
-                        targets.kpi_target_delete(company=company, actor=request.user, kpi=row["key"],
+                        services_targets.kpi_target_delete(company=company, actor=request.user, kpi=row["key"],
                                                   period_key=period.key)  # fmt: skip
                         continue
                     try:
                         value = parse_decimal(raw)  # by the user's language: "1.250,5" / "1,250.5"
-                        targets.kpi_target_set(company=company, actor=request.user, kpi=row["key"],
+                        services_targets.kpi_target_set(company=company, actor=request.user, kpi=row["key"],
                                                period_key=period.key, value=value)  # fmt: skip
                     except ValueError:
                         row["error"] = _("Enter a number as written in your language, e.g. %(example)s.") % {
