@@ -1,4 +1,4 @@
-"""The KPI alert rule, as pure functions (no database): reporting.services_alerts applies it after each refresh.
+"""The KPI alert rule, as pure functions (no database): reporting.services.alerts applies it after each refresh.
 
 A KPI's value for the **latest complete month** is checked twice:
 

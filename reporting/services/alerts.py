@@ -1,4 +1,4 @@
-"""KPI alerts: raised by the check after each KPI refresh (reporting.alerts states the rule), acknowledged with a
+"""KPI alerts: raised by the check after each KPI refresh (reporting.alert_rule states the rule), acknowledged with a
 note, e-mailed to the KPI's subscribers in their language, and the per-KPI settings and subscriptions.
 
 No alert storm: at most one open alert per KPI (held by a partial unique constraint), and a KPI's period that raised
