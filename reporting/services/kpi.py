@@ -232,7 +232,7 @@ def kpi_snapshots_refresh(
     since: dt.date | None = None,
 ) -> int:
     """Compute every KPI for the periods of ``scope`` and upsert all snapshots in one transaction. With ``since``
-    only the periods that end on or after it (reporting.kpi_incremental: the first month changed data touches).
+    only the periods that end on or after it (reporting.services.kpi_incremental: the first month changed data touches).
 
     The attribution of every period under every model (attribution.MODELS, one statement for all periods) is
     stored in the same transaction as AttributionSnapshot rows: the board reads those and never computes
