@@ -162,7 +162,7 @@ def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dic
 
     from bench.floor_kpi import floor_statements, run_floor
     from bench.scale import member
-    from reporting.services_kpi import kpi_snapshots_refresh, refresh_periods
+    from reporting.services.kpi import kpi_snapshots_refresh, refresh_periods
 
     company = _dataset_company(cfg)
     actor = member(company, "cmo")
@@ -627,7 +627,7 @@ def scenario_kpi_dataset_only(cfg: dict) -> None:
     """The load scenario reads the KPI company's board: make sure it exists and has snapshots."""
     from bench.scale import member
     from reporting.models import KpiSnapshot
-    from reporting.services_kpi import kpi_snapshots_refresh
+    from reporting.services.kpi import kpi_snapshots_refresh
 
     company = _dataset_company(cfg)
     if not KpiSnapshot.objects.filter(company=company).exists():
