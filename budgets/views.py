@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from companies.permissions import Action, can, require_actor
 from companies.tenancy import company_view
+from core.conditional import conditional_page
 from core.errors import DomainError
 from core.htmx import apply_to_form, error_messages, htmx_error_response, htmx_refusal, trigger_toast
 from core.safety import attachment_header, clean_query, parse_id, safe_redirect_target
@@ -213,6 +214,7 @@ def key_result_search(request: HttpRequest) -> HttpResponse:
 
 
 @company_view(Action.BUDGET_VIEW)
+@conditional_page("budgets", "okr", "priorities")
 def overview(request: HttpRequest) -> HttpResponse:
     company = request.company
     cycle = _cycle_from(request)
