@@ -39,10 +39,13 @@ def run(url: str, session: str, out: Path) -> dict:
         "--quiet",
     ]
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-    if done.returncode != 0 or not out.exists():
-        raise RuntimeError(f"lighthouse {url}: exit {done.returncode}\n{done.stderr[-2000:]}")
-    return json.loads(out.read_text(encoding="utf-8"))
+    # On a busy machine Lighthouse now and then loses the trace (NO_NAVSTART, "please run Lighthouse again"): once more.
+    for _attempt in (1, 2):
+        out.unlink(missing_ok=True)
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+        if done.returncode == 0 and out.exists():
+            return json.loads(out.read_text(encoding="utf-8"))
+    raise RuntimeError(f"lighthouse {url}: exit {done.returncode} (twice)\n{done.stderr[-2000:]}")
 
 
 def summary(report: dict) -> dict:
@@ -100,7 +103,7 @@ def summary(report: dict) -> dict:
 
 def row(name: str, runs: list[dict]) -> dict:
     """The result row of a page: the run with the median score (pure)."""
-    ordered = sorted(runs, key=lambda entry: (entry["score"] if entry["score"] is not None else -1))
+    ordered = sorted(runs, key=lambda entry: entry["score"] if entry["score"] is not None else -1)
     chosen = ordered[(len(ordered) - 1) // 2]
     scores = [entry["score"] for entry in runs]
     lcp = chosen["lcp_ms"]
