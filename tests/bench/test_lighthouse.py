@@ -13,10 +13,14 @@ def report(score: float, lcp: float, byte_weight: float) -> dict:
         "categories": {
             "performance": {
                 "score": score,
-                "auditRefs": [{"id": "largest-contentful-paint"}, {"id": "render-blocking-resources"},
-                              {"id": "bootup-time"}, {"id": "font-display"}],
+                "auditRefs": [
+                    {"id": "largest-contentful-paint"},
+                    {"id": "render-blocking-resources"},
+                    {"id": "bootup-time"},
+                    {"id": "font-display"},
+                ],
             }
-        },  # fmt: skip
+        },
         "audits": {
             "largest-contentful-paint": {"numericValue": lcp, "score": 0.8, "scoreDisplayMode": "numeric"},
             "first-contentful-paint": {"numericValue": 400.0},
