@@ -26,3 +26,8 @@ class ObjectivesConfig(AppConfig):
         # The cascade and the board's OKR progress are rendered once per version of these rows (core.versions).
         for name in ("Cycle", "Objective", "ObjectiveLink", "KeyResult", "CheckIn", "CascadeSettings"):
             versions.track(self.get_model(name), "okr")
+        versions.track_m2m(self.get_model("Objective").contributes_to.through, "okr")
+        # The priority matrix page (core.conditional: its ETag) is fresh per version of these rows.
+        for name in ("Initiative", "InitiativePartner", "InitiativeRating", "PrioritySettings"):
+            versions.track(self.get_model(name), "priorities")
+        versions.track_m2m(self.get_model("Initiative").key_results.through, "priorities")

@@ -26,3 +26,8 @@ class ReportingConfig(AppConfig):
         # bulk and bumps "board" itself (services.kpi).
         for name in ("KpiTarget", "ReportingSettings", "KpiBinding", "KpiSnapshot", "AttributionSnapshot", "KpiAlert"):
             versions.track(self.get_model(name), "board")
+        # Around the cached board body the page shows the latest refresh and the viewer's digest opt-in: a new refresh
+        # run and an opt-in move the page's ETag (core.conditional); a run's later transitions are update()s, but
+        # the page is not kept while a run is active (templates/reporting/board/_refresh_status.html).
+        for name in ("KpiRefresh", "DigestSubscription"):
+            versions.track(self.get_model(name), "status")

@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from companies.permissions import Action, allowed_actions, can
 from companies.tenancy import company_view
 from core import versions
+from core.conditional import conditional_page, natural_age
 from core.htmx import trigger_toast
 from core.numbers import currency_symbol
 
@@ -240,7 +240,7 @@ def _age_marker(when: dt.datetime | None) -> SafeString:
 def _with_ages(html: str) -> str:
     """The stored body with every age marker replaced by the age as of now, in the active language."""
     return _AGE_MARKER.sub(
-        lambda match: conditional_escape(naturaltime(dt.datetime.fromisoformat(match.group(1)))), html
+        lambda match: conditional_escape(natural_age(dt.datetime.fromisoformat(match.group(1)))), html
     )
 
 
@@ -370,6 +370,7 @@ def _render_board_body(request: HttpRequest, *, kind: str, key: str | None, toda
 
 @require_GET
 @company_view(Action.BOARD_VIEW)
+@conditional_page(*BOARD_SCOPES, "status")
 def board(request: HttpRequest) -> HttpResponse:
     """The board: the figures rendered once per data version (``_board_body``), the refresh status and the
     digest opt-in (the viewer's own) read on every request."""
