@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from companies.permissions import Role
 from core import versions
-from reporting import services_digest, services_kpi
 from reporting.models_snapshots import KpiRefresh, KpiSnapshot
+from reporting.services import digest as services_digest
+from reporting.services import kpi as services_kpi
 from tests.conditional_pages import asked_again, kept
 from tests.factories_board import board_scenario
 from tests.reporting.board_fixtures import fake_kpis_fixture, today_fixture  # noqa: F401
