@@ -7,24 +7,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.test_migrate_from_main import _leaves, _migrate
 
 # The last migration of main before the crm app existed; crm.0001 takes the models over from here.
 BEFORE = [("reporting", "0012_lead_text_columns_database_defaults"), ("crm", None)]
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    # The models as the database has them now (every applied migration of every app).
-    return MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
-
-
-def _leaves():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def test_crm_rows_and_references_survive_the_move():
