@@ -2,10 +2,8 @@ from django.urls import path
 
 from .api import alerts as api_alerts
 from .api import kpi as api_kpi
-from .api_urls_crm import urlpatterns as crm_patterns
 
 urlpatterns: list = [
-    *crm_patterns,
     # KPIs, targets, attribution and KPI alerts.
     path("kpis/", api_kpi.KpiListAPI.as_view(), name="api-kpis"),
     path("kpis/refresh/", api_kpi.KpiRefreshAPI.as_view(), name="api-kpi-refresh"),

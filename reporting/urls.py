@@ -1,16 +1,18 @@
-# CRM funnel data, KPI definitions, attribution and KPI snapshots (issue: board KPI page).
+# KPI definitions, attribution, KPI snapshots, the board and its settings (the CRM import pages are crm's).
 from django.urls import path
 
-from .urls_crm import urlpatterns as crm_patterns
 from .views import alerts as views_alerts
 from .views import board as views_board
 from .views import export as views_export
+from .views import settings as views_settings
 from .views import targets as views_targets
 
 app_name = "reporting"
 
 urlpatterns: list = [
-    *crm_patterns,
+    path("board/settings/", views_settings.reporting_settings_page, name="reporting_settings"),
+    path("board/settings/bindings/", views_settings.kpi_binding_add, name="kpi_binding_add"),
+    path("board/settings/bindings/<int:pk>/delete/", views_settings.kpi_binding_remove, name="kpi_binding_delete"),
     # The board KPI page, its partials, targets, export and alerts.
     path("board/", views_board.board, name="board"),
     path("board/refresh/", views_board.board_refresh, name="board_refresh"),

@@ -14,9 +14,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from budgets.selectors import spend_total
+from crm.models import Lead, Opportunity
 from objectives.models import Cycle
 
-from ..models import KpiBinding, Lead, Opportunity, ReportingSettings
+from ..models import KpiBinding, ReportingSettings
 from ..periods import Period, _cycle_on
 
 CENT = Decimal("0.01")

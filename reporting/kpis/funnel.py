@@ -10,7 +10,8 @@ from itertools import pairwise
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from ..models import Lead, Opportunity
+from crm.models import Lead, Opportunity
+
 from ..periods import Period
 from .base import CENT, KpiResult, _in, _money, _pct, _result, _s, _spend_total, qualified_counts, reporting_settings
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Lower
 
-from ..models import Opportunity, Touchpoint
+from crm.models import Opportunity, Touchpoint
+
 from ..periods import Period
 from .base import CENT, KpiResult, _in, _money, _pct, _result, _s, reporting_settings
 

@@ -2,7 +2,6 @@
 package imports its modules, so every task is registered without importing them by hand (and ``reporting.tasks.X``
 names any of them)."""
 
-from .crm import crm_import_drafts_purge, crm_import_run
 from .kpi import (
     kpi_alert_notify,
     kpi_digest_send,
@@ -12,8 +11,6 @@ from .kpi import (
 )
 
 __all__ = [
-    "crm_import_drafts_purge",
-    "crm_import_run",
     "kpi_alert_notify",
     "kpi_digest_send",
     "kpi_snapshots_refresh",

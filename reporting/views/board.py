@@ -25,6 +25,7 @@ from core import versions
 from core.conditional import conditional_page, natural_age
 from core.htmx import trigger_toast
 from core.numbers import currency_symbol
+from crm.sources import HUBSPOT_MARKETING_EXAMPLES
 
 from .. import attribution, charts, kpis, periods
 from ..formatting import present_tile
@@ -194,8 +195,6 @@ def _print_context(company, *, period_label: str, computed_at) -> dict:
 def _definitions_context(company) -> dict:
     """What the board's "How is this computed?" states: every KPI's definition, the one definition of reaching a
     funnel stage, the source classification in effect and every attribution model (from their definitions)."""
-    from ..models import HUBSPOT_MARKETING_EXAMPLES
-
     settings = kpis.reporting_settings(company)
     return {
         "kpi_definitions": [

@@ -21,9 +21,9 @@ from budgets.models import BudgetLine
 from companies.permissions import Role
 from objectives.models import KeyResult
 from objectives.services import cascade as cascade_services
-from reporting import services_crm
 from reporting.services import digest as services_digest
 from reporting.services import kpi as services_kpi
+from reporting.services import settings as services_settings
 from reporting.services import targets as services_targets
 from tests.factories_board import board_scenario
 from tests.reporting.board_fixtures import fake_kpis_fixture, today_fixture  # noqa: F401
@@ -67,7 +67,7 @@ def _target_set(company, w):
 
 
 def _settings(company, w):
-    services_crm.reporting_settings_update(company=company, actor=None, qualified_stage="sql")
+    services_settings.reporting_settings_update(company=company, actor=None, qualified_stage="sql")
     return lambda page: "This company counts as qualified: Sales qualified lead" in page
 
 
