@@ -9,27 +9,15 @@ from crm.connectors import hubspot as hubspot_module
 from crm.connectors.hubspot import HubSpotSource
 
 from . import farend as farend_module
-
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-TOKEN = "pat-eu1-11111111-2222-3333-4444-555555555555"
+from .data import HUBSPOT_TOKEN as TOKEN
+from .data import T0, hubspot_contact
 
 
 def _contacts(farend, count=5):
     farend.hubspot_tokens.add(TOKEN)
     for n in range(1, count + 1):
-        farend.hubspot_put(
-            "contacts",
-            str(100 + n),
-            T0 + dt.timedelta(minutes=n),
-            createdate=f"2026-02-0{n}T08:00:00.000Z",
-            lifecyclestage="marketingqualifiedlead",
-            hs_analytics_source="PAID_SEARCH",
-            hs_analytics_source_data_1="Spring",
-            industry="Manufacturing",
-            hs_lifecyclestage_marketingqualifiedlead_date=f"2026-02-0{n}T10:00:00.000Z",
-            hs_analytics_first_timestamp=f"2026-02-0{n}T07:59:00.000Z",
-            hs_latest_source="EMAIL_MARKETING",
-            hs_latest_source_timestamp=f"2026-02-1{n}T12:00:00.000Z",
+        hubspot_contact(
+            farend, n, hs_latest_source="EMAIL_MARKETING", hs_latest_source_timestamp=f"2026-02-1{n}T12:00:00.000Z"
         )
 
 

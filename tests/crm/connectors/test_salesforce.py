@@ -1,60 +1,21 @@
 """The Salesforce source against the local far end: the real simple-salesforce (and the OAuth token request),
 only the server is local."""
 
-import datetime as dt
 
 import pytest
 
 from crm.connectors import AuthExpired, RateLimited, Transient
 from crm.connectors.salesforce import SalesforceSource
 
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-LEAD_FIELDS = {
-    "Id",
-    "CreatedDate",
-    "LeadSource",
-    "Status",
-    "IsConverted",
-    "ConvertedDate",
-    "ConvertedOpportunityId",
-    "Industry",
-    "OwnerId",
-    "MQL_Date__c",
-    "SystemModstamp",
-}
+from .data import T0, salesforce_credentials, salesforce_org
 
 
 def _org(farend, leads=5):
-    farend.sf_refresh_tokens.add("5Aep861-refresh")
-    farend.sf_fields = {
-        "Lead": LEAD_FIELDS,
-        "Opportunity": {"Id", "CreatedDate", "Amount", "CloseDate", "StageName", "IsClosed", "IsWon", "LeadSource"},
-        "CampaignMember": {"Id", "LeadId", "CreatedDate"},
-    }
-    for n in range(1, leads + 1):
-        farend.salesforce_put(
-            "Lead",
-            f"00Q00000000000{n}",
-            T0 + dt.timedelta(minutes=n),
-            CreatedDate=f"2026-02-0{n}T08:00:00.000+0000",
-            LeadSource="Web",
-            Status="Working",
-            IsConverted=n == 1,
-            ConvertedOpportunityId="006A1" if n == 1 else None,
-            Industry="Energy",
-            OwnerId="005X",
-            MQL_Date__c=f"2026-02-0{n}",
-        )
+    salesforce_org(farend, leads)
 
 
 def _source(farend, **extra):
-    credentials = {
-        "login_url": farend.url,
-        "consumer_key": "3MVG9",
-        "consumer_secret": "s3cr3t",
-        "refresh_token": "5Aep861-refresh",
-    } | extra
-    return SalesforceSource(credentials)
+    return SalesforceSource(salesforce_credentials(farend) | extra)
 
 
 def test_leads_page_by_next_records_url_and_map_to_import_rows(farend, waits):
@@ -71,8 +32,8 @@ def test_leads_page_by_next_records_url_and_map_to_import_rows(farend, waits):
         "channel": "Web",
         "lifecycle_stage": "Working",
         "is_converted": True,
-        "converted_at": "",
-        "crm_opportunity_id": "006A1",
+        "converted_at": "2026-02-15",
+        "crm_opportunity_id": "006000000000001",
         "segment": "Energy",
         "mql_at": "2026-02-01",
         "owner": "005X",
@@ -142,21 +103,13 @@ def test_lasting_5xx_gives_up(farend, waits):
 
 def test_campaign_members_of_leads_are_touchpoints(farend, waits):
     _org(farend, 1)
-    farend.salesforce_put(
-        "CampaignMember",
-        "00v1",
-        T0,
-        LeadId="00Q000000000001",
-        CreatedDate="2026-02-03T10:00:00.000+0000",
-        Campaign={"Name": "Webinar Q1", "Type": "Webinar"},
-    )
     farend.salesforce_put("CampaignMember", "00v2", T0, LeadId=None, CreatedDate="2026-02-03T10:00:00.000+0000")
     rows = next(_source(farend).pages("CampaignMember", None)).rows["touchpoints"]
     assert rows == [
         {
-            "external_id": "sf-00v1",
+            "external_id": "sf-00v000000000001",
             "lead_external_id": "00Q000000000001",
-            "occurred": "2026-02-03T10:00:00.000+0000",
+            "occurred": "2026-02-01T07:00:00.000+0000",
             "channel": "Webinar",
             "campaign": "Webinar Q1",
         }
