@@ -17,7 +17,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .base import ConnectorError
+from .base import AuthExpired
+
+
+UNREADABLE = _("The stored credentials cannot be read with the configured keys: connect again.")
 
 
 def _derived_key() -> bytes:
@@ -38,9 +41,7 @@ def decrypt(token: str) -> dict:
     try:
         return json.loads(_fernet().decrypt(token.encode()))
     except InvalidToken as exc:
-        raise ConnectorError(
-            _("The stored credentials cannot be read with the configured keys: connect again.")
-        ) from exc
+        raise AuthExpired(UNREADABLE) from exc
 
 
 def rotate(token: str) -> str:
@@ -48,6 +49,4 @@ def rotate(token: str) -> str:
     try:
         return _fernet().rotate(token.encode()).decode()
     except InvalidToken as exc:
-        raise ConnectorError(
-            _("The stored credentials cannot be read with the configured keys: connect again.")
-        ) from exc
+        raise AuthExpired(UNREADABLE) from exc
