@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import AuthExpired
 
-
 UNREADABLE = _("The stored credentials cannot be read with the configured keys: connect again.")
 
 
