@@ -1,7 +1,6 @@
 """The Salesforce source against the local far end: the real simple-salesforce (and the OAuth token request),
 only the server is local."""
 
-
 import pytest
 
 from crm.connectors import AuthExpired, RateLimited, Transient
