@@ -29,14 +29,14 @@ def statements(*, company_id: int, period, settings, cycle_id: int | None, previ
         "pipeline_contribution",
         """SELECT SUM(amount), SUM(amount) FILTER (WHERE is_marketing_sourced), COUNT(*),
                   COUNT(*) FILTER (WHERE is_marketing_sourced)
-           FROM reporting_opportunity WHERE company_id = %s AND created >= %s AND created < %s""",
+           FROM crm_opportunity WHERE company_id = %s AND created >= %s AND created < %s""",
         [company_id, start, end],
     )
     yield (
         "cost_per_qualified_lead",
         f"""SELECT (SELECT COALESCE(SUM(amount), 0) FROM budgets_spendentry
                     WHERE company_id = %s AND date BETWEEN %s AND %s),
-                   (SELECT COUNT(*) FROM reporting_lead WHERE company_id = %s AND {q} >= %s AND {q} < %s)""",
+                   (SELECT COUNT(*) FROM crm_lead WHERE company_id = %s AND {q} >= %s AND {q} < %s)""",
         [company_id, period.start, period.end, company_id, start, end],
     )
     yield (
@@ -50,8 +50,8 @@ def statements(*, company_id: int, period, settings, cycle_id: int | None, previ
                                    OR o.lead_id IS NOT NULL),
                   COUNT(*) FILTER (WHERE COALESCE(opportunity_at, customer_at) IS NOT NULL OR o.lead_id IS NOT NULL),
                   COUNT(*) FILTER (WHERE customer_at IS NOT NULL OR o.has_won)
-           FROM reporting_lead l
-           LEFT JOIN (SELECT lead_id, BOOL_OR(status = 'won') AS has_won FROM reporting_opportunity
+           FROM crm_lead l
+           LEFT JOIN (SELECT lead_id, BOOL_OR(status = 'won') AS has_won FROM crm_opportunity
                       WHERE company_id = %s AND lead_id IS NOT NULL GROUP BY lead_id) o ON o.lead_id = l.id
            WHERE l.company_id = %s AND l.created >= %s AND l.created < %s""",
         [company_id, company_id, start, end],
@@ -63,18 +63,18 @@ def statements(*, company_id: int, period, settings, cycle_id: int | None, previ
                   COUNT(*) FILTER (WHERE status = 'lost' AND closed >= %(ws)s AND closed < %(end)s),
                   AVG(amount) FILTER (WHERE status = 'won' AND closed >= %(ws)s AND closed < %(end)s),
                   AVG(closed - created) FILTER (WHERE status = 'won' AND closed >= %(ws)s AND closed < %(end)s)
-           FROM reporting_opportunity WHERE company_id = %(c)s AND created < %(end)s""",
+           FROM crm_opportunity WHERE company_id = %(c)s AND created < %(end)s""",
         {"c": company_id, "end": end, "ws": window_start},
     )
     yield (
         "lead_to_customer_rate",
-        """SELECT (SELECT COUNT(*) FROM reporting_lead WHERE company_id = %(c)s AND created >= %(s)s
+        """SELECT (SELECT COUNT(*) FROM crm_lead WHERE company_id = %(c)s AND created >= %(s)s
                    AND created < %(e)s),
                   (SELECT COUNT(*) FROM (
-                       SELECT id FROM reporting_lead WHERE company_id = %(c)s AND customer_at >= %(s)s
+                       SELECT id FROM crm_lead WHERE company_id = %(c)s AND customer_at >= %(s)s
                               AND customer_at < %(e)s
                        UNION
-                       SELECT l.id FROM reporting_opportunity o JOIN reporting_lead l ON l.id = o.lead_id
+                       SELECT l.id FROM crm_opportunity o JOIN crm_lead l ON l.id = o.lead_id
                        WHERE o.company_id = %(c)s AND o.status = 'won' AND o.closed >= %(s)s AND o.closed < %(e)s
                              AND l.customer_at IS NULL) customers)""",
         {"c": company_id, "s": start, "e": end},
@@ -82,7 +82,7 @@ def statements(*, company_id: int, period, settings, cycle_id: int | None, previ
     segment_filter = "AND segment = ANY(%s)" if focus else ""
     yield (
         "qualified_leads_focus_segments",
-        f"""SELECT segment, COUNT(*) FROM reporting_lead
+        f"""SELECT segment, COUNT(*) FROM crm_lead
             WHERE company_id = %s AND {q} >= %s AND {q} < %s {segment_filter} GROUP BY segment""",
         [company_id, start, end, *([focus] if focus else [])],
     )

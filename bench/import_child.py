@@ -48,8 +48,8 @@ def main(slug: str, csv_path: str) -> None:
     from django.db import connection
 
     from bench.scale import ensure_company, member
-    from reporting.models import CrmImport, Lead
-    from reporting.services_crm import crm_import_run
+    from crm.models import CrmImport, Lead
+    from crm.services import crm_import_run
 
     company = ensure_company(slug)
     with connection.cursor() as cursor:  # a fresh start: every run inserts all rows (no upsert shortcut)
@@ -71,7 +71,7 @@ def main(slug: str, csv_path: str) -> None:
     _reset_peak()
     before = _rss_now_kb()
     started = time.perf_counter()
-    result = crm_import_run(import_id=job.pk)  # what the Celery task reporting.crm_import_run calls
+    result = crm_import_run(import_id=job.pk)  # what the Celery task crm.crm_import_run calls
     seconds = time.perf_counter() - started
     print(
         json.dumps(

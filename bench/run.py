@@ -107,7 +107,7 @@ def wipe_company(slug: str) -> None:
     if company is None:
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in ("reporting_touchpoint", "reporting_opportunity", "reporting_lead", "reporting_kpisnapshot"):
+        for table in ("crm_touchpoint", "crm_opportunity", "crm_lead", "reporting_kpisnapshot"):
             cursor.execute(f"DELETE FROM {table} WHERE company_id = %s", [company.pk])
         from budgets.models import BudgetAuditEntry, BudgetLine, SpendEntry
         from objectives.models import CheckIn, Cycle, Initiative, KeyResult, Objective

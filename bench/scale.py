@@ -29,8 +29,10 @@ from django.utils import timezone
 from budgets.models import BudgetLine, Channel, SpendEntry
 from companies.models import Company, Membership
 from companies.permissions import Role
+from crm.models import Lead, Opportunity, Touchpoint
+from crm.sources import DEFAULT_SALES_SOURCES
 from objectives.models import Cycle, Initiative, KeyResult, Objective
-from reporting.models import DEFAULT_SALES_SOURCES, Lead, Opportunity, ReportingSettings, Touchpoint
+from reporting.models import ReportingSettings
 
 CHANNELS = ["Messen", "Webinare", "SEO", "Paid Social", "E-Mail", "Partner", "Direkt", "Outbound"]
 CHANNEL_WEIGHTS = [12, 18, 24, 18, 10, 8, 6, 4]

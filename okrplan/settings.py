@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "okrplan",
     "objectives",
     "budgets",
+    "crm",
     "reporting",
     # handover SLAs (issue 18); the import layers are in pyproject.toml
     "sla",
@@ -229,7 +230,7 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Largest upload every import accepts (cascade XLSX/CSV, budget CSVs); checked from the upload's size before a byte
-# is read. The CRM import streams in a worker and has its own, larger CRM_IMPORT_MAX_BYTES (reporting/services_crm).
+# is read. The CRM import streams in a worker and has its own, larger CRM_IMPORT_MAX_BYTES (crm/services/imports.py).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
 # Live CRM connections (crm/connectors): Fernet keys for the stored credentials (first encrypts, all decrypt; unset:

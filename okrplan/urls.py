@@ -19,6 +19,7 @@ company_patterns = [
     path("", include("history.urls")),
     path("", include("objectives.urls")),
     path("", include("budgets.urls")),
+    path("", include("crm.urls")),
     path("", include("reporting.urls")),
     path("", include("sla.urls")),
     path("", include("review.urls")),
@@ -29,6 +30,7 @@ api_company_patterns = [
     path("", include("history.api_urls")),
     path("", include("objectives.api_urls")),
     path("", include("budgets.api_urls")),
+    path("", include("crm.api_urls")),
     path("", include("reporting.api_urls")),
     path("", include("review.api_urls")),
 ]

@@ -12,10 +12,17 @@ class ReportingConfig(AppConfig):
         from core import versions
         from core.health import register_health_fact
         from core.navigation import NavEntry, register
+        from crm.signals import crm_data_changed
+        from crm.sources import register_company_sources
         from history.tracking import track
 
-        from . import tasks_kpi  # noqa: F401
+        from . import tasks_kpi  # noqa: F401 - registers the Celery tasks (autodiscovery looks for reporting.tasks)
         from .health import kpi_snapshot_age_seconds
+
+        # crm sits below reporting and never imports it: reporting hands it the company's lead source lists (its
+        # reporting settings) and recomputes the KPI periods that changed CRM rows touch.
+        register_company_sources(_source_lists)
+        crm_data_changed.connect(_refresh_changed_kpis, dispatch_uid="reporting.refresh_changed_kpis")
 
         register_health_fact("kpi_snapshot_age_seconds", kpi_snapshot_age_seconds)
         register(NavEntry("board", _("Board"), "reporting:board", Action.BOARD_VIEW, order=60))
@@ -27,3 +34,18 @@ class ReportingConfig(AppConfig):
         # bulk and bumps "board" itself (services_kpi).
         for name in ("KpiTarget", "ReportingSettings", "KpiBinding", "KpiSnapshot", "AttributionSnapshot", "KpiAlert"):
             versions.track(self.get_model(name), "board")
+
+
+def _source_lists(company) -> tuple[list[str], list[str]]:
+    # Imported here: the KPI module imports models, which Django loads only after the app registry is ready.
+    from .kpis import reporting_settings
+
+    settings = reporting_settings(company)
+    return settings.sales_source_list, settings.other_source_list
+
+
+def _refresh_changed_kpis(sender, company_id: int, **kwargs) -> None:
+    # Imported here: the task module imports models, which Django loads only after the app registry is ready.
+    from .tasks_kpi import kpi_snapshots_refresh_changed
+
+    kpi_snapshots_refresh_changed.delay(company_id)

@@ -50,9 +50,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.safety import clamp_date
+from crm.models import Lead, Opportunity, Touchpoint
 
 from .kpis import reporting_settings
-from .models import Opportunity
 
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "u_shaped", "w_shaped")
 
@@ -341,7 +341,7 @@ opp AS (
            CASE WHEN o.status = %(won)s THEN o.amount ELSE 0 END AS won_amount,
            COALESCE(NULLIF(l.channel, ''), NULLIF(o.lead_source, ''), %(none)s) AS fallback_channel,
            COALESCE(l.campaign, '') AS fallback_campaign
-    FROM reporting_opportunity o LEFT JOIN reporting_lead l ON l.id = o.lead_id
+    FROM {opportunity_table} o LEFT JOIN {lead_table} l ON l.id = o.lead_id
     WHERE o.company_id = %(company)s AND o.created >= %(first)s AND o.created < %(last)s
 ),
 touch AS (
@@ -351,7 +351,7 @@ touch AS (
            COUNT(*) OVER (PARTITION BY opp.id) AS n,
            CASE WHEN opp.lead_created IS NOT NULL AND t.occurred <= opp.lead_created THEN 1 ELSE 0 END AS before_lead,
            {days_before_last} AS days_before_last
-    FROM opp JOIN reporting_touchpoint t
+    FROM opp JOIN {touchpoint_table} t
       ON t.lead_id = opp.lead_id AND t.company_id = %(company)s AND t.occurred <= opp.created
 ),
 ranked AS (
@@ -371,7 +371,7 @@ per_label AS (
     SELECT id, bucket, amount, won_amount, fallback_channel, fallback_campaign, {share_ones}
     FROM opp
     WHERE lead_id IS NULL OR NOT EXISTS (
-        SELECT 1 FROM reporting_touchpoint t
+        SELECT 1 FROM {touchpoint_table} t
         WHERE t.lead_id = opp.lead_id AND t.company_id = %(company)s AND t.occurred <= opp.created
     )
 ),
@@ -491,6 +491,9 @@ def attribution_statement(*, company, periods, half_life_days) -> tuple[str, dic
         )
         period_sums.append(f"SUM(b.p{i}), SUM(b.w{i}), SUM(b.o{i}), SUM(b.c{i})")
     sql = _ATTRIBUTION_SQL.format(
+        opportunity_table=Opportunity._meta.db_table,
+        lead_table=Lead._meta.db_table,
+        touchpoint_table=Touchpoint._meta.db_table,
         membership=", ".join(membership),
         bucket=bucket,
         days_before_last=vendor["days_before_last"],

@@ -19,9 +19,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from companies.demo import DEMO_SLUG
 from companies.models import Company
+from crm.demo import LAST_DAY
 from objectives.models import Cycle
 
+from .kpis import KPIS, compute_kpis
 from .models import KpiBinding, KpiSnapshot, KpiTarget
+from .periods import cycle_period
 from .services_kpi import kpi_snapshots_refresh
 
 # KPI → factor on the demo's cycle figure (lower-is-better KPIs: a factor below 1 is the ambitious side).
@@ -62,9 +65,6 @@ def _round(value: Decimal, unit: str) -> Decimal:
 
 def demo_targets(company: Company, *, on: dt.date) -> int:
     """Set the demo's cycle targets (see the module docstring); returns how many were set."""
-    from .demo import LAST_DAY
-    from .kpis import KPIS, compute_kpis
-    from .periods import cycle_period
 
     created = 0
     cycles = Cycle.objects.filter(company=company, parent__isnull=True).exclude(state=Cycle.State.CLOSED)

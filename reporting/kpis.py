@@ -43,12 +43,13 @@ from django.utils.translation import gettext_lazy as _
 
 from budgets.models import BudgetLine
 from budgets.selectors import spend_total
+from crm.models import Lead, Opportunity, Touchpoint
 from objectives.models import Cycle, Initiative, KeyResult, key_result_progress
 from objectives.services.cascade import check_in_create
 from sla.models import SlaRule
 from sla.selectors import clock_summary
 
-from .models import KpiBinding, Lead, Opportunity, ReportingSettings
+from .models import KpiBinding, ReportingSettings
 from .periods import Period, _cycle_on, cycle_period
 
 logger = logging.getLogger(__name__)
@@ -224,8 +225,6 @@ def pipeline_contribution(company, period: Period) -> KpiResult:
 def _marketing_touch_before_creation(company):
     """EXISTS a touchpoint of the opportunity's lead, at or before the opportunity's creation, whose channel is
     marketing (not one of the company's sales or "other" sources: ReportingSettings.source_class)."""
-    from .models import Touchpoint
-
     settings = reporting_settings(company)
     not_marketing = [s.casefold() for s in settings.sales_source_list + settings.other_source_list]
     touches = (

@@ -15,11 +15,6 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
         "args": ("open",),
     },
-    # Uploads the wizard never confirmed, with their files, after a week.
-    "reporting.crm-import-drafts-purge": {
-        "task": "reporting.crm_import_drafts_purge",
-        "schedule": crontab(hour=3, minute=15),
-    },
     # The weekly KPI e-mail, Monday 07:00 (CELERY_TIMEZONE, Europe/Berlin by default).
     "reporting.kpi-digest-weekly": {
         "task": "reporting.kpi_digest_send",

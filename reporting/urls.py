@@ -1,11 +1,13 @@
-# CRM funnel data, KPI definitions, attribution and KPI snapshots (issue: board KPI page).
+# KPI definitions, attribution, KPI snapshots, the board and its settings (the CRM import pages are crm's).
 from django.urls import include, path
 
-from .urls_crm import urlpatterns as crm_patterns
+from . import views_settings
 
 app_name = "reporting"
 
 urlpatterns: list = [
-    *crm_patterns,
+    path("board/settings/", views_settings.reporting_settings_page, name="reporting_settings"),
+    path("board/settings/bindings/", views_settings.kpi_binding_add, name="kpi_binding_add"),
+    path("board/settings/bindings/<int:pk>/delete/", views_settings.kpi_binding_remove, name="kpi_binding_delete"),
     path("", include("reporting.urls_board")),
 ]

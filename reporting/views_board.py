@@ -25,6 +25,7 @@ from companies.tenancy import company_view
 from core import tabular, versions
 from core.htmx import trigger_toast
 from core.safety import attachment_header
+from crm.sources import HUBSPOT_MARKETING_EXAMPLES
 
 from . import attribution, charts, kpis, periods, selectors_alerts, selectors_kpi, services_digest, services_kpi
 from .formatting import currency_symbol, format_kpi_value, present_tile
@@ -190,8 +191,6 @@ def _print_context(company, *, period_label: str, computed_at) -> dict:
 def _definitions_context(company) -> dict:
     """What the board's "How is this computed?" states: every KPI's definition, the one definition of reaching a
     funnel stage, the source classification in effect and every attribution model (from their definitions)."""
-    from .models import HUBSPOT_MARKETING_EXAMPLES
-
     settings = kpis.reporting_settings(company)
     return {
         "kpi_definitions": [

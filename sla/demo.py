@@ -1,6 +1,6 @@
 """Demo SLAs of Voltaria Energie AG (Essen, North Rhine-Westphalia): the working-hours calendar and the three
 rules with their defaults. The handover data itself (owners, first contacts, rejections with reasons, recycled
-leads, a few open breaches) comes with the demo leads (reporting.demo). Idempotent: saving the same values again
+leads, a few open breaches) comes with the demo leads (crm.demo). Idempotent: saving the same values again
 changes nothing. Through sla.services (actor None: the system)."""
 
 from __future__ import annotations

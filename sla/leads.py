@@ -1,20 +1,14 @@
-"""Where the SLAs read the CRM's leads.
+"""Where the SLAs read the company's reporting choices (qualified stage, focus segments).
 
-The lead table lives in the reporting app today (the CRM area moves into its own app with the restructuring,
-issue 13); ``sla`` sits below ``reporting`` in the layers because reporting's KPI engine reads the SLAs. So the SLA
-code names the two models it reads through Django's app registry instead of importing reporting — the same
-late binding ``companies.permissions.role_of`` uses for Membership. Only this module does it; once the leads live
-in the CRM app below sla, these become plain imports.
+The leads themselves are crm's (``crm.models.Lead``, imported directly: crm sits below sla). The choices are
+reporting settings, and ``sla`` sits below ``reporting`` in the layers because reporting's KPI engine reads the
+SLAs; so this one read names the model through Django's app registry instead of importing reporting — the same late
+binding ``companies.permissions.role_of`` uses for Membership. Only this module does it.
 """
 
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models import Model
-
-
-def lead_model() -> type[Model]:
-    return apps.get_model("reporting", "Lead")
 
 
 def reporting_choices(company) -> tuple[str, list[str]]:

@@ -1,6 +1,6 @@
 """Handover SLAs between marketing and sales (issue 18): the company's working-hours calendar and its SLA rules.
 
-The lead data the rules are measured on lives in the CRM tables (today ``reporting.Lead``); see sla.leads.
+The lead data the rules are measured on lives in the CRM tables (``crm.models.Lead``).
 """
 
 from __future__ import annotations

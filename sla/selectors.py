@@ -32,8 +32,10 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from crm.models import Lead
+
 from .calendar import WorkCalendar
-from .leads import lead_model, reporting_choices
+from .leads import reporting_choices
 from .models import DEFAULT_RULES, SlaCalendar, SlaRule
 
 HUNDRED = Decimal("100")
@@ -130,8 +132,7 @@ def clock_cases(
     """The cases of a clock rule whose clock started in [start, end), measured at ``at``. One query."""
     start_field, stops = CLOCKS[rule.kind]
     rows = (
-        lead_model()
-        .objects.filter(company=company, **{f"{start_field}__gte": start, f"{start_field}__lt": end})
+        Lead.objects.filter(company=company, **{f"{start_field}__gte": start, f"{start_field}__lt": end})
         .order_by(start_field, "pk")
         .values("pk", "external_id", "owner", "segment", start_field, *stops)
     )
@@ -230,8 +231,7 @@ def volume_counts(company, *, stage: str, segments: list[str], start: dt.datetim
     if not segments:
         return {}
     rows = (
-        lead_model()
-        .objects.filter(company=company, segment__in=segments)
+        Lead.objects.filter(company=company, segment__in=segments)
         .annotate(reached=_reached(stage))
         .filter(reached__gte=start, reached__lt=end)
         .annotate(month=TruncMonth("reached", tzinfo=tz))
@@ -338,8 +338,7 @@ def open_breaches(
         start_field, stops = CLOCKS[rule.kind]
         # Only clocks that still run, and whose start is at least the rule's hours back (none younger can be late).
         rows = (
-            lead_model()
-            .objects.filter(
+            Lead.objects.filter(
                 company=company,
                 **{f"{start_field}__gte": since, f"{start_field}__lt": at},
                 **{f"{name}__isnull": True for name in stops},
@@ -376,7 +375,7 @@ NO_REASON = ""
 def rejection_feedback(company, *, start: dt.datetime, end: dt.datetime, limit: int = 200) -> dict:
     """The leads sales rejected or recycled in [start, end): the reason mix (grouped in the database) and the
     latest ``limit`` leads with owner, reason and dates. Two queries."""
-    leads = lead_model().objects.filter(
+    leads = Lead.objects.filter(
         Q(company=company)
         & (Q(rejected_at__gte=start, rejected_at__lt=end) | Q(recycled_at__gte=start, recycled_at__lt=end))
     )

@@ -44,7 +44,7 @@ def board_scenario(company, *, today: dt.date, size: int = 1, approver=None, req
     from reporting.models import ReportingSettings
 
     from .factories import CycleFactory, KeyResultFactory, MembershipFactory, ObjectiveFactory, UserFactory
-    from .factories_reporting import LeadFactory, OpportunityFactory, TouchpointFactory
+    from .factories_crm import LeadFactory, OpportunityFactory, TouchpointFactory
 
     zone = tz.get_default_timezone()
     month_start = today.replace(day=1)

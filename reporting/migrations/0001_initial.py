@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import reporting.models
+import crm.models  # crm_upload_storage moved there with the CRM models (issue 13)
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
                 (
                     "file",
                     models.FileField(
-                        blank=True, storage=reporting.models.crm_upload_storage, upload_to="%Y/%m/", verbose_name="file"
+                        blank=True, storage=crm.models.crm_upload_storage, upload_to="%Y/%m/", verbose_name="file"
                     ),
                 ),
                 ("original_name", models.CharField(max_length=255, verbose_name="file name")),

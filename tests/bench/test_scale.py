@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 from bench.report import format_table, ratio, write_results
 from companies.models import Company, Membership
+from crm.models import Lead, Opportunity, Touchpoint
 from objectives.models import KeyResult, Objective
-from reporting.models import Lead, Opportunity, Touchpoint
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from tests.browser.test_accessibility import serious_violations
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CSV = b"Record ID,Create Date,Industry\n1,2026-03-01,Stadtwerke\n2,2026-03-02,Industrie\n3,04.03.2026,Industrie\n"
-EXPORTS = Path(__file__).parents[1] / "reporting" / "crm_exports"
+EXPORTS = Path(__file__).parents[1] / "crm" / "crm_exports"
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_upload_shows_the_result(cmo, live_server, login):
 
 
 def test_wizard_edit_a_mapping_answer_the_date_order_and_confirm(cmo, live_server, login):
-    from reporting.models import ColumnMapping, CrmImport, Lead
+    from crm.models import ColumnMapping, CrmImport, Lead
 
     page = login("carla", "pw")
     _slow_wizard(page)
@@ -115,7 +115,7 @@ def test_wizard_edit_a_mapping_answer_the_date_order_and_confirm(cmo, live_serve
 
 
 def test_wizard_refuses_a_field_chosen_twice_without_writing(cmo, live_server, login):
-    from reporting.models import CrmImport, Lead
+    from crm.models import CrmImport, Lead
 
     page = login("carla", "pw")
     _slow_wizard(page, 0.3)
@@ -137,8 +137,8 @@ def test_wizard_refuses_a_field_chosen_twice_without_writing(cmo, live_server, l
 
 
 def test_progress_updates_without_reloading(cmo, live_server, login):
-    from reporting.models import CrmImport, Lead
-    from reporting.services_crm import crm_import_run
+    from crm.models import CrmImport, Lead
+    from crm.services import crm_import_run
 
     job = CrmImport(company=cmo, kind="leads", source="hubspot", original_name="k.csv", size=len(CSV))
     job.file.save("k.csv", ContentFile(CSV), save=False)
@@ -154,7 +154,7 @@ def test_progress_updates_without_reloading(cmo, live_server, login):
 
 
 def test_a_file_above_the_limit_is_refused_before_uploading(cmo, live_server, login, settings):
-    from reporting.models import CrmImport
+    from crm.models import CrmImport
 
     settings.CRM_IMPORT_MAX_BYTES = 20
     page = login("carla", "pw")

@@ -14,7 +14,7 @@ from companies.permissions import Role
 from sla.models import SlaRule
 from tests.browser.test_accessibility import serious_violations
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory
-from tests.factories_reporting import LeadFactory
+from tests.factories_crm import LeadFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,9 +14,10 @@ from django.core.management import CommandError, call_command
 from budgets.models import BudgetAuditEntry, BudgetLine, SpendEntry
 from companies.backup import company_models
 from companies.models import Company, Membership
+from crm.models import Lead, Opportunity, Touchpoint
 from history.models import ChangeRecord
 from objectives.models import CheckIn, Initiative, KeyResult, Objective
-from reporting.models import KpiSnapshot, Lead, Opportunity, Touchpoint
+from reporting.models import KpiSnapshot
 
 
 def _normalise(path) -> dict:
@@ -88,8 +89,8 @@ def test_every_company_table_is_exported():
     expected = {"companies.Membership", "objectives.Objective", "objectives.KeyResult", "objectives.CheckIn",
                 "objectives.Initiative", "objectives.InitiativeRating", "budgets.BudgetLine",
                 "budgets.BudgetAuditEntry",
-                "budgets.SpendEntry", "budgets.BudgetSettings", "reporting.Lead", "reporting.Opportunity",
-                "reporting.Touchpoint", "reporting.KpiBinding", "reporting.KpiSnapshot", "reporting.ReportingSettings",
+                "budgets.SpendEntry", "budgets.BudgetSettings", "crm.Lead", "crm.Opportunity",
+                "crm.Touchpoint", "reporting.KpiBinding", "reporting.KpiSnapshot", "reporting.ReportingSettings",
                 "history.ChangeRecord"}  # fmt: skip
     assert expected <= labels
     order = [model._meta.label for model, _path in company_models()]

@@ -23,12 +23,13 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from companies.permissions import Role
+from crm.models import CrmImport, Lead
+from crm.services import crm_import_create
 from objectives.models import KeyResult, Objective
 from objectives.services import cascade_io
 from okrplan.celery import app as celery_app
 from reporting import services_kpi
-from reporting.models import CrmImport, KpiRefresh, KpiSnapshot, Lead
-from reporting.services_crm import crm_import_create
+from reporting.models import KpiRefresh, KpiSnapshot
 from reporting.tasks_kpi import kpi_snapshots_refresh
 from tests.conftest import IN_CI, TEST_QUEUE
 from tests.factories import CycleFactory
@@ -128,15 +129,16 @@ def test_connection_lost_during_cascade_import_writes_nothing_and_a_retry_works(
 def test_connection_lost_during_crm_import_writes_nothing_and_the_retry_works(
     company, make_member, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    from reporting import crm_import_pg, services_crm
-    from reporting.tasks import crm_import_run
+    from crm.services import imports as services_crm
+    from crm.services import imports_pg as crm_import_pg
+    from crm.tasks import crm_import_run
 
     settings.CRM_IMPORT_ROOT = tmp_path / "uploads"
     monkeypatch.setattr(services_crm, "BATCH_SIZE", 2)
     rows = "".join(f"{100 + i},Lead {i},2026-03-0{1 + i % 9} 10:00,lead\n" for i in range(7))
     upload = SimpleUploadedFile("contacts.csv", ("Record ID,First Name,Create Date,Lifecycle Stage\n" + rows).encode())
     with monkeypatch.context() as patch:
-        if connection.vendor == "postgresql":  # the set-based path of reporting.crm_import_pg writes in one INSERT
+        if connection.vendor == "postgresql":  # the set-based path of crm.services.imports_pg writes in one INSERT
             _lose_connection_after(patch, crm_import_pg, "_write", calls=0)
         else:
             _lose_connection_after(patch, services_crm, "_upsert_batch", calls=1)

@@ -17,10 +17,11 @@ from django.db import IntegrityError, connection, transaction
 from budgets import imports, selectors
 from budgets.models import SpendEntry
 from companies.permissions import Role
+from crm.models import Lead
 from objectives.models import CheckIn, Cycle
 from objectives.services import cascade as cascade_services
 from reporting import periods, services_kpi
-from reporting.models import KpiRefresh, KpiSnapshot, Lead
+from reporting.models import KpiRefresh, KpiSnapshot
 from tests.budgets.conftest import world  # noqa: F401 (fixture)
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 
@@ -131,7 +132,7 @@ def test_crm_file_import_refuses_dates_out_of_range(company, make_member, settin
                                                      django_capture_on_commit_callbacks):  # fmt: skip
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from reporting.services_crm import crm_import_create
+    from crm.services import crm_import_create
 
     settings.CRM_IMPORT_ROOT = tmp_path
     content = "Record ID,First Name,Create Date,Lifecycle Stage\n1,A,2026-03-01,lead\n2,B,0001-01-01,lead\n"

@@ -31,8 +31,9 @@ from rest_framework.test import APIClient
 from budgets import services as budget_services
 from companies.models import Invitation, Membership
 from companies.permissions import Role
+from crm.models import ColumnMapping, CrmImport
 from objectives.models import InitiativePartner
-from reporting.models import ColumnMapping, CrmImport, KpiRefresh
+from reporting.models import KpiRefresh
 from tests.factories import (
     CompanyFactory,
     CycleFactory,
@@ -42,8 +43,9 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory, SpendEntryFactory
+from tests.factories_crm import LeadFactory, OpportunityFactory, TouchpointFactory
 from tests.factories_priorities import InitiativeFactory
-from tests.factories_reporting import KpiBindingFactory, LeadFactory, OpportunityFactory, TouchpointFactory
+from tests.factories_reporting import KpiBindingFactory
 from tests.factories_review import KpiAlertFactory, ReviewActionFactory
 from tests.hardening.rowcounts import app_tables, row_counts
 from tests.test_security_urls import COMPANY_ROUTES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from companies.permissions import Role
-from reporting.models import Lead
+from crm.models import Lead
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,10 @@ from django.urls import reverse
 from budgets import imports as budget_imports
 from budgets.models import BudgetLine, SpendEntry
 from companies.permissions import Role
+from crm.models import CrmImport, Lead
+from crm.services import crm_import_create
 from objectives.models import KeyResult, Objective
 from objectives.services import cascade_io
-from reporting.models import CrmImport, Lead
-from reporting.services_crm import crm_import_create
 from tests.factories import CycleFactory, ObjectiveFactory
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory
 

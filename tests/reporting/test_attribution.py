@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from crm.models import Opportunity
 from reporting.attribution import MODELS, attribute, attribute_by_channel, model_shares
-from reporting.models import Opportunity, ReportingSettings
-from tests.factories_reporting import LeadFactory, OpportunityFactory, TouchpointFactory, at
+from reporting.models import ReportingSettings
+from tests.factories_crm import LeadFactory, OpportunityFactory, TouchpointFactory, at
 
 pytestmark = pytest.mark.django_db
 
@@ -173,8 +174,8 @@ def _reference(company, periods, half_life_days):
     """What the statement must return, computed opportunity by opportunity with model_shares (the reference)."""
     from collections import defaultdict
 
+    from crm.models import Touchpoint
     from reporting.attribution import NO_CHANNEL
-    from reporting.models import Touchpoint
 
     sums = defaultdict(lambda: [Decimal(0), Decimal(0), set(), Decimal(0)])
     for opp in Opportunity.objects.filter(company=company).select_related("lead"):

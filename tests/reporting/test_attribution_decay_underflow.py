@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import pytest
 
+from crm.models import Opportunity
 from reporting import services_kpi
 from reporting.attribution import DECAY_HALF_LIVES_MAX, attribute, model_shares
-from reporting.models import AttributionSnapshot, Opportunity, ReportingSettings
-from tests.factories_reporting import LeadFactory, OpportunityFactory, TouchpointFactory, at
+from reporting.models import AttributionSnapshot, ReportingSettings
+from tests.factories_crm import LeadFactory, OpportunityFactory, TouchpointFactory, at
 
 pytestmark = pytest.mark.django_db
 

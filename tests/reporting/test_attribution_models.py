@@ -11,9 +11,9 @@ from fractions import Fraction as F
 
 import pytest
 
+from crm.models import Touchpoint
 from reporting.attribution import DEFINITIONS, MODELS, attribute, model_description, model_shares
-from reporting.models import Touchpoint
-from tests.factories_reporting import LeadFactory, OpportunityFactory, TouchpointFactory
+from tests.factories_crm import LeadFactory, OpportunityFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 

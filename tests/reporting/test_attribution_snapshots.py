@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from companies.permissions import Role
+from crm.models import Opportunity
 from reporting import attribution, periods, services_kpi
-from reporting.models import AttributionSnapshot, KpiSnapshot, Opportunity
+from reporting.models import AttributionSnapshot, KpiSnapshot
 from reporting.models_snapshots import ATTRIBUTION_MODELS
 from tests.factories_board import board_scenario
 from tests.reporting.board_fixtures import today_fixture  # noqa: F401

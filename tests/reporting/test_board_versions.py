@@ -21,7 +21,7 @@ from budgets.models import BudgetLine
 from companies.permissions import Role
 from objectives.models import KeyResult
 from objectives.services import cascade as cascade_services
-from reporting import services_crm, services_digest, services_kpi, targets
+from reporting import services_digest, services_kpi, services_settings, targets
 from tests.factories_board import board_scenario
 from tests.reporting.board_fixtures import fake_kpis_fixture, today_fixture  # noqa: F401
 
@@ -64,7 +64,7 @@ def _target_set(company, w):
 
 
 def _settings(company, w):
-    services_crm.reporting_settings_update(company=company, actor=None, qualified_stage="sql")
+    services_settings.reporting_settings_update(company=company, actor=None, qualified_stage="sql")
     return lambda page: "This company counts as qualified: Sales qualified lead" in page
 
 

@@ -9,13 +9,15 @@ import pytest
 from django.core.files.base import ContentFile
 
 from companies.permissions import Role
+from crm import tasks
+from crm.models import CrmImport
+from crm.selectors import crm_month_digests, first_changed_month
+from crm.services import crm_records_upsert
 from objectives.models import Cycle
-from reporting import tasks
-from reporting.kpi_incremental import crm_month_digests, first_changed_month, kpi_snapshots_refresh_changed
-from reporting.models import CrmDataDigest, CrmImport, KpiSnapshot
-from reporting.services_crm import crm_records_upsert
+from reporting.kpi_incremental import kpi_snapshots_refresh_changed
+from reporting.models import CrmDataDigest, KpiSnapshot
 from tests.factories import CycleFactory
-from tests.factories_reporting import LeadFactory, at
+from tests.factories_crm import LeadFactory, at
 from tests.reporting.board_fixtures import fake_kpis_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -8,12 +8,14 @@ from decimal import Decimal
 import pytest
 
 from budgets.models import BudgetLine, Channel, SpendEntry
+from crm.models import Opportunity
 from objectives.models import CheckIn, Cycle, Initiative, KeyResult
 from reporting.kpis import KPIS, compute_kpis, kpi_auto_check_ins, kpi_target
-from reporting.models import Opportunity, ReportingSettings
+from reporting.models import ReportingSettings
 from reporting.periods import period_for
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory, UserFactory
-from tests.factories_reporting import KpiBindingFactory, LeadFactory, OpportunityFactory, at
+from tests.factories_crm import LeadFactory, OpportunityFactory, at
+from tests.factories_reporting import KpiBindingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -331,7 +333,7 @@ def test_automatic_check_ins_on_bound_key_results(company, funnel, planning, mar
 
 
 def _bulk_funnel(company, n):
-    from reporting.models import Lead
+    from crm.models import Lead
 
     leads = Lead.objects.bulk_create(
         Lead(company=company, external_id=f"B{n}-{i}", created=at(2026, 3, 1 + i % 28), segment="Stadtwerke",
@@ -398,7 +400,7 @@ def test_a_milestone_bound_to_a_kpi_is_skipped_not_fatal(company, funnel, planni
 
 
 def test_marketing_influenced_pipeline_and_revenue(company, march):
-    from tests.factories_reporting import TouchpointFactory
+    from tests.factories_crm import TouchpointFactory
 
     a = LeadFactory(company=company, created=at(2026, 2, 28), channel="Direkt", is_marketing_sourced=False)
     TouchpointFactory(lead=a, company=company, occurred=at(2026, 3, 1), channel="Webinare")  # marketing, before

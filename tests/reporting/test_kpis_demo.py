@@ -10,10 +10,12 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 
 from companies.models import Company
-from reporting import demo
+from crm import demo
+from crm.models import Lead, Opportunity, Touchpoint
+from reporting import demo as reporting_demo
 from reporting.attribution import attribute
 from reporting.kpis import compute_kpis, stage_reached_at
-from reporting.models import KpiBinding, Lead, Opportunity, ReportingSettings, Touchpoint
+from reporting.models import KpiBinding, ReportingSettings
 from reporting.periods import period_for
 from tests.factories import KeyResultFactory, ObjectiveFactory
 
@@ -74,6 +76,7 @@ def test_demo_binds_the_qualified_leads_key_result_when_it_exists(voltaria):
     kr = KeyResultFactory(objective=ObjectiveFactory(cycle__company=voltaria), title="Qualifizierte Leads Energie",
                           unit="number")  # fmt: skip
     demo.load()
+    reporting_demo.load()
     assert KpiBinding.objects.filter(key_result=kr, kpi_key="qualified_leads_focus_segments").exists()
     # the cascade demo's "+18 %" key result is in percent: it tracks the growth KPI
     growth = KpiBinding.objects.filter(kpi_key="qualified_leads_focus_growth", key_result__company=voltaria)

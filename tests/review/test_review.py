@@ -21,8 +21,8 @@ from review import selectors, services
 from review.models import ReviewAction
 from tests.factories_budgets import BudgetLineFactory, SpendEntryFactory
 from tests.factories_cascade import CheckInFactory, KeyResultFactory, ObjectiveFactory, active_cycle
+from tests.factories_crm import LeadFactory
 from tests.factories_priorities import InitiativeFactory
-from tests.factories_reporting import LeadFactory
 from tests.factories_review import KpiAlertFactory, ReviewActionFactory
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from tests.factories_reporting import LeadFactory, ReportingSettingsFactory
+from tests.factories_crm import LeadFactory
+from tests.factories_reporting import ReportingSettingsFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

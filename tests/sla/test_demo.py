@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from companies.models import Company
-from reporting import demo
+from crm import demo
 from reporting.kpis import compute_kpis
 from reporting.periods import period_for
 from sla import selectors

@@ -16,7 +16,8 @@ from reporting.periods import period_for
 from reporting.targets import kpi_target_set
 from sla.services import sla_rule_update
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
-from tests.factories_reporting import KpiBindingFactory, LeadFactory
+from tests.factories_crm import LeadFactory
+from tests.factories_reporting import KpiBindingFactory
 
 from .fixtures import berlin, handover_leads
 

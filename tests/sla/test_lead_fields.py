@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from companies.permissions import Role
-from reporting.models import CrmImport, Lead
-from reporting.services_crm import crm_import_create
-from tests.factories_reporting import at
+from crm.models import CrmImport, Lead
+from crm.services import crm_import_create
+from tests.factories_crm import at
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from companies.permissions import Role
 from sla.models import SlaCalendar, SlaRule
-from tests.factories_reporting import LeadFactory
+from tests.factories_crm import LeadFactory
 
 from .fixtures import handover_leads
 

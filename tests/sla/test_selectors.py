@@ -15,7 +15,7 @@ from core.errors import PermissionDenied
 from sla import selectors
 from sla.models import SlaCalendar, SlaRule
 from sla.services import sla_calendar_update, sla_rule_update
-from tests.factories_reporting import LeadFactory
+from tests.factories_crm import LeadFactory
 
 from .fixtures import AT, berlin, handover_leads
 

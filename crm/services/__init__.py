@@ -1,0 +1,34 @@
+"""Every state change of the CRM data, by concern: file imports (``imports``, with the PostgreSQL COPY path in
+``imports_pg``), saved column mappings (``mappings``) and the upsert of records that imports, the bulk API and
+connectors share (``records``). Import from here: ``from crm.services import crm_import_create``."""
+
+from .imports import (
+    AUTO_SOURCE,
+    DRAFT_KEPT,
+    crm_import_confirm,
+    crm_import_create,
+    crm_import_discard,
+    crm_import_drafts_purge,
+    crm_import_max_bytes,
+    crm_import_progress,
+    crm_import_run,
+)
+from .mappings import column_mapping_delete, column_mapping_save
+from .records import MAX_API_ITEMS, PayloadRejected, crm_records_upsert
+
+__all__ = [
+    "AUTO_SOURCE",
+    "DRAFT_KEPT",
+    "MAX_API_ITEMS",
+    "PayloadRejected",
+    "column_mapping_delete",
+    "column_mapping_save",
+    "crm_import_confirm",
+    "crm_import_create",
+    "crm_import_discard",
+    "crm_import_drafts_purge",
+    "crm_import_max_bytes",
+    "crm_import_progress",
+    "crm_import_run",
+    "crm_records_upsert",
+]

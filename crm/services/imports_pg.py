@@ -1,0 +1,506 @@
+"""The PostgreSQL path of the CSV import of leads: COPY, validation and upsert as set-based SQL.
+
+The Python path (crm.services.imports ``_validate`` / ``_write`` through :func:`crm.reader.parse_record`)
+is the reference; this path gives the same rows and the same errors, three to five times faster (1 M HubSpot
+contacts: ~29,000 rows/s against 5,540 on these 2-core machines; see the README's Performance section):
+
+1. **Stage.** The file streams through ``COPY ... FROM STDIN (FORMAT csv)`` into a temporary table with one text
+   column per CSV column and the row number (the header is row 1, like the Python reader). The header, its
+   delimiter and the encoding (UTF-8, else Windows-1252) are found by core.tabular, as in the Python path. If
+   PostgreSQL cannot read the file (broken quoting, a row with another number of columns, an end-of-data marker
+   ``\\.``, a stray quote, a field longer than Python's csv module takes), nothing has been written and
+   :func:`import_leads` returns None: the caller then runs the Python path, which names the row and the reason
+   exactly as before.
+2. **Parse.** One ``CREATE TABLE AS SELECT`` trims every value like Python's ``str.strip``, converts the usual date
+   forms (ISO 8601 with or without a zone, HubSpot's "2026-03-04 10:22", German "04.03.2026 10:22") and booleans,
+   and keeps the raw text of any value that is not in one of those forms. Only those few values go through
+   :func:`parse_datetime` / :func:`parse_bool` in Python, which either fixes them up or yields their error.
+3. **Check.** Too-long texts, missing required values, converted leads without a conversion date and ids that
+   appear more than once go into an error table; the first MAX_STORED_ERRORS in row order are turned into the
+   translated messages of the Python path.
+4. **Write.** One ``INSERT ... SELECT ... ON CONFLICT (company_id, external_id) DO UPDATE ... WHERE <row differs>``
+   writes everything; a field the file does not carry is left as it is, as ``bulk_create(update_conflicts)`` does.
+   Most of its time is the upkeep of the lead table's eleven indexes, not the SQL around it.
+
+Errors come in row order (the Python path reports a duplicate found across its batches of BATCH_SIZE ids later);
+with more than MAX_STORED_ERRORS errors the stored ones are therefore the first rows', and the total is the same.
+An empty line in the file (a row of no values at all, which Python skips) makes COPY fail: such files take the
+Python path.
+
+Everything runs inside the caller's transaction; the temporary tables are dropped at the end (and on commit).
+A quote between two ordinary characters (``101, "Anna"`` or ``5" Monitor``, not valid CSV) starts a quoted section
+for PostgreSQL but is a plain character for Python's csv module: the streaming looks for one (only in chunks that
+hold a quote at all) and leaves such a file to the Python path too.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+from django.conf import settings as django_settings
+from django.db import DatabaseError, connection, transaction
+from django.utils.translation import gettext as _
+
+from core import tabular
+from core.safety import DATE_MAX, DATE_MIN
+
+from .. import reader
+from ..models import CrmKind, Lead
+from ..reader import (
+    DEFAULT_TEXT_MAX,
+    FALSE_WORDS,
+    LONG_TEXT_FIELDS,
+    MAX_STORED_ERRORS,
+    MAX_TEXT,
+    TRUE_WORDS,
+    ImportRejected,
+    ValueError_,
+    error,
+    field_specs,
+)
+
+KINDS = {CrmKind.LEADS}
+CHUNK = 1 << 20
+FIX_BATCH = 2000
+PG_ENCODINGS = {"utf-8-sig": "UTF8", "cp1252": "WIN1252"}
+# Zones beyond ±15:59 (PostgreSQL's limit, Python's is ±23:59) are left to Python.
+# Every character Python's str.strip() removes (str.isspace), so btrim() trims exactly like the Python path.
+WHITESPACE = "".join(chr(c) for c in range(1, 0x3001) if chr(c).isspace())
+ISO_RE = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-5]):?[0-5][0-9])?)?$"
+)
+GERMAN_RE = (
+    r"^(0?[1-9]|[12][0-9]|3[01])\.(0?[1-9]|1[0-2])\.([0-9]{4})"
+    r"([ ,]+([01]?[0-9]|2[0-3]):([0-5][0-9])(:([0-5][0-9]))?)?$"
+)
+_END_MARKER = re.compile(rb"(?:^|[\r\n])\\\.(?:[\r\n]|$)")
+# A quote between two ordinary characters (` "Anna"`, `5"x`) is not valid CSV: Python's csv module keeps it as a
+# character, PostgreSQL starts a quoted section. Only invalid files have one, so they are left to Python.
+_STRAY_QUOTE = {
+    d: re.compile(rb'[^%(d)s\r\n"]"[^%(d)s\r\n"]' % {b"d": re.escape(d.encode())}) for d in (",", ";", "\t")
+}
+
+# Order of a row's errors, as the Python path appends them: field errors in column order, then missing required
+# values, then the conversion date, then duplicates.
+SEQ_REQUIRED, SEQ_DERIVED, SEQ_DUPLICATE = 100, 200, 300
+
+
+@dataclass
+class Outcome:
+    rows: int
+    created: int
+    encoding: str
+    fields: frozenset[str]
+
+
+def _limit(name: str) -> int:
+    return MAX_TEXT.get(name) or LONG_TEXT_FIELDS.get(name) or DEFAULT_TEXT_MAX
+
+
+def import_leads(
+    job,
+    binary,
+    columns_for: Callable,
+    progress: Callable,
+    sources,
+    encoding: str | None = None,
+    date_order: str | None = None,
+) -> Outcome | None:
+    """Import ``binary`` (the uploaded CSV) into the job's company inside the caller's transaction. Returns None
+    when PostgreSQL cannot read the file as CSV (nothing written; the caller falls back to the Python path).
+    Raises ImportRejected with the errors of the Python path."""
+    with connection.cursor() as cursor:
+        _more_temp_buffers(cursor)
+        cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL enable_memoize = off")  # it would cache per-row expressions that never repeat
+        # The encoding, header and delimiter are found by core.tabular, as for the Python path.
+        encoding = encoding or tabular.detect_encoding(binary)
+        found = tabular.csv_header(binary, encoding)
+        if found is None:
+            return None
+        header, delimiter = found
+        columns = columns_for(header)
+        if columns.errors:
+            raise ImportRejected(columns.errors)
+        status = _stage(cursor, job, binary, len(header), delimiter, PG_ENCODINGS[encoding], progress)
+        if status != "ok" or _has_huge_field(cursor, len(header)):
+            return None
+        index = {field: max(i for i, h in enumerate(header) if h == name) for field, name in columns.columns.items()}
+        rows = _parse(cursor, index, len(header))
+        if rows == 0:
+            raise ImportRejected([error(None, "", _("The file has a header but no data rows."))])
+        _fix_unusual(cursor, index, date_order)
+        _check(cursor, job, columns.columns)
+        progress(phase="writing", done=0, total=rows)
+        created = _write(cursor, job.company_id, index, sources)
+        cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
+    return Outcome(rows=rows, created=created, encoding=encoding, fields=frozenset(index))
+
+
+def _has_huge_field(cursor, width: int) -> bool:
+    """Python's csv module refuses a field longer than its limit (131,072 characters) with "cannot be read as CSV";
+    COPY takes it. Such a file goes to the Python path, which names the row as before."""
+    limit = csv.field_size_limit()
+    # octet_length() is free, char_length() has to count: count only where the bytes could be too many
+    huge = " OR ".join(f"(octet_length(c{i}) > {limit} AND char_length(c{i}) > {limit})" for i in range(width))
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM crm_stage WHERE {huge})")  # noqa: S608
+    return cursor.fetchone()[0]
+
+
+def _more_temp_buffers(cursor) -> None:
+    """The staging tables of a large file would spill out of the default 8 MB of temporary buffers. PostgreSQL
+    refuses the change once the session has used a temporary table with another size; then the default stays."""
+    try:
+        with transaction.atomic():
+            cursor.execute("SET LOCAL temp_buffers = '256MB'")
+    except DatabaseError:
+        pass
+
+
+def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, progress) -> str:
+    """COPY the file into crm_stage; "ok", "encoding" (not this encoding) or "unreadable" (not CSV for COPY)."""
+    names = ", ".join(f"c{i}" for i in range(width))
+    text_columns = ", ".join(f"c{i} text" for i in range(width))
+    delimiter_sql = {",": "','", ";": "';'", "\t": "E'\\t'"}[delimiter]
+    binary.seek(0)
+    try:
+        with connection.cursor() as inner, transaction.atomic():
+            inner.execute(
+                f"CREATE TEMP TABLE crm_stage ({text_columns}, row_no bigint GENERATED ALWAYS AS IDENTITY) "
+                "ON COMMIT DROP"
+            )
+            statement = (
+                f"COPY crm_stage ({names}) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER {delimiter_sql}, "
+                f"ENCODING '{pg_encoding}', FORCE_NOT_NULL ({names}))"
+            )
+            tail = b""
+            sent = 0
+            with inner.cursor.copy(statement) as copy:
+                while chunk := binary.read(CHUNK):
+                    window = tail + chunk if sent else chunk
+                    if _END_MARKER.search(window) or (b'"' in chunk and _STRAY_QUOTE[delimiter].search(window)):
+                        raise _NotForCopy
+                    tail = chunk[-3:]
+                    copy.write(chunk)
+                    sent += len(chunk)
+                    progress(phase="validating", done=0, bytes=sent, size=job.size)
+    except _NotForCopy:
+        return "unreadable"
+    except (psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter):
+        return "encoding"
+    except psycopg.errors.DataError:
+        return "unreadable"
+    return "ok"
+
+
+class _NotForCopy(Exception):
+    """The file holds what COPY reads otherwise than Python: the end-of-data line ``\\.`` (COPY would stop there)
+    or a stray quote."""
+
+
+def _form_sql(t: str) -> str:
+    """The form of one trimmed date value ``t``: 0 empty, 1 ISO 8601 without zone, 2 German, 3 ISO 8601 with a zone,
+    9 anything else (left to Python, which also says why a year outside core.safety's bounds is refused)."""
+    iso = f"CASE WHEN substr({t}, 17) ~ '[Z+-]' THEN 3 ELSE 1 END"
+    return (
+        f"CASE WHEN {t} = '' THEN 0 "  # noqa: S608 (SQL built from our own column names)
+        f"WHEN {t} ~ %(iso)s THEN CASE WHEN left({t}, 4) NOT BETWEEN %(year_min)s AND %(year_max)s THEN 9 "
+        f"WHEN substr({t}, 9, 2) <= '28' THEN {iso} "
+        f"WHEN substr({t}, 9, 2)::int <= extract(day from make_date(left({t}, 4)::int, substr({t}, 6, 2)::int, 1) "
+        f"+ interval '1 month - 1 day') THEN {iso} ELSE 9 END "
+        f"WHEN {t} ~ %(german)s THEN (SELECT CASE WHEN g[3] NOT BETWEEN %(year_min)s AND %(year_max)s THEN 9 "
+        f"WHEN g[1]::int <= 28 THEN 2 "
+        f"WHEN g[1]::int <= extract(day from make_date(g[3]::int, g[2]::int, 1) + interval '1 month - 1 day') "
+        f"THEN 2 ELSE 9 END FROM regexp_match({t}, %(german)s) AS g) "
+        f"ELSE 9 END"
+    )
+
+
+def _moment_sql(t: str, form: str) -> str:
+    """The moment of a date value in a usual form, read in the session time zone (set to the project's)."""
+    return (
+        f"CASE WHEN {form} IN (1, 3) THEN {t}::timestamptz "  # noqa: S608 (SQL built from our own column names)
+        f"WHEN {form} = 2 THEN (SELECT make_timestamptz(g[3]::int, g[2]::int, g[1]::int, coalesce(g[5], '0')::int, "
+        f"coalesce(g[6], '0')::int, coalesce(g[8], '0')::double precision) FROM regexp_match({t}, %(german)s) AS g) "
+        f"END"
+    )
+
+
+def _first_of_twice_sql(v: str, form: str) -> str:
+    """A wall-clock time that happens twice (autumn) is the first of the two for Python (``replace(tzinfo=...)``,
+    fold=0) but the second for PostgreSQL. Only where the offset changed within three hours of ``v`` is the earlier
+    moment ``v + d`` (d: that change, negative in autumn) looked at; it wins if it shows the same wall-clock time."""
+    three = "interval '3 hours'"
+    d = f"({v}::timestamp - ({v} - {three})::timestamp - {three})"
+    return (
+        f"CASE WHEN {form} IN (1, 2) AND ({v} - {three})::timestamp <> {v}::timestamp - {three} "
+        f"AND {d} < interval '0' AND ({v} + {d})::timestamp = {v}::timestamp THEN {v} + {d} ELSE {v} END"
+    )
+
+
+def _trim_sql(value: str) -> str:
+    # btrim() with a set of 29 characters costs ~1.5 µs; most values start and end with a visible ASCII character.
+    return (
+        f"CASE WHEN ascii({value}) BETWEEN 33 AND 126 AND ascii(right({value}, 1)) BETWEEN 33 AND 126 THEN {value} "
+        f"ELSE btrim({value}, %(ws)s) END"
+    )
+
+
+def _params(**extra) -> dict:
+    return {
+        "ws": WHITESPACE,
+        "iso": ISO_RE,
+        "german": GERMAN_RE,
+        "year_min": f"{DATE_MIN.year:04d}",
+        "year_max": f"{DATE_MAX.year:04d}",
+        "true_words": sorted(TRUE_WORDS),
+        "false_words": sorted(FALSE_WORDS),
+        **extra,
+    }
+
+
+def _parse(cursor, index: dict[str, int], width: int) -> int:
+    """crm_parsed: one row per non-blank CSV row, values converted, raw text kept where Python must look."""
+    specs = field_specs(CrmKind.LEADS)
+    mapped = sorted(set(index.values()), key=list(index.values()).index)
+    trims = ", ".join(f"{_trim_sql(f's.c{i}')} AS t{i}" for i in mapped)
+    # Python skips a row whose every value is blank; mapped columns first, so the usual row stops at the first.
+    blank = " AND ".join(
+        [f"t.t{i} = ''" for i in mapped] + [f"btrim(s.c{i}, %(ws)s) = ''" for i in range(width) if i not in mapped]
+    )
+    forms, moments = [], []
+    select = ["s.row_no + 1 AS row_no"]
+    for field, i in index.items():
+        kind = specs[field].kind
+        t = f"t.t{i}"
+        if kind == "text":
+            select.append(f"{t} AS {field}")
+        elif kind == "datetime":
+            forms.append(f"{_form_sql(t)} AS f_{field}")
+            moments.append(f"{_moment_sql(t, f'f.f_{field}')} AS v_{field}")
+            select.append(f"{_first_of_twice_sql(f'm.v_{field}', f'f.f_{field}')} AS {field}")
+            select.append(f"CASE WHEN f.f_{field} = 9 THEN s.c{i} END AS raw_{field}")
+        elif kind == "bool":
+            value = (
+                f"CASE WHEN lower({t}) = ANY(%(true_words)s) THEN true "
+                f"WHEN lower({t}) = ANY(%(false_words)s) THEN false END"
+            )
+            select.append(f"{value} AS {field}")
+            select.append(f"CASE WHEN ({value}) IS NULL THEN s.c{i} END AS raw_{field}")
+    laterals = ""
+    if forms:  # each step once per row (OFFSET 0 keeps PostgreSQL from copying the expressions into every use)
+        laterals = (
+            f"CROSS JOIN LATERAL (SELECT {', '.join(forms)} OFFSET 0) AS f "
+            f"CROSS JOIN LATERAL (SELECT {', '.join(moments)} OFFSET 0) AS m"
+        )
+    # Times without a zone are read in the project time zone: the session's, for this statement.
+    cursor.execute("SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)", [django_settings.TIME_ZONE])
+    session_zone = cursor.fetchone()[0]
+    cursor.execute(
+        f"CREATE TEMP TABLE crm_parsed ON COMMIT DROP AS SELECT {', '.join(select)} "  # noqa: S608
+        f"FROM crm_stage AS s CROSS JOIN LATERAL (SELECT {trims} OFFSET 0) AS t {laterals} "
+        f"WHERE NOT ({blank})",
+        _params(),
+    )
+    rows = cursor.rowcount
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+    return rows
+
+
+def _unusual_fields(index: dict[str, int]) -> list[str]:
+    specs = field_specs(CrmKind.LEADS)
+    return [field for field in index if specs[field].kind in ("datetime", "bool")]
+
+
+def _fix_unusual(cursor, index: dict[str, int], date_order: str | None = None) -> None:
+    """Values in no usual form go through the Python parsers: a value they accept is written back, the error of one
+    they refuse goes into crm_errors (with its message)."""
+    cursor.execute(
+        "CREATE TEMP TABLE crm_errors (row_no bigint, seq int, field text, code text, value text, extra text) "
+        "ON COMMIT DROP"
+    )
+    fields = _unusual_fields(index)
+    if not fields:
+        return
+    cursor.execute(
+        "CREATE TEMP TABLE crm_fixes (row_no bigint, field text, at timestamptz, flag boolean) ON COMMIT DROP"
+    )
+    specs = field_specs(CrmKind.LEADS)
+    order = {field: n for n, field in enumerate(index)}
+    where = " OR ".join(f"raw_{f} IS NOT NULL" for f in fields)
+    raws = ", ".join(f"raw_{f}" for f in fields)
+    fixes: list[tuple] = []
+    errors: list[tuple] = []
+    fixed_fields: set[str] = set()
+    # A server-side cursor: however many values are unusual, only one batch is in memory.
+    with connection.connection.cursor(name="crm_unusual") as unusual:
+        unusual.itersize = FIX_BATCH
+        unusual.execute(f"SELECT row_no, {raws} FROM crm_parsed WHERE {where}")  # noqa: S608
+        for row_no, *values in unusual:
+            for field, raw in zip(fields, values, strict=True):
+                if raw is None:
+                    continue
+                try:
+                    if specs[field].kind == "datetime":
+                        fixes.append((row_no, field, reader.parse_datetime(raw, date_order), None))
+                    else:
+                        fixes.append((row_no, field, None, reader.parse_bool(raw)))
+                    fixed_fields.add(field)
+                except ValueError_ as exc:
+                    errors.append((row_no, order[field], field, "message", str(exc), None))
+            if len(fixes) >= FIX_BATCH or len(errors) >= FIX_BATCH:
+                _flush(fixes, errors)
+    _flush(fixes, errors)
+    for field in sorted(fixed_fields):
+        column = "at" if specs[field].kind == "datetime" else "flag"
+        cursor.execute(
+            f"UPDATE crm_parsed AS p SET {field} = x.{column} FROM crm_fixes AS x "  # noqa: S608
+            "WHERE x.row_no = p.row_no AND x.field = %s",
+            [field],
+        )
+
+
+def _flush(fixes: list, errors: list) -> None:
+    with connection.cursor() as cursor:
+        if fixes:
+            cursor.executemany("INSERT INTO crm_fixes VALUES (%s, %s, %s, %s)", fixes)
+        if errors:
+            cursor.executemany("INSERT INTO crm_errors VALUES (%s, %s, %s, %s, %s, %s)", errors)
+    fixes.clear()
+    errors.clear()
+
+
+def _check(cursor, job, columns: dict[str, str]) -> None:
+    specs = field_specs(CrmKind.LEADS)
+    order = {field: n for n, field in enumerate(columns)}
+    checks = []
+    for field in columns:
+        if specs[field].kind == "text":
+            checks.append(
+                f"SELECT row_no, {order[field]}, '{field}', 'long', NULL, NULL FROM crm_parsed "  # noqa: S608
+                f"WHERE char_length({field}) > {_limit(field)}"
+            )
+    for n, spec in enumerate(specs.values()):
+        if spec.required:
+            condition = (
+                f"{spec.name} = ''" if spec.kind == "text" else f"{spec.name} IS NULL AND raw_{spec.name} IS NULL"
+            )
+            checks.append(
+                f"SELECT row_no, {SEQ_REQUIRED + n}, '{spec.name}', 'required', NULL, NULL FROM crm_parsed "  # noqa: S608
+                f"WHERE {condition}"
+            )
+    for check in checks:
+        cursor.execute(f"INSERT INTO crm_errors {check}")
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM crm_errors)")
+    clean = (
+        "TRUE" if not cursor.fetchone()[0] else "NOT EXISTS (SELECT 1 FROM crm_errors AS e WHERE e.row_no = p.row_no)"
+    )
+    if "is_converted" in columns:
+        converted_at = "p.converted_at IS NULL" if "converted_at" in columns else "TRUE"
+        cursor.execute(
+            f"INSERT INTO crm_errors SELECT row_no, {SEQ_DERIVED}, 'converted_at', 'converted', NULL, NULL "  # noqa: S608
+            f"FROM crm_parsed AS p WHERE p.is_converted AND {converted_at} AND {clean}"
+        )
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM crm_errors)")
+        if cursor.fetchone()[0]:
+            clean = "NOT EXISTS (SELECT 1 FROM crm_errors AS e WHERE e.row_no = p.row_no)"
+    cursor.execute(
+        f"INSERT INTO crm_errors SELECT row_no, {SEQ_DUPLICATE}, 'external_id', 'duplicate', external_id, "  # noqa: S608
+        "first::text FROM (SELECT row_no, external_id, min(row_no) OVER (PARTITION BY external_id) AS first "
+        f"FROM crm_parsed AS p WHERE external_id IN (SELECT external_id FROM crm_parsed AS p WHERE {clean} "
+        f"GROUP BY 1 HAVING count(*) > 1) AND {clean}) AS d WHERE row_no > first"
+    )
+    cursor.execute("SELECT count(*) FROM crm_errors")
+    total = cursor.fetchone()[0]
+    if not total:
+        return
+    cursor.execute(
+        "SELECT row_no, field, code, value, extra FROM crm_errors ORDER BY row_no, seq LIMIT %s", [MAX_STORED_ERRORS]
+    )
+    raise ImportRejected([_message(columns, *found) for found in cursor.fetchall()], total)
+
+
+def _message(columns: dict[str, str], row: int, field: str, code: str, value: str | None, extra: str | None) -> dict:
+    column = columns.get(field, field)
+    if code == "long":
+        message = _("Longer than %(limit)s characters.") % {"limit": _limit(field)}
+    elif code == "required":
+        message = _("This value is required.")
+    elif code == "converted":
+        message = _("A converted lead needs a conversion date.")
+    elif code == "duplicate":
+        message = _("The id “%(id)s” appears more than once in the file (first in row %(first)s).") % {
+            "id": value,
+            "first": extra,
+        }
+        column = columns.get("external_id", "")
+    else:
+        message = value
+    return error(row, column, message)
+
+
+def _write(cursor, company_id: int, index: dict[str, int], sources) -> int:
+    """The one upsert. Returns how many rows were new; a row identical to the stored one is left alone."""
+    present = set(index)
+    values: dict[str, str] = {}  # column -> SQL of the new value
+    updates: dict[str, str] = {}  # column -> SQL of SET (only the fields the file carries)
+    converted = "p.is_converted" if "is_converted" in present else "FALSE"
+    converted_at = "p.converted_at" if "converted_at" in present else "NULL::timestamptz"
+    for spec in field_specs(CrmKind.LEADS).values():
+        name = spec.name
+        if name in ("is_converted", "converted_at", "is_marketing_sourced"):
+            continue
+        if name in present:
+            values[name] = f"p.{name}"
+            if name != "external_id":
+                updates[name] = f"EXCLUDED.{name}"
+        else:
+            values[name] = "''" if spec.kind == "text" else "NULL::timestamptz"
+    # A converted lead reached SQL (and, converted into an opportunity, the opportunity stage) on conversion.
+    values["sql_at"] = (
+        f"CASE WHEN {converted} THEN coalesce({values['sql_at']}, {converted_at}) ELSE {values['sql_at']} END"
+    )
+    opportunity = f"{converted} AND {values['crm_opportunity_id']} <> ''"
+    values["opportunity_at"] = (
+        f"CASE WHEN {opportunity} THEN coalesce({values['opportunity_at']}, {converted_at}) "
+        f"ELSE {values['opportunity_at']} END"
+    )
+    if "is_converted" in present:
+        # Rows that are not converted carry no value for these when the file has no such column: keep the stored one.
+        for name in ("sql_at", "opportunity_at"):
+            if name not in present:
+                updates[name] = f"coalesce(EXCLUDED.{name}, {Lead._meta.db_table}.{name})"
+    sales: list[str] = []
+    if "is_marketing_sourced" in present:
+        values["is_marketing_sourced"] = "p.is_marketing_sourced"
+        updates["is_marketing_sourced"] = "EXCLUDED.is_marketing_sourced"
+    elif "channel" in present:
+        cursor.execute("SELECT DISTINCT channel FROM crm_parsed")
+        sales = [channel for (channel,) in cursor.fetchall() if not sources.is_marketing_source(channel)]
+        values["is_marketing_sourced"] = "NOT (p.channel = ANY(%(sales)s::text[]))"
+        updates["is_marketing_sourced"] = "EXCLUDED.is_marketing_sourced"
+    else:
+        values["is_marketing_sourced"] = "TRUE"
+    names = list(values)
+    table = Lead._meta.db_table
+    # In order of creation: most of the lead indexes start with (company, a date that follows "created"), so sorted
+    # rows land on neighbouring index pages instead of all over them (about 15 % faster for a million rows here).
+    targets = ", ".join(f"{table}.{n}" for n in updates)  # never empty: "created" is required
+    conflict = (
+        f"DO UPDATE SET {', '.join(f'{n} = {sql}' for n, sql in updates.items())} "
+        f"WHERE ({targets}) IS DISTINCT FROM ({', '.join(updates.values())})"
+    )
+    cursor.execute(
+        f"WITH written AS (INSERT INTO {table} (company_id, {', '.join(names)}) "  # noqa: S608
+        f"SELECT %(company)s, {', '.join(values[n] for n in names)} FROM crm_parsed AS p ORDER BY p.created, p.row_no "
+        f"ON CONFLICT (company_id, external_id) {conflict} RETURNING (xmax = 0) AS is_new) "
+        "SELECT count(*) FILTER (WHERE is_new) FROM written",
+        {"company": company_id, "sales": sales},
+    )
+    return cursor.fetchone()[0]
