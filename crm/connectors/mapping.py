@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from reporting.crm_import import PRESETS, match_columns
+from ..reader import PRESETS, match_columns
 
 _HUBSPOT_NAME = re.compile(r"[a-z0-9_]+")
 _SALESFORCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
