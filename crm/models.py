@@ -234,6 +234,9 @@ class CrmImport(models.Model):
     mapping = models.ForeignKey(ColumnMapping, on_delete=models.SET_NULL, null=True, blank=True, related_name="imports")
     file = models.FileField(_("file"), upload_to="%Y/%m/", storage=crm_upload_storage, blank=True)
     original_name = models.CharField(_("file name"), max_length=255)
+    # The header's row in the uploaded file (a formatted report has its name and filters above the table; the file
+    # is stored from the header on): error and sample rows are told as the spreadsheet numbers them.
+    header_row = models.PositiveSmallIntegerField(_("header row"), default=1, db_default=1)
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -281,7 +281,10 @@ _FOOTER = re.compile(
 
 
 def is_report_footer(cells: list[str]) -> bool:
-    return bool(cells) and bool(_FOOTER.match(cells[0] or ""))
+    """Whether a row is a report footer line (its first non-blank cell: a formatted export's table starts in
+    column B)."""
+    first = next((cell for cell in cells if cell and cell.strip()), "")
+    return bool(_FOOTER.match(first))
 
 
 def has_report_footer(binary, encoding: str) -> bool:
@@ -292,7 +295,24 @@ def has_report_footer(binary, encoding: str) -> bool:
     binary.seek(max(0, size - 4096))
     tail = binary.read().decode(encoding.replace("-sig", ""), errors="replace")
     binary.seek(0)
-    return any(_FOOTER.match(line.lstrip('"')) for line in tail.splitlines())
+    return any(_FOOTER.match(line.lstrip('",;\t')) for line in tail.splitlines())
+
+
+HEADER_SEARCH_ROWS = 30
+
+
+def header_row(rows: Iterable[tuple[int, list[str]]], kind: str) -> int:
+    """The row number of the header among ``rows`` ((row number, cells) as core.tabular.iter_csv reads a file,
+    blank rows left out): Salesforce's "Formatted Report" export
+    puts the report's name and its filters above the table, so the header is the first of the first
+    HEADER_SEARCH_ROWS rows in which a preset finds the columns it needs. 1 (the first row, as in every other
+    export) when no row does."""
+    for number, cells in rows:
+        if number > HEADER_SEARCH_ROWS:
+            break
+        if detect_source(kind, [cell.strip() for cell in cells]):
+            return number
+    return 1
 
 
 # --------------------------------------------------------------------------------------------------- value parsers

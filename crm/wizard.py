@@ -204,6 +204,7 @@ def build_preview(*, job: CrmImport, columns: dict[str, str] | None = None, date
     ctx = ParseContext(sources=company_sources(job.company), date_order=order)
     shown: list[str] = []
     for number, row in scan.samples:
+        number += job.header_row - 1  # as the uploaded spreadsheet numbers its rows (title rows above the header)
         values, errors = parse_record(job.kind, {name: row.get(h, "") for name, h in columns.items()}, ctx)
         for name in values:
             if name not in shown:

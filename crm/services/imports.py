@@ -17,7 +17,9 @@ There are two paths for a file:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import logging
 import re
 import tempfile
@@ -83,6 +85,30 @@ def _converted_upload(uploaded_file):
         raise ValidationError({"file": [exc.message]}) from exc
     out.seek(0)
     return File(out, name=name[:-5] + ".csv"), name
+
+
+def _from_header_row(upload, kind: str) -> tuple[object, int]:
+    """The file from its header row on, and that row's number in the file: Salesforce's formatted reports have the
+    report's name and filters above the table (crm.reader.header_row). A file whose header is its first row, and
+    one that cannot be read (the import names the reason), stay as they are."""
+    try:
+        encoding = tabular.detect_encoding(upload)
+        first = reader.header_row(tabular.iter_csv(upload, encoding), kind)
+    except (FileUnreadable, UnicodeDecodeError):
+        first = 1
+    upload.seek(0)
+    if first == 1:
+        return upload, 1
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (closed with the caller's File)
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.writer(text)
+    for number, cells in tabular.iter_csv(upload, encoding):
+        if number >= first:
+            writer.writerow(cells)
+    text.flush()
+    text.detach()
+    out.seek(0)
+    return File(out, name=upload.name), first
 
 
 def _file_header(upload) -> list[str]:
@@ -157,6 +183,9 @@ def crm_import_create(
     if errors:
         raise ValidationError(errors)
     upload, original_name = _converted_upload(uploaded_file)
+    header_row = 1
+    if kind in CrmKind.values:
+        upload, header_row = _from_header_row(upload, kind)
     if auto:
         source, found = _detected(company, kind, _file_header(upload))
         mapping = mapping or found
@@ -166,6 +195,7 @@ def crm_import_create(
         source=source,
         mapping=mapping if source == CrmImport.Source.CUSTOM else None,
         original_name=original_name[-255:],
+        header_row=header_row,
         size=upload.size,
         status=CrmImport.Status.DRAFT if draft else CrmImport.Status.PENDING,
         created_by=actor if getattr(actor, "pk", None) else None,
@@ -340,9 +370,12 @@ def crm_import_run(*, import_id: int) -> CrmImport | None:
 
 
 def _finish(job: CrmImport, *, status: str, errors: list | None = None, error_count: int = 0, **fields) -> None:
+    errors = (errors or [])[:MAX_STORED_ERRORS]
+    if job.header_row > 1:  # rows as the uploaded spreadsheet numbers them, title rows above the header included
+        errors = [{**e, "row": e["row"] + job.header_row - 1 if e.get("row") else e.get("row")} for e in errors]
     CrmImport.objects.filter(pk=job.pk).update(
         status=status,
-        errors=(errors or [])[:MAX_STORED_ERRORS],
+        errors=errors,
         error_count=error_count,
         finished_at=timezone.now(),
         **fields,

@@ -5,6 +5,7 @@ rows a person expects, or the wizard asks a clear question. Nothing is written b
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -166,6 +167,52 @@ def test_salesforce_report_with_german_labels(company, cmo_client, django_captur
     assert speicher.created == at(2026, 2, 3, 9, 14) and speicher.lead_source == "Web"
     pv = Opportunity.objects.get(external_id="0065g00000DeU02")
     assert (pv.status, pv.amount, pv.stage) == ("open", Decimal("8250.50"), "Qualification")
+
+
+def test_salesforce_formatted_report_xlsx_starts_at_its_header_row(
+    company, cmo_client, django_capture_on_commit_callbacks
+):
+    """Salesforce's "Formatted Report" export: the report's name and filters above the table, the table from column
+    B, the grand total, confidentiality and copyright lines below it."""
+    job, html = upload(cmo_client, company, "salesforce_opportunities_formatted.xlsx", "opportunities")
+    assert job.source == "salesforce" and job.header_row == 6
+    assert "Salesforce export" in html and "3 data rows." in html
+    samples = html.split('data-testid="wizard-samples"')[1]
+    for title in ("Opportunities Q1 2026", "Filtered By", "Grand Totals", "Confidential", "Copyright"):
+        assert title not in samples
+    # the sample rows carry the spreadsheet's row numbers (header in row 6: data from row 7)
+    assert '<td class="num">7</td>' in samples and '<td class="num">9</td>' in samples
+    assert "Stadtwerke West" not in samples.split('<td class="num">7</td>')[0]
+    confirm(cmo_client, company, job, django_capture_on_commit_callbacks)
+    assert job.status == CrmImport.Status.DONE, job.errors
+    assert job.rows_done == 3
+    deals = {o.external_id: o for o in Opportunity.objects.filter(company=company)}
+    assert set(deals) == {"0065g00000FoR01", "0065g00000FoR02", "0065g00000FoR03"}
+    won, lost, open_ = deals["0065g00000FoR01"], deals["0065g00000FoR02"], deals["0065g00000FoR03"]
+    assert (won.status, won.amount, won.closed, won.created) == ("won", Decimal("64000.00"), at(2026, 3, 12, 0),
+                                                                 at(2026, 1, 19, 10, 5))  # fmt: skip
+    assert (lost.status, lost.amount, lost.lead_source) == ("lost", Decimal("18500.50"), "Partner Referral")
+    assert (open_.status, open_.closed, open_.stage) == ("open", None, "Proposal/Price Quote")
+
+
+def test_errors_in_a_formatted_report_name_the_spreadsheet_rows(
+    company, client_for, django_capture_on_commit_callbacks
+):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(EXPORTS / "salesforce_opportunities_formatted.xlsx")
+    workbook.active["G8"] = "kein Datum"  # the close date of the second deal, row 8 as Excel shows it
+    data = io.BytesIO()
+    workbook.save(data)
+    client = client_for(company, Role.CMO)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(base(company), {"kind": "opportunities", "source": "salesforce",
+                                               "file": SimpleUploadedFile("report.xlsx", data.getvalue())})  # fmt: skip
+    job = CrmImport.objects.get(company=company)
+    assert response.status_code == 302 and job.header_row == 6
+    confirm(client, company, job, django_capture_on_commit_callbacks)
+    assert job.status == CrmImport.Status.FAILED
+    assert [(e["row"], e["column"]) for e in job.errors] == [(8, "Close Date")]
 
 
 def test_salesforce_classic_report_footer_ends_the_data(company, cmo_client, django_capture_on_commit_callbacks):

@@ -123,3 +123,31 @@ sheet.append([7002, "Industrie Süd", "Termin vereinbart", 45000, dt.datetime(20
 sheet.append([7003, "Verloren", "Abgeschlossen und verloren", 1500, dt.datetime(2026, 2, 5, 8, 0),
               dt.datetime(2026, 2, 20), "53", "Offline Sources"])  # fmt: skip
 workbook.save("hubspot_deals_de.xlsx")
+
+# 9. Salesforce Lightning report, "Formatted Report" export (.xlsx): the report's name and its filters above the
+# table, a blank row, the header, the data (typed dates and amounts), then the grand total, the confidentiality line
+# and the copyright. The table starts in column B, as in Salesforce's formatted exports.
+workbook = Workbook()
+sheet = workbook.active
+sheet.title = "Opportunities Q1"
+sheet.append(["Opportunities Q1 2026"])
+sheet.append(["Filtered By:"])
+sheet.append(["    Close Date equals THIS FISCAL QUARTER"])
+sheet.append(["    Show Me: All opportunities"])
+sheet.append([])
+sheet.append([None, "Opportunity Name", "Opportunity ID", "Account Name", "Stage", "Amount", "Close Date",
+              "Created Date", "Lead Source"])  # fmt: skip
+sheet.append([None, "Stadtwerke West – Speicher", "0065g00000FoR01", "Stadtwerke West", "Closed Won", 64000.0,
+              dt.datetime(2026, 3, 12), dt.datetime(2026, 1, 19, 10, 5), "Web"])  # fmt: skip
+sheet.append([None, "Brandt AG – Retrofit", "0065g00000FoR02", "Brandt AG", "Closed Lost", 18500.5,
+              dt.datetime(2026, 2, 26), dt.datetime(2026, 1, 8, 14, 30), "Partner Referral"])  # fmt: skip
+sheet.append([None, "Kraft KG – Pilot", "0065g00000FoR03", "Kraft KG", "Proposal/Price Quote", 9900.0,
+              dt.datetime(2026, 6, 30), dt.datetime(2026, 2, 2, 9, 0), "Trade Show"])  # fmt: skip
+sheet.append([])
+sheet.append([None, "Grand Totals (3 records)", None, None, None, 92400.5])
+sheet.append([])
+sheet.append(["Confidential Information - Do Not Distribute"])
+sheet.append(["Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."])
+for row in sheet.iter_rows(min_row=7, max_row=11, min_col=6, max_col=6):
+    row[0].number_format = '"EUR" #,##0.00'
+workbook.save("salesforce_opportunities_formatted.xlsx")
