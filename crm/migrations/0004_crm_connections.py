@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("companies", "0005_membership_partner_role"),
-        ("crm", "0002_rename_tables_and_content_types"),
+        ("crm", "0003_import_header_row"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
