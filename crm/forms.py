@@ -61,3 +61,48 @@ class ColumnMappingForm(forms.Form):
             target = f"col_{field}" if f"col_{field}" in self.fields else (field if field in self.fields else None)
             for message in messages:
                 self.add_error(target, message)
+
+
+# ------------------------------------------------------------------------------------------- live CRM connections
+
+
+class HubSpotConnectForm(forms.Form):
+    token = forms.CharField(
+        label=_("Private-app access token"),
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "HubSpot: Settings → Integrations → Private apps → create an app with the scopes "
+            "crm.objects.contacts.read and crm.objects.deals.read, then copy its access token."
+        ),
+    )
+
+
+class SalesforceConnectForm(forms.Form):
+    login_url = forms.CharField(
+        label=_("Login address"),
+        max_length=200,
+        initial="https://login.salesforce.com",
+        help_text=_("https://login.salesforce.com, https://test.salesforce.com for a sandbox, or your My Domain."),
+    )
+    consumer_key = forms.CharField(
+        label=_("Consumer key"), max_length=300, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    consumer_secret = forms.CharField(
+        label=_("Consumer secret"),
+        max_length=300,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    refresh_token = forms.CharField(
+        label=_("Refresh token (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "From the connected app's OAuth web-server flow. Leave empty to use the client-credentials "
+            "flow (the connected app runs as its configured user)."
+        ),
+    )
+
+
+CONNECT_FORMS = {"hubspot": HubSpotConnectForm, "salesforce": SalesforceConnectForm}

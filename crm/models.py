@@ -274,3 +274,6 @@ class CrmImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+from .models_connections import CrmConnection, CrmSyncRun  # noqa: E402, F401  (their own module)

@@ -18,8 +18,9 @@ import hashlib
 from collections import defaultdict
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Lead, Opportunity, Touchpoint
+from .models import CrmConnection, CrmKind, CrmSyncRun, Lead, Opportunity, Touchpoint
 
 MASK = (1 << 63) - 1
 CHUNK = 5000
@@ -61,3 +62,48 @@ def first_changed_month(before: dict[str, int] | None, now: dict[str, int]) -> d
         return None
     year, month = map(int, min(changed).split("-"))
     return dt.date(year, month, 1)
+
+
+# ------------------------------------------------------------------------------------------- live CRM connections
+
+
+def crm_connection_items(company, forms: dict | None = None) -> list[dict]:
+    """One entry per CRM for the import page: the connection (or None), its last finished and its running sync, the
+    counts of the last sync per kind, and the connect form. At most five queries, whatever the history's length."""
+    from .forms import CONNECT_FORMS  # forms import models only; kept local so selectors stay free of form code
+
+    connections = {c.kind: c for c in CrmConnection.objects.filter(company=company).select_related("connected_by")}
+    last: dict[int, CrmSyncRun | None] = {}
+    running: dict[int, CrmSyncRun | None] = {}
+    for connection in connections.values():  # at most one per CRM: a constant number of queries
+        runs = connection.runs.order_by("-started_at", "-pk")
+        running[connection.pk] = runs.filter(status=CrmSyncRun.Status.RUNNING).first()
+        last[connection.pk] = runs.exclude(status=CrmSyncRun.Status.RUNNING).first()
+    helps = {
+        CrmConnection.Kind.HUBSPOT: _(
+            "Syncs contacts as leads (with their first and latest traffic source as "
+            "touchpoints) and deals as opportunities."
+        ),
+        CrmConnection.Kind.SALESFORCE: _(
+            "Syncs leads, opportunities and the campaign memberships of leads as "
+            "touchpoints, through a connected app (OAuth)."
+        ),
+    }
+    items = []
+    for kind, label in CrmConnection.Kind.choices:
+        connection = connections.get(kind)
+        run = last.get(connection.pk) if connection else None
+        counts = [(k, lbl, (run.counts.get(k) if run else None) or {}) for k, lbl in CrmKind.choices]
+        items.append(
+            {
+                "kind": kind,
+                "label": label,
+                "connection": connection,
+                "last_run": run,
+                "running": running.get(connection.pk) if connection else None,
+                "counts": counts,
+                "help": helps[kind],
+                "form": (forms or {}).get(kind) or CONNECT_FORMS[kind](prefix=kind),
+            }
+        )
+    return items

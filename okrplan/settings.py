@@ -233,6 +233,17 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # is read. The CRM import streams in a worker and has its own, larger CRM_IMPORT_MAX_BYTES (crm/services/imports.py).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
+# Live CRM connections (crm/connectors): Fernet keys for the stored credentials (first encrypts, all decrypt; unset:
+# one derived from SECRET_KEY), the HubSpot API's address, a CA bundle to trust instead of the system's (a TLS proxy),
+# how often the sync runs, how many tries a call gets and the longest Retry-After the sync waits out in place.
+CRM_CREDENTIALS_KEYS = env.list("CRM_CREDENTIALS_KEYS", default=[])
+HUBSPOT_API_URL = env.str("HUBSPOT_API_URL", default="https://api.hubapi.com").rstrip("/")
+CRM_CONNECTOR_CA_BUNDLE = env.str("CRM_CONNECTOR_CA_BUNDLE", default="")
+CRM_CONNECTOR_TIMEOUT = env.int("CRM_CONNECTOR_TIMEOUT", default=30)
+CRM_SYNC_INTERVAL_MINUTES = env.int("CRM_SYNC_INTERVAL_MINUTES", default=60)
+CRM_SYNC_ATTEMPTS = env.int("CRM_SYNC_ATTEMPTS", default=5)
+CRM_SYNC_MAX_WAIT = env.int("CRM_SYNC_MAX_WAIT", default=120)
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="okrplan <okrplan@localhost>")

@@ -1,7 +1,17 @@
 """Every state change of the CRM data, by concern: file imports (``imports``, with the PostgreSQL COPY path in
 ``imports_pg``), saved column mappings (``mappings``) and the upsert of records that imports, the bulk API and
-connectors share (``records``). Import from here: ``from crm.services import crm_import_create``."""
+connectors share (``records``),
+live CRM connections and their sync (``connections``).
+ Import from here: ``from crm.services import crm_import_create``."""
 
+from .connections import (
+    crm_connection_connect,
+    crm_connection_revoke,
+    crm_connection_sync,
+    crm_connection_sync_request,
+    crm_connections_due,
+    crm_credentials_rotate,
+)
 from .imports import (
     AUTO_SOURCE,
     DRAFT_KEPT,
@@ -23,6 +33,12 @@ __all__ = [
     "PayloadRejected",
     "column_mapping_delete",
     "column_mapping_save",
+    "crm_connection_connect",
+    "crm_connection_revoke",
+    "crm_connection_sync",
+    "crm_connection_sync_request",
+    "crm_connections_due",
+    "crm_credentials_rotate",
     "crm_import_confirm",
     "crm_import_create",
     "crm_import_discard",

@@ -18,6 +18,7 @@ from core.htmx import apply_to_form
 from ..forms import CrmImportForm
 from ..models import ColumnMapping, CrmImport, CrmKind
 from ..reader import FIELDS, PRESETS
+from ..selectors import crm_connection_items
 from ..services import (
     crm_import_confirm,
     crm_import_create,
@@ -64,8 +65,17 @@ def crm_import_page(request: HttpRequest) -> HttpResponse:
             apply_to_form(form, exc)
         else:
             return redirect("crm:crm_import_detail", company_slug=company.slug, pk=job.pk)
+    return render_import_page(request, form=form, status=400 if form.errors else 200)
+
+
+def render_import_page(request: HttpRequest, *, form=None, connect_forms: dict | None = None, status: int = 200):
+    """The import page: upload form, live CRM connections, saved mappings, recent imports (the connection views
+    render it too, with their bound form when it has errors)."""
+    company = request.company
+    form = form or CrmImportForm(company=company)
     imports = CrmImport.objects.filter(company=company).select_related("created_by", "mapping")[:20]
     context = {
+        "connections": crm_connection_items(company, connect_forms),
         "form": form,
         "imports": imports,
         "mappings": ColumnMapping.objects.filter(company=company).order_by("name"),
@@ -74,7 +84,7 @@ def crm_import_page(request: HttpRequest) -> HttpResponse:
         "presets": _presets(),
         "kinds": CrmKind.choices,
     }
-    return render(request, "crm/import.html", context, status=400 if form.errors else 200)
+    return render(request, "crm/import.html", context, status=status)
 
 
 def _job_context(request, pk: int) -> dict:
