@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from crm.models import CrmConnection, CrmSyncRun, Lead
 
 from companies.permissions import Role
+from crm.models import CrmConnection, CrmSyncRun, Lead
 
 from .data import HUBSPOT_TOKEN, hubspot_portal
 
