@@ -29,7 +29,8 @@ from django.utils import timezone
 from budgets.models import BudgetLine, Channel, SpendEntry
 from companies.models import Company, Membership
 from companies.permissions import Role
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult, Objective
 from reporting.models import DEFAULT_SALES_SOURCES, Lead, Opportunity, ReportingSettings, Touchpoint
 
 CHANNELS = ["Messen", "Webinare", "SEO", "Paid Social", "E-Mail", "Partner", "Direkt", "Outbound"]

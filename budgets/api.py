@@ -25,7 +25,8 @@ from companies.permissions import Action, can
 from core.api import PersonField
 from core.people import display_name
 from core.safety import BoundedDateSerializerField, IdSerializerField
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 from . import selectors, services
 from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from companies.models import Company
 from core.models import AppendOnlyModel
 from core.safety import TitleField, validate_dates_in_range
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 
 class BudgetSettings(models.Model):

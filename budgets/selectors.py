@@ -31,7 +31,8 @@ from django.shortcuts import get_object_or_404
 from companies.models import Company
 from core.safety import clamp_date
 from history.selectors import history_for
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 from .models import BudgetAuditEntry, BudgetLine, Channel, SpendEntry
 

@@ -26,7 +26,8 @@ from core import versions
 from core.errors import Conflict, PermissionDenied, StaleVersion
 from core.people import display_name
 from history.tracking import history_actor, history_system
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 from objectives.models.cascade import dates_cover
 
 from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "history",
     "okrplan",
     "objectives",
+    "initiatives",
     "budgets",
     "reporting",
     # handover SLAs (issue 18); the import layers are in pyproject.toml

@@ -43,7 +43,8 @@ from django.utils.translation import gettext_lazy as _
 
 from budgets.models import BudgetLine
 from budgets.selectors import spend_total
-from objectives.models import Cycle, Initiative, KeyResult, key_result_progress
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult, key_result_progress
 from objectives.services.cascade import check_in_create
 from sla.models import SlaRule
 from sla.selectors import clock_summary

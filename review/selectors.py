@@ -24,7 +24,8 @@ from budgets.models import BudgetLine, SpendEntry
 from companies.models import Company
 from core.numbers import format_decimal, format_money, format_percent
 from core.people import display_name
-from objectives.models import CheckIn, Cycle, Initiative, KeyResult, key_result_progress
+from initiatives.models import Initiative
+from objectives.models import CheckIn, Cycle, KeyResult, key_result_progress
 from objectives.selectors.cascade import expected_progress, reminder_after_days, score_status
 from reporting import selectors_alerts
 
@@ -290,7 +291,7 @@ def _initiatives(company: Company, week: ReviewWeek, behind_ids: set[int]) -> li
                     title=row.title,
                     detail="; ".join(reasons),
                     owner=display_name(row.owner, nobody=_("no owner")),
-                    url=reverse("objectives:priorities-initiative", args=[company.slug, row.pk]),
+                    url=reverse("initiatives:priorities-initiative", args=[company.slug, row.pk]),
                 )
             )
     return items

@@ -14,7 +14,8 @@ from companies.models import Company, Membership
 from companies.permissions import Action, can, require_actor, role_of
 from core.errors import NotFound, PermissionDenied
 from core.safety import validate_dates_in_range
-from objectives.models import Initiative, KeyResult, Objective
+from initiatives.models import Initiative
+from objectives.models import KeyResult, Objective
 
 from .models import ReviewAction
 

@@ -15,7 +15,8 @@ from budgets.models import BudgetAuditEntry, BudgetLine, SpendEntry
 from companies.backup import company_models
 from companies.models import Company, Membership
 from history.models import ChangeRecord
-from objectives.models import CheckIn, Initiative, KeyResult, Objective
+from initiatives.models import Initiative
+from objectives.models import CheckIn, KeyResult, Objective
 from reporting.models import KpiSnapshot, Lead, Opportunity, Touchpoint
 
 
@@ -86,7 +87,8 @@ def test_round_trip_through_an_empty_installation(tmp_path):
 def test_every_company_table_is_exported():
     labels = {model._meta.label for model, _path in company_models()}
     expected = {"companies.Membership", "objectives.Objective", "objectives.KeyResult", "objectives.CheckIn",
-                "objectives.Initiative", "objectives.InitiativeRating", "budgets.BudgetLine",
+                "initiatives.Initiative", "initiatives.InitiativeRating", "initiatives.InitiativePartner",
+                "initiatives.PrioritySettings", "budgets.BudgetLine",
                 "budgets.BudgetAuditEntry",
                 "budgets.SpendEntry", "budgets.BudgetSettings", "reporting.Lead", "reporting.Opportunity",
                 "reporting.Touchpoint", "reporting.KpiBinding", "reporting.KpiSnapshot", "reporting.ReportingSettings",

@@ -31,7 +31,7 @@ from rest_framework.test import APIClient
 from budgets import services as budget_services
 from companies.models import Invitation, Membership
 from companies.permissions import Role
-from objectives.models import InitiativePartner
+from initiatives.models import InitiativePartner
 from reporting.models import ColumnMapping, CrmImport, KpiRefresh
 from tests.factories import (
     CompanyFactory,
@@ -42,10 +42,10 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory, SpendEntryFactory
-from tests.factories_priorities import InitiativeFactory
 from tests.factories_reporting import KpiBindingFactory, LeadFactory, OpportunityFactory, TouchpointFactory
 from tests.factories_review import KpiAlertFactory, ReviewActionFactory
 from tests.hardening.rowcounts import app_tables, row_counts
+from tests.initiatives.factories import InitiativeFactory
 from tests.test_security_urls import COMPANY_ROUTES
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from budgets.models import BudgetLine, Channel, SpendEntry
-from objectives.models import CheckIn, Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import CheckIn, Cycle, KeyResult
 from reporting.kpis import KPIS, compute_kpis, kpi_auto_check_ins, kpi_target
 from reporting.models import Opportunity, ReportingSettings
 from reporting.periods import period_for

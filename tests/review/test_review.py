@@ -21,9 +21,9 @@ from review import selectors, services
 from review.models import ReviewAction
 from tests.factories_budgets import BudgetLineFactory, SpendEntryFactory
 from tests.factories_cascade import CheckInFactory, KeyResultFactory, ObjectiveFactory, active_cycle
-from tests.factories_priorities import InitiativeFactory
 from tests.factories_reporting import LeadFactory
 from tests.factories_review import KpiAlertFactory, ReviewActionFactory
+from tests.initiatives.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
 
