@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from companies.models import Company
 from core.models import AppendOnlyModel
 from core.safety import TitleField, validate_dates_in_range
+from core.tenancy import CompanyManager
 from initiatives.models import Initiative
 from objectives.models import Cycle, KeyResult
 
@@ -29,6 +30,8 @@ class BudgetSettings(models.Model):
     cmo_approval_limit = models.DecimalField(
         _("CMO approval limit"), max_digits=14, decimal_places=2, default=Decimal("50000.00")
     )
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("budget settings")
@@ -48,6 +51,8 @@ class Channel(models.Model):
     name = TitleField(_("name"), max_length=80)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("channel")
@@ -150,6 +155,8 @@ class BudgetLine(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CompanyManager()
+
     class Meta:
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
@@ -201,16 +208,6 @@ class BudgetLine(models.Model):
         super().save(*args, **kwargs)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    """Bulk edits of the audit log are refused too (the database refuses UPDATEs, migration 0003)."""
-
-    def update(self, **kwargs):
-        raise ValueError("Audit entries are append-only.")
-
-    def delete(self):
-        raise ValueError("Audit entries are append-only.")
-
-
 class BudgetAuditEntry(AppendOnlyModel):
     """Append-only log of every submit, approval, rejection, re-opening and binding change."""
 
@@ -239,8 +236,6 @@ class BudgetAuditEntry(AppendOnlyModel):
     state_after = models.CharField(max_length=10, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
@@ -262,6 +257,8 @@ class SpendEntry(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("spend entry")
