@@ -1,6 +1,6 @@
 """The floor of the KPI refresh: each KPI of each period computed by ONE hand-written SQL statement.
 
-Same definitions as reporting/kpis.py (see the docstrings there), written as the shortest SQL a person would write
+Same definitions as reporting/kpis/ (see the docstrings there), written as the shortest SQL a person would write
 against the same tables and indexes: no ORM, no target lookups, no snapshot writes. The covering cycle of a period
 (for the three planning KPIs) is resolved the same way as the product, outside the timed statements.
 """
@@ -125,7 +125,7 @@ def floor_statements(company, todo) -> list[tuple[str, str, object]]:
     """
     from objectives.models import Cycle
     from reporting.attribution import attribution_statement
-    from reporting.kpis import _covering_cycle, reporting_settings
+    from reporting.kpis.base import _covering_cycle, reporting_settings
 
     settings = reporting_settings(company)
     out = []

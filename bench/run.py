@@ -1,6 +1,6 @@
 """``make bench``: the scale-and-speed scenarios of issue 7, each measured side by side with its floor.
 
-    python -m bench.run [--scale full|small] [--only kpi,import,cascade,load,poll,browser]
+    python -m bench.run [--scale full|small] [--only kpi,import,cascade,load,poll,browser,lighthouse]
 
 Runs against the configured DATABASE_URL (the Makefile target defaults to a local PostgreSQL database
 ``okrplan_bench`` and migrates it). Generated data is reused between runs: a row in the table ``bench_dataset``
@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The scenarios run against one gunicorn (bench/feel.py, bench/lighthouse.py).
+FEEL = frozenset({"load", "poll", "browser", "lighthouse"})
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "var" / "bench"
 SEED = 1
@@ -163,7 +165,7 @@ def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dic
 
     from bench.floor_kpi import floor_statements, run_floor
     from bench.scale import member
-    from reporting.services_kpi import kpi_snapshots_refresh, refresh_periods
+    from reporting.services.kpi import kpi_snapshots_refresh, refresh_periods
 
     company = _dataset_company(cfg)
     actor = member(company, "cmo")
@@ -508,7 +510,7 @@ def _sessions(cfg: dict) -> dict:
 
 def scenario_feel(cfg: dict, details: dict, only: set[str]) -> list[dict]:
     """Scenario 4 (load, with think time) and issue 19's poll and browser scenarios against one gunicorn."""
-    from bench import feel
+    from bench import feel, lighthouse
 
     who = _sessions(cfg)
     results: list[dict] = []
@@ -535,17 +537,19 @@ def scenario_feel(cfg: dict, details: dict, only: set[str]) -> list[dict]:
             results += feel.scenario_think(base, env, cfg, details)
         if "poll" in only:
             results += feel.scenario_poll(base, env, cfg, details, floor_p95)
+        pages = {
+            "board": (f"/c/{who['slug']}/board/", who["session"]),
+            "budgets": (f"/c/{who['slug']}/budgets/overview/", who["session"]),
+        }
+        if "cascade_slug" in who:
+            pages["cascade (500 objectives)"] = (
+                f"/c/{who['cascade_slug']}/cascade/?cycle={who['cascade_cycle']}",
+                who["cascade_session"],
+            )
         if "browser" in only:
-            pages = {
-                "board": (f"/c/{who['slug']}/board/", who["session"]),
-                "budgets": (f"/c/{who['slug']}/budgets/overview/", who["session"]),
-            }
-            if "cascade_slug" in who:
-                pages["cascade (500 objectives)"] = (
-                    f"/c/{who['cascade_slug']}/cascade/?cycle={who['cascade_cycle']}",
-                    who["cascade_session"],
-                )
             results += feel.scenario_browser(base, pages, details)
+        if "lighthouse" in only:
+            results += lighthouse.scenario_lighthouse(base, pages, details, say)
     return results
 
 
@@ -576,7 +580,9 @@ def _static_up_to_date() -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE") or "full")
-    parser.add_argument("--only", default="kpi,import,cascade,load,poll,browser", help="comma-separated scenarios")
+    parser.add_argument(
+        "--only", default="kpi,import,cascade,load,poll,browser,lighthouse", help="comma-separated scenarios"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrplan.settings")
     sys.path.insert(0, str(ROOT))
@@ -591,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     # Production settings serve hashed static files (whitenoise manifest): pages need it before they render.
     # Compressing plotly.js takes minutes on a busy 2-core machine, so an up-to-date manifest is kept.
-    if only & {"cascade", "load", "poll", "browser"} and not _static_up_to_date():
+    if only & {"cascade", *FEEL} and not _static_up_to_date():
         say("collectstatic (production static files)")
         call_command("collectstatic", "--noinput", verbosity=0)
     cfg = {"name": args.scale, **SCALES[args.scale]}
@@ -606,10 +612,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += scenario_import(cfg, details)
     if "cascade" in only:
         rows += scenario_cascade(cfg, details)
-    if only & {"load", "poll", "browser"}:
+    if only & FEEL:
         if "kpi" not in only:
             scenario_kpi_dataset_only(cfg)
-        if "browser" in only and "cascade" not in only:
+        if only & {"browser", "lighthouse"} and "cascade" not in only:
             cascade_dataset(500)
         rows += scenario_feel(cfg, details, only)
     details["total_seconds"] = time.perf_counter() - started
@@ -628,7 +634,7 @@ def scenario_kpi_dataset_only(cfg: dict) -> None:
     """The load scenario reads the KPI company's board: make sure it exists and has snapshots."""
     from bench.scale import member
     from reporting.models import KpiSnapshot
-    from reporting.services_kpi import kpi_snapshots_refresh
+    from reporting.services.kpi import kpi_snapshots_refresh
 
     company = _dataset_company(cfg)
     if not KpiSnapshot.objects.filter(company=company).exists():

@@ -27,3 +27,6 @@ class CompaniesConfig(AppConfig):
         # signing in (last_login) changes nothing anyone sees.
         versions.track(self.get_model("Company"), "company", company=lambda company: company.pk)
         versions.track(get_user_model(), "people", company=lambda user: None, ignore={"last_login"})
+        # Every page's header lists the user's companies by name (the company switcher).
+        versions.track(self.get_model("Company"), "directory", company=lambda company: None)
+        versions.track(self.get_model("Membership"), "directory")

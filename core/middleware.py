@@ -71,7 +71,8 @@ def _parameter_error(request, name: str, problem: str):
 
 class PrivateCacheMiddleware:
     """Answers to a signed-in user (pages, partials, API, downloads) carry personal or company data: no shared or
-    browser cache may keep them (``Cache-Control: private, no-store``), unless a view said otherwise. Static files
+    browser cache may keep them (``Cache-Control: private, no-store``), unless a view said otherwise (pages with an
+    ETag: ``private, no-cache``, core.conditional); signing in and out clears what the browser kept. Static files
     never get here (WhiteNoise answers them earlier), and anonymous pages (sign-in) keep Django's defaults."""
 
     def __init__(self, get_response):
@@ -82,7 +83,16 @@ class PrivateCacheMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "private, no-store"
+        if getattr(request, "session_changed_hands", False):
+            # Pages with an ETag are kept by the browser (core.conditional): none outlives the session it was for.
+            response.headers["Clear-Site-Data"] = '"cache"'
         return response
+
+
+def session_changed_hands(sender, request, **kwargs) -> None:
+    """``user_logged_in``/``user_logged_out``: the answer clears the browser's cache (PrivateCacheMiddleware)."""
+    if request is not None:
+        request.session_changed_hands = True
 
 
 # A client-supplied X-Request-ID is kept when it looks like an id (a proxy's or load balancer's), else replaced.

@@ -1,11 +1,14 @@
 """Data versions and fragments rendered once per version.
 
 A *version* is a token per (scope, company) kept in the cache (Redis with ``REDIS_URL``, else the local-memory
-cache): ``"okr"`` for the cascade's data, ``"board"`` for snapshots and targets, ``"budgets"``, ``"company"`` for
-a company's own settings and ``"people"`` for names. Apps say which models move which scope (``track(model,
-scope)`` in ``AppConfig.ready()``), so every save and delete of such a row, whatever the path (service, API, admin,
-import, command, task), bumps it; services that write with ``bulk_create``/``bulk_update``/``update()`` (no
-signals) call :func:`bump` themselves.
+cache): ``"okr"`` for the cascade's data, ``"board"`` for snapshots and targets, ``"budgets"``, ``"priorities"``
+(initiatives, ratings, the matrix settings), ``"company"`` for a company's own settings, ``"status"`` for what
+pages show around the cached fragments (KPI refresh runs, a viewer's digest opt-in), and two that span every
+company: ``"people"`` for names and ``"directory"`` for who belongs to which company under which name (the
+header's company switcher). Apps say which models move which scopes (``track(model, scope)`` in
+``AppConfig.ready()``, a model may move several), so every save and delete of such a row, whatever the path
+(service, API, admin, import, command, task), bumps it; services that write with
+``bulk_create``/``bulk_update``/``update()`` (no signals) call :func:`bump` themselves.
 
 A reader takes the versions first and the data second, and :func:`fragment` stores what it rendered under a key
 that contains the versions. Never stale, also under concurrent writes:
@@ -42,17 +45,21 @@ from django.db.models import Model, signals
 
 logger = logging.getLogger(__name__)
 
-SCOPES = ("okr", "board", "budgets", "company", "people")
+SCOPES = ("okr", "board", "budgets", "priorities", "company", "status", "people", "directory")
+# Scopes of every company at once (their token is kept under no company).
+GLOBAL_SCOPES = frozenset({"people", "directory"})
 FRAGMENT_TIMEOUT = 24 * 3600
 _PREFIX = "okrplan:v1"
 # Tests replace it per test (tests/conftest.py): ids repeat across rolled-back tests, versions must not.
 namespace = ""
 
-# model -> (scope, function(instance) -> company id or None for every company, fields whose saves change nothing)
-TRACKED: dict[type[Model], tuple[str, Callable[[Model], int | None], frozenset[str]]] = {}
+# model -> [(scope, function(instance) -> company id or None for every company, fields whose saves change nothing)]
+TRACKED: dict[type[Model], list[tuple[str, Callable[[Model], int | None], frozenset[str]]]] = {}
 
 
 def _key(scope: str, company_id: int | None) -> str:
+    if scope in GLOBAL_SCOPES:
+        company_id = None
     return f"{_PREFIX}:{namespace}:ver:{scope}:{company_id if company_id is not None else '*'}"
 
 
@@ -61,9 +68,9 @@ def _new_token() -> str:
 
 
 def versions(company_id: int | None, scopes: Iterable[str]) -> str:
-    """The current tokens of ``scopes`` for the company (and the company-wide "people" token), joined: one cache
-    round trip, no query."""
-    wanted = [_key(scope, None if scope == "people" else company_id) for scope in scopes]
+    """The current tokens of ``scopes`` for the company (of a global scope: the one token), joined: one cache round
+    trip, no query."""
+    wanted = [_key(scope, company_id) for scope in scopes]
     try:
         found = cache.get_many(wanted)
         tokens = []
@@ -104,8 +111,8 @@ class _AfterCommit:
 
 
 def bump(*scopes: str, company_id: int | None) -> None:
-    """The data of ``scopes`` of the company changed (``company_id=None``: of every company, for "people")."""
-    keys = tuple(_key(scope, None if scope == "people" else company_id) for scope in scopes)
+    """The data of ``scopes`` of the company changed (a global scope ignores ``company_id``)."""
+    keys = tuple(dict.fromkeys(_key(scope, company_id) for scope in scopes))
     _set_new(keys)
     connection = transaction.get_connection()
     if connection.in_atomic_block:
@@ -122,20 +129,39 @@ def _company_of(instance: Model) -> int | None:
 def track(model: type[Model], scope: str, company: Callable[[Model], int | None] = _company_of,
           ignore: Iterable[str] = ()) -> None:  # fmt: skip
     """Every save and delete of ``model`` bumps ``scope`` of the row's company (``company(instance)``), except a
-    save with ``update_fields`` all in ``ignore`` (e.g. ``last_login`` of a user)."""
+    save with ``update_fields`` all in ``ignore`` (e.g. ``last_login`` of a user). A model may move several scopes
+    (one call each); registering the same scope again replaces that registration."""
     if scope not in SCOPES:
         raise ValueError(f"unknown version scope {scope!r}")
-    TRACKED[model] = (scope, company, frozenset(ignore))
+    registrations = [entry for entry in TRACKED.get(model, []) if entry[0] != scope]
+    TRACKED[model] = [*registrations, (scope, company, frozenset(ignore))]
     uid = f"core.versions:{model._meta.label}"
     signals.post_save.connect(_changed, sender=model, dispatch_uid=uid + ":save", weak=False)
     signals.post_delete.connect(_changed, sender=model, dispatch_uid=uid + ":delete", weak=False)
 
 
+def track_m2m(through: type[Model], scope: str, company: Callable[[Model], int | None] = _company_of) -> None:
+    """Every ``add``/``remove``/``set``/``clear`` of a many-to-many field (its ``through`` model; those send no
+    save signal) bumps ``scope`` of the company of the instance whose field changed (``company(instance)``)."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown version scope {scope!r}")
+
+    def changed(sender, instance, action, **kwargs) -> None:
+        if action in ("post_add", "post_remove", "post_clear"):
+            bump(scope, company_id=company(instance))
+
+    uid = f"core.versions:{through._meta.label}:m2m:{scope}"
+    signals.m2m_changed.connect(changed, sender=through, dispatch_uid=uid, weak=False)
+
+
 def _changed(sender, instance, update_fields=None, **kwargs) -> None:
-    scope, company, ignore = TRACKED[sender]
-    if update_fields and ignore and set(update_fields) <= ignore:
-        return
-    bump(scope, company_id=company(instance))
+    scopes: dict[int | None, list[str]] = {}
+    for scope, company, ignore in TRACKED[sender]:
+        if update_fields and ignore and set(update_fields) <= ignore:
+            continue
+        scopes.setdefault(company(instance), []).append(scope)
+    for company_id, names in scopes.items():
+        bump(*names, company_id=company_id)
 
 
 @memoize
@@ -180,8 +206,12 @@ def fragment_until(key: str, render: Callable[[], dict], now) -> dict:
     """Like :func:`fragment` for content that also goes out of date by the clock (a key result turns stale after
     a week without a check-in): ``render()`` returns a dict whose ``"until"`` is that moment (or None), and a
     stored value from before ``now`` passed it is rendered anew."""
+    # At function level: core.conditional reads the versions of this module.
+    from core.conditional import valid_until
+
     value, hit = fragment(key, render)
     if hit and value.get("until") is not None and now >= value["until"]:
         value = render()
         _store(key, value)
+    valid_until(value.get("until"))  # a whole page showing it holds only until then
     return value

@@ -16,6 +16,7 @@ class InitiativesConfig(AppConfig):
     def ready(self) -> None:
         # Imported in ready(): our modules import models, which Django loads only now.
         from companies.permissions import Action
+        from core import versions
         from core.navigation import NavEntry, register
         from history.tracking import track
         from objectives import guards
@@ -28,3 +29,7 @@ class InitiativesConfig(AppConfig):
         register(NavEntry("priorities", _("Priorities"), "initiatives:priorities", Action.INITIATIVE_VIEW, order=40))
         track(self.get_model("Initiative"), _("Initiative"))
         track(self.get_model("InitiativePartner"), _("Partner assignment"))
+        # The priority matrix page (core.conditional: its ETag) is fresh per version of these rows.
+        for name in ("Initiative", "InitiativePartner", "InitiativeRating", "PrioritySettings"):
+            versions.track(self.get_model(name), "priorities")
+        versions.track_m2m(self.get_model("Initiative").key_results.through, "priorities")

@@ -23,3 +23,4 @@ class ObjectivesConfig(AppConfig):
         # The cascade and the board's OKR progress are rendered once per version of these rows (core.versions).
         for name in ("Cycle", "Objective", "ObjectiveLink", "KeyResult", "CheckIn", "CascadeSettings"):
             versions.track(self.get_model(name), "okr")
+        versions.track_m2m(self.get_model("Objective").contributes_to.through, "okr")

@@ -14,7 +14,6 @@ class ReportingConfig(AppConfig):
         from core.navigation import NavEntry, register
         from history.tracking import track
 
-        from . import tasks_kpi  # noqa: F401
         from .health import kpi_snapshot_age_seconds
 
         register_health_fact("kpi_snapshot_age_seconds", kpi_snapshot_age_seconds)
@@ -24,6 +23,11 @@ class ReportingConfig(AppConfig):
         # The alert rule of a KPI (k, n, on/off) decides what the board flags: its changes are on record too.
         track(self.get_model("KpiAlertSetting"), _("KPI alert rule"))
         # The board is rendered once per version of these rows (core.versions); the refresh writes snapshots in
-        # bulk and bumps "board" itself (services_kpi).
+        # bulk and bumps "board" itself (services.kpi).
         for name in ("KpiTarget", "ReportingSettings", "KpiBinding", "KpiSnapshot", "AttributionSnapshot", "KpiAlert"):
             versions.track(self.get_model(name), "board")
+        # Around the cached board body the page shows the latest refresh and the viewer's digest opt-in: a new refresh
+        # run and an opt-in move the page's ETag (core.conditional); a run's later transitions are update()s, but
+        # the page is not kept while a run is active (templates/reporting/board/_refresh_status.html).
+        for name in ("KpiRefresh", "DigestSubscription"):
+            versions.track(self.get_model(name), "status")

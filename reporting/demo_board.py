@@ -22,7 +22,7 @@ from companies.models import Company
 from objectives.models import Cycle
 
 from .models import KpiBinding, KpiSnapshot, KpiTarget
-from .services_kpi import kpi_snapshots_refresh
+from .services.kpi import kpi_snapshots_refresh
 
 # KPI → factor on the demo's cycle figure (lower-is-better KPIs: a factor below 1 is the ambitious side).
 FACTORS = {

@@ -8,9 +8,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.numbers import DASH, currency_symbol, format_decimal, format_money, format_percent_points
-
-__all__ = ["DASH", "currency_symbol", "format_change", "format_kpi_value", "present_tile"]
+from core.numbers import DASH, format_decimal, format_money, format_percent_points
 
 
 def _decimals_for(value: Decimal) -> int:

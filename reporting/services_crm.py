@@ -741,7 +741,7 @@ def crm_records_upsert(*, company, kind: str, items: Any, actor) -> dict[str, in
             created += _upsert_batch(company, kind, parsed[start : start + BATCH_SIZE], ctx)
         if kind == CrmKind.LEADS and any("crm_opportunity_id" in v for v in parsed):
             _link_converted_opportunities(company)
-        from .tasks_kpi import kpi_snapshots_refresh_changed as refresh  # tasks_kpi imports services: a cycle
+        from .tasks import kpi_snapshots_refresh_changed as refresh  # the tasks import services: a cycle
 
         transaction.on_commit(lambda: refresh.delay(company.pk))
     return {"received": len(parsed), "created": created, "updated": len(parsed) - created}

@@ -1,6 +1,6 @@
 """Demo part of the weekly review (Voltaria Energie AG): a decision and action log for this week, with an action of
 last week still open (carried over) and one done, each linked to a key result or initiative of the demo cascade.
-The KPI alerts come from the board's own refresh (reporting.services_alerts checks every refresh of the demo).
+The KPI alerts come from the board's own refresh (reporting.services.alerts checks every refresh of the demo).
 
 Idempotent: nothing is created when the company already has review actions. Everything goes through the services.
 """

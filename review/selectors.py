@@ -28,7 +28,7 @@ from core.tenancy import for_company
 from initiatives.models import Initiative
 from objectives.models import CheckIn, Cycle, KeyResult, key_result_progress
 from objectives.selectors.cascade import expected_progress, reminder_after_days, score_status
-from reporting import selectors_alerts
+from reporting.selectors import alerts as selectors_alerts
 
 from .models import ReviewAction
 

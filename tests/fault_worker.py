@@ -12,7 +12,7 @@ from okrplan.celery import app
 
 django.setup()
 
-from reporting import services_kpi  # noqa: E402 - needs the apps loaded
+from reporting.services import kpi as services_kpi  # noqa: E402 - needs the apps loaded
 
 __all__ = ["app"]
 

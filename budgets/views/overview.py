@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from companies.permissions import Action
 from companies.tenancy import company_view
+from core.conditional import conditional_page
 from core.tenancy import company_from_request
 
 from .. import charts, selectors
@@ -16,6 +17,7 @@ from .base import _cycle_from
 
 
 @company_view(Action.BUDGET_VIEW)
+@conditional_page("budgets", "okr", "priorities")
 def overview(request: HttpRequest) -> HttpResponse:
     company = company_from_request(request)
     cycle = _cycle_from(request)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from companies.permissions import Action, can
 from companies.tenancy import company_view
-from core.conditional import conditional, etag_of
+from core.conditional import conditional, conditional_page, etag_of
 from core.errors import DomainError
 from core.htmx import apply_to_form, error_messages, htmx_refusal, trigger_toast
 from core.safety import safe_redirect_target
@@ -138,6 +138,7 @@ def _matrix_context(request, cycle, signature: str | None = None) -> dict:
 
 @require_GET
 @company_view(Action.INITIATIVE_VIEW)
+@conditional_page("okr", "priorities")
 def priority_matrix(request: HttpRequest) -> HttpResponse:
     cycles = selectors.priority_cycles(request.company)
     cycle = selectors.priority_cycle(request.company, request.GET.get("cycle"), cycles)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from companies.permissions import Action, can
 from companies.tenancy import company_view
 from core import versions
-from core.conditional import conditional, etag_of
+from core.conditional import conditional, conditional_page, etag_of
 from core.safety import parse_id
 from objectives.cascade_rows import RowSlots
 from objectives.forms_cascade import (
@@ -169,6 +169,7 @@ def _tree_html(request: HttpRequest, context: dict, key: str) -> dict:
 
 @require_GET
 @company_view(Action.CASCADE_VIEW)
+@conditional_page("okr")
 def cascade_page(request: HttpRequest) -> HttpResponse:
     cycle = current_cycle(request)
     context = _tree_context(request, cycle)

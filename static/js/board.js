@@ -1,7 +1,7 @@
 // Board KPI page: draws the plotly figures that the server embeds as JSON data blocks (plotly.js through the one
-// loader, after the first paint), re-draws them after htmx swaps (attribution model switcher), lays them out to their
+// loader, after the first paint, one chart per task), re-draws them after htmx swaps (attribution model switcher), lays them out to their
 // cards for printing. No inline scripts (CSP).
-import { loadPlotly } from "./okr/plotly.js";
+import { drawEach } from "./okr/plotly.js";
 
 (function () {
   "use strict";
@@ -29,8 +29,7 @@ import { loadPlotly } from "./okr/plotly.js";
   }
 
   function drawAll(root) {
-    const figures = (root || document).querySelectorAll("[data-plotly-figure]");
-    if (figures.length) loadPlotly().then(() => figures.forEach(draw), () => {});
+    drawEach((root || document).querySelectorAll("[data-plotly-figure]"), draw).catch(() => {});
   }
 
   // The size a chart has on paper (board.css: --print-chart-height, a third of the landscape page minus gaps),

@@ -1,24 +1,22 @@
-// Budgets: render plotly figures from JSON data blocks (plotly.js through the one loader, after the first paint),
-// keyboard use of the key-result picker, initiative suggestions, auto-submitting selects. No inline scripts (CSP).
-import { loadPlotly } from "./okr/plotly.js";
+// Budgets: render plotly figures from JSON data blocks (plotly.js through the one loader, after the first paint, one
+// chart per task), keyboard use of the key-result picker, initiative suggestions, auto-submitting selects. No inline
+// scripts (CSP).
+import { drawEach } from "./okr/plotly.js";
 
 (function () {
   "use strict";
 
   function renderCharts(root) {
-    const charts = root.querySelectorAll("[data-chart]");
-    if (charts.length) loadPlotly().then(() => draw(charts), () => {});
+    drawEach(root.querySelectorAll("[data-chart]"), draw).catch(() => {});
   }
 
-  function draw(charts) {
-    charts.forEach((el) => {
-      const block = document.getElementById(el.dataset.chart);
-      if (!block || el.dataset.rendered) return;
-      const fig = JSON.parse(block.textContent);
-      el.dataset.rendered = "1";
-      // no mode bar: its buttons would be controls nested in the role="img" container (axe: nested-interactive)
-      window.Plotly.newPlot(el, fig.data, fig.layout || {}, { displaylogo: false, displayModeBar: false, responsive: true });
-    });
+  function draw(el) {
+    const block = document.getElementById(el.dataset.chart);
+    if (!block || el.dataset.rendered) return;
+    const fig = JSON.parse(block.textContent);
+    el.dataset.rendered = "1";
+    // no mode bar: its buttons would be controls nested in the role="img" container (axe: nested-interactive)
+    window.Plotly.newPlot(el, fig.data, fig.layout || {}, { displaylogo: false, displayModeBar: false, responsive: true });
   }
 
   // Arrow keys move between the search box and the results of a key-result picker; Escape returns to the box.

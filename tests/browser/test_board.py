@@ -28,7 +28,7 @@ def voltaria(demo):
 
 def test_executive_refreshes_the_empty_board_and_sees_every_chart(voltaria, login, live_server, page):
     from reporting.kpis import KPIS
-    from reporting.selectors_kpi import objective_progress, spend_plan_vs_actual
+    from reporting.selectors.kpi import objective_progress, spend_plan_vs_actual
 
     month = timezone.localdate().replace(day=1)
     month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)

@@ -26,10 +26,10 @@ from companies.permissions import Role
 from objectives.models import KeyResult, Objective
 from objectives.services import cascade_io
 from okrplan.celery import app as celery_app
-from reporting import services_kpi
 from reporting.models import CrmImport, KpiRefresh, KpiSnapshot, Lead
+from reporting.services import kpi as services_kpi
 from reporting.services_crm import crm_import_create
-from reporting.tasks_kpi import kpi_snapshots_refresh
+from reporting.tasks.kpi import kpi_snapshots_refresh
 from tests.conftest import IN_CI, TEST_QUEUE
 from tests.factories import CycleFactory
 

@@ -19,8 +19,9 @@ from budgets.models import SpendEntry
 from companies.permissions import Role
 from objectives.models import CheckIn, Cycle
 from objectives.services import cascade as cascade_services
-from reporting import periods, services_kpi
+from reporting import periods
 from reporting.models import KpiRefresh, KpiSnapshot, Lead
+from reporting.services import kpi as services_kpi
 from tests.budgets.conftest import world  # noqa: F401 (fixture)
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 

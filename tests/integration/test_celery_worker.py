@@ -21,10 +21,10 @@ from django.db import connection
 
 from companies.permissions import Role
 from okrplan.celery import app as celery_app
-from reporting import services_kpi
 from reporting.kpis import KPIS
 from reporting.models import KpiSnapshot
-from reporting.tasks_kpi import kpi_snapshots_refresh
+from reporting.services import kpi as services_kpi
+from reporting.tasks.kpi import kpi_snapshots_refresh
 from tests.conftest import IN_CI, TEST_QUEUE
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

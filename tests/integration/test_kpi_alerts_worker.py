@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from companies.models import Profile
 from companies.permissions import Role
-from reporting import services_alerts
 from reporting.models import KpiAlert, KpiSnapshot
-from reporting.tasks_kpi import kpi_snapshots_refresh
+from reporting.services import alerts as services_alerts
+from reporting.tasks.kpi import kpi_snapshots_refresh
 from tests.factories_board import KpiSnapshotFactory
 from tests.integration.test_celery_worker import RESULT_TIMEOUT, _log_tail, worker  # noqa: F401 (the fixture)
 

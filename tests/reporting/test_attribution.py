@@ -222,7 +222,7 @@ def test_statement_matches_the_reference_on_random_journeys(company, half_life_d
     """Random leads, touches (some after the opportunity, some at the same instant, some without channel),
     opportunities with and without lead, in overlapping periods (months, a quarter, the half-year): every row of
     every model equals the opportunity-by-opportunity reference to the cent (credits to 4 places)."""
-    from reporting.attribution import _bounds, attribute_periods
+    from reporting.attribution.rows import _bounds, attribute_periods
 
     rng = random.Random(half_life_days)
     channels = ["SEO", "Webinare", "Messen", "Paid Social", ""]

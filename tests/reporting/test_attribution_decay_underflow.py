@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from reporting import services_kpi
 from reporting.attribution import DECAY_HALF_LIVES_MAX, attribute, model_shares
 from reporting.models import AttributionSnapshot, Opportunity, ReportingSettings
+from reporting.services import kpi as services_kpi
 from tests.factories_reporting import LeadFactory, OpportunityFactory, TouchpointFactory, at
 
 pytestmark = pytest.mark.django_db

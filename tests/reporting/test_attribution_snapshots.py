@@ -11,9 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from companies.permissions import Role
-from reporting import attribution, periods, services_kpi
+from reporting import attribution, periods
 from reporting.models import AttributionSnapshot, KpiSnapshot, Opportunity
 from reporting.models_snapshots import ATTRIBUTION_MODELS
+from reporting.services import kpi as services_kpi
 from tests.factories_board import board_scenario
 from tests.reporting.board_fixtures import today_fixture  # noqa: F401
 

@@ -10,9 +10,9 @@ from django.core import mail
 
 from companies.models import Profile
 from companies.permissions import Role
-from reporting import tasks_kpi
 from reporting.models import DigestSubscription
-from reporting.services_digest import digest_subscription_set, iso_week, kpi_digest_send_week
+from reporting.services.digest import digest_subscription_set, iso_week, kpi_digest_send_week
+from reporting.tasks import kpi as tasks_kpi
 from tests.factories_board import KpiSnapshotFactory
 from tests.reporting.board_fixtures import fake_kpis_fixture  # noqa: F401
 

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from reporting.charts import figure_json, funnel_figure
 from reporting.formatting import format_change, format_kpi_value
-from reporting.selectors_kpi import kpi_status
+from reporting.selectors.kpi import kpi_status
 
 NBSP = "\xa0"
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from companies.permissions import Role
-from reporting import services_kpi, tasks_kpi
 from reporting.models import DigestSubscription, KpiRefresh, KpiSnapshot
+from reporting.services import kpi as services_kpi
+from reporting.tasks import kpi as tasks_kpi
 from tests.factories_board import KpiSnapshotFactory, board_scenario
 from tests.reporting.board_fixtures import active_cycle_fixture, fake_kpis_fixture, today_fixture  # noqa: F401
 

@@ -194,7 +194,7 @@ def test_how_is_this_computed_states_the_definitions_in_effect(company, client_f
 
 
 def test_the_print_margins_escape_company_names_so_nothing_ends_the_style_element(company, client_for, fake_kpis):
-    from reporting.views_board import css_string
+    from reporting.views.board import css_string
 
     assert css_string('A & "B" </style>') == '"A \\000026 \\000022B\\000022 \\00003c\\00002fstyle\\00003e"'
     company.name = "Acme </style><script>alert(1)</script>"

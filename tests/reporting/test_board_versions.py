@@ -21,7 +21,10 @@ from budgets.models import BudgetLine
 from companies.permissions import Role
 from objectives.models import KeyResult
 from objectives.services import cascade as cascade_services
-from reporting import services_crm, services_digest, services_kpi, targets
+from reporting import services_crm
+from reporting.services import digest as services_digest
+from reporting.services import kpi as services_kpi
+from reporting.services import targets as services_targets
 from tests.factories_board import board_scenario
 from tests.reporting.board_fixtures import fake_kpis_fixture, today_fixture  # noqa: F401
 
@@ -59,7 +62,7 @@ def _refresh(company, w):
 
 def _target_set(company, w):
     key = shown_month(w["today"]).strftime("%Y-%m")
-    targets.kpi_target_set(company=company, actor=None, kpi="fake_leads", period_key=key, value=Decimal("777"))
+    services_targets.kpi_target_set(company=company, actor=None, kpi="fake_leads", period_key=key, value=Decimal("777"))
     return lambda page: "Target 777" in page
 
 
@@ -139,7 +142,7 @@ def test_deleting_a_target_between_two_reads_shows_the_fallback(company, board, 
     _target_set(company, board)
     assert "Target 777" in client.get(url(company)).content.decode()
     key = shown_month(board["today"]).strftime("%Y-%m")
-    targets.kpi_target_delete(company=company, actor=None, kpi="fake_leads", period_key=key)
+    services_targets.kpi_target_delete(company=company, actor=None, kpi="fake_leads", period_key=key)
     after = client.get(url(company)).content.decode()
     assert "Target 777" not in after and "Target 120" in after
 
@@ -226,7 +229,7 @@ def test_a_board_read_racing_an_uncommitted_change_never_keeps_the_old_figures(c
         try:
             with transaction.atomic():
                 key = shown_month(today).strftime("%Y-%m")
-                targets.kpi_target_set(
+                services_targets.kpi_target_set(
                     company=company, actor=None, kpi="fake_leads", period_key=key, value=Decimal(777)
                 )
                 written.set()

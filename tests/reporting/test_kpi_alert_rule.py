@@ -1,4 +1,4 @@
-"""The KPI alert rule (reporting.alerts) against hand-computed figures."""
+"""The KPI alert rule (reporting.alert_rule) against hand-computed figures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from reporting.alerts import check_value, mad, median
+from reporting.alert_rule import check_value, mad, median
 
 HISTORY = [
     ("2026-05", "May", D(100)),

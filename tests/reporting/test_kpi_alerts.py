@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from companies.models import Profile
 from companies.permissions import Role
 from core.errors import PermissionDenied
-from reporting import services_alerts
 from reporting.models import KpiAlert, KpiAlertSubscription
+from reporting.services import alerts as services_alerts
 from tests.factories_board import KpiSnapshotFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ import pytest
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from companies.permissions import Role
-from reporting import services_kpi, tasks_kpi
 from reporting.models import KpiRefresh, KpiSnapshot
+from reporting.services import kpi as services_kpi
+from reporting.tasks import kpi as tasks_kpi
 from tests.factories_board import KpiSnapshotFactory, board_scenario
 from tests.reporting.board_fixtures import fake_kpis_fixture, today_fixture  # noqa: F401
 

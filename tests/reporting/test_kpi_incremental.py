@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from companies.permissions import Role
 from objectives.models import Cycle
 from reporting import tasks
-from reporting.kpi_incremental import crm_month_digests, first_changed_month, kpi_snapshots_refresh_changed
 from reporting.models import CrmDataDigest, CrmImport, KpiSnapshot
+from reporting.services.kpi_incremental import crm_month_digests, first_changed_month, kpi_snapshots_refresh_changed
 from reporting.services_crm import crm_records_upsert
 from tests.factories import CycleFactory
 from tests.factories_reporting import LeadFactory, at

@@ -16,6 +16,7 @@ from objectives.models import Cycle
 from reporting import targets
 from reporting.models import KpiTarget
 from reporting.periods import parse_period_key
+from reporting.services import targets as services_targets
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_board import KpiSnapshotFactory
 from tests.factories_reporting import KpiBindingFactory
@@ -53,7 +54,7 @@ def resolve(company, key: str, period_key: str):
 
 
 def put(company, kpi, period_key, value):
-    return targets.kpi_target_set(company=company, actor=None, kpi=kpi, period_key=period_key, value=value)
+    return services_targets.kpi_target_set(company=company, actor=None, kpi=kpi, period_key=period_key, value=value)
 
 
 # --- resolution --------------------------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ def test_another_companys_cycle_is_an_unknown_period(company, other_company):
 def test_only_cmo_and_executive_may_set_targets(company, fy, make_member):
     for role in (Role.FACILITATOR, Role.MEMBER):
         with pytest.raises(PermissionDenied):
-            targets.kpi_target_set(
+            services_targets.kpi_target_set(
                 company=company,
                 actor=make_member(company, role),
                 kpi="pipeline_contribution",
@@ -182,7 +183,7 @@ def test_only_cmo_and_executive_may_set_targets(company, fy, make_member):
                 value="1",
             )
     for role in (Role.CMO, Role.EXECUTIVE):
-        targets.kpi_target_set(
+        services_targets.kpi_target_set(
             company=company,
             actor=make_member(company, role),
             kpi="pipeline_contribution",
@@ -244,6 +245,27 @@ def test_german_input_is_read_as_german_and_saved(company, fy, client_for):
     )
     assert response.status_code == 302
     assert KpiTarget.objects.get(kpi="pipeline_contribution").value == Decimal("31250.5")
+
+
+def test_targets_read_numbers_as_every_other_form_does(company, fy, client_for):
+    """The targets form parses with core.numbers like the budget form: an amount typed with its currency sign and
+    grouping reads as a number; English grouping in German is refused."""
+    client = client_for(company, Role.CMO)
+    response = client.post(
+        page_url(company),
+        {"key": "2026-03", "target-pipeline_contribution": "1.234.567,89 €", "target-funnel_conversion": "12,5"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert response.status_code == 302
+    assert dict(KpiTarget.objects.values_list("kpi", "value")) == {
+        "pipeline_contribution": Decimal("1234567.89"),
+        "funnel_conversion": Decimal("12.5"),
+    }
+    response = client.post(
+        page_url(company), {"key": "2026-03", "target-pipeline_contribution": "4,500.50"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 400
+    assert KpiTarget.objects.get(kpi="pipeline_contribution").value == Decimal("1234567.89")
 
 
 def test_one_bad_value_saves_nothing_and_says_which_field_and_why(company, fy, client_for):

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from companies.permissions import Role
 from okrplan.celery import app as celery_app
-from reporting import kpis, services_kpi
+from reporting import kpis
 from reporting.models import KpiRefresh
+from reporting.services import kpi as services_kpi
 
 STATUS_URL = "/c/acme/board/refresh/{}/"
 

@@ -12,8 +12,9 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from companies.permissions import Role
 from core.errors import PermissionDenied
 from objectives.models import Cycle
-from reporting import services_kpi, tasks_kpi
 from reporting.models import KpiRefresh, KpiSnapshot
+from reporting.services import kpi as services_kpi
+from reporting.tasks import kpi as tasks_kpi
 from tests.factories import CompanyFactory, CycleFactory
 from tests.reporting.board_fixtures import fake_kpis_fixture  # noqa: F401
 

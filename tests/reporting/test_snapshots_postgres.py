@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from reporting import services_kpi
 from reporting.models import KpiSnapshot
+from reporting.services import kpi as services_kpi
 from tests.reporting.board_fixtures import fake_kpis_fixture  # noqa: F401
 
 pytestmark = [

@@ -13,7 +13,7 @@ from companies.permissions import Role
 from reporting.formatting import format_kpi_value
 from reporting.kpis import KPIS, compute_kpis, kpi_auto_check_ins
 from reporting.periods import period_for
-from reporting.targets import kpi_target_set
+from reporting.services.targets import kpi_target_set
 from sla.services import sla_rule_update
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_reporting import KpiBindingFactory, LeadFactory

@@ -26,3 +26,34 @@ export function loadPlotly(src) {
   }
   return loading;
 }
+
+// Draws each chart in a task of its own (plotly.js draws synchronously: a page's charts in one go were one long task
+// that kept the page from answering a click or a key for up to two seconds on a busy machine), the charts on screen
+// first. Resolves when every chart is drawn.
+function nextTask() {
+  if (window.scheduler && typeof window.scheduler.yield === "function") return window.scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function onScreenFirst(elements) {
+  const height = window.innerHeight || document.documentElement.clientHeight;
+  const visible = (element) => {
+    const box = element.getBoundingClientRect();
+    return box.bottom >= 0 && box.top <= height ? 0 : 1;
+  };
+  return Array.from(elements)
+    .map((element, index) => ({ element, index, rank: visible(element) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map((entry) => entry.element);
+}
+
+export function drawEach(elements, draw) {
+  const ordered = onScreenFirst(elements);
+  if (!ordered.length) return Promise.resolve();
+  return loadPlotly().then(async () => {
+    for (const element of ordered) {
+      draw(element);
+      await nextTask();
+    }
+  });
+}

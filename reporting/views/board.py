@@ -1,4 +1,4 @@
-"""The board KPI page and its htmx partials (refresh, attribution model switcher, digest opt-in) and the export.
+"""The board KPI page and its htmx partials (refresh, attribution model switcher, digest opt-in).
 Thin: parse input, call a selector or service, shape the figures, render."""
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ import re
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,13 +21,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from companies.permissions import Action, allowed_actions, can
 from companies.tenancy import company_view
-from core import tabular, versions
+from core import versions
+from core.conditional import conditional_page, natural_age
 from core.htmx import trigger_toast
-from core.safety import attachment_header
+from core.numbers import currency_symbol
 
-from . import attribution, charts, kpis, periods, selectors_alerts, selectors_kpi, services_digest, services_kpi
-from .formatting import currency_symbol, format_kpi_value, present_tile
-from .models_snapshots import KpiRefresh, PeriodKind
+from .. import attribution, charts, kpis, periods
+from ..formatting import present_tile
+from ..models_snapshots import KpiRefresh, PeriodKind
+from ..selectors import alerts as selectors_alerts
+from ..selectors import kpi as selectors_kpi
+from ..services import digest as services_digest
+from ..services import kpi as services_kpi
 
 DEFAULT_ATTRIBUTION_MODEL = "u_shaped"
 
@@ -190,7 +194,7 @@ def _print_context(company, *, period_label: str, computed_at) -> dict:
 def _definitions_context(company) -> dict:
     """What the board's "How is this computed?" states: every KPI's definition, the one definition of reaching a
     funnel stage, the source classification in effect and every attribution model (from their definitions)."""
-    from .models import HUBSPOT_MARKETING_EXAMPLES
+    from ..models import HUBSPOT_MARKETING_EXAMPLES
 
     settings = kpis.reporting_settings(company)
     return {
@@ -236,7 +240,7 @@ def _age_marker(when: dt.datetime | None) -> SafeString:
 def _with_ages(html: str) -> str:
     """The stored body with every age marker replaced by the age as of now, in the active language."""
     return _AGE_MARKER.sub(
-        lambda match: conditional_escape(naturaltime(dt.datetime.fromisoformat(match.group(1)))), html
+        lambda match: conditional_escape(natural_age(dt.datetime.fromisoformat(match.group(1)))), html
     )
 
 
@@ -366,6 +370,7 @@ def _render_board_body(request: HttpRequest, *, kind: str, key: str | None, toda
 
 @require_GET
 @company_view(Action.BOARD_VIEW)
+@conditional_page(*BOARD_SCOPES, "status")
 def board(request: HttpRequest) -> HttpResponse:
     """The board: the figures rendered once per data version (``_board_body``), the refresh status and the
     digest opt-in (the viewer's own) read on every request."""
@@ -486,227 +491,3 @@ def board_digest(request: HttpRequest) -> HttpResponse:
         return trigger_toast(response, text)
     messages.success(request, text)
     return redirect("reporting:board", company_slug=request.company.slug)
-
-
-# --- export --------------------------------------------------------------------------------------------------------
-
-
-def _export_table(request: HttpRequest, kind: str | None) -> tuple[list[str], list[list]]:
-    header = [
-        _("KPI key"),
-        _("KPI"),
-        _("Period type"),
-        _("Period"),
-        _("Period start"),
-        _("Period end"),
-        _("Value"),
-        _("Target"),
-        _("Unit"),
-        _("Status"),
-        _("Computed at"),
-    ]
-    kinds = dict(PeriodKind.choices)
-    rows = []
-    for snapshot in selectors_kpi.kpi_export_rows(company=request.company, period_kind=kind):
-        definition = kpis.KPIS.get(snapshot.kpi)
-        status = selectors_kpi.kpi_status(
-            snapshot.value, snapshot.target, higher_is_better=definition.higher_is_better if definition else True
-        )
-        rows.append(
-            [
-                snapshot.kpi,
-                str(definition.label) if definition else snapshot.kpi,
-                str(kinds.get(snapshot.period_kind, snapshot.period_kind)),
-                snapshot.period_label or snapshot.period_key,
-                snapshot.period_start,
-                snapshot.period_end,
-                snapshot.value,
-                snapshot.target,
-                snapshot.unit,
-                str(selectors_kpi.STATUS_LABELS[status]),
-                timezone.localtime(snapshot.computed_at).replace(tzinfo=None, microsecond=0),
-            ]
-        )
-    return [str(h) for h in header], rows
-
-
-@require_GET
-@company_view(Action.BOARD_VIEW)
-def board_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """KPI history as CSV (UTF-8 with BOM, so Excel reads the umlauts) or XLSX."""
-    kind = request.GET.get("period") or None
-    if kind is not None and kind not in PeriodKind.values:
-        kind = None
-    header, rows = _export_table(request, kind)
-    stamp = timezone.localdate().isoformat()
-    filename = f"kpi-history-{request.company.slug}-{stamp}"
-    if fmt == "csv":
-        body = tabular.write_csv(header, rows, delimiter=";" if _german() else ",")
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = attachment_header(f"{filename}.csv")
-        return response
-    if fmt == "xlsx":
-        widths = (30, 40, 12, 16, 12, 12, 16, 16, 10, 12, 20)
-        body = tabular.write_xlsx(header, rows, title=_("KPI history"), widths=widths)
-        response = HttpResponse(body, content_type=tabular.XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = attachment_header(f"{filename}.xlsx")
-        return response
-    raise Http404(_("Unknown export format."))
-
-
-# --- targets -------------------------------------------------------------------------------------------------------
-
-
-def _parse_local_number(raw: str):
-    """A number as typed in the user's language ("1.250,5" in German, "1,250.5" in English); ValueError else."""
-    from babel.numbers import NumberFormatError, parse_decimal
-
-    from core.numbers import babel_locale
-
-    try:
-        return parse_decimal(raw.replace("\u00a0", "").replace(" ", ""), locale=babel_locale(), strict=True)
-    except (NumberFormatError, ValueError):
-        raise ValueError(raw) from None
-
-
-def _target_rows(company, period: periods.Period, *, book) -> list[dict]:
-    from .models_snapshots import KpiTarget
-
-    explicit = {
-        t.kpi: t for t in KpiTarget.objects.filter(company=company, period_key=period.key).select_related("updated_by")
-    }
-    rows = []
-    for key, definition in kpis.KPIS.items():
-        found = book.for_period(key, period)
-        own = explicit.get(key)
-        rows.append(
-            {
-                "key": key,
-                "label": str(definition.label),
-                "unit": definition.unit,
-                "aggregation": definition.aggregation,
-                "explicit": own,
-                "effective": format_kpi_value(found.value, definition.unit, currency=company.currency)
-                if found is not None
-                else "",
-                "source": found.source_label if found is not None else "",
-                "cycle_name": found.cycle_name if found is not None else "",
-                "input": formats.number_format(own.value.normalize(), use_l10n=True) if own is not None else "",
-                "error": "",
-            }
-        )
-    return rows
-
-
-def _targets_period(request: HttpRequest):
-    """The period whose targets the page edits: ``?key=`` (a month, quarter or cycle), else the current cycle
-    (else the current month)."""
-    company = request.company
-    key = (request.POST.get("key") or request.GET.get("key") or "")[:40]
-    if key:
-        try:
-            return periods.parse_period_key(company=company, key=key)
-        except ValueError:
-            raise Http404(_("Unknown period.")) from None
-    today = timezone.localdate()
-    cycles = services_kpi.current_cycles(company=company, on=today)
-    if cycles:
-        return periods.cycle_period(cycles[0])
-    return periods.period_for(company=company, kind=PeriodKind.MONTH, on=today)
-
-
-def _targets_navigation(company, period: periods.Period) -> dict:
-    """The cycles, and the months and quarters of the cycle covering the period, to switch between."""
-    from objectives.models import Cycle
-
-    cycles = list(Cycle.objects.filter(company=company).order_by("-start_date", "end_date", "pk"))
-    covering = next((c for c in cycles if period.kind == "cycle" and c.pk == period.cycle_id), None)
-    if covering is None:
-        covering = next((c for c in cycles if c.start_date <= period.end <= c.end_date), None)
-    months, quarters = [], []
-    if covering is not None:
-        months = periods.periods_between(
-            company=company, kind=PeriodKind.MONTH, start=covering.start_date, end=covering.end_date
-        )[:24]
-        quarters = periods.periods_between(
-            company=company, kind=PeriodKind.QUARTER, start=covering.start_date, end=covering.end_date
-        )[:8]
-    return {
-        "cycles": [periods.cycle_period(c) for c in cycles[:20]],
-        "months": months,
-        "quarters": quarters,
-        "covering_cycle": covering,
-    }
-
-
-@company_view(Action.BOARD_VIEW)
-def board_targets(request: HttpRequest) -> HttpResponse:
-    """The board's KPI targets of one period: cycle targets (months and quarters derive from them) or explicit
-    targets of a month or quarter. Everyone who reads the board sees them; KPI_TARGETS_MANAGE edits them. A form
-    with one bad value changes nothing and says which field and why."""
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
-
-    from . import targets
-
-    company = request.company
-    may_edit = can(request.membership.role, Action.KPI_TARGETS_MANAGE)
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
-    period = _targets_period(request)
-    status = 200
-    rows = _target_rows(company, period, book=targets.TargetBook(company))
-    if request.method == "POST":
-        if not may_edit:
-            from core.errors import PermissionDenied
-
-            raise PermissionDenied()
-        errors = 0
-        try:
-            with transaction.atomic():
-                for row in rows:
-                    raw = (request.POST.get(f"target-{row['key']}") or "").strip()
-                    row["input"] = raw
-                    if not raw:
-                        targets.kpi_target_delete(company=company, actor=request.user, kpi=row["key"],
-                                                  period_key=period.key)  # fmt: skip
-                        continue
-                    try:
-                        value = _parse_local_number(raw)
-                        targets.kpi_target_set(company=company, actor=request.user, kpi=row["key"],
-                                               period_key=period.key, value=value)  # fmt: skip
-                    except ValueError:
-                        row["error"] = _("Enter a number as written in your language, e.g. %(example)s.") % {
-                            "example": formats.number_format(
-                                Decimal("1250.5"), decimal_pos=1, use_l10n=True, force_grouping=True
-                            )
-                        }
-                        errors += 1
-                    except ValidationError as exc:
-                        row["error"] = " ".join(exc.messages)
-                        errors += 1
-                if errors:
-                    raise _Rollback()
-        except _Rollback:
-            status = 400
-            messages.error(request, _("Nothing was saved: please correct the marked targets."))
-        else:
-            messages.success(request, _("The targets of %(period)s are saved.") % {"period": _period_name(period)})
-            url = reverse("reporting:board_targets", kwargs={"company_slug": company.slug})
-            return redirect(f"{url}?key={period.key}")
-    context = {
-        "period": period,
-        "period_name": _period_name(period),
-        "rows": rows,
-        "may_edit": may_edit,
-        **_targets_navigation(company, period),
-    }
-    return render(request, "reporting/board/targets.html", context, status=status)
-
-
-class _Rollback(Exception):
-    """Undo every target of a form that has one bad value."""
-
-
-def _period_name(period: periods.Period) -> str:
-    return str(period.label)

@@ -15,8 +15,10 @@ from companies.api import CompanyScopedMixin
 from companies.permissions import Action
 from core.api import PersonField
 
-from . import kpis, selectors_alerts, services_alerts
-from .models_alerts import KpiAlert
+from .. import kpis
+from ..models_alerts import KpiAlert
+from ..selectors import alerts as selectors_alerts
+from ..services import alerts as services_alerts
 
 
 class KpiAlertSerializer(serializers.ModelSerializer):

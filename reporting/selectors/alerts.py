@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 from companies.models import Company
 from core.people import display_name
 
-from . import kpis, periods
-from .formatting import format_kpi_value
-from .models import KpiBinding
-from .models_alerts import KpiAlert, KpiAlertSubscription
+from .. import kpis, periods
+from ..formatting import format_kpi_value
+from ..models import KpiBinding
+from ..models_alerts import KpiAlert, KpiAlertSubscription
 
 RULE_TEXT = gettext_lazy(
     "After each refresh, every KPI's latest complete month is checked: an alert is raised when it is at risk "

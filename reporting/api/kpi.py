@@ -18,8 +18,11 @@ from companies.api import CompanyScopedMixin
 from companies.permissions import Action
 from core.safety import BoundedDateSerializerField
 
-from . import attribution, kpis, periods, selectors_kpi, services_kpi, targets
-from .models_snapshots import KpiRefresh, KpiSnapshot, KpiTarget, PeriodKind
+from .. import attribution, kpis, periods, targets
+from ..models_snapshots import KpiRefresh, KpiSnapshot, KpiTarget, PeriodKind
+from ..selectors import kpi as selectors_kpi
+from ..services import kpi as services_kpi
+from ..services import targets as services_targets
 
 PERIOD_PARAMETER = OpenApiParameter(
     "period", OpenApiTypes.STR, enum=PeriodKind.values, description="Period type (default: month)."
@@ -371,7 +374,7 @@ class KpiTargetListAPI(CompanyScopedMixin, APIView):
     def post(self, request, company_slug: str):
         body = KpiTargetWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        target = targets.kpi_target_set(company=self.company, actor=request.user, **body.validated_data)
+        target = services_targets.kpi_target_set(company=self.company, actor=request.user, **body.validated_data)
         return Response(KpiTargetSerializer(target).data)
 
 
@@ -382,6 +385,8 @@ class KpiTargetDetailAPI(CompanyScopedMixin, APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, company_slug: str, kpi: str, period_key: str):
-        if not targets.kpi_target_delete(company=self.company, actor=request.user, kpi=kpi, period_key=period_key):
+        if not services_targets.kpi_target_delete(
+            company=self.company, actor=request.user, kpi=kpi, period_key=period_key
+        ):
             raise Http404(_("No target set for this KPI and period."))
         return Response(status=status.HTTP_204_NO_CONTENT)

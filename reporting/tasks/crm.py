@@ -1,14 +1,14 @@
-"""Celery tasks of the CRM import (the KPI refresh task lives in reporting.tasks_kpi). Thin: ids in, one service."""
+"""Celery tasks of the CRM import (the KPI refresh task lives in reporting.tasks.kpi). Thin: ids in, one service."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .models import CrmImport
-from .services_crm import crm_import_drafts_purge as purge
-from .services_crm import crm_import_run as run
-from .tasks_kpi import kpi_snapshots_refresh_changed
+from ..models import CrmImport
+from ..services_crm import crm_import_drafts_purge as purge
+from ..services_crm import crm_import_run as run
+from .kpi import kpi_snapshots_refresh_changed
 
 
 @shared_task(

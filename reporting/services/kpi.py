@@ -34,9 +34,10 @@ from core.errors import DomainError
 from core.locks import advisory_xact_lock
 from objectives.models import Cycle
 
-from . import attribution, kpis, periods, services_alerts
-from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
-from .targets import TargetBook
+from .. import attribution, kpis, periods
+from ..models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
+from ..targets import TargetBook
+from . import alerts as services_alerts
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +232,7 @@ def kpi_snapshots_refresh(
     since: dt.date | None = None,
 ) -> int:
     """Compute every KPI for the periods of ``scope`` and upsert all snapshots in one transaction. With ``since``
-    only the periods that end on or after it (reporting.kpi_incremental: the first month changed data touches).
+    only the periods that end on or after it (reporting.services.kpi_incremental: the first month changed data touches).
 
     The attribution of every period under every model (attribution.MODELS, one statement for all periods) is
     stored in the same transaction as AttributionSnapshot rows: the board reads those and never computes
@@ -378,7 +379,7 @@ def kpi_refresh_fail(*, refresh_id: int | None, reason: str) -> None:
 
 
 def _enqueue_refresh(refresh_id: int) -> None:
-    from .tasks_kpi import kpi_snapshots_refresh as refresh_task  # tasks_kpi imports this module: a cycle
+    from ..tasks.kpi import kpi_snapshots_refresh as refresh_task  # tasks.kpi imports this module: a cycle
 
     refresh = KpiRefresh.objects.get(pk=refresh_id)
     try:

@@ -17,7 +17,9 @@ from core.htmx import htmx_refusal, trigger_toast
 from core.numbers import NumberError, parse_decimal
 from core.safety import parse_id
 
-from . import kpis, selectors_alerts, services_alerts
+from .. import kpis
+from ..selectors import alerts as selectors_alerts
+from ..services import alerts as services_alerts
 
 
 def _alert_items(company, alerts) -> list[dict]:

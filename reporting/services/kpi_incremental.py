@@ -25,8 +25,8 @@ from django.utils import timezone
 from companies.models import Company
 from core.locks import advisory_xact_lock
 
-from . import services_kpi
-from .models import CrmDataDigest, Lead, Opportunity, Touchpoint
+from ..models import CrmDataDigest, Lead, Opportunity, Touchpoint
+from . import kpi as services_kpi
 
 MASK = (1 << 63) - 1
 CHUNK = 5000

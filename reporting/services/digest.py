@@ -15,9 +15,9 @@ from django.utils import timezone, translation
 from companies.models import Company, Membership
 from companies.permissions import Action, can, require_actor
 
-from . import selectors_kpi
-from .formatting import present_tile
-from .models_snapshots import DigestSubscription, PeriodKind
+from ..formatting import present_tile
+from ..models_snapshots import DigestSubscription, PeriodKind
+from ..selectors import kpi as selectors_kpi
 
 logger = logging.getLogger(__name__)
 

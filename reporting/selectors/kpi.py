@@ -17,8 +17,8 @@ from budgets.models import BudgetLine, SpendEntry
 from companies.models import Company
 from objectives.models import Cycle, KeyResult, Objective, key_result_progress
 
-from . import kpis, periods
-from .models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
+from .. import kpis, periods
+from ..models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
 
 HISTORY_LENGTH = 12
 
@@ -149,7 +149,7 @@ def board_tiles(
     in the registry's order. Targets come from reporting.targets (live, so an edited target shows at once; the
     snapshot's own target when none is set). Pass a list as ``available`` to receive the periods that have
     snapshots (newest first) for a period picker. Constant queries: the snapshots (one), the targets (three)."""
-    from .targets import TargetBook, target_to_date
+    from ..targets import TargetBook, target_to_date
 
     on = on or timezone.localdate()
     snapshots = KpiSnapshot.objects.filter(company=company, period_kind=period_kind, period_start__lte=on)

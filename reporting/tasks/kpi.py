@@ -14,9 +14,10 @@ from django.db import OperationalError
 
 from companies.models import Company
 
-from . import kpi_incremental, services_kpi
-from .services_alerts import kpi_alert_notify as _notify_alert
-from .services_digest import kpi_digest_send_week
+from ..services import kpi as services_kpi
+from ..services import kpi_incremental
+from ..services.alerts import kpi_alert_notify as _notify_alert
+from ..services.digest import kpi_digest_send_week
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""KPI alerts: raised by the check after each KPI refresh (reporting.alerts states the rule), acknowledged with a
+"""KPI alerts: raised by the check after each KPI refresh (reporting.alert_rule states the rule), acknowledged with a
 note, e-mailed to the KPI's subscribers in their language, and the per-KPI settings and subscriptions.
 
 No alert storm: at most one open alert per KPI (held by a partial unique constraint), and a KPI's period that raised
@@ -28,10 +28,10 @@ from companies.models import Company, Membership
 from companies.permissions import Action, can, require_actor
 from core.errors import NotFound
 
-from . import alerts, kpis, periods
-from .models_alerts import DEFAULT_K, DEFAULT_N, MAX_N, KpiAlert, KpiAlertSetting, KpiAlertSubscription
-from .models_snapshots import KpiSnapshot, PeriodKind
-from .services_digest import _language_of  # the one rule for a recipient's language (profile, else default)
+from .. import alert_rule, kpis, periods
+from ..models_alerts import DEFAULT_K, DEFAULT_N, MAX_N, KpiAlert, KpiAlertSetting, KpiAlertSubscription
+from ..models_snapshots import KpiSnapshot, PeriodKind
+from .digest import _language_of  # the one rule for a recipient's language (profile, else default)
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def kpi_alerts_check(*, company: Company, on: dt.date | None = None) -> list[Kpi
             continue
         definition = kpis.KPIS[key]
         history = [(r[1], r[2], r[5]) for r in by_kpi[key][:-1]]
-        check = alerts.check_value(
+        check = alert_rule.check_value(
             value=value, target=target, higher_is_better=definition.higher_is_better, history=history, k=k, n=n
         )
         open_alert = open_by_kpi.get(key)
@@ -121,7 +121,7 @@ def kpi_alerts_check(*, company: Company, on: dt.date | None = None) -> list[Kpi
 
 
 def _enqueue_notify(alert_id: int) -> None:
-    from .tasks_kpi import kpi_alert_notify  # tasks_kpi imports the services: a cycle
+    from ..tasks.kpi import kpi_alert_notify  # tasks.kpi imports the services: a cycle
 
     try:
         kpi_alert_notify.delay(alert_id)
@@ -194,7 +194,7 @@ def kpi_alert_setting_set(*, company: Company, actor, kpi: str, k=None, n=None, 
 
 def alert_message(*, alert: KpiAlert, user, language: str) -> EmailMultiAlternatives:
     """The e-mail of one alert for one subscriber, in ``language``."""
-    from .selectors_alerts import present_alert
+    from ..selectors.alerts import present_alert
 
     company = alert.company
     with translation.override(language):

@@ -1,4 +1,4 @@
-"""The KPI alert rule, as pure functions (no database): reporting.services_alerts applies it after each refresh.
+"""The KPI alert rule, as pure functions (no database): reporting.services.alerts applies it after each refresh.
 
 A KPI's value for the **latest complete month** is checked twice:
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .selectors_kpi import BEHIND_FROM, kpi_status
+from .selectors.kpi import BEHIND_FROM, kpi_status
 
 MIN_HISTORY = 3
 

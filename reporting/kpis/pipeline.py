@@ -1,0 +1,162 @@
+"""KPIs of pipeline and revenue: marketing contribution to pipeline, marketing-influenced pipeline and revenue,
+pipeline velocity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models.functions import Lower
+
+from ..models import Opportunity, Touchpoint
+from ..periods import Period
+from .base import CENT, KpiResult, _in, _money, _pct, _result, _s, reporting_settings
+
+
+def pipeline_contribution(company, period: Period) -> KpiResult:
+    """Marketing contribution to pipeline.
+
+    Formula: Σ amount of marketing-sourced opportunities created in the period; share = that sum ÷ Σ amount of all
+    opportunities created in the period × 100. An opportunity is marketing-sourced when its lead's channel (or its
+    own lead source) is not one of the company's sales sources (set at import, overridable per row in the API).
+    Source: "marketing-sourced pipeline" as defined by SiriusDecisions/Forrester and issue 6.
+    """
+    totals = Opportunity.objects.filter(Q(company=company) & _in("created", period)).aggregate(
+        total=Sum("amount"),
+        marketing=Sum("amount", filter=Q(is_marketing_sourced=True)),
+        count=Count("id"),
+        marketing_count=Count("id", filter=Q(is_marketing_sourced=True)),
+    )
+    total, marketing = _money(totals["total"]), _money(totals["marketing"])
+    breakdown = {
+        "marketing_amount": _s(marketing),
+        "total_amount": _s(total),
+        "share_percent": _s(_pct(marketing, total)),
+        "opportunities": totals["count"],
+        "marketing_opportunities": totals["marketing_count"],
+    }
+    return _result(company, "pipeline_contribution", marketing, breakdown)
+
+
+def _marketing_touch_before_creation(company):
+    """EXISTS a touchpoint of the opportunity's lead, at or before the opportunity's creation, whose channel is
+    marketing (not one of the company's sales or "other" sources: ReportingSettings.source_class)."""
+    settings = reporting_settings(company)
+    not_marketing = [s.casefold() for s in settings.sales_source_list + settings.other_source_list]
+    touches = (
+        Touchpoint.objects.filter(company=company, lead=OuterRef("lead"), occurred__lte=OuterRef("created"))
+        .annotate(folded=Lower("channel"))
+        .exclude(folded__in=not_marketing)
+    )
+    return Exists(touches)
+
+
+def marketing_influenced_pipeline(company, period: Period) -> KpiResult:
+    """Marketing-influenced pipeline.
+
+    Formula: Σ amount of the opportunities created in the period whose lead had at least one marketing touch at or
+    before the opportunity's creation (a touchpoint whose channel is neither a sales nor an "other" source of the
+    company's source classification); share = that sum ÷ Σ amount of all opportunities created in the period ×
+    100. Unlike the sourced pipeline, an opportunity that sales sourced but marketing touched counts too.
+    Source: "marketing-influenced pipeline" (Forrester/SiriusDecisions; HubSpot and Salesforce reports).
+    """
+    influenced = Q(touched=True)
+    totals = (
+        Opportunity.objects.filter(Q(company=company) & _in("created", period))
+        .annotate(touched=_marketing_touch_before_creation(company))
+        .aggregate(
+            total=Sum("amount"),
+            influenced=Sum("amount", filter=influenced),
+            count=Count("id"),
+            influenced_count=Count("id", filter=influenced),
+        )
+    )
+    total, amount = _money(totals["total"]), _money(totals["influenced"])
+    breakdown = {
+        "influenced_amount": _s(amount),
+        "total_amount": _s(total),
+        "share_percent": _s(_pct(amount, total)),
+        "opportunities": totals["count"],
+        "influenced_opportunities": totals["influenced_count"],
+    }
+    return _result(company, "marketing_influenced_pipeline", amount, breakdown)
+
+
+def marketing_influenced_revenue(company, period: Period) -> KpiResult:
+    """Marketing-influenced revenue.
+
+    Formula: Σ amount of the opportunities won (closed as won) in the period whose lead had at least one marketing
+    touch at or before the opportunity's creation (as for the influenced pipeline); share = that sum ÷ Σ amount of
+    all opportunities won in the period × 100. Source: "marketing-influenced revenue" (Forrester/SiriusDecisions).
+    """
+    start, end = period.datetime_range()
+    influenced = Q(touched=True)
+    totals = (
+        Opportunity.objects.filter(company=company, status=Opportunity.Status.WON, closed__gte=start, closed__lt=end)
+        .annotate(touched=_marketing_touch_before_creation(company))
+        .aggregate(
+            total=Sum("amount"),
+            influenced=Sum("amount", filter=influenced),
+            count=Count("id"),
+            influenced_count=Count("id", filter=influenced),
+        )
+    )
+    total, amount = _money(totals["total"]), _money(totals["influenced"])
+    breakdown = {
+        "influenced_amount": _s(amount),
+        "total_amount": _s(total),
+        "share_percent": _s(_pct(amount, total)),
+        "won_opportunities": totals["count"],
+        "influenced_opportunities": totals["influenced_count"],
+    }
+    return _result(company, "marketing_influenced_revenue", amount, breakdown)
+
+
+VELOCITY_WINDOW_DAYS = 365
+
+
+def pipeline_velocity(company, period: Period) -> KpiResult:
+    """Pipeline velocity (expected revenue per day).
+
+    Formula: open opportunities × win rate × average won deal size ÷ average sales-cycle days, where
+    - open opportunities = opportunities created before the period's end and not closed by then;
+    - the other terms use the 365 days up to the period's end (a stable window for short periods):
+      win rate = won ÷ (won + lost) among opportunities closed in the window;
+      average won deal size = mean amount of opportunities won in the window;
+      average sales-cycle days = mean (close − creation) in days of opportunities won in the window.
+    No value when there are no closed opportunities in the window. Source: the sales velocity formula
+    (e.g. HubSpot/Salesforce "sales velocity"), issue 6.
+    """
+    _, end = period.datetime_range()
+    window_start = end - dt.timedelta(days=VELOCITY_WINDOW_DAYS)
+    in_window = Q(closed__gte=window_start, closed__lt=end)
+    won = in_window & Q(status=Opportunity.Status.WON)
+    lost = in_window & Q(status=Opportunity.Status.LOST)
+    terms = Opportunity.objects.filter(company=company, created__lt=end).aggregate(
+        open=Count("id", filter=Q(closed__isnull=True) | Q(closed__gte=end)),
+        won=Count("id", filter=won),
+        lost=Count("id", filter=lost),
+        avg_won=Avg("amount", filter=won),
+        avg_cycle=Avg(ExpressionWrapper(F("closed") - F("created"), output_field=DurationField()), filter=won),
+    )
+    win_rate = Decimal(terms["won"]) / Decimal(terms["won"] + terms["lost"]) if terms["won"] + terms["lost"] else None
+    avg_won = Decimal(terms["avg_won"]).quantize(CENT) if terms["avg_won"] is not None else None
+    cycle_days = None
+    if terms["avg_cycle"] is not None:
+        avg_cycle = terms["avg_cycle"]
+        seconds = avg_cycle.total_seconds() if isinstance(avg_cycle, dt.timedelta) else float(avg_cycle) / 1e6
+        cycle_days = (Decimal(str(seconds)) / Decimal(86400)).quantize(Decimal("0.01"))
+    value = None
+    if win_rate is not None and avg_won is not None and cycle_days:
+        value = (Decimal(terms["open"]) * win_rate * avg_won / cycle_days).quantize(CENT)
+    breakdown = {
+        "open_opportunities": terms["open"],
+        "won": terms["won"],
+        "lost": terms["lost"],
+        "win_rate_percent": _s(_pct(terms["won"], terms["won"] + terms["lost"])),
+        "average_won_amount": _s(avg_won),
+        "average_cycle_days": _s(cycle_days),
+        "window_days": VELOCITY_WINDOW_DAYS,
+    }
+    return _result(company, "pipeline_velocity", value, breakdown)

@@ -1,0 +1,1 @@
+"""HTML pages and htmx partials of the board, one module per area (board, targets, export, alerts)."""
