@@ -18,6 +18,7 @@ COPY core ./core
 COPY companies ./companies
 COPY history ./history
 COPY objectives ./objectives
+COPY initiatives ./initiatives
 COPY budgets ./budgets
 COPY reporting ./reporting
 RUN pip install .

@@ -97,7 +97,7 @@ def statements(*, company_id: int, period, settings, cycle_id: int | None, previ
     yield (
         "active_initiatives_vs_previous",
         """SELECT COUNT(*) FILTER (WHERE cycle_id = %s), COUNT(*) FILTER (WHERE cycle_id = %s)
-           FROM objectives_initiative WHERE company_id = %s AND cycle_id IN (%s, %s)
+           FROM initiatives_initiative WHERE company_id = %s AND cycle_id IN (%s, %s)
                 AND state IN ('active', 'paused', 'done')""",
         [cycle_id, previous_cycle_id, company_id, cycle_id, previous_cycle_id],
     )

@@ -112,7 +112,8 @@ def wipe_company(slug: str) -> None:
         for table in ("crm_touchpoint", "crm_opportunity", "crm_lead", "reporting_kpisnapshot"):
             cursor.execute(f"DELETE FROM {table} WHERE company_id = %s", [company.pk])
         from budgets.models import BudgetAuditEntry, BudgetLine, SpendEntry
-        from objectives.models import CheckIn, Cycle, Initiative, KeyResult, Objective
+        from initiatives.models import Initiative
+        from objectives.models import CheckIn, Cycle, KeyResult, Objective
 
         for model in (SpendEntry, BudgetAuditEntry, BudgetLine, Initiative, CheckIn, KeyResult):
             model.objects.filter(company=company)._raw_delete(connection.alias)

@@ -31,7 +31,8 @@ from companies.models import Company, Membership
 from companies.permissions import Role
 from crm.models import Lead, Opportunity, Touchpoint
 from crm.sources import DEFAULT_SALES_SOURCES
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult, Objective
 from reporting.models import ReportingSettings
 
 CHANNELS = ["Messen", "Webinare", "SEO", "Paid Social", "E-Mail", "Partner", "Direkt", "Outbound"]

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import MoneyField, UploadForm
 from core.safety import BoundedDateField, IdField
 from core.tenancy import for_company
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 from .models import Channel
 

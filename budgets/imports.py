@@ -24,7 +24,8 @@ from core.errors import DomainError
 from core.imports import check_upload_size
 from core.safety import date_in_range, date_range_message, parse_id
 from core.tenancy import for_company
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 from . import services
 from .models import BudgetLine, Channel

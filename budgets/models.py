@@ -19,7 +19,8 @@ from companies.models import Company
 from core.models import AppendOnlyModel
 from core.safety import TitleField, validate_dates_in_range
 from core.tenancy import CompanyManager
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 
 class BudgetSettings(models.Model):

@@ -24,7 +24,7 @@ DEMO_PEOPLE = [
     ("markus.hoffmann", "Markus", "Hoffmann", Role.CMO, "Marketing", True),
     ("petra.schulz", "Petra", "Schulz", Role.EXECUTIVE, "Vorstand", True),
     ("jonas.weber", "Jonas", "Weber", Role.MEMBER, "Digital Marketing", True),
-    # An agency working on the webinar series (objectives/demo_priorities.py assigns it): sees only that.
+    # An agency working on the webinar series (initiatives/demo.py assigns it): sees only that.
     (PARTNER_USERNAME, "Kai", "Lorenz", Role.PARTNER, "Agentur Nordlicht", True),
     ("thomas.krueger", "Thomas", "Krüger", Role.EXECUTIVE, "Vertrieb", False),
     ("sabine.wolf", "Sabine", "Wolf", Role.MEMBER, "Vertrieb", False),

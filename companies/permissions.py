@@ -198,7 +198,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
         }
     ),
     # Nothing of the company's own reads: which initiatives, key results and budget lines a partner sees is narrowed
-    # to their assignments by the partner selectors (objectives.selectors.partners, budgets.selectors).
+    # to their assignments by the partner selectors (initiatives.selectors.partners, budgets.selectors).
     Role.PARTNER: frozenset({Action.COMPANY_VIEW, Action.PARTNER_WORK}),
 }
 

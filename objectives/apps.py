@@ -17,17 +17,10 @@ class ObjectivesConfig(AppConfig):
         register(
             NavEntry("my_key_results", _("My key results"), "objectives:my_key_results", Action.CHECKIN_OWN, order=30)
         )
-        register(NavEntry("priorities", _("Priorities"), "objectives:priorities", Action.INITIATIVE_VIEW, order=40))
 
         track(self.get_model("Objective"), _("Objective"))
         track(self.get_model("KeyResult"), _("Key result"))
-        track(self.get_model("Initiative"), _("Initiative"))
-        track(self.get_model("InitiativePartner"), _("Partner assignment"))
         # The cascade and the board's OKR progress are rendered once per version of these rows (core.versions).
         for name in ("Cycle", "Objective", "ObjectiveLink", "KeyResult", "CheckIn", "CascadeSettings"):
             versions.track(self.get_model(name), "okr")
         versions.track_m2m(self.get_model("Objective").contributes_to.through, "okr")
-        # The priority matrix page (core.conditional: its ETag) is fresh per version of these rows.
-        for name in ("Initiative", "InitiativePartner", "InitiativeRating", "PrioritySettings"):
-            versions.track(self.get_model(name), "priorities")
-        versions.track_m2m(self.get_model("Initiative").key_results.through, "priorities")

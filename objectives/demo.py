@@ -1,11 +1,9 @@
-"""The planning part of the demo company: the workshop's cascade and the initiatives with their ratings."""
+"""The planning part of the demo company: the workshop's cascade (its initiatives are initiatives/demo.py)."""
 
 from __future__ import annotations
 
-from . import demo_cascade, demo_priorities
+from . import demo_cascade
 
 
 def load() -> None:
     demo_cascade.load()
-    demo_priorities.load()
-    demo_priorities.load_partner()

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "history",
     "okrplan",
     "objectives",
+    "initiatives",
     "budgets",
     "crm",
     "reporting",

@@ -15,7 +15,8 @@ from django.utils import timezone
 from companies.demo import DEMO_SLUG
 from companies.models import Company
 from core.tenancy import for_company
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 from . import services
 from .models import ReviewAction

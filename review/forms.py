@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.people import display_name
 from core.safety import BoundedDateField
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult, Objective
 
 LIVE_CYCLES = (Cycle.State.PLANNING, Cycle.State.ACTIVE)
 

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from companies.models import Company
 from core.safety import TitleField
 from core.tenancy import CompanyManager
-from objectives.models import Initiative, KeyResult, Objective
+from initiatives.models import Initiative
+from objectives.models import KeyResult, Objective
 
 
 class ReviewAction(models.Model):

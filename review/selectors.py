@@ -25,7 +25,8 @@ from companies.models import Company
 from core.numbers import format_decimal, format_money, format_percent
 from core.people import display_name
 from core.tenancy import for_company
-from objectives.models import CheckIn, Cycle, Initiative, KeyResult, key_result_progress
+from initiatives.models import Initiative
+from objectives.models import CheckIn, Cycle, KeyResult, key_result_progress
 from objectives.selectors.cascade import expected_progress, reminder_after_days, score_status
 from reporting.selectors import alerts as selectors_alerts
 
@@ -292,7 +293,7 @@ def _initiatives(company: Company, week: ReviewWeek, behind_ids: set[int]) -> li
                     title=row.title,
                     detail="; ".join(reasons),
                     owner=display_name(row.owner, nobody=_("no owner")),
-                    url=reverse("objectives:priorities-initiative", args=[company.slug, row.pk]),
+                    url=reverse("initiatives:priorities-initiative", args=[company.slug, row.pk]),
                 )
             )
     return items

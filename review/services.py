@@ -15,7 +15,8 @@ from companies.permissions import Action, can, require_actor, role_of
 from core.errors import NotFound, PermissionDenied
 from core.safety import validate_dates_in_range
 from core.tenancy import for_company
-from objectives.models import Initiative, KeyResult, Objective
+from initiatives.models import Initiative
+from objectives.models import KeyResult, Objective
 
 from .models import ReviewAction
 

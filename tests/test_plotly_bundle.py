@@ -17,7 +17,7 @@ TRACE_TYPES = {
     for name in dir(go)
     if isinstance(getattr(go, name), type) and issubclass(getattr(go, name), BaseTraceType)
 }
-CHART_MODULES = ["reporting/charts.py", "budgets/charts.py", "objectives/charts.py", "objectives/charts_priorities.py"]
+CHART_MODULES = ["reporting/charts.py", "budgets/charts.py", "objectives/charts.py", "initiatives/charts.py"]
 
 
 def used_trace_types() -> set[str]:

@@ -60,7 +60,7 @@ SAMPLE_BY_CONVERTER = {
     "uuid": str(uuid.UUID(int=7)),
 }
 MISSING_ID = "987654321"
-PROJECT_APPS = ("companies", "history", "objectives", "budgets", "sla", "reporting", "review")
+PROJECT_APPS = ("companies", "history", "objectives", "initiatives", "budgets", "crm", "sla", "reporting", "review")
 COMPANY_SLUG = "company_slug"
 
 ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
@@ -181,8 +181,10 @@ def model_for_param(route: Route, name: str):
 
 def _factories() -> dict[type, type]:
     found: dict[type, type] = {}
-    for path in sorted(Path(__file__).parent.glob("factories*.py")):
-        module = importlib.import_module(f"tests.{path.stem}")
+    # The shared factories (tests/factories*.py) and each app's own (tests/<app>/factories.py).
+    root = Path(__file__).parent
+    for path in sorted(root.glob("factories*.py")) + sorted(root.glob("*/factories.py")):
+        module = importlib.import_module(".".join(("tests", *path.relative_to(root).with_suffix("").parts)))
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, factory.django.DjangoModelFactory):
                 model = value._meta.model
@@ -458,7 +460,7 @@ PARTNER_SECRETS = ("Geheimes Ziel", "Geheimes Schlüsselergebnis", "Geheime Init
 def _partner_world(company):
     from tests.factories import KeyResultFactory, MembershipFactory, UserFactory
     from tests.factories_budgets import BudgetLineFactory
-    from tests.factories_priorities import InitiativeFactory, InitiativePartnerFactory
+    from tests.initiatives.factories import InitiativeFactory, InitiativePartnerFactory
 
     own_kr = KeyResultFactory(company=company, objective__company=company, objective__cycle__company=company)
     own = InitiativeFactory(cycle=own_kr.objective.cycle, title="Partnerkampagne", key_results=[own_kr])

@@ -26,7 +26,8 @@ from core.api import PersonField
 from core.people import display_name
 from core.safety import BoundedDateSerializerField, IdSerializerField
 from core.tenancy import for_company
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 from .. import selectors, services
 from ..models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry

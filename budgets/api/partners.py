@@ -24,11 +24,12 @@ from companies.services import membership_partner_budget_set
 from core.people import display_name
 from core.safety import IdSerializerField
 from core.tenancy import for_company, get_for_company_or_404
+from initiatives.models import Initiative
+from initiatives.selectors.partners import partner_initiatives, partner_key_result_get
+from initiatives.services.partners import initiative_partner_assign, initiative_partner_unassign
 from objectives.api.cascade import CheckInCreateSerializer, CheckInSerializer
-from objectives.models import CheckIn, Initiative
-from objectives.selectors.partners import partner_initiatives, partner_key_result_get
+from objectives.models import CheckIn
 from objectives.services.cascade import check_in_create
-from objectives.services.partners import initiative_partner_assign, initiative_partner_unassign
 
 from ..selectors.partners import partner_budget_lines, partner_scorecard
 

@@ -13,7 +13,8 @@ from django.db.models import (
 from companies.models import Company
 from core.tenancy import for_company, get_for_company_or_404
 from history.selectors import history_for
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 from ..models import BudgetAuditEntry, BudgetLine, Channel, SpendEntry
 from .base import State, _actual_subquery

@@ -17,8 +17,9 @@ from django.db.models import QuerySet
 from companies.models import Company, Membership
 from companies.permissions import Role
 from core.tenancy import for_company
-from objectives.models import Initiative, InitiativePartner, KeyResult
-from objectives.selectors.partners import partner_initiatives
+from initiatives.models import Initiative, InitiativePartner
+from initiatives.selectors.partners import partner_initiatives
+from objectives.models import KeyResult
 
 from ..models import BudgetLine
 from .base import COUNTED_STATES, ZERO, _actual_subquery

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from companies.models import Company
 from companies.permissions import Action, require_actor
 from core.errors import PermissionDenied
-from objectives.models import Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult
 
 from ..models import BudgetLine, Channel
 from .base import (

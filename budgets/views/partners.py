@@ -1,7 +1,7 @@
 """External partners: their own area (the initiatives assigned to them, the key results those feed, check-ins on
 them, and their budget lines if the CMO shares them) and the CMO's partner scorecard with the assignments.
 
-Thin: the partner selectors decide what a partner sees (objectives.selectors.partners, budgets.selectors.partners),
+Thin: the partner selectors decide what a partner sees (initiatives.selectors.partners, budgets.selectors.partners),
 the services decide what may change."""
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from core.errors import DomainError, error_messages
 from core.htmx import apply_to_form
 from core.people import display_name
 from core.tenancy import for_company, get_for_company_or_404
+from initiatives.models import Initiative
+from initiatives.selectors.partners import partner_initiatives, partner_key_result_get
+from initiatives.services.partners import initiative_partner_assign, initiative_partner_unassign
 from objectives.forms_cascade import CheckInForm
-from objectives.models import Initiative
-from objectives.selectors.partners import partner_initiatives, partner_key_result_get
 from objectives.services.cascade import check_in_create
-from objectives.services.partners import initiative_partner_assign, initiative_partner_unassign
 
 from ..selectors.partners import partner_budget_lines, partner_scorecard
 

@@ -1,3 +1,3 @@
 """Django admin of the planning domain, one module per entity group."""
 
-from . import cascade, initiatives  # noqa: F401
+from . import cascade  # noqa: F401

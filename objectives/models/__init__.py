@@ -11,19 +11,14 @@ from .cascade import (
     ReminderLog,
     key_result_progress,
 )
-from .initiatives import Initiative, InitiativePartner, InitiativeRating, PrioritySettings
 
 __all__ = [
     "CascadeSettings",
     "CheckIn",
     "Cycle",
-    "Initiative",
-    "InitiativePartner",
-    "InitiativeRating",
     "KeyResult",
     "Objective",
     "ObjectiveLink",
-    "PrioritySettings",
     "ReminderLog",
     "key_result_progress",
 ]

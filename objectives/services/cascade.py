@@ -31,10 +31,10 @@ from core.errors import NotFound, PermissionDenied, StaleVersion
 from core.safety import validate_dates_in_range
 
 from .. import guards
+from ..guards import partner_may_check_in
 from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink
 from ..models.cascade import dates_cover
 from ..selectors.cascade import cascade_tree, walk
-from ..selectors.partners import partner_may_check_in
 
 MAX_LEVELS = 6  # a cascade has at most six levels: company objective = level 1
 ZERO = Decimal("0")

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from budgets.models import BudgetLine
-from objectives.models import Cycle, Initiative, KeyResult, key_result_progress
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult, key_result_progress
 
 from ..periods import Period
 from .base import CENT, HUNDRED, ZERO, KpiResult, _covering_cycle, _money, _pct, _result, _s

@@ -24,7 +24,7 @@ from tests.factories import (
     ObjectiveFactory,
     UserFactory,
 )
-from tests.factories_priorities import InitiativeFactory
+from tests.initiatives.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

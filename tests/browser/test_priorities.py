@@ -7,9 +7,9 @@ from playwright.sync_api import expect
 
 from companies.demo import DEMO_PASSWORD
 from companies.models import Company
-from objectives.models import Cycle, InitiativeRating, PrioritySettings
+from initiatives.models import Initiative, InitiativeRating, PrioritySettings
+from objectives.models import Cycle
 from objectives.models.cascade import KeyResult, Objective
-from objectives.models.initiatives import Initiative
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

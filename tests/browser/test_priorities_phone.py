@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from companies.demo import DEMO_PASSWORD
-from objectives.models import InitiativeRating
+from initiatives.models import InitiativeRating
 from tests.browser.test_priorities import _workshop
 
 pytestmark = pytest.mark.django_db(transaction=True)

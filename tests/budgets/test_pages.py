@@ -208,7 +208,7 @@ def test_create_and_edit_line_forms(world):
 
 
 def test_initiative_suggests_its_key_results(world):
-    from objectives.models import Initiative
+    from initiatives.models import Initiative
 
     initiative = Initiative.objects.create(company=world.company, cycle=world.cycle, title="Messen 2026")
     initiative.key_results.add(world.kr)

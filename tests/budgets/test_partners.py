@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 
 from companies.models import Membership
 from companies.permissions import Role
-from objectives.models import CheckIn, InitiativePartner, KeyResult
+from initiatives.models import InitiativePartner
+from objectives.models import CheckIn, KeyResult
 from tests.factories import (
     CompanyFactory,
     CycleFactory,
@@ -22,7 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory, SpendEntryFactory
-from tests.factories_priorities import InitiativeFactory, InitiativePartnerFactory
+from tests.initiatives.factories import InitiativeFactory, InitiativePartnerFactory
 
 SECRETS = ("Geheimes Ziel", "Geheimes KR", "Geheime Initiative", "Geheime Budgetzeile", "Greta Geheim")
 

@@ -16,7 +16,8 @@ from companies.backup import company_models
 from companies.models import Company, Membership
 from crm.models import Lead, Opportunity, Touchpoint
 from history.models import ChangeRecord
-from objectives.models import CheckIn, Initiative, KeyResult, Objective
+from initiatives.models import Initiative
+from objectives.models import CheckIn, KeyResult, Objective
 from reporting.models import KpiSnapshot
 
 
@@ -87,7 +88,8 @@ def test_round_trip_through_an_empty_installation(tmp_path):
 def test_every_company_table_is_exported():
     labels = {model._meta.label for model, _path in company_models()}
     expected = {"companies.Membership", "objectives.Objective", "objectives.KeyResult", "objectives.CheckIn",
-                "objectives.Initiative", "objectives.InitiativeRating", "budgets.BudgetLine",
+                "initiatives.Initiative", "initiatives.InitiativeRating", "initiatives.InitiativePartner",
+                "initiatives.PrioritySettings", "budgets.BudgetLine",
                 "budgets.BudgetAuditEntry",
                 "budgets.SpendEntry", "budgets.BudgetSettings", "crm.Lead", "crm.Opportunity",
                 "crm.Touchpoint", "reporting.KpiBinding", "reporting.KpiSnapshot", "reporting.ReportingSettings",

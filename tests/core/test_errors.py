@@ -11,7 +11,7 @@ from companies.permissions import Role
 from core.errors import Conflict, NotFound, PermissionDenied, error_detail, error_status
 from tests.budgets.conftest import world  # noqa: F401 - the budgets world (company, cmo, lines)
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
-from tests.factories_priorities import InitiativeFactory, PrioritySettingsFactory
+from tests.initiatives.factories import InitiativeFactory, PrioritySettingsFactory
 
 
 def test_status_and_detail_of_each_kind_of_error():

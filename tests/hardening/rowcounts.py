@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import connection
 
-APP_LABELS = ("companies", "history", "objectives", "budgets", "reporting")
+APP_LABELS = ("companies", "history", "objectives", "initiatives", "budgets", "reporting")
 
 
 def app_tables() -> list[str]:

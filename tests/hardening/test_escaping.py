@@ -79,7 +79,7 @@ def test_no_page_renders_free_text_as_html(route):
     """Every company page, with every factory-made object's free text set to HTML, shows that HTML as text."""
     company = CompanyFactory(name=f"Acme {PAYLOAD}", slug="acme")
     for model in _factories():
-        if _has_company(model) and model._meta.app_label in {"objectives", "budgets", "reporting"}:
+        if _has_company(model) and model._meta.app_label in {"objectives", "initiatives", "budgets", "reporting"}:
             obj = make_object(model, company)
             if obj is not None:
                 _fill_with_payload(obj)

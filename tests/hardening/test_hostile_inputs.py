@@ -32,7 +32,7 @@ from budgets import services as budget_services
 from companies.models import Invitation, Membership
 from companies.permissions import Role
 from crm.models import ColumnMapping, CrmImport
-from objectives.models import InitiativePartner
+from initiatives.models import InitiativePartner
 from reporting.models import KpiRefresh
 from tests.factories import (
     CompanyFactory,
@@ -44,10 +44,10 @@ from tests.factories import (
 )
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory, SpendEntryFactory
 from tests.factories_crm import LeadFactory, OpportunityFactory, TouchpointFactory
-from tests.factories_priorities import InitiativeFactory
 from tests.factories_reporting import KpiBindingFactory
 from tests.factories_review import KpiAlertFactory, ReviewActionFactory
 from tests.hardening.rowcounts import app_tables, row_counts
+from tests.initiatives.factories import InitiativeFactory
 from tests.test_security_urls import COMPANY_ROUTES
 
 pytestmark = pytest.mark.django_db
@@ -338,7 +338,7 @@ class FormParser(HTMLParser):
 
 
 def _page_path(route, ids: dict) -> str:
-    values = {"company_slug": SLUG, "fmt": "csv", "transition": "activate"}
+    values = {"company_slug": SLUG, "fmt": "csv", "transition": "activate", "kind": "hubspot"}
     for name in route.params:
         if name in ids:
             values[name] = str(ids[name])

@@ -7,9 +7,9 @@ import pytest
 
 from budgets.models import BudgetLine
 from companies.permissions import Role
-from objectives.models import Initiative
+from initiatives.models import Initiative
 from tests.budgets.conftest import world  # noqa: F401 (fixture)
-from tests.factories_priorities import InitiativeFactory
+from tests.initiatives.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -32,8 +32,8 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory
-from tests.factories_priorities import InitiativeFactory
 from tests.hardening.rowcounts import app_tables, row_counts
+from tests.initiatives.factories import InitiativeFactory
 
 MAX_EXAMPLES = 10
 TABLES = app_tables()

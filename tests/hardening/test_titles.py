@@ -8,7 +8,8 @@ import pytest
 
 from budgets.models import BudgetLine
 from companies.permissions import Role
-from objectives.models import Cycle, Initiative, KeyResult, Objective
+from initiatives.models import Initiative
+from objectives.models import Cycle, KeyResult, Objective
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_budgets import ChannelFactory
 

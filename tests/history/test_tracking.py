@@ -17,7 +17,7 @@ from history.tracking import history_actor
 from objectives.models import Objective
 from tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from tests.factories_budgets import BudgetLineFactory, ChannelFactory
-from tests.factories_priorities import InitiativeFactory
+from tests.initiatives.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
 

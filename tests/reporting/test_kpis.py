@@ -9,7 +9,8 @@ import pytest
 
 from budgets.models import BudgetLine, Channel, SpendEntry
 from crm.models import Opportunity
-from objectives.models import CheckIn, Cycle, Initiative, KeyResult
+from initiatives.models import Initiative
+from objectives.models import CheckIn, Cycle, KeyResult
 from reporting.kpis import KPIS, compute_kpis, kpi_auto_check_ins, kpi_target
 from reporting.models import ReportingSettings
 from reporting.periods import period_for

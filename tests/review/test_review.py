@@ -22,8 +22,8 @@ from review.models import ReviewAction
 from tests.factories_budgets import BudgetLineFactory, SpendEntryFactory
 from tests.factories_cascade import CheckInFactory, KeyResultFactory, ObjectiveFactory, active_cycle
 from tests.factories_crm import LeadFactory
-from tests.factories_priorities import InitiativeFactory
 from tests.factories_review import KpiAlertFactory, ReviewActionFactory
+from tests.initiatives.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
 

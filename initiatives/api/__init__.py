@@ -1,0 +1,1 @@
+"""REST API of initiatives, ratings and rating rounds. Thin: serializers shape, services change."""

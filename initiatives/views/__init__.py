@@ -1,0 +1,1 @@
+"""HTML pages and htmx partials of the priority matrix (the URLs and the UI say "priorities")."""
