@@ -103,7 +103,7 @@ def partner_scorecard(*, company: Company) -> list[PartnerScore]:
     numbers of partners, initiatives, key results and lines."""
     partners = list(
         Membership.objects.filter(company=company, role=Role.PARTNER)
-        .select_related("user")
+        .select_related("user", "team")
         .order_by("user__last_name", "user__first_name", "user__username")
     )
     assignments = list(

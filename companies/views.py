@@ -30,7 +30,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @company_view()
 def company_home(request: HttpRequest) -> HttpResponse:
     members = (
-        Membership.objects.filter(company=request.company).select_related("user").order_by("role", "user__last_name")
+        Membership.objects.filter(company=request.company)
+        .select_related("user", "team")
+        .order_by("role", "user__last_name")
     )
     role = request.membership.role
     table = [

@@ -20,7 +20,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from companies.api import CompanyScopedMixin
+from companies.api import CompanyScopedMixin, TeamRefField
 from companies.permissions import Action
 from core import versions
 from core.api import IdFilter
@@ -74,6 +74,7 @@ class CarryOverSerializer(serializers.Serializer):
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
+    team = TeamRefField(read_only=True, help_text=_("The team owning the objective: id, name and kind, or null."))
     owner_name = serializers.SerializerMethodField()
     updated_by_name = serializers.SerializerMethodField()
     contributes_to = serializers.SerializerMethodField(help_text=_("Ids of the additionally aligned objectives."))
@@ -115,7 +116,9 @@ class ObjectiveCreateSerializer(serializers.Serializer):
     cycle = serializers.IntegerField()
     title = serializers.CharField(max_length=240)
     parent = serializers.IntegerField(required=False, allow_null=True)
-    team = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    team = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("A team id of the company; default: the parent's team.")
+    )
     owner = serializers.IntegerField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     after = serializers.IntegerField(
@@ -127,7 +130,7 @@ class ObjectiveUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text=_("The version you edited; a stale one answers 409."))
     title = serializers.CharField(max_length=240, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
-    team = serializers.CharField(max_length=60, required=False)
+    team = serializers.IntegerField(required=False, allow_null=True, help_text=_("A team id of the company, or null."))
     owner = serializers.IntegerField(required=False, allow_null=True)
     state = serializers.ChoiceField(choices=Objective.State.choices, required=False)
     rollup = serializers.ChoiceField(choices=Objective.Rollup.choices, required=False)
@@ -260,7 +263,7 @@ class CascadeNodeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     description = serializers.CharField()
-    team = serializers.CharField()
+    team = TeamRefField(read_only=True)
     owner = serializers.IntegerField(allow_null=True)
     owner_name = serializers.CharField(allow_null=True)
     state = serializers.CharField()
@@ -328,7 +331,7 @@ def cascade_node_dict(node: selectors.CascadeNode) -> dict:
         "id": node.id,
         "title": node.title,
         "description": node.objective.description,
-        "team": node.team,
+        "team": {"id": node.team, "name": node.team_name, "kind": node.team_kind} if node.team else None,
         "owner": node.objective.owner_id,
         "owner_name": (display_name(node.owner) or None),
         "state": node.state,
@@ -486,7 +489,7 @@ class CycleCarryOverAPI(CompanyScopedMixin, APIView):
 
 class ObjectiveFilter(django_filters.FilterSet):
     cycle = IdFilter(field_name="cycle_id")
-    team = django_filters.CharFilter(field_name="team")
+    team = IdFilter(field_name="team_id")
     owner = IdFilter(field_name="owner_id")
     state = django_filters.ChoiceFilter(choices=Objective.State.choices)
     parent = IdFilter(field_name="parent_id")
@@ -499,7 +502,7 @@ class ObjectiveFilter(django_filters.FilterSet):
 def _objective_queryset(company):
     return (
         Objective.objects.filter(company=company)
-        .select_related("owner", "updated_by")
+        .select_related("owner", "updated_by", "team")
         .prefetch_related(Prefetch("links_out", queryset=ObjectiveLink.objects.only("id", "source_id", "target_id")))
         .order_by("cycle_id", "parent_id", "position", "id")
     )
@@ -743,7 +746,7 @@ class CascadeAPI(CompanyScopedMixin, APIView):
     @extend_schema(
         parameters=[
             CYCLE_PARAM,
-            OpenApiParameter("team", OpenApiTypes.STR, required=False),
+            OpenApiParameter("team", OpenApiTypes.INT, required=False, description=_("A team id")),
             OpenApiParameter("owner", OpenApiTypes.INT, required=False),
             OpenApiParameter("search", OpenApiTypes.STR, required=False),
         ],
@@ -754,6 +757,9 @@ class CascadeAPI(CompanyScopedMixin, APIView):
         owner = request.query_params.get("owner") or None
         if owner is not None and parse_id(owner) is None:
             raise ValidationError({"owner": _("Enter the id of a user.")})
+        team = request.query_params.get("team") or None
+        if team is not None and parse_id(team) is None:
+            raise ValidationError({"team": _("Enter the id of a team.")})
         signature = selectors.cascade_signature(company=self.company, cycle=cycle)
         key = versions.fragment_key(
             "cascade-api",
@@ -770,7 +776,7 @@ class CascadeAPI(CompanyScopedMixin, APIView):
             tree = selectors.cascade_tree(
                 company=self.company,
                 cycle=cycle,
-                team=request.query_params.get("team") or None,
+                team=parse_id(team) if team else None,
                 owner_id=parse_id(owner) if owner else None,
                 search=request.query_params.get("search") or None,
             )
@@ -849,7 +855,11 @@ class CascadeImportAPI(CompanyScopedMixin, APIView):
         responses={
             201: inline_serializer(
                 "CascadeImportResult",
-                {"objectives": serializers.IntegerField(), "key_results": serializers.IntegerField()},
+                {
+                    "objectives": serializers.IntegerField(),
+                    "key_results": serializers.IntegerField(),
+                    "teams_created": serializers.ListField(child=serializers.CharField()),
+                },
             )
         },
     )
@@ -861,7 +871,8 @@ class CascadeImportAPI(CompanyScopedMixin, APIView):
             company=self.company, cycle=cycle, file=upload, filename=upload.name, actor=request.user
         )
         return Response(
-            {"objectives": result.objectives, "key_results": result.key_results}, status=status.HTTP_201_CREATED
+            {"objectives": result.objectives, "key_results": result.key_results, "teams_created": result.teams_created},
+            status=status.HTTP_201_CREATED,
         )
 
 

@@ -29,6 +29,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import ClassVar
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -77,7 +78,7 @@ def cycle_default(*, company: Company) -> Cycle | None:
 
 def objective_get(*, company: Company, objective_id) -> Objective:
     return get_object_or_404(
-        Objective.objects.select_related("company", "cycle", "owner", "updated_by", "parent"),
+        Objective.objects.select_related("company", "cycle", "owner", "updated_by", "parent", "team"),
         company=company,
         pk=objective_id,
     )
@@ -178,7 +179,9 @@ class ObjectiveRow:
     position: int
     title: str
     description: str
-    team: str
+    team_id: int | None
+    team_name: str | None
+    team_kind: str | None
     owner_id: int | None
     state: str
     rollup: str
@@ -190,8 +193,11 @@ class ObjectiveRow:
     def pk(self) -> int:
         return self.id
 
+    # columns read through a join (``_rows``): the team's name and kind come with the objective's row
+    SOURCES: ClassVar[dict[str, str]] = {"team_name": "team__name", "team_kind": "team__kind"}
+
     def get_team_display(self) -> str:
-        return str(Objective.Team(self.team).label) if self.team in Objective.Team.values else self.team
+        return self.team_name or ""
 
 
 @dataclass(slots=True, eq=False)
@@ -238,7 +244,8 @@ OWNER_COLUMNS = ("owner_id", "owner__username", "owner__first_name", "owner__las
 def _rows(queryset: QuerySet, row_class: type) -> list:
     """Every row of ``queryset`` as a ``row_class`` (its fields after ``owner`` are the columns read, in order),
     with one :class:`Person` per distinct owner."""
-    columns = [f.name for f in fields(row_class)][1:]
+    sources = getattr(row_class, "SOURCES", {})
+    columns = [sources.get(f.name, f.name) for f in fields(row_class)][1:]
     people: dict[int, Person] = {None: None}
     rows = []
     for values in queryset.values_list(*OWNER_COLUMNS, *columns):
@@ -281,7 +288,9 @@ class CascadeNode:
     objective: ObjectiveRow
     id: int
     title: str
-    team: str
+    team: int | None  # the team's id
+    team_name: str
+    team_kind: str
     owner: object
     state: str
     rollup: str
@@ -414,7 +423,7 @@ def cascade_tree(
     *,
     company: Company,
     cycle: Cycle,
-    team: str | None = None,
+    team: int | None = None,
     owner_id: int | None = None,
     search: str | None = None,
 ) -> list[CascadeNode]:
@@ -422,9 +431,9 @@ def cascade_tree(
 
     Objectives whose parent lies outside the cycle (e.g. a quarterly objective under a yearly one) are roots here.
     Filters keep the matching nodes plus their ancestors (for context); progress is computed on the whole tree
-    first, so filtering never changes a number. ``team`` matches the objective's team; ``owner_id`` the owner of
-    the objective or of one of its key results; ``search`` (case-insensitive) the title of the objective or of one
-    of its key results. Constant number of queries (4).
+    first, so filtering never changes a number. ``team`` (a team id) matches the objective's team; ``owner_id`` the
+    owner of the objective or of one of its key results; ``search`` (case-insensitive) the title of the objective or
+    of one of its key results. Constant number of queries (4).
 
     ``node.objective`` and ``node.key_results[i].key_result`` are :class:`ObjectiveRow` and :class:`KeyResultRow`
     (the columns the cascade shows, read-only), not model instances: fetch the model to change one.
@@ -450,7 +459,9 @@ def cascade_tree(
             objective=objective,
             id=objective.id,
             title=objective.title,
-            team=objective.team,
+            team=objective.team_id,
+            team_name=objective.team_name or "",
+            team_kind=objective.team_kind or "",
             owner=objective.owner,
             state=objective.state,
             rollup=objective.rollup,

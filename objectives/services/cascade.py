@@ -21,11 +21,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, ProtectedError, RestrictedError
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from companies.models import Company
+from companies.models import Company, Team
 from companies.permissions import Action, can, require_actor, role_of
+from companies.services import team_for_name
 from core import people, versions
 from core.errors import NotFound, PermissionDenied, StaleVersion
 from core.safety import validate_dates_in_range
@@ -61,7 +63,7 @@ def objective_snapshot(objective: Objective) -> dict[str, Any]:
         "title": objective.title,
         "description": objective.description,
         "owner": objective.owner_id,
-        "team": objective.team,
+        "team": objective.team_id,
         "state": objective.state,
         "rollup": objective.rollup,
         "parent": objective.parent_id,
@@ -146,6 +148,29 @@ def _member(company: Company, user, field: str):
     if member is None:
         raise ValidationError({field: _("Choose a member of this company.")})
     return member
+
+
+def _team(company: Company, team, field: str = "team") -> Team | None:
+    """``team`` (a Team, its id, its name, or None/"" for none) as a team of ``company``; a ValidationError on
+    ``field`` otherwise."""
+    if team is None or team == "":
+        return None
+    if isinstance(team, Team):
+        found = team if team.company_id == company.pk else None
+    elif isinstance(team, int) or (isinstance(team, str) and team.strip().isdigit()):
+        found = Team.objects.filter(company=company, pk=int(team)).first()
+    else:
+        found = team_for_name(company=company, name=str(team))
+    if found is None:
+        raise ValidationError({field: _("Choose one of the company's teams (they are managed on the members page).")})
+    return found
+
+
+def default_team(company: Company, parent: Objective | None) -> Team | None:
+    """The team of a new objective nobody chose one for: its parent's, or at the top level the company level's."""
+    if parent is not None:
+        return parent.team
+    return Team.objects.filter(company=company, kind=Team.Kind.COMPANY).order_by(Lower("name"), "pk").first()
 
 
 def _decimal(value, field: str) -> Decimal:
@@ -577,7 +602,7 @@ def cycle_carry_over(
             title=original.title,
             description=original.description,
             owner_id=original.owner_id,
-            team=original.team,
+            team_id=original.team_id,
             parent=parent,
             state=Objective.State.DRAFT,
             rollup=original.rollup,
@@ -641,14 +666,14 @@ def objective_create(
     cycle: Cycle,
     title: str,
     parent: Objective | None = None,
-    team: str | None = None,
+    team: Team | int | str | None = None,
     owner=None,
     description: str = "",
     after: Objective | int | None = None,
     actor,
 ) -> Objective:
-    """A new objective, right after its sibling ``after`` or else last among its siblings. The team defaults to the
-    parent's team, or "company" at the top level."""
+    """A new objective, right after its sibling ``after`` or else last among its siblings. The team (a team of the
+    company, by instance, id or name) defaults to the parent's team, or the company level's at the top level."""
     company = cycle.company
     require_actor(actor, company, Action.CASCADE_EDIT)
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
@@ -662,14 +687,13 @@ def objective_create(
                 % {"max": MAX_LEVELS, "level": _level_of(parent) + 1}
             }
         )
-    if team in (None, ""):
-        team = parent.team if parent is not None else Objective.Team.COMPANY
+    team = _team(company, team) if team not in (None, "") else default_team(company, parent)
     objective = Objective(
         company=company,
         cycle=cycle,
         title=(title or "").strip(),
         description=description or "",
-        team=str(team).strip(),
+        team=team,
         owner=_member(company, owner, "owner"),
         parent=parent,
         updated_by=actor,
@@ -708,7 +732,13 @@ def objective_update(*, objective: Objective, version: int, actor, **changes) ->
                 locked.owner = value
                 fields.append(field)
             continue
-        if field in ("title", "team") and isinstance(value, str):
+        if field == "team":
+            value = _team(locked.company, value)
+            if locked.team_id != (value.pk if value else None):
+                locked.team = value
+                fields.append(field)
+            continue
+        if field == "title" and isinstance(value, str):
             value = value.strip()
         if value is None and field in ("description",):
             value = ""

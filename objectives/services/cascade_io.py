@@ -22,8 +22,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from companies.models import Company
-from companies.permissions import Action, require_actor
+from companies.models import Company, Team
+from companies.permissions import Action, can, require_actor, role_of
+from companies.services import team_create, team_for_name
 from core import numbers, tabular
 from core.imports import import_max_bytes, read_limited
 from core.tabular import XLSX_CONTENT_TYPE as XLSX_TYPE
@@ -88,7 +89,7 @@ def cascade_export_rows(*, company: Company, cycle: Cycle) -> list[dict[str, str
                 "type": TYPE_OBJECTIVE,
                 "title": objective.title,
                 "description": objective.description,
-                "team": objective.team,
+                "team": objective.team_name or "",
                 "owner": objective.owner.get_username() if objective.owner else "",
                 "state": objective.state,
                 "rollup": objective.rollup,
@@ -103,7 +104,7 @@ def cascade_export_rows(*, company: Company, cycle: Cycle) -> list[dict[str, str
                     "path": f"{paths[node.id]}.K{index}",
                     "type": TYPE_KEY_RESULT,
                     "title": kr.title,
-                    "team": objective.team,
+                    "team": objective.team_name or "",
                     "owner": kr.owner.get_username() if kr.owner else "",
                     "kind": kr.kind,
                     "unit": kr.unit,
@@ -149,6 +150,7 @@ class ImportResult:
     key_results: int = 0
     check_ins: int = 0
     created: list[Objective] = field(default_factory=list)
+    teams_created: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -157,7 +159,7 @@ class _ObjectiveRow:
     path: str
     title: str
     description: str
-    team: str
+    team: str  # a team's name ("" = the default: the parent's team, or the company level's)
     owner: object
     state: str
     rollup: str
@@ -266,6 +268,8 @@ def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor
     members = {
         user.get_username().lower(): user for user in get_user_model().objects.filter(memberships__company=company)
     }
+    teams = {team.name.casefold(): team for team in Team.objects.filter(company=company)}
+    new_teams: dict[str, str] = {}  # names not known yet → created with the import (folded name → as written)
     errors: list[str] = []
     objectives: dict[str, _ObjectiveRow] = {}
     key_results: dict[str, _KeyResultRow] = {}
@@ -331,11 +335,23 @@ def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor
                         _("use one of: %(choices)s.") % {"choices": ", ".join(Objective.Rollup.values)},
                     )
                 )
-            team = values["team"] or (
-                objectives[parent_path].team if parent_path in objectives else Objective.Team.COMPANY
+            team = " ".join(values["team"].split()) or (
+                objectives[parent_path].team if parent_path in objectives else ""
             )
             if len(team) > 60:
                 errors.append(_error(number, "team", _("at most 60 characters.")))
+            elif team and team.casefold() not in teams and team_for_name(company=company, name=team) is None:
+                # A team named in the file that the company does not have yet is created with the import: in a
+                # workshop the room names its teams as it goes; the result lists the new ones.
+                if can(role_of(actor, company), Action.MEMBERS_MANAGE) or actor is None or actor.is_superuser:
+                    new_teams.setdefault(team.casefold(), team)
+                else:
+                    known = ", ".join(t.name for t in teams.values())
+                    message = _(
+                        "there is no team “%(team)s”. Ask someone who manages the members to add it, or use one of: "
+                        "%(teams)s."
+                    )
+                    errors.append(_error(number, "team", message % {"team": team, "teams": known}))
             links = [p.strip() for p in re.split(r"[,;]", values["contributes_to"]) if p.strip()]
             entry = _ObjectiveRow(number, path, title, values["description"], team, owner, state, rollup, links)
             objectives[path] = entry
@@ -452,7 +468,7 @@ def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor
         raise ValidationError({"file": [str(message) for message in errors]})
     if not ordered:
         raise ValidationError({"file": [_("The file holds no objectives or key results.")]})
-    return _create(cycle=cycle, objectives=objectives, key_results=key_results, actor=actor)
+    return _create(cycle=cycle, objectives=objectives, key_results=key_results, new_teams=new_teams, actor=actor)
 
 
 def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
@@ -468,10 +484,13 @@ def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
 
 
 @transaction.atomic
-def _create(*, cycle: Cycle, objectives: dict, key_results: dict, actor) -> ImportResult:
+def _create(*, cycle: Cycle, objectives: dict, key_results: dict, new_teams: dict[str, str], actor) -> ImportResult:
     result = ImportResult()
     created: dict[str, Objective] = {}
     current: _ObjectiveRow | _KeyResultRow | None = None
+    for name in new_teams.values():
+        team_create(company=cycle.company, name=name, actor=actor)
+        result.teams_created.append(name)
     try:
         for path in sorted(objectives, key=_sort_key):
             current = entry = objectives[path]

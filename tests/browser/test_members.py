@@ -73,10 +73,10 @@ def test_invite_join_change_team_and_deactivate(live_server, browser, smtp):
     cmo_page.reload()
     row = cmo_page.locator('tr[data-member="nina"]')
     expect(row).to_contain_text("Nina Neu")
-    row.get_by_label("Team of Nina Neu").fill("Vertrieb")
+    row.get_by_label("Team of Nina Neu").select_option(label="Vertrieb")
     row.get_by_role("button", name="Save").click()
     expect(cmo_page.get_by_role("status").first).to_contain_text("Nina Neu: role and team saved.")
-    assert Membership.objects.get(user__username="nina").team == "Vertrieb"
+    assert Membership.objects.get(user__username="nina").team.name == "Vertrieb"
 
     paul_page = browser.new_context(locale="en-US").new_page()
     _sign_in(paul_page, live_server.url, "paul")
