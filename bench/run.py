@@ -139,14 +139,9 @@ def ensure_dataset(slug: str, **sizes) -> None:
 # ------------------------------------------------------------------------------------------------ scenario 1
 
 
-def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dict]:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    from bench.floor_kpi import floor_statements, run_floor
-    from bench.scale import member
+def _dataset_company(cfg: dict):
+    """The company of the scenario's data set, generated first if it is not there yet."""
     from companies.models import Company
-    from reporting.services_kpi import kpi_snapshots_refresh, refresh_periods
 
     slug = f"bench-{cfg['name']}"
     ensure_dataset(
@@ -158,7 +153,18 @@ def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dic
         initiatives=cfg["initiatives"],
         budget_lines=cfg["budget_lines"],
     )
-    company = Company.objects.get(slug=slug)
+    return Company.objects.get(slug=slug)
+
+
+def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dict]:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.floor_kpi import floor_statements, run_floor
+    from bench.scale import member
+    from reporting.services_kpi import kpi_snapshots_refresh, refresh_periods
+
+    company = _dataset_company(cfg)
     actor = member(company, "cmo")
     today = dt.date.today()
     todo = refresh_periods(company=company, scope="open", on=today)
@@ -189,7 +195,7 @@ def scenario_kpi(cfg: dict, details: dict, explain_lines: list[str]) -> list[dic
     }
     if connection.vendor == "postgresql":
         say(f"EXPLAIN (ANALYZE, BUFFERS) of {len(queries)} refresh queries and the floor")
-        explain_lines.append(f"# KPI refresh of {slug}: {len(queries)} queries, {len(todo)} periods\n")
+        explain_lines.append(f"# KPI refresh of {company.slug}: {len(queries)} queries, {len(todo)} periods\n")
         with connection.cursor() as cursor:
             for number, sql in enumerate(queries, 1):
                 if not sql.lstrip().upper().startswith(("SELECT", "WITH")):  # reads only; writes are not re-run
@@ -620,21 +626,10 @@ def main(argv: list[str] | None = None) -> int:
 def scenario_kpi_dataset_only(cfg: dict) -> None:
     """The load scenario reads the KPI company's board: make sure it exists and has snapshots."""
     from bench.scale import member
-    from companies.models import Company
     from reporting.models import KpiSnapshot
     from reporting.services_kpi import kpi_snapshots_refresh
 
-    slug = f"bench-{cfg['name']}"
-    ensure_dataset(
-        slug,
-        leads=cfg["leads"],
-        opportunities=cfg["opportunities"],
-        touchpoints=cfg["touchpoints"],
-        objectives=cfg["objectives"],
-        initiatives=cfg["initiatives"],
-        budget_lines=cfg["budget_lines"],
-    )
-    company = Company.objects.get(slug=slug)
+    company = _dataset_company(cfg)
     if not KpiSnapshot.objects.filter(company=company).exists():
         kpi_snapshots_refresh(company=company, scope="open", actor=member(company, "cmo"))
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import api_partners
-from .api import BudgetLineViewSet, BudgetSettingsAPI
+from .api import partners
+from .api.lines import BudgetLineViewSet, BudgetSettingsAPI
 
 lines = BudgetLineViewSet.as_view({"get": "list", "post": "create"})
 line = BudgetLineViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
@@ -27,22 +27,22 @@ urlpatterns = [
     ),
     path("budget-lines/<int:pk>/audit/", BudgetLineViewSet.as_view({"get": "audit"}), name="api-budget-lines-audit"),
     path("budget-settings/", BudgetSettingsAPI.as_view(), name="api-budget-settings"),
-    path("partner/initiatives/", api_partners.PartnerInitiativesAPI.as_view(), name="api-partner-initiatives"),
+    path("partner/initiatives/", partners.PartnerInitiativesAPI.as_view(), name="api-partner-initiatives"),
     path(
         "partner/key-results/<int:key_result_id>/check-ins/",
-        api_partners.PartnerCheckInsAPI.as_view(),
+        partners.PartnerCheckInsAPI.as_view(),
         name="api-partner-check-ins",
     ),
-    path("partners/", api_partners.PartnerScorecardAPI.as_view(), name="api-partners"),
-    path("partners/<int:membership_id>/", api_partners.PartnerDetailAPI.as_view(), name="api-partner"),
+    path("partners/", partners.PartnerScorecardAPI.as_view(), name="api-partners"),
+    path("partners/<int:membership_id>/", partners.PartnerDetailAPI.as_view(), name="api-partner"),
     path(
         "partners/<int:membership_id>/initiatives/",
-        api_partners.PartnerAssignmentsAPI.as_view(),
+        partners.PartnerAssignmentsAPI.as_view(),
         name="api-partner-initiatives-assign",
     ),
     path(
         "partners/<int:membership_id>/initiatives/<int:initiative_id>/",
-        api_partners.PartnerAssignmentAPI.as_view(),
+        partners.PartnerAssignmentAPI.as_view(),
         name="api-partner-assignment",
     ),
 ]

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from companies.models import Company
+from core.tenancy import for_company
 from objectives.models import Cycle
 
 from . import selectors, services
@@ -96,7 +97,7 @@ PROFILES = {
 
 
 def _cycle(company: Company) -> Cycle | None:
-    return Cycle.objects.filter(company=company, name=CYCLE_NAME).first() or selectors.current_cycle(
+    return for_company(Cycle, company).filter(name=CYCLE_NAME).first() or selectors.current_cycle(
         company, today=dt.date(2026, 11, 21)
     )
 
@@ -121,7 +122,7 @@ def load() -> None:
     key_results = selectors.key_result_search(company=company, covering=cycle, limit=200)
     if not key_results:
         return
-    if BudgetLine.objects.filter(company=company, cycle=cycle).exists():
+    if BudgetLine.objects.for_company(company).filter(cycle=cycle).exists():
         return
     users = {u.username: u for u in get_user_model().objects.filter(memberships__company=company)}
     cmo, executive = users.get(CMO), users.get(EXECUTIVE)

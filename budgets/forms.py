@@ -7,9 +7,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MoneyField
-from core.imports import check_upload_size, size_limit_help
+from core.forms import MoneyField, UploadForm
 from core.safety import BoundedDateField, IdField
+from core.tenancy import for_company
 from objectives.models import Cycle, Initiative, KeyResult
 
 from .models import Channel
@@ -53,11 +53,11 @@ class BudgetLineForm(forms.Form):
 
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cycle"].queryset = Cycle.objects.filter(company=company).order_by("-start_date")
-        self.fields["channel"].queryset = Channel.objects.filter(company=company, is_active=True)
-        self.fields["initiative"].queryset = Initiative.objects.filter(company=company).order_by("title")
+        self.fields["cycle"].queryset = for_company(Cycle, company).order_by("-start_date")
+        self.fields["channel"].queryset = Channel.objects.for_company(company).filter(is_active=True)
+        self.fields["initiative"].queryset = for_company(Initiative, company).order_by("title")
         self.fields["key_result"].queryset = (
-            KeyResult.objects.filter(company=company)
+            for_company(KeyResult, company)
             .select_related("objective")
             .order_by("objective__position", "objective_id", "position", "pk")
         )
@@ -70,17 +70,8 @@ class SpendEntryForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CsvUploadForm(forms.Form):
+class CsvUploadForm(UploadForm):
     file = forms.FileField(label=_("CSV file"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = size_limit_help()
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        check_upload_size(upload)
-        return upload
 
 
 class ChannelForm(forms.Form):

@@ -23,6 +23,7 @@ from core import numbers, tabular
 from core.errors import DomainError
 from core.imports import check_upload_size
 from core.safety import date_in_range, date_range_message, parse_id
+from core.tenancy import for_company
 from objectives.models import Cycle, Initiative, KeyResult
 
 from . import services
@@ -46,10 +47,10 @@ def _row_error(row: int, column: str | None, reason) -> str:
 
 
 def parse_amount(raw: str) -> Decimal:
-    """'1234.56', '1.234,56', '1234,56', '1,234.56', '€ 1 234,56' → Decimal (core.numbers reads file cells);
+    """'1234.56', '1.234,56', '1234,56', '1,234.56', '4.500', '€ 1 234,56' → Decimal (core.numbers reads file cells);
     ValueError otherwise."""
     try:
-        value = numbers.parse_file_decimal(raw or "")
+        value = numbers.parse_file_decimal(raw or "", max_decimals=2)
     except numbers.NumberError as exc:
         raise ValueError(str(exc)) from None
     if value is None:
@@ -201,7 +202,7 @@ def spend_import_csv(*, company: Company, upload: IO[bytes], actor) -> int:
             raise ValueError(_("a budget line (id or title) is required"))
         if raw in lines:
             return lines[raw]
-        qs = BudgetLine.objects.filter(company=company)
+        qs = BudgetLine.objects.for_company(company)
         matches = list(qs.filter(pk=parse_id(raw))[:1]) if parse_id(raw) else list(qs.filter(title=raw)[:2])
         if not matches:
             raise ValueError(_("no budget line “%(value)s” in this company") % {"value": raw})
@@ -255,14 +256,14 @@ def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, defau
     submitted, "approved" is refused with its row and column. Approval happens in the queue, by another person."""
     require_actor(actor, company, Action.BUDGET_REQUEST)
     channels = {c.name.lower(): c for c in services.channels_ensure_defaults(company=company)}
-    cycles = {c.name.lower(): c for c in Cycle.objects.filter(company=company)}
+    cycles = {c.name.lower(): c for c in for_company(Cycle, company)}
 
     def by_title_or_id(model, column):
         def find(raw: str):
             raw = raw.strip()
             if not raw:
                 return None
-            qs = model.objects.filter(company=company)
+            qs = for_company(model, company)
             matches = list(qs.filter(pk=parse_id(raw))[:1]) if parse_id(raw) else list(qs.filter(title=raw)[:2])
             if not matches:
                 raise ValueError(_("“%(value)s” not found in this company") % {"value": raw})
@@ -308,7 +309,7 @@ def budget_lines_import_csv(*, company: Company, upload: IO[bytes], actor, defau
         return value
 
     members = {
-        m.user.get_username().lower(): m.user for m in Membership.objects.filter(company=company).select_related("user")
+        m.user.get_username().lower(): m.user for m in Membership.objects.for_company(company).select_related("user")
     }
 
     def find_requester(raw: str):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from companies.models import Company
 from core.models import AppendOnlyModel
 from core.safety import TitleField, validate_dates_in_range
+from core.tenancy import CompanyManager
 from objectives.models import Cycle, Initiative, KeyResult
 
 
@@ -28,6 +29,8 @@ class BudgetSettings(models.Model):
     cmo_approval_limit = models.DecimalField(
         _("CMO approval limit"), max_digits=14, decimal_places=2, default=Decimal("50000.00")
     )
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("budget settings")
@@ -47,6 +50,8 @@ class Channel(models.Model):
     name = TitleField(_("name"), max_length=80)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("channel")
@@ -149,6 +154,8 @@ class BudgetLine(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CompanyManager()
+
     class Meta:
         verbose_name = _("budget line")
         verbose_name_plural = _("budget lines")
@@ -200,16 +207,6 @@ class BudgetLine(models.Model):
         super().save(*args, **kwargs)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    """Bulk edits of the audit log are refused too (the database refuses UPDATEs, migration 0003)."""
-
-    def update(self, **kwargs):
-        raise ValueError("Audit entries are append-only.")
-
-    def delete(self):
-        raise ValueError("Audit entries are append-only.")
-
-
 class BudgetAuditEntry(AppendOnlyModel):
     """Append-only log of every submit, approval, rejection, re-opening and binding change."""
 
@@ -238,8 +235,6 @@ class BudgetAuditEntry(AppendOnlyModel):
     state_after = models.CharField(max_length=10, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
@@ -261,6 +256,8 @@ class SpendEntry(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("spend entry")

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_partners
+from . import views
+from .views import partners
 
 app_name = "budgets"
 
@@ -21,18 +22,18 @@ urlpatterns = [
     path("budgets/lines/<int:pk>/bind/", views.line_bind, name="line_bind"),
     path("budgets/lines/<int:pk>/spend/", views.spend_add, name="spend_add"),
     # External partners: their own area, and the CMO's scorecard with the assignments.
-    path("partner/", views_partners.partner_home, name="partner_home"),
+    path("partner/", partners.partner_home, name="partner_home"),
     path(
         "partner/key-results/<int:key_result_id>/check-in/",
-        views_partners.partner_check_in,
+        partners.partner_check_in,
         name="partner_check_in",
     ),
-    path("partners/", views_partners.partner_scorecard_page, name="partner_scorecard"),
-    path("partners/<int:membership_id>/initiatives/", views_partners.partner_assign, name="partner_assign"),
+    path("partners/", partners.partner_scorecard_page, name="partner_scorecard"),
+    path("partners/<int:membership_id>/initiatives/", partners.partner_assign, name="partner_assign"),
     path(
         "partners/<int:membership_id>/initiatives/<int:initiative_id>/remove/",
-        views_partners.partner_unassign,
+        partners.partner_unassign,
         name="partner_unassign",
     ),
-    path("partners/<int:membership_id>/budget/", views_partners.partner_budget_share, name="partner_budget_share"),
+    path("partners/<int:membership_id>/budget/", partners.partner_budget_share, name="partner_budget_share"),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
@@ -36,6 +35,9 @@ class CompanyPermission(permissions.BasePermission):
         membership = membership_for(request.user, slug)
         view.membership = membership
         view.company = membership.company
+        # The same attributes as company_view sets on pages, so core.tenancy.company_from_request serves both.
+        request.membership = membership
+        request.company = membership.company
         key = getattr(view, "action", None) or request.method.lower()
         actions = getattr(view, "required_actions", {})
         action = actions.get(key, actions.get("*", Action.COMPANY_VIEW))
@@ -186,7 +188,7 @@ class TeamDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
     required_actions = {"get": Action.MEMBERS_VIEW, "*": Action.MEMBERS_MANAGE}
 
     def get_object(self):
-        return get_object_or_404(selectors.team_list(company=self.company), pk=self.kwargs["team_id"])
+        return selectors.team_list(company=self.company).get_for_company_or_404(self.company, pk=self.kwargs["team_id"])
 
     def get(self, request, *args, **kwargs):
         return Response(TeamSerializer(self.get_object()).data)
@@ -227,7 +229,7 @@ class MembershipListAPI(CompanyScopedMixin, generics.ListAPIView):
 
     def get_queryset(self):
         return (
-            Membership.objects.filter(company=self.company)
+            Membership.objects.for_company(self.company)
             .select_related("user", "team")
             .order_by("user__last_name", "user__username")
         )
@@ -247,8 +249,8 @@ class MembershipDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
     required_actions = {"get": Action.MEMBERS_VIEW, "*": Action.MEMBERS_MANAGE}
 
     def get_object(self):
-        return get_object_or_404(
-            Membership.objects.select_related("user", "team"), pk=self.kwargs["membership_id"], company=self.company
+        return Membership.objects.select_related("user", "team").get_for_company_or_404(
+            self.company, pk=self.kwargs["membership_id"]
         )
 
     def get(self, request, *args, **kwargs):
@@ -305,7 +307,8 @@ class InvitationListAPI(CompanyScopedMixin, generics.ListCreateAPIView):
 
     def get_queryset(self):
         return (
-            Invitation.objects.filter(company=self.company, accepted_at__isnull=True, revoked_at__isnull=True)
+            Invitation.objects.for_company(self.company)
+            .filter(accepted_at__isnull=True, revoked_at__isnull=True)
             .select_related("invited_by", "team")
             .order_by("email")
         )
@@ -333,7 +336,7 @@ class InvitationDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
     required_actions = {"*": Action.MEMBERS_MANAGE}
 
     def get_object(self):
-        return get_object_or_404(Invitation, pk=self.kwargs["invitation_id"], company=self.company)
+        return Invitation.objects.get_for_company_or_404(self.company, pk=self.kwargs["invitation_id"])
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, *args, **kwargs):

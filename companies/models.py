@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.safety import TitleField
+from core.tenancy import CompanyManager
 
 from .permissions import Role
 
@@ -70,6 +71,8 @@ class Team(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CompanyManager()
+
     class Meta:
         verbose_name = _("team")
         verbose_name_plural = _("teams")
@@ -104,6 +107,8 @@ class Membership(models.Model):
     # Partners only: whether they see the budget lines of their initiatives (read-only amounts); the CMO decides.
     partner_sees_budget = models.BooleanField(_("partner sees budget lines"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("membership")
@@ -156,6 +161,8 @@ class Invitation(models.Model):
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
+    objects = CompanyManager()
+
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
@@ -196,6 +203,8 @@ class SignInPolicy(models.Model):
     domain_role = models.CharField(_("role of people joining by domain"), max_length=20, choices=Role.choices,
                                    default=Role.MEMBER)  # fmt: skip
     password_sign_in = models.BooleanField(_("sign-in with an okrplan password"), default=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("sign-in policy")

@@ -116,17 +116,22 @@ _READ = {
     Action.SLA_VIEW,
 }
 
+# Running the cascade and the priority matrix: facilitators and CMOs alike.
+_PLANNING = {
+    Action.CASCADE_EDIT,
+    Action.CYCLE_MANAGE,
+    Action.CHECKIN_OWN,
+    Action.CHECKIN_ANY,
+    Action.INITIATIVE_MANAGE,
+    Action.RATING_MANAGE,
+    Action.INITIATIVE_RATE,
+}
+
 PERMISSIONS: dict[str, frozenset[Action]] = {
     Role.FACILITATOR: frozenset(
         _READ
+        | _PLANNING
         | {
-            Action.CASCADE_EDIT,
-            Action.CYCLE_MANAGE,
-            Action.CHECKIN_OWN,
-            Action.CHECKIN_ANY,
-            Action.INITIATIVE_MANAGE,
-            Action.RATING_MANAGE,
-            Action.INITIATIVE_RATE,
             Action.HISTORY_VIEW,
             Action.MEMBERS_MANAGE,
             Action.PARTNERS_VIEW,
@@ -139,14 +144,8 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
     ),
     Role.CMO: frozenset(
         _READ
+        | _PLANNING
         | {
-            Action.CASCADE_EDIT,
-            Action.CYCLE_MANAGE,
-            Action.CHECKIN_OWN,
-            Action.CHECKIN_ANY,
-            Action.INITIATIVE_MANAGE,
-            Action.RATING_MANAGE,
-            Action.INITIATIVE_RATE,
             Action.BUDGET_REQUEST,
             Action.BUDGET_APPROVE,
             Action.SPEND_RECORD,

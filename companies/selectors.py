@@ -9,7 +9,7 @@ from .models import Company, Team
 
 def team_list(*, company: Company) -> QuerySet[Team]:
     """The company's teams by name, each with ``member_count`` and ``objective_count`` (one query)."""
-    return Team.objects.filter(company=company).annotate(
+    return Team.objects.for_company(company).annotate(
         member_count=Count("memberships", distinct=True), objective_count=Count("objectives", distinct=True)
     )
 

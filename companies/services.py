@@ -63,7 +63,8 @@ def _keeps_a_holder(membership: Membership, new_role: str | None) -> None:
         if membership.role == role and new_role != role:
             others = (
                 Membership.objects.select_for_update()
-                .filter(company=membership.company_id, role=role)
+                .for_company(membership.company_id)
+                .filter(role=role)
                 .exclude(pk=membership.pk)
             )
             if not others.exists():
@@ -128,7 +129,7 @@ def invitation_create(
     _check_grant(actor, company, role)
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
-    if Membership.objects.filter(company=company, user__email__iexact=email).exists():
+    if Membership.objects.for_company(company).filter(user__email__iexact=email).exists():
         raise ValidationError({"email": _("%(email)s is already a member of this company.") % {"email": email}})
     if Invitation.objects.filter(
         company=company, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True

@@ -98,7 +98,7 @@ def normalised_domains(text: str) -> list[str]:
 
 def sign_in_policy(company: Company) -> SignInPolicy:
     """The company's policy; the defaults (nobody joins by domain, passwords work) while none was saved."""
-    return SignInPolicy.objects.filter(company=company).first() or SignInPolicy(company=company)
+    return SignInPolicy.objects.for_company(company).first() or SignInPolicy(company=company)
 
 
 @transaction.atomic
@@ -121,7 +121,7 @@ def sign_in_policy_update(
                                    "nobody could sign in.")}
         )  # fmt: skip
     # One save, so History shows the first policy as one "created" entry with its values.
-    policy = SignInPolicy.objects.select_for_update().filter(company=company).first() or SignInPolicy(company=company)
+    policy = SignInPolicy.objects.select_for_update().for_company(company).first() or SignInPolicy(company=company)
     policy.email_domains = " ".join(domains)
     policy.domain_role = domain_role
     policy.password_sign_in = bool(password_sign_in)
@@ -132,7 +132,7 @@ def sign_in_policy_update(
 
 def password_sign_in_off(company: Company) -> bool:
     """``company`` signs in by single sign-on only (and single sign-on is configured)."""
-    return sso_enabled() and SignInPolicy.objects.filter(company=company, password_sign_in=False).exists()
+    return sso_enabled() and SignInPolicy.objects.for_company(company).filter(password_sign_in=False).exists()
 
 
 def password_sign_in_refusal(user) -> str | None:

@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @company_view()
 def company_home(request: HttpRequest) -> HttpResponse:
     members = (
-        Membership.objects.filter(company=request.company)
+        Membership.objects.for_company(request.company)
         .select_related("user", "team")
         .order_by("role", "user__last_name")
     )

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import error_messages
 from core.people import display_name
+from core.tenancy import company_from_request
 
 from . import selectors, services, signin
 from .models import Invitation, Membership, Team
@@ -113,11 +114,11 @@ def _members_context(
     sign_in_form: SignInPolicyForm | None = None,
     team_form: TeamForm | None = None,
 ) -> dict:
-    company = request.company
+    company = company_from_request(request)
     manage = can(request.membership.role, Action.MEMBERS_MANAGE)
     grantable = GRANTABLE_ROLES.get(request.membership.role, frozenset())
     members = list(
-        Membership.objects.filter(company=company)
+        Membership.objects.for_company(company)
         .select_related("user", "team")
         .order_by("user__last_name", "user__first_name", "user__username")
     )
@@ -132,7 +133,8 @@ def _members_context(
     invitations = []
     if manage:
         invitations = list(
-            Invitation.objects.filter(company=company, accepted_at__isnull=True, revoked_at__isnull=True)
+            Invitation.objects.for_company(company)
+            .filter(accepted_at__isnull=True, revoked_at__isnull=True)
             .select_related("invited_by", "team")
             .order_by("email")
         )
@@ -225,7 +227,7 @@ def sign_in_policy(request: HttpRequest) -> HttpResponse:
 @require_POST
 @company_view(Action.MEMBERS_MANAGE)
 def member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, company=request.company)
+    membership = Membership.objects.select_related("user").get_for_company_or_404(request.company, pk=membership_id)
     form = MembershipForm(request.POST, prefix=f"m{membership.pk}", company=request.company)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -247,7 +249,7 @@ def member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
 @company_view(Action.MEMBERS_MANAGE)
 def member_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
     """GET asks (an irreversible step gets its own confirmation, with or without JavaScript); POST does it."""
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, company=request.company)
+    membership = Membership.objects.select_related("user").get_for_company_or_404(request.company, pk=membership_id)
     name = display_name(membership.user)
     if request.method != "POST":
         return render(request, "companies/member_deactivate.html", {"name": name})
@@ -266,7 +268,7 @@ def member_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 def _company_team(request: HttpRequest, team_id: int) -> Team:
-    return get_object_or_404(Team.objects.select_related("company"), pk=team_id, company=request.company)
+    return Team.objects.select_related("company").get_for_company_or_404(request.company, pk=team_id)
 
 
 def _members_url(request: HttpRequest) -> str:
@@ -330,7 +332,7 @@ def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 def _company_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
-    return get_object_or_404(Invitation, pk=invitation_id, company=request.company)
+    return Invitation.objects.get_for_company_or_404(request.company, pk=invitation_id)
 
 
 @require_POST

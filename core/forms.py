@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from .imports import check_upload_size, size_limit_help
 from .numbers import NumberError, format_decimal, parse_decimal
 
 
@@ -52,3 +53,19 @@ class MoneyField(LocalizedDecimalField):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
+
+
+class UploadForm(forms.Form):
+    """A form with one import file: the size limit is said in the help text and enforced from the upload's
+    declared size before anything reads it (core.imports). Subclasses name the field's label."""
+
+    file = forms.FileField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = size_limit_help()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        check_upload_size(upload)
+        return upload

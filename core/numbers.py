@@ -12,8 +12,10 @@ Parsing has two modes:
 - :func:`parse_file_decimal` reads a cell of an imported file, whose author's language we do not know (a German
   Excel export, a HubSpot export): "1.234,56" and "1,234.56" both read as 1234.56, the separator that comes last is
   the decimal one; a repeated separator ("1.234.567", "1,234,567") groups thousands; a single comma or dot is the
-  decimal separator ("1234,5", "1234.5" — this is how our own exports write numbers). Currency signs and spaces
-  are ignored.
+  decimal separator ("1234,5", "1234.5" — this is how our own exports write numbers), except "4.500" / "4,500"
+  (three digits after it), which is 4500 for an amount column (at most two decimals) or where the separator is
+  the importing person's grouping separator, unless the file's other numbers decide the convention
+  (:func:`file_number_language`). Currency signs and spaces are ignored.
 """
 
 from __future__ import annotations
@@ -185,9 +187,19 @@ def parse_decimal(text, *, language: str | None = None) -> Decimal | None:
     return value
 
 
-def parse_file_decimal(text) -> Decimal | None:
+# A single separator followed by exactly three digits ("4.500", "4,500") is a thousands group or a decimal fraction.
+_ONE_GROUP = re.compile(r"[1-9]\d{0,2}([.,])\d{3}")
+GROUPING = {"de": ".", "en": ","}
+
+
+def parse_file_decimal(text, *, max_decimals: int | None = None, language: str | None = None) -> Decimal | None:
     """A number cell of an imported file, German or English convention (see the module docstring); None for an
-    empty cell. Raises NumberError for anything else."""
+    empty cell. Raises NumberError for anything else.
+
+    "4.500" / "4,500" (one separator, three digits after it) is ambiguous. It is 4500 where the column has fewer
+    than three decimals (``max_decimals``, e.g. 2 for amounts: 4.5 could not be meant with three places), else
+    where the separator is the grouping one of ``language`` (the importing person's: "4.500" in German, "4,500" in
+    English); otherwise, as our own exports write numbers, the separator is the decimal one."""
     if text is None:
         return None
     if isinstance(text, bool):
@@ -212,6 +224,11 @@ def parse_file_decimal(text) -> Decimal | None:
             digits = _ungrouped(digits, ",", raw)
         elif digits.count(".") > 1:
             digits = _ungrouped(digits, ".", raw)
+        elif (group := _ONE_GROUP.fullmatch(digits)) and (
+            (max_decimals is not None and max_decimals < 3)
+            or (language is not None and GROUPING.get(language_code(language)) == group.group(1))
+        ):
+            digits = digits.replace(group.group(1), "")
         else:
             digits = digits.replace(",", ".")
         if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", digits):
@@ -224,6 +241,29 @@ def parse_file_decimal(text) -> Decimal | None:
     if not value.is_finite():
         raise NumberError(_("“%(value)s” is not a number.") % {"value": str(text)[:40]})
     return value
+
+
+def file_number_language(cells) -> str | None:
+    """The number convention a file's number cells reveal, "de" or "en", or None when none of them decides (or
+    they contradict each other). A cell decides when its separators can mean only one thing: both kinds
+    ("1.234,56"), a repeated one ("1.234.567"), or a single one without exactly three digits after it ("0,5",
+    "12.75"). Used so that an ambiguous "4.500" in a file reads like the file's other numbers (our own CSV export
+    writes "1.125" and "0.5"), and only a file with nothing but ambiguous cells falls back to the person's language.
+    """
+    seen: set[str] = set()
+    for cell in cells:
+        if not isinstance(cell, str):
+            continue
+        digits = _strip_currency(cell.strip()).lstrip("+-")
+        if "," in digits and "." in digits:
+            seen.add("de" if digits.rfind(",") > digits.rfind(".") else "en")
+        elif digits.count(",") > 1 or digits.count(".") > 1:
+            seen.add("de" if "." in digits else "en")
+        elif ("," in digits or "." in digits) and not _ONE_GROUP.fullmatch(digits):
+            seen.add("de" if "," in digits else "en")
+        if len(seen) > 1:
+            return None
+    return seen.pop() if seen else None
 
 
 _GROUPED = {sep: re.compile(r"\d{1,3}(" + re.escape(sep) + r"\d{3})+") for sep in ",."}

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.tenancy import CompanyManager
+
 
 class ChangeRecord(models.Model):
     """One change of a tracked row: who, when, and each changed field as ``{field: [before, after]}``.
@@ -31,6 +33,8 @@ class ChangeRecord(models.Model):
     )
     at = models.DateTimeField(_("time"), db_index=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("change record")

@@ -15,7 +15,7 @@ def type_choices() -> list[tuple[str, str]]:
 
 def history_for(*, company, kind: str = "", object_id: int | None = None) -> QuerySet:
     """The company's change records, newest first, optionally of one type and one object (constant queries)."""
-    records = ChangeRecord.objects.filter(company=company).select_related("actor", "content_type")
+    records = ChangeRecord.objects.for_company(company).select_related("actor", "content_type")
     if kind in TRACKED:
         model, _label = TRACKED[kind]
         records = records.filter(

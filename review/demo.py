@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from companies.demo import DEMO_SLUG
 from companies.models import Company
+from core.tenancy import for_company
 from objectives.models import Cycle, Initiative, KeyResult
 
 from . import services
@@ -34,17 +35,17 @@ ACTIONS = [
 
 def load() -> None:
     company = Company.objects.filter(slug=DEMO_SLUG).first()
-    if company is None or ReviewAction.objects.filter(company=company).exists():
+    if company is None or ReviewAction.objects.for_company(company).exists():
         return
-    cycle = Cycle.objects.filter(company=company, state=Cycle.State.ACTIVE).order_by("-start_date").first()
+    cycle = for_company(Cycle, company).filter(state=Cycle.State.ACTIVE).order_by("-start_date").first()
     if cycle is None:
         return
     key_results = list(
-        KeyResult.objects.filter(company=company, objective__cycle__start_date__gte=cycle.start_date).order_by(
-            "objective__position", "position", "id"
-        )[:3]
+        for_company(KeyResult, company)
+        .filter(objective__cycle__start_date__gte=cycle.start_date)
+        .order_by("objective__position", "position", "id")[:3]
     )
-    initiatives = list(Initiative.objects.filter(company=company, cycle=cycle).order_by("title", "id")[:2])
+    initiatives = list(for_company(Initiative, company).filter(cycle=cycle).order_by("title", "id")[:2])
     people = {u.username: u for u in get_user_model().objects.filter(memberships__company=company)}
     this_monday = services.week_start_of(timezone.localdate())
     for weeks_ago, title, decision, owner, due_in, done, link in ACTIONS:

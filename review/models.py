@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
 from core.safety import TitleField
+from core.tenancy import CompanyManager
 from objectives.models import Initiative, KeyResult, Objective
 
 
@@ -46,6 +47,8 @@ class ReviewAction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("review action")

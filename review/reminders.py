@@ -16,7 +16,8 @@ def collect(*, company, now: dt.datetime) -> dict[int, tuple[object, list[Review
     """Every owner's open actions (one query)."""
     found: dict[int, tuple[object, list[ReviewAction]]] = {}
     rows = (
-        ReviewAction.objects.filter(company=company, status=ReviewAction.Status.OPEN)
+        ReviewAction.objects.for_company(company)
+        .filter(status=ReviewAction.Status.OPEN)
         .select_related("owner", "owner__profile")
         .order_by("owner_id", "due_date", "id")
     )

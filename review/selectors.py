@@ -24,6 +24,7 @@ from budgets.models import BudgetLine, SpendEntry
 from companies.models import Company
 from core.numbers import format_decimal, format_money, format_percent
 from core.people import display_name
+from core.tenancy import for_company
 from objectives.models import CheckIn, Cycle, Initiative, KeyResult, key_result_progress
 from objectives.selectors.cascade import expected_progress, reminder_after_days, score_status
 from reporting import selectors_alerts
@@ -250,7 +251,8 @@ def _initiatives(company: Company, week: ReviewWeek, behind_ids: set[int]) -> li
         .values("total")
     )
     rows = list(
-        Initiative.objects.filter(company=company, state=Initiative.State.ACTIVE, cycle__state=Cycle.State.ACTIVE)
+        for_company(Initiative, company)
+        .filter(state=Initiative.State.ACTIVE, cycle__state=Cycle.State.ACTIVE)
         .annotate(
             approved=Coalesce(Subquery(approved, output_field=money), ZERO, output_field=money),
             spent=Coalesce(Subquery(spent, output_field=money), ZERO, output_field=money),
@@ -298,7 +300,8 @@ def _initiatives(company: Company, week: ReviewWeek, behind_ids: set[int]) -> li
 
 def _budget_lines(company: Company) -> list[ReviewItem]:
     rows = (
-        BudgetLine.objects.filter(company=company, state=BudgetLine.State.SUBMITTED)
+        BudgetLine.objects.for_company(company)
+        .filter(state=BudgetLine.State.SUBMITTED)
         .select_related("requester", "channel")
         .order_by("updated_at", "id")
     )
@@ -319,7 +322,7 @@ def _budget_lines(company: Company) -> list[ReviewItem]:
 
 
 def actions_queryset(company: Company):
-    return ReviewAction.objects.filter(company=company).select_related(
+    return ReviewAction.objects.for_company(company).select_related(
         "owner", "objective", "key_result", "initiative", "created_by"
     )
 

@@ -14,6 +14,7 @@ from companies.models import Company, Membership
 from companies.permissions import Action, can, require_actor, role_of
 from core.errors import NotFound, PermissionDenied
 from core.safety import validate_dates_in_range
+from core.tenancy import for_company
 from objectives.models import Initiative, KeyResult, Objective
 
 from .models import ReviewAction
@@ -27,8 +28,8 @@ def week_start_of(day: dt.date) -> dt.date:
 
 
 def _member(company: Company, user_id) -> object:
-    membership = Membership.objects.filter(company=company, user_id=user_id, user__is_active=True).select_related(
-        "user"
+    membership = (
+        Membership.objects.for_company(company).filter(user_id=user_id, user__is_active=True).select_related("user")
     )
     found = membership.first()
     if found is None:
@@ -40,7 +41,7 @@ def _link(company: Company, model, value, field: str):
     if value in (None, ""):
         return None
     pk = value.pk if hasattr(value, "pk") else value
-    found = model.objects.filter(company=company, pk=pk).first()
+    found = for_company(model, company).filter(pk=pk).first()
     if found is None:
         raise ValidationError({field: _("Choose one of this company's entries.")})
     return found
@@ -107,7 +108,7 @@ def review_action_create(
 
 
 def _locked(company: Company, action_id: int) -> ReviewAction:
-    action = ReviewAction.objects.select_for_update().filter(company=company, pk=action_id).first()
+    action = ReviewAction.objects.select_for_update().for_company(company).filter(pk=action_id).first()
     if action is None:
         raise NotFound(_("No such action."))
     return action

@@ -18,6 +18,7 @@ from companies.permissions import Action, can
 from companies.tenancy import company_view
 from core.errors import DomainError, error_messages
 from core.htmx import apply_to_form, htmx_refusal, trigger_toast
+from core.tenancy import company_from_request
 
 from . import selectors, services
 from .forms import ReviewActionForm
@@ -33,7 +34,7 @@ def _week_url(company, week: selectors.ReviewWeek) -> str:
 
 
 def _log_context(request: HttpRequest, week: selectors.ReviewWeek, *, form=None) -> dict:
-    company = request.company
+    company = company_from_request(request)
     role = request.membership.role
     may_manage = can(role, Action.REVIEW_ACTIONS_MANAGE)
     return {
@@ -49,7 +50,7 @@ def _log_context(request: HttpRequest, week: selectors.ReviewWeek, *, form=None)
 @require_GET
 @company_view(Action.REVIEW_VIEW)
 def review_week(request: HttpRequest) -> HttpResponse:
-    company = request.company
+    company = company_from_request(request)
     week = _week(request)
     review = selectors.week_review(company=company, week=week)
     context = {
@@ -108,7 +109,7 @@ def _save(request: HttpRequest, form, save) -> bool:
 @require_POST
 @company_view(Action.REVIEW_ACTIONS_MANAGE)
 def action_create(request: HttpRequest) -> HttpResponse:
-    company = request.company
+    company = company_from_request(request)
     week = _week(request)
     form = ReviewActionForm(request.POST, company=company)
     if _save(request, form, partial(services.review_action_create, company=company, actor=request.user,
@@ -120,7 +121,7 @@ def action_create(request: HttpRequest) -> HttpResponse:
 @company_view(Action.REVIEW_ACTIONS_MANAGE)
 def action_edit(request: HttpRequest, review_action_id: int) -> HttpResponse:
     """GET: the row as a form (htmx). POST: save it; the log comes back."""
-    company = request.company
+    company = company_from_request(request)
     action = selectors.action_for(company=company, action_id=review_action_id)
     if action is None:
         raise Http404(_("No such action."))
@@ -157,7 +158,7 @@ def action_edit(request: HttpRequest, review_action_id: int) -> HttpResponse:
 @company_view(Action.REVIEW_VIEW)
 def action_done(request: HttpRequest, review_action_id: int) -> HttpResponse:
     """Mark an action done (``done=1``) or open again (``done=0``)."""
-    company = request.company
+    company = company_from_request(request)
     week = _week(request)
     done = request.POST.get("done") == "1"
     try:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.apps import apps
 from django.db.models import Model
 
+from core.tenancy import for_company
+
 
 def lead_model() -> type[Model]:
     return apps.get_model("reporting", "Lead")
@@ -20,7 +22,7 @@ def lead_model() -> type[Model]:
 def reporting_choices(company) -> tuple[str, list[str]]:
     """The company's qualified stage ("mql", "sal" or "sql"; default MQL) and focus segments, in one query."""
     settings_model = apps.get_model("reporting", "ReportingSettings")
-    found = settings_model.objects.filter(company=company).values_list("qualified_stage", "focus_segments").first()
+    found = for_company(settings_model, company).values_list("qualified_stage", "focus_segments").first()
     if found is None:
         return "mql", []
     stage, segments = found

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
+from core.tenancy import CompanyManager
 
 DEFAULT_COUNTRY = "DE"
 DEFAULT_DAY_START = dt.time(9, 0)
@@ -38,6 +39,8 @@ class SlaCalendar(models.Model):
     day_start = models.TimeField(_("working day starts"), default=DEFAULT_DAY_START)
     day_end = models.TimeField(_("working day ends"), default=DEFAULT_DAY_END)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("SLA calendar")
@@ -82,6 +85,8 @@ class SlaRule(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CompanyManager()
 
     class Meta:
         verbose_name = _("SLA rule")

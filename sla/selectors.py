@@ -32,6 +32,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from core.tenancy import for_company
+
 from .calendar import WorkCalendar
 from .leads import lead_model, reporting_choices
 from .models import DEFAULT_RULES, SlaCalendar, SlaRule
@@ -58,7 +60,7 @@ MET, BREACHED, PENDING = "met", "breached", "pending"
 
 def sla_calendar(company) -> SlaCalendar:
     """The company's saved calendar, else unsaved defaults (reading never writes)."""
-    found = SlaCalendar.objects.filter(company=company).first()
+    found = SlaCalendar.objects.for_company(company).first()
     return found if found is not None else SlaCalendar(company=company)
 
 
@@ -74,7 +76,7 @@ def work_calendar(calendar: SlaCalendar) -> WorkCalendar:
 
 def sla_rules(company) -> list[SlaRule]:
     """Every rule kind in a fixed order: the saved rule, else an unsaved one with the defaults."""
-    saved = {rule.kind: rule for rule in SlaRule.objects.filter(company=company)}
+    saved = {rule.kind: rule for rule in SlaRule.objects.for_company(company)}
     return [
         saved.get(kind) or SlaRule(company=company, kind=kind, **DEFAULT_RULES[kind]) for kind in SlaRule.Kind.values
     ]
@@ -130,8 +132,8 @@ def clock_cases(
     """The cases of a clock rule whose clock started in [start, end), measured at ``at``. One query."""
     start_field, stops = CLOCKS[rule.kind]
     rows = (
-        lead_model()
-        .objects.filter(company=company, **{f"{start_field}__gte": start, f"{start_field}__lt": end})
+        for_company(lead_model(), company)
+        .filter(**{f"{start_field}__gte": start, f"{start_field}__lt": end})
         .order_by(start_field, "pk")
         .values("pk", "external_id", "owner", "segment", start_field, *stops)
     )
@@ -230,8 +232,8 @@ def volume_counts(company, *, stage: str, segments: list[str], start: dt.datetim
     if not segments:
         return {}
     rows = (
-        lead_model()
-        .objects.filter(company=company, segment__in=segments)
+        for_company(lead_model(), company)
+        .filter(segment__in=segments)
         .annotate(reached=_reached(stage))
         .filter(reached__gte=start, reached__lt=end)
         .annotate(month=TruncMonth("reached", tzinfo=tz))

@@ -19,6 +19,7 @@ from companies.permissions import Action, require
 from companies.tenancy import company_view
 from core.htmx import apply_to_form
 from core.numbers import format_decimal, format_percent_points
+from core.tenancy import company_from_request
 
 from . import selectors
 from .forms import SlaCalendarForm, SlaRuleForm
@@ -65,7 +66,7 @@ def _breach_rows(breaches, tz) -> list[dict]:
 
 @company_view(Action.SLA_VIEW)
 def overview(request: HttpRequest) -> HttpResponse:
-    company = request.company
+    company = company_from_request(request)
     now = timezone.now()
     table = selectors.compliance_table(company, at=now)
     calendar = selectors.work_calendar(table["calendar"])
@@ -102,7 +103,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @company_view(Action.SLA_VIEW)
 def breaches(request: HttpRequest) -> HttpResponse:
-    company = request.company
+    company = company_from_request(request)
     calendar = selectors.work_calendar(selectors.sla_calendar(company))
     found = selectors.open_breaches(company)
     owners: dict[str, int] = {}
@@ -118,7 +119,7 @@ def breaches(request: HttpRequest) -> HttpResponse:
 
 @company_view(Action.SLA_VIEW)
 def feedback(request: HttpRequest) -> HttpResponse:
-    company = request.company
+    company = company_from_request(request)
     calendar = selectors.work_calendar(selectors.sla_calendar(company))
     try:
         days = int(request.GET.get("days", 90))
@@ -165,7 +166,7 @@ def feedback(request: HttpRequest) -> HttpResponse:
 
 @company_view(Action.SLA_VIEW)
 def rules(request: HttpRequest) -> HttpResponse:
-    company = request.company
+    company = company_from_request(request)
     calendar = selectors.sla_calendar(company)
     current = selectors.sla_rules(company)
     posted = request.POST if request.method == "POST" else None
@@ -206,7 +207,7 @@ def rules(request: HttpRequest) -> HttpResponse:
 
 def _save(request, calendar_form, rule_forms) -> bool:
     """Save the calendar and every rule in one transaction; a refused value becomes that form's error."""
-    company = request.company
+    company = company_from_request(request)
     try:
         with transaction.atomic():
             try:

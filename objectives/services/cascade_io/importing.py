@@ -25,6 +25,7 @@ from .columns import (
     KEY_RESULT_PATH,
     MAX_COLUMNS,
     MAX_ROWS,
+    NUMBER_COLUMNS,
     OBJECTIVE_PATH,
     TYPE_KEY_RESULT,
     TYPE_OBJECTIVE,
@@ -114,11 +115,13 @@ def _read_rows(file, filename: str) -> list[list]:
         raise ValidationError({"file": [exc.message]}) from None
 
 
-def _decimal(text: str, row: int, column: str, errors: list[str]) -> Decimal | None:
+def _decimal(text: str, row: int, column: str, errors: list[str], language: str) -> Decimal | None:
     if text == "":
         return None
     try:
-        value = numbers.parse_file_decimal(text)  # "1.234,56" and "1,234.56" read alike, as in every import
+        # "1.234,56" and "1,234.56" read alike, as in every import; "4.500" as the file's other numbers are
+        # written, or by the importing person's language when none of them decides.
+        value = numbers.parse_file_decimal(text, language=language)
     except numbers.NumberError as exc:
         errors.append(_error(row, column, str(exc)))
         return None
@@ -156,6 +159,15 @@ def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor
     if len(rows) - 1 > MAX_ROWS:
         raise ValidationError({"file": [_("At most %(max)d rows can be imported at once.") % {"max": MAX_ROWS}]})
     index = {name: i for i, name in enumerate(header) if name in COLUMNS}
+    language = (
+        numbers.file_number_language(
+            _cell_text(raw[index[name]])
+            for raw in rows[1:]
+            for name in NUMBER_COLUMNS
+            if index.get(name, len(raw)) < len(raw)
+        )
+        or numbers.language_code()
+    )
     members = {
         user.get_username().lower(): user for user in get_user_model().objects.filter(memberships__company=company)
     }
@@ -277,11 +289,11 @@ def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor
                         number, "unit", _("use one of: %(choices)s.") % {"choices": ", ".join(KeyResult.Unit.values)}
                     )
                 )
-            start = _decimal(values["start_value"], number, "start_value", errors)
-            target = _decimal(values["target_value"], number, "target_value", errors)
-            current = _decimal(values["current_value"], number, "current_value", errors)
-            weight = _decimal(values["weight"], number, "weight", errors)
-            confidence = _decimal(values["confidence"], number, "confidence", errors)
+            start = _decimal(values["start_value"], number, "start_value", errors, language)
+            target = _decimal(values["target_value"], number, "target_value", errors, language)
+            current = _decimal(values["current_value"], number, "current_value", errors, language)
+            weight = _decimal(values["weight"], number, "weight", errors, language)
+            confidence = _decimal(values["confidence"], number, "confidence", errors, language)
             start = Decimal("0") if start is None else start
             weight = Decimal("1") if weight is None else weight
             confidence = Decimal("0.5") if confidence is None else confidence

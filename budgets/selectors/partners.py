@@ -16,11 +16,12 @@ from django.db.models import QuerySet
 
 from companies.models import Company, Membership
 from companies.permissions import Role
+from core.tenancy import for_company
 from objectives.models import Initiative, InitiativePartner, KeyResult
 from objectives.selectors.partners import partner_initiatives
 
-from .models import BudgetLine
-from .selectors import COUNTED_STATES, ZERO, _actual_subquery
+from ..models import BudgetLine
+from .base import COUNTED_STATES, ZERO, _actual_subquery
 
 
 def partner_budget_lines(*, membership: Membership) -> QuerySet[BudgetLine]:
@@ -102,12 +103,14 @@ def partner_scorecard(*, company: Company) -> list[PartnerScore]:
     """Every partner of ``company`` with their initiatives, key results and money, in five queries whatever the
     numbers of partners, initiatives, key results and lines."""
     partners = list(
-        Membership.objects.filter(company=company, role=Role.PARTNER)
+        Membership.objects.for_company(company)
+        .filter(role=Role.PARTNER)
         .select_related("user", "team")
         .order_by("user__last_name", "user__first_name", "user__username")
     )
     assignments = list(
-        InitiativePartner.objects.filter(company=company, membership__role=Role.PARTNER)
+        for_company(InitiativePartner, company)
+        .filter(membership__role=Role.PARTNER)
         .select_related("initiative__cycle")
         .order_by("initiative__cycle__start_date", "initiative__title", "initiative_id")
     )
@@ -118,7 +121,8 @@ def partner_scorecard(*, company: Company) -> list[PartnerScore]:
         .order_by("keyresult__objective_id", "keyresult_id")
     )
     lines = (
-        BudgetLine.objects.filter(company=company, initiative_id__in=initiative_ids, state__in=COUNTED_STATES)
+        BudgetLine.objects.for_company(company)
+        .filter(initiative_id__in=initiative_ids, state__in=COUNTED_STATES)
         .annotate(actual=_actual_subquery())
         .values_list("initiative_id", "planned_amount", "key_result_id", "actual")
     )

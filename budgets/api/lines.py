@@ -25,10 +25,11 @@ from companies.permissions import Action, can
 from core.api import PersonField
 from core.people import display_name
 from core.safety import BoundedDateSerializerField, IdSerializerField
+from core.tenancy import for_company
 from objectives.models import Cycle, Initiative, KeyResult
 
-from . import selectors, services
-from .models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
+from .. import selectors, services
+from ..models import BudgetAuditEntry, BudgetLine, BudgetSettings, Channel, SpendEntry
 
 
 class CompanyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -36,7 +37,7 @@ class CompanyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         view = self.context["view"]
-        return self.queryset.filter(company=view.company)
+        return for_company(self.queryset, view.company)
 
 
 class BudgetLineSerializer(serializers.ModelSerializer):
@@ -191,7 +192,7 @@ class BudgetLineViewSet(
         params = query.validated_data
         cycle = None
         if params.get("cycle") is not None:
-            cycle = Cycle.objects.filter(company=self.company, pk=params["cycle"]).first()
+            cycle = for_company(Cycle, self.company).filter(pk=params["cycle"]).first()
             if cycle is None:
                 return BudgetLine.objects.none()
         return selectors.filtered_lines(

@@ -1,7 +1,7 @@
 """External partners: their own area (the initiatives assigned to them, the key results those feed, check-ins on
 them, and their budget lines if the CMO shares them) and the CMO's partner scorecard with the assignments.
 
-Thin: the partner selectors decide what a partner sees (objectives.selectors.partners, budgets.selectors_partners),
+Thin: the partner selectors decide what a partner sees (objectives.selectors.partners, budgets.selectors.partners),
 the services decide what may change."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,13 +24,14 @@ from companies.tenancy import company_view
 from core.errors import DomainError, error_messages
 from core.htmx import apply_to_form
 from core.people import display_name
+from core.tenancy import for_company, get_for_company_or_404
 from objectives.forms_cascade import CheckInForm
 from objectives.models import Initiative
 from objectives.selectors.partners import partner_initiatives, partner_key_result_get
 from objectives.services.cascade import check_in_create
 from objectives.services.partners import initiative_partner_assign, initiative_partner_unassign
 
-from .selectors_partners import partner_budget_lines, partner_scorecard
+from ..selectors.partners import partner_budget_lines, partner_scorecard
 
 
 def _check_in_form(kr, initiative, bound: CheckInForm | None) -> CheckInForm:
@@ -98,7 +99,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["initiative"].queryset = (
-            Initiative.objects.filter(company=company).select_related("cycle").order_by("-cycle__start_date", "title")
+            for_company(Initiative, company).select_related("cycle").order_by("-cycle__start_date", "title")
         )
         self.fields["initiative"].label_from_instance = lambda i: f"{i.title} ({i.cycle.name})"
 
@@ -111,7 +112,7 @@ def partner_scorecard_page(request: HttpRequest) -> HttpResponse:
     initiatives = []
     if manage:
         initiatives = list(
-            Initiative.objects.filter(company=request.company)
+            for_company(Initiative, request.company)
             .select_related("cycle")
             .order_by("-cycle__start_date", "title")
             .values_list("pk", "title", "cycle__name")
@@ -131,11 +132,8 @@ def partner_scorecard_page(request: HttpRequest) -> HttpResponse:
 
 
 def _partner(request: HttpRequest, membership_id: int) -> Membership:
-    return get_object_or_404(
-        Membership.objects.select_related("user", "company"),
-        pk=membership_id,
-        company=request.company,
-        role=Role.PARTNER,
+    return Membership.objects.select_related("user", "company").get_for_company_or_404(
+        request.company, pk=membership_id, role=Role.PARTNER
     )
 
 
@@ -174,7 +172,7 @@ def partner_assign(request: HttpRequest, membership_id: int) -> HttpResponse:
 @company_view(Action.PARTNERS_MANAGE)
 def partner_unassign(request: HttpRequest, membership_id: int, initiative_id: int) -> HttpResponse:
     membership = _partner(request, membership_id)
-    initiative = get_object_or_404(Initiative, pk=initiative_id, company=request.company)
+    initiative = get_for_company_or_404(Initiative, request.company, pk=initiative_id)
     initiative_partner_unassign(initiative=initiative, membership=membership, actor=request.user)
     messages.success(
         request,

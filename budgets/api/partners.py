@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -24,13 +23,14 @@ from companies.permissions import Action, Role
 from companies.services import membership_partner_budget_set
 from core.people import display_name
 from core.safety import IdSerializerField
+from core.tenancy import for_company, get_for_company_or_404
 from objectives.api.cascade import CheckInCreateSerializer, CheckInSerializer
 from objectives.models import CheckIn, Initiative
 from objectives.selectors.partners import partner_initiatives, partner_key_result_get
 from objectives.services.cascade import check_in_create
 from objectives.services.partners import initiative_partner_assign, initiative_partner_unassign
 
-from .selectors_partners import partner_budget_lines, partner_scorecard
+from ..selectors.partners import partner_budget_lines, partner_scorecard
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -111,7 +111,8 @@ class PartnerCheckInsAPI(CompanyScopedMixin, generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return CheckIn.objects.none()
         return (
-            CheckIn.objects.filter(company=self.company, key_result=self.get_key_result())
+            for_company(CheckIn, self.company)
+            .filter(key_result=self.get_key_result())
             .select_related("author")
             .order_by("created_at", "id")
         )
@@ -177,11 +178,8 @@ class PartnerScorecardAPI(CompanyScopedMixin, APIView):
 
 
 def _partner(view) -> Membership:
-    return get_object_or_404(
-        Membership.objects.select_related("user", "company"),
-        pk=view.kwargs["membership_id"],
-        company=view.company,
-        role=Role.PARTNER,
+    return Membership.objects.select_related("user", "company").get_for_company_or_404(
+        view.company, pk=view.kwargs["membership_id"], role=Role.PARTNER
     )
 
 
@@ -218,7 +216,7 @@ class PartnerAssignmentsAPI(CompanyScopedMixin, APIView):
         membership = _partner(self)
         data = PartnerAssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        initiative = Initiative.objects.filter(company=self.company, pk=data.validated_data["initiative"]).first()
+        initiative = for_company(Initiative, self.company).filter(pk=data.validated_data["initiative"]).first()
         if initiative is None:
             raise serializers.ValidationError({"initiative": [_("No such initiative in this company.")]})
         initiative_partner_assign(initiative=initiative, membership=membership, actor=request.user)
@@ -233,6 +231,6 @@ class PartnerAssignmentAPI(CompanyScopedMixin, APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, *args, **kwargs):
         membership = _partner(self)
-        initiative = get_object_or_404(Initiative, pk=self.kwargs["initiative_id"], company=self.company)
+        initiative = get_for_company_or_404(Initiative, self.company, pk=self.kwargs["initiative_id"])
         initiative_partner_unassign(initiative=initiative, membership=membership, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
