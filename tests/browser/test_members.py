@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from companies.models import Membership
 from companies.permissions import Role
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,6 +41,7 @@ def test_invite_join_change_team_and_deactivate(live_server, browser, smtp):
     MembershipFactory(user=UserFactory(username="petra"), company=company, role=Role.EXECUTIVE)
     leaver = UserFactory(username="paul", first_name="Paul", last_name="Weg")
     MembershipFactory(user=leaver, company=company, role=Role.MEMBER)
+    TeamFactory(company=company, name="Vertrieb", kind="sales")
 
     cmo_page = browser.new_context(locale="en-US").new_page()
     _slow(cmo_page)

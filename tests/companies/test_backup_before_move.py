@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from companies.models import Company, Membership, Profile, Team
 from history.models import ChangeRecord
@@ -29,6 +30,7 @@ def test_an_export_made_before_the_move_imports_every_row(capsys):
     assert KeyResult.objects.filter(company=company).count() == 21
 
 
+@override_settings(LANGUAGE_CODE="de")
 def test_the_text_teams_of_an_old_export_become_the_companys_teams():
     """Exports made before teams were company data name them by text: one team per name, the objectives'
     "company", "marketing", "sales" merged with the member teams of that name (German installation)."""
