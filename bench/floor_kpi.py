@@ -109,9 +109,9 @@ def statements(*, company_id: int, period, settings, cycle_id: int | None, previ
                                            / NULLIF(k.target_value - k.start_value, 0)))
                  WHEN k.kind = 'stay_above' THEN (COALESCE(k.current_value, k.start_value) >= k.target_value)::int
                  WHEN k.kind = 'stay_below' THEN (COALESCE(k.current_value, k.start_value) <= k.target_value)::int
-                 ELSE COALESCE(k.current_value, 0) END) * 100, o.team
+                 ELSE COALESCE(k.current_value, 0) END) * 100, o.team_id
            FROM objectives_keyresult k JOIN objectives_objective o ON o.id = k.objective_id
-           WHERE k.company_id = %s AND o.cycle_id = %s GROUP BY ROLLUP (o.team)""",
+           WHERE k.company_id = %s AND o.cycle_id = %s GROUP BY ROLLUP (o.team_id)""",
         [company_id, cycle_id],
     )
 

@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from budgets.models import BudgetLine, Channel, SpendEntry
-from companies.models import Company, Membership
+from companies.models import Company, Membership, Team
 from companies.permissions import Role
 from crm.models import Lead, Opportunity, Touchpoint
 from crm.sources import DEFAULT_SALES_SOURCES
@@ -41,7 +41,7 @@ SEGMENTS = ["Stadtwerke", "Industrie", "Netzbetreiber", "Wohnungswirtschaft", "H
 FOCUS_SEGMENTS = ["Stadtwerke", "Industrie"]
 CAMPAIGNS = [f"Kampagne {n:02d}" for n in range(1, 41)]
 STAGES = ["Appointment", "Qualified", "Proposal", "Negotiation"]
-TEAMS = ["company", "marketing", "sales"]
+TEAMS = [("Unternehmen", "company"), ("Marketing", "marketing"), ("Vertrieb", "sales")]
 MEMBER_ROLES = [Role.FACILITATOR, Role.CMO, Role.EXECUTIVE, Role.MEMBER]
 BENCH_PASSWORD = "bench-password-okrplan"
 HISTORY_DAYS = 730
@@ -399,7 +399,8 @@ def generate_objectives(
     top = max(1, n // 25)
     middle = max(0, min(n - top, n // 5))
     bottom = n - top - middle
-    levels = [(top, "company"), (middle, None), (bottom, None)]
+    teams = [Team.objects.get_or_create(company=company, name=name, defaults={"kind": kind})[0] for name, kind in TEAMS]
+    levels = [(top, teams[0]), (middle, None), (bottom, None)]
     created: list[Objective] = []
     parents: list[Objective] = []
     number = 0
@@ -414,7 +415,7 @@ def generate_objectives(
                     cycle=cycle,
                     title=f"Ziel {number}: {rng.choice(SEGMENTS)} {rng.choice(CHANNELS)}",
                     owner_id=owners[number % len(owners)] if owners else None,
-                    team=team or TEAMS[1 + number % 2],
+                    team=team or teams[1 + number % 2],
                     parent=parent,
                     state=Objective.State.COMMITTED,
                     position=k // max(len(parents), 1),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Company, Membership, Profile
+from .models import Company, Membership, Profile, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,6 +23,14 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "company"]
     search_fields = ["user__username", "user__email", "company__name"]
     autocomplete_fields = ["user", "company"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "company", "kind"]
+    list_filter = ["kind", "company"]
+    search_fields = ["name", "company__name"]
+    autocomplete_fields = ["company"]
 
 
 @admin.register(Profile)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -12,8 +13,8 @@ from rest_framework.response import Response
 from core.idempotency import IdempotentPostMixin
 from core.people import display_name
 
-from . import services, signin
-from .models import Company, Invitation, Membership
+from . import selectors, services, signin
+from .models import Company, Invitation, Membership, Team
 from .permissions import Action, Role, allowed_actions, require
 from .tenancy import membership_for
 
@@ -106,7 +107,107 @@ class CompanyDetailAPI(CompanyScopedMixin, generics.RetrieveAPIView):
         return context
 
 
+class TeamRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Team.Kind.choices)
+
+
+@extend_schema_field(TeamRefSerializer(allow_null=True))
+class TeamRefField(serializers.Field):
+    """A team in answers: ``{"id", "name", "kind"}``, or null for none."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, team):
+        return {"id": team.pk, "name": team.name, "kind": team.kind}
+
+
+class TeamIdField(serializers.IntegerField):
+    """A team in requests: its id, or null for none. Only teams of the company in the serializer's context
+    (``company``); another company's team is unknown, as a missing one is."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        team_id = super().to_internal_value(data)
+        team = Team.objects.filter(pk=team_id, company=self.context["company"]).first()
+        if team is None:
+            raise serializers.ValidationError(
+                _("No team with id %(id)s in this company.") % {"id": team_id}, code="unknown"
+            )
+        return team
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = serializers.IntegerField(
+        source="member_count", read_only=True, help_text=_("How many members belong to the team.")
+    )
+    objectives = serializers.IntegerField(
+        source="objective_count", read_only=True, help_text=_("How many objectives the team owns.")
+    )
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "kind", "members", "objectives"]
+        read_only_fields = ["id"]
+
+
+class TeamListAPI(CompanyScopedMixin, generics.ListCreateAPIView):
+    """The company's teams (GET, everyone who sees the members) and a new team (POST: facilitators, CMOs and
+    executives, as on the members page)."""
+
+    serializer_class = TeamSerializer
+    required_actions = {"get": Action.MEMBERS_VIEW, "*": Action.MEMBERS_MANAGE}
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.team_list(company=self.company) if self.company else Team.objects.none()
+
+    def create(self, request, *args, **kwargs):
+        data = TeamSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        team = services.team_create(
+            company=self.company,
+            name=data.validated_data["name"],
+            kind=data.validated_data.get("kind", Team.Kind.OTHER),
+            actor=request.user,
+        )
+        return Response(TeamSerializer(selectors.team_list(company=self.company).get(pk=team.pk)).data, status=201)
+
+
+class TeamDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
+    """One team: GET; PATCH renames it or changes its kind; DELETE removes it (400 while objectives belong to it;
+    its members and invitations are left without a team)."""
+
+    serializer_class = TeamSerializer
+    required_actions = {"get": Action.MEMBERS_VIEW, "*": Action.MEMBERS_MANAGE}
+
+    def get_object(self):
+        return selectors.team_list(company=self.company).get_for_company_or_404(self.company, pk=self.kwargs["team_id"])
+
+    def get(self, request, *args, **kwargs):
+        return Response(TeamSerializer(self.get_object()).data)
+
+    @extend_schema(request=TeamSerializer, responses=TeamSerializer)
+    def patch(self, request, *args, **kwargs):
+        data = TeamSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.team_update(team=self.get_object(), actor=request.user, **data.validated_data)
+        return Response(TeamSerializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        services.team_delete(team=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MembershipSerializer(serializers.ModelSerializer):
+    team = TeamRefField()
     username = serializers.CharField(source="user.username", read_only=True)
     name = serializers.SerializerMethodField()
     last_login = serializers.DateTimeField(source="user.last_login", read_only=True, allow_null=True)
@@ -127,16 +228,18 @@ class MembershipListAPI(CompanyScopedMixin, generics.ListAPIView):
     filterset_fields = ["role", "team"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no company
+            return Membership.objects.none()
         return (
             Membership.objects.for_company(self.company)
-            .select_related("user")
+            .select_related("user", "team")
             .order_by("user__last_name", "user__username")
         )
 
 
 class MembershipUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
-    team = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    team = TeamIdField(required=False, help_text=_("A team id of the company, or null for no team."))
 
 
 class MembershipDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
@@ -148,7 +251,7 @@ class MembershipDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
     required_actions = {"get": Action.MEMBERS_VIEW, "*": Action.MEMBERS_MANAGE}
 
     def get_object(self):
-        return Membership.objects.select_related("user").get_for_company_or_404(
+        return Membership.objects.select_related("user", "team").get_for_company_or_404(
             self.company, pk=self.kwargs["membership_id"]
         )
 
@@ -157,7 +260,7 @@ class MembershipDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
 
     @extend_schema(request=MembershipUpdateSerializer, responses=MembershipSerializer)
     def patch(self, request, *args, **kwargs):
-        data = MembershipUpdateSerializer(data=request.data)
+        data = MembershipUpdateSerializer(data=request.data, context={"company": self.company})
         data.is_valid(raise_exception=True)
         membership = services.membership_update(membership=self.get_object(), actor=request.user, **data.validated_data)
         return Response(MembershipSerializer(membership).data)
@@ -168,7 +271,15 @@ class MembershipDetailAPI(CompanyScopedMixin, generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class InvitationCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    team = TeamIdField(required=False, help_text=_("A team id of the company, or null."))
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+
+
 class InvitationSerializer(serializers.ModelSerializer):
+    team = TeamRefField()
     invited_by = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
 
@@ -197,21 +308,24 @@ class InvitationListAPI(CompanyScopedMixin, generics.ListCreateAPIView):
     pagination_class = None
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no company
+            return Invitation.objects.none()
         return (
             Invitation.objects.for_company(self.company)
             .filter(accepted_at__isnull=True, revoked_at__isnull=True)
-            .select_related("invited_by")
+            .select_related("invited_by", "team")
             .order_by("email")
         )
 
+    @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer})
     def create(self, request, *args, **kwargs):
-        data = InvitationSerializer(data=request.data)
+        data = InvitationCreateSerializer(data=request.data, context={"company": self.company})
         data.is_valid(raise_exception=True)
         invitation = services.invitation_create(
             company=self.company,
             email=data.validated_data["email"],
             role=data.validated_data.get("role", Role.MEMBER),
-            team=data.validated_data.get("team", ""),
+            team=data.validated_data.get("team"),
             language=data.validated_data.get("language", "de"),
             actor=request.user,
             base_url=request.build_absolute_uri("/"),

@@ -26,6 +26,8 @@ class CompaniesConfig(AppConfig):
         # Rendered fragments (core.versions) show the company's name, currency and thresholds and people's names;
         # signing in (last_login) changes nothing anyone sees.
         versions.track(self.get_model("Company"), "company", company=lambda company: company.pk)
+        # A team's name and kind show on every objective of the cascade (chip, colour, filter).
+        versions.track(self.get_model("Team"), "company", company=lambda team: team.company_id)
         versions.track(get_user_model(), "people", company=lambda user: None, ignore={"last_login"})
         # Every page's header lists the user's companies by name (the company switcher).
         versions.track(self.get_model("Company"), "directory", company=lambda company: None)

@@ -274,6 +274,10 @@ def _build(model, fields: dict, new_ids: dict, user_ids: dict, *, deferred, comp
             values[field.attname] = ContentType.objects.get_by_natural_key(app_label, model_name).pk
         elif related is company_model:
             values[field.attname] = company.pk
+        elif isinstance(value, str) and hasattr(related, "from_backup_value"):
+            # a reference that older backups held as text (e.g. a team's name before teams were rows)
+            found = related.from_backup_value(company=company, value=value)
+            values[field.attname] = found.pk if found is not None else None
         elif (related._meta.label, value) in new_ids:
             values[field.attname] = new_ids[(related._meta.label, value)]
         elif field.null and deferred is not None:

@@ -11,12 +11,27 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from companies.models import Company, Membership, Profile
+from companies.models import Company, Membership, Profile, Team
 from companies.permissions import Role, role_names
 
 DEMO_SLUG = "voltaria"
 DEMO_PASSWORD = "okrplan-demo"
 PARTNER_USERNAME = "kai.lorenz"
+
+# The company's teams (members page) and where each sits in the cascade: the company level, marketing and sales
+# own the objectives of the first two levels; the teams below them are teams of their own.
+DEMO_TEAMS = [
+    ("Unternehmen", Team.Kind.COMPANY),
+    ("Marketing", Team.Kind.MARKETING),
+    ("Vertrieb", Team.Kind.SALES),
+    ("Vorstand", Team.Kind.OTHER),
+    ("Digital Marketing", Team.Kind.OTHER),
+    ("Produktmarketing", Team.Kind.OTHER),
+    ("Events & Messen", Team.Kind.OTHER),
+    ("Marketing Operations", Team.Kind.OTHER),
+    ("Strategie & Moderation", Team.Kind.OTHER),
+    ("Agentur Nordlicht", Team.Kind.OTHER),
+]
 
 # (username, first name, last name, role, team, one of the four printed logins?)
 DEMO_PEOPLE = [
@@ -55,6 +70,10 @@ def load() -> Company:
         slug=DEMO_SLUG,
         defaults={"name": "Voltaria Energie AG", "currency": "EUR", "fiscal_year_start_month": 1},
     )
+    teams = {
+        name: Team.objects.get_or_create(company=company, name=name, defaults={"kind": kind})[0]
+        for name, kind in DEMO_TEAMS
+    }
     user_model = get_user_model()
     password_hash = None  # hashing is deliberately slow: hash the shared demo password once
     for username, first, last, role, team, _printed in DEMO_PEOPLE:
@@ -69,6 +88,6 @@ def load() -> Company:
         Membership.objects.get_or_create(
             user=user,
             company=company,
-            defaults={"role": role, "team": team, "partner_sees_budget": role == Role.PARTNER},
+            defaults={"role": role, "team": teams[team], "partner_sees_budget": role == Role.PARTNER},
         )
     return company

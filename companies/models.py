@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,11 +52,58 @@ class Company(models.Model):
         return self.name
 
 
+class TeamKind(models.TextChoices):
+    COMPANY = "company", _("Company level")
+    MARKETING = "marketing", _("Marketing")
+    SALES = "sales", _("Sales")
+    OTHER = "other", _("Other team")
+
+
+class Team(models.Model):
+    """A team of the company (Marketing, Vertrieb, Management …): members belong to one, objectives are owned by
+    one. ``kind`` places it in the cascade (the company level, marketing, sales or another team): the colour of its
+    objectives, the default team of a new child objective and the level of the board's OKR progress."""
+
+    Kind = TeamKind
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="teams")
+    name = TitleField(_("name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyManager()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = [Lower("name"), "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "company", name="team_unique_name_per_company"),
+            models.CheckConstraint(condition=Q(kind__in=TeamKind.values), name="team_kind_valid"),
+            models.CheckConstraint(condition=~Q(name=""), name="team_name_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def from_backup_value(cls, *, company: Company, value: str) -> Team | None:
+        """Backups made before teams were company data name a team by its text (a member's or invitation's team;
+        an objective's "company", "marketing", "sales" or a name): the company's team of that name, created when
+        missing, as the migration that introduced teams did (companies/migrations/_team_names.py)."""
+        from .migrations._team_names import Teams  # the same rules as the migration, not a copy of them
+
+        return Teams(cls, company.pk, settings.LANGUAGE_CODE, raw=True).get(value, objective_value=value.islower())
+
+
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
-    team = models.CharField(_("team"), max_length=60, blank=True)
+    # Leaving a team when it is deleted: a member without a team is still a member (objectives PROTECT theirs).
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships", verbose_name=_("team")
+    )
     # Partners only: whether they see the budget lines of their initiatives (read-only amounts); the CMO decides.
     partner_sees_budget = models.BooleanField(_("partner sees budget lines"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -96,7 +144,9 @@ class Invitation(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("e-mail"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
-    team = models.CharField(_("team"), max_length=60, blank=True)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations", verbose_name=_("team")
+    )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
     nonce = models.CharField(max_length=32)
     invited_by = models.ForeignKey(

@@ -17,11 +17,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import Conflict, PermissionDenied
 from core.people import display_name
+from core.safety import normalise_title
 
-from .models import Company, Invitation, Membership, Profile
+from .models import Company, Invitation, Membership, Profile, Team
 from .permissions import GRANTABLE_ROLES, Action, Role, require_actor, role_of
 
 
@@ -39,6 +41,7 @@ def profile_language_set(*, user, language: str) -> Profile:
 # Membership and Invitation).
 
 INVITATION_SALT = "okrplan.companies.invitation"
+UNCHANGED = object()  # a keyword left out (None means "no team")
 
 
 def _grantable(actor, company) -> frozenset[str]:
@@ -118,7 +121,7 @@ def _normalised_email(email: str) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, company: Company, email: str, role: str, team: str = "", language: str = "de", actor, base_url: str
+    *, company: Company, email: str, role: str, team: Team | None = None, language: str = "de", actor, base_url: str
 ) -> Invitation:
     """Invite ``email`` to ``company`` with ``role``; the e-mail (in ``language``) goes out once the row is saved."""
     require_actor(actor, company, Action.MEMBERS_MANAGE)
@@ -134,12 +137,13 @@ def invitation_create(
         raise ValidationError(
             {"email": _("%(email)s is already invited: resend that invitation instead.") % {"email": email}}
         )
+    _check_team(company, team)
     now = timezone.now()
     invitation = Invitation(
         company=company,
         email=email,
         role=role,
-        team=(team or "").strip(),
+        team=team,
         language=language,
         nonce=secrets.token_urlsafe(16),
         invited_by=actor,
@@ -254,8 +258,10 @@ def account_create_from_invitation(
 
 
 @transaction.atomic
-def membership_update(*, membership: Membership, actor, role: str | None = None, team: str | None = None) -> Membership:
-    """Change a member's role and/or team."""
+def membership_update(
+    *, membership: Membership, actor, role: str | None = None, team: Team | object | None = UNCHANGED
+) -> Membership:
+    """Change a member's role and/or team (``team=None``: no team; leave ``team`` out to keep it)."""
     company = membership.company
     require_actor(actor, company, Action.MEMBERS_MANAGE)
     membership = Membership.objects.select_for_update().select_related("user", "company").get(pk=membership.pk)
@@ -266,8 +272,9 @@ def membership_update(*, membership: Membership, actor, role: str | None = None,
         _check_grant(actor, company, role)  # and the one they get
         _keeps_a_holder(membership, role)
         membership.role = role
-    if team is not None:
-        membership.team = team.strip()
+    if team is not UNCHANGED:
+        _check_team(company, team)
+        membership.team = team
     membership.full_clean()
     membership.save()
     return membership
@@ -307,3 +314,118 @@ def membership_partner_budget_set(*, membership: Membership, sees_budget: bool, 
     membership.partner_sees_budget = bool(sees_budget)
     membership.save(update_fields=["partner_sees_budget"])
     return membership
+
+
+# --- Teams ---------------------------------------------------------------------------------------------------------
+# Company data, managed by whoever manages members (MEMBERS_MANAGE). A name is unique per company whatever its case
+# (the database holds that too); History records every change (history.apps tracks Team).
+
+
+def _check_team(company: Company, team: Team | None, field: str = "team") -> None:
+    if team is not None and team.company_id != company.pk:
+        raise ValidationError({field: _("Choose one of the company's teams.")})
+
+
+def _clean_name(name: str | None) -> str:
+    """Spaces collapsed and trimmed, invisible characters removed ("" for a blank name)."""
+    try:
+        return " ".join(normalise_title(name or "").split())
+    except ValidationError:
+        return ""
+
+
+def _team_name(company: Company, name: str, *, exclude: int | None = None) -> str:
+    name = _clean_name(name)
+    if not name:
+        raise ValidationError({"name": _("Give the team a name.")})
+    if len(name) > Team._meta.get_field("name").max_length:
+        raise ValidationError({"name": _("A team name has at most 60 characters.")})
+    if Team.objects.filter(company=company, name__iexact=name).exclude(pk=exclude).exists():
+        raise ValidationError({"name": _("There is a team named “%(name)s” already.") % {"name": name}})
+    return name
+
+
+def _team_kind(kind: str) -> str:
+    if kind not in Team.Kind.values:
+        raise ValidationError({"kind": _("Choose the company level, marketing, sales or another team.")})
+    return kind
+
+
+@transaction.atomic
+def team_create(*, company: Company, name: str, kind: str = Team.Kind.OTHER, actor) -> Team:
+    """A new team of ``company``."""
+    require_actor(actor, company, Action.MEMBERS_MANAGE)
+    Company.objects.select_for_update().filter(pk=company.pk).first()  # one new name at a time per company
+    team = Team(company=company, name=_team_name(company, name), kind=_team_kind(kind))
+    team.full_clean()
+    team.save()
+    return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, actor, name: str | None = None, kind: str | None = None) -> Team:
+    """Rename a team or change its kind; its members and objectives keep it."""
+    require_actor(actor, team.company, Action.MEMBERS_MANAGE)
+    Company.objects.select_for_update().filter(pk=team.company_id).first()
+    team = Team.objects.select_for_update().select_related("company").get(pk=team.pk)
+    changed = []
+    if name is not None:
+        team.name = _team_name(team.company, name, exclude=team.pk)
+        changed.append("name")
+    if kind is not None:
+        team.kind = _team_kind(kind)
+        changed.append("kind")
+    if changed:
+        team.full_clean()
+        team.save(update_fields=changed)
+    return team
+
+
+def team_usage(team: Team) -> dict[str, int]:
+    """What still uses the team: objectives (which keep a team from being deleted), members and open invitations
+    (who are left without a team)."""
+    return {
+        "objectives": team.objectives.count(),
+        "members": team.memberships.count(),
+        "invitations": team.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).count(),
+    }
+
+
+@transaction.atomic
+def team_delete(*, team: Team, actor) -> None:
+    """Delete a team no objective belongs to (the database refuses the others too); its members and invitations are
+    left without a team."""
+    require_actor(actor, team.company, Action.MEMBERS_MANAGE)
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    objectives = team.objectives.count()
+    if objectives:
+        raise ValidationError(
+            {
+                "team": ngettext(
+                    "“%(name)s” is the team of %(n)s objective, so it stays. Move that objective to another team "
+                    "first, or rename this team.",
+                    "“%(name)s” is the team of %(n)s objectives, so it stays. Move them to another team first, or "
+                    "rename this team.",
+                    objectives,
+                )
+                % {"name": team.name, "n": objectives}
+            }
+        )
+    # One save per row (not the foreign key's SET NULL, an UPDATE without signals), so History shows each member
+    # and invitation leaving the team.
+    for row in [*team.memberships.select_for_update(), *team.invitations.select_for_update()]:
+        row.team = None
+        row.save(update_fields=["team"])
+    team.delete()
+
+
+def team_for_name(*, company: Company, name: str) -> Team | None:
+    """The company's team called ``name`` (case and surrounding spaces aside), or of the standard kind a value of
+    earlier exports names ("company", "marketing", "sales"); None when there is none."""
+    name = _clean_name(name)
+    if not name:
+        return None
+    team = Team.objects.filter(company=company, name__iexact=name).first()
+    if team is None and name.casefold() in {Team.Kind.COMPANY, Team.Kind.MARKETING, Team.Kind.SALES}:
+        team = Team.objects.filter(company=company, kind=name.casefold()).order_by("pk").first()
+    return team

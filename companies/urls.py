@@ -11,6 +11,9 @@ urlpatterns = [
     path("members/sign-in/", views_members.sign_in_policy, name="sign_in_policy"),
     path("members/<int:membership_id>/", views_members.member_update, name="member_update"),
     path("members/<int:membership_id>/deactivate/", views_members.member_deactivate, name="member_deactivate"),
+    path("members/teams/", views_members.team_create, name="team_create"),
+    path("members/teams/<int:team_id>/", views_members.team_update, name="team_update"),
+    path("members/teams/<int:team_id>/delete/", views_members.team_delete, name="team_delete"),
     path("invitations/<int:invitation_id>/resend/", views_members.invitation_resend, name="invitation_resend"),
     path("invitations/<int:invitation_id>/revoke/", views_members.invitation_revoke, name="invitation_revoke"),
 ]

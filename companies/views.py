@@ -29,7 +29,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @company_view()
 def company_home(request: HttpRequest) -> HttpResponse:
-    members = Membership.objects.for_company(request.company).select_related("user").order_by("role", "user__last_name")
+    members = (
+        Membership.objects.for_company(request.company)
+        .select_related("user", "team")
+        .order_by("role", "user__last_name")
+    )
     role = request.membership.role
     table = [
         {

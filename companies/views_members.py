@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model, login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,8 +22,8 @@ from core.errors import error_messages
 from core.people import display_name
 from core.tenancy import company_from_request
 
-from . import services, signin
-from .models import Invitation, Membership
+from . import selectors, services, signin
+from .models import Invitation, Membership, Team
 from .permissions import GRANTABLE_ROLES, Action, Role, can
 from .tenancy import company_view
 
@@ -30,15 +31,33 @@ from .tenancy import company_view
 class InviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices, initial=Role.MEMBER)
-    team = forms.CharField(
-        label=gettext_lazy("Team"), max_length=60, required=False, widget=forms.TextInput(attrs={"list": "team-names"})
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Team"), queryset=Team.objects.none(), required=False, empty_label=gettext_lazy("No team")
     )
     language = forms.ChoiceField(label=gettext_lazy("Language of the invitation"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(company=company)
 
 
 class MembershipForm(forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
-    team = forms.CharField(label=gettext_lazy("Team"), max_length=60, required=False)
+    team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.none(), required=False)
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(company=company)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Place in the cascade"),
+        choices=Team.Kind.choices,
+        initial=Team.Kind.OTHER,
+        help_text=gettext_lazy("Gives its objectives their colour and the default team of their child objectives."),
+    )
 
 
 class AccountForm(forms.Form):
@@ -90,21 +109,24 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 def _members_context(
-    request: HttpRequest, invite_form: InviteForm | None = None, sign_in_form: SignInPolicyForm | None = None
+    request: HttpRequest,
+    invite_form: InviteForm | None = None,
+    sign_in_form: SignInPolicyForm | None = None,
+    team_form: TeamForm | None = None,
 ) -> dict:
     company = company_from_request(request)
     manage = can(request.membership.role, Action.MEMBERS_MANAGE)
     grantable = GRANTABLE_ROLES.get(request.membership.role, frozenset())
     members = list(
         Membership.objects.for_company(company)
-        .select_related("user")
+        .select_related("user", "team")
         .order_by("user__last_name", "user__first_name", "user__username")
     )
     rows = [
         {
             "membership": m,
             "may_edit": manage and m.user_id != request.user.pk and m.role in grantable,
-            "form": MembershipForm(initial={"role": m.role, "team": m.team}, prefix=f"m{m.pk}"),
+            "form": MembershipForm(initial={"role": m.role, "team": m.team_id}, prefix=f"m{m.pk}", company=company),
         }
         for m in members
     ]
@@ -113,12 +135,14 @@ def _members_context(
         invitations = list(
             Invitation.objects.for_company(company)
             .filter(accepted_at__isnull=True, revoked_at__isnull=True)
-            .select_related("invited_by")
+            .select_related("invited_by", "team")
             .order_by("email")
         )
-    form = invite_form or InviteForm(initial={"language": request.LANGUAGE_CODE})
+    form = invite_form or InviteForm(initial={"language": request.LANGUAGE_CODE}, company=company)
     form.fields["role"].choices = [(v, label) for v, label in Role.choices if v in grantable]
-    teams = sorted({m.team for m in members if m.team}, key=str.casefold)
+    teams = list(selectors.team_list(company=company))
+    # the chooser reads the list above instead of querying the teams once more
+    form.fields["team"].choices = [("", _("No team")), *((t.pk, t.name) for t in teams)]
     manage_sign_in = can(request.membership.role, Action.SIGN_IN_MANAGE)
     if manage_sign_in and sign_in_form is None:
         policy = signin.sign_in_policy(company)
@@ -140,6 +164,8 @@ def _members_context(
         "invite_form": form if manage else None,
         "grantable_roles": [(v, label) for v, label in Role.choices if v in grantable],
         "teams": teams,
+        "team_form": (team_form or TeamForm()) if manage else None,
+        "team_kinds": Team.Kind.choices,
         "manage": manage,
         "now": timezone.now(),
         "valid_days": settings.INVITATION_VALID_FOR.days,
@@ -154,7 +180,7 @@ def members(request: HttpRequest) -> HttpResponse:
 @require_POST
 @company_view(Action.MEMBERS_MANAGE)
 def member_invite(request: HttpRequest) -> HttpResponse:
-    form = InviteForm(request.POST)
+    form = InviteForm(request.POST, company=request.company)
     form.fields["role"].choices = Role.choices
     if form.is_valid():
         try:
@@ -202,7 +228,7 @@ def sign_in_policy(request: HttpRequest) -> HttpResponse:
 @company_view(Action.MEMBERS_MANAGE)
 def member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = Membership.objects.select_related("user").get_for_company_or_404(request.company, pk=membership_id)
-    form = MembershipForm(request.POST, prefix=f"m{membership.pk}")
+    form = MembershipForm(request.POST, prefix=f"m{membership.pk}", company=request.company)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -239,6 +265,70 @@ def member_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
             % {"name": name, "company": request.company.name},
         )
     return redirect("members", company_slug=request.company.slug)
+
+
+def _company_team(request: HttpRequest, team_id: int) -> Team:
+    return Team.objects.select_related("company").get_for_company_or_404(request.company, pk=team_id)
+
+
+def _members_url(request: HttpRequest) -> str:
+    return reverse("members", kwargs={"company_slug": request.company.slug}) + "#teams"
+
+
+@require_POST
+@company_view(Action.MEMBERS_MANAGE)
+def team_create(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST)
+    if form.is_valid():
+        try:
+            team = services.team_create(
+                company=request.company, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"],
+                actor=request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Team “%(name)s” added.") % {"name": team.name})
+            return redirect(_members_url(request))
+    return render(request, "companies/members.html", _members_context(request, team_form=form), status=400)
+
+
+@require_POST
+@company_view(Action.MEMBERS_MANAGE)
+def team_update(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = _company_team(request, team_id)
+    form = TeamForm(request.POST, prefix=f"t{team.pk}")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_members_url(request))
+    try:
+        team = services.team_update(
+            team=team, actor=request.user, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"]
+        )
+    except ValidationError as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Team “%(name)s” saved.") % {"name": team.name})
+    return redirect(_members_url(request))
+
+
+@company_view(Action.MEMBERS_MANAGE)
+def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
+    """GET asks (with what the team is still used for, and why it may stay); POST deletes."""
+    team = _company_team(request, team_id)
+    if request.method != "POST":
+        return render(request, "companies/team_delete.html", {"team": team, "usage": services.team_usage(team)})
+    try:
+        services.team_delete(team=team, actor=request.user)
+    except ValidationError as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Team “%(name)s” deleted.") % {"name": team.name})
+    return redirect(_members_url(request))
 
 
 def _company_invitation(request: HttpRequest, invitation_id: int) -> Invitation:

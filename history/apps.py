@@ -18,6 +18,7 @@ class HistoryConfig(AppConfig):
         connect_company(self.apps.get_model("companies", "Company"))
         # People (companies sits below history, so history tracks its models): who joined, with which role and
         # team, who changed it, who was taken out, and every invitation.
+        track(self.apps.get_model("companies", "Team"), _("Team"))
         track(self.apps.get_model("companies", "Membership"), _("Membership"))
         track(self.apps.get_model("companies", "Invitation"), _("Invitation"))
         track(self.apps.get_model("companies", "SignInPolicy"), _("Sign-in policy"))

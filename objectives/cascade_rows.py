@@ -20,7 +20,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from core.numbers import format_decimal
-from objectives.models import KeyResult, Objective
+from objectives.models import KeyResult
 from objectives.templatetags.cascade_tags import bar, kr_value, number, pct, person, signed_pct
 
 
@@ -58,7 +58,6 @@ class RowTexts:
         self.expected_today = _("Expected today: %(value)s")
         self.own_tree = _("Own key results: %(own)s · with child objectives: %(tree)s")
         self.kinds = {value: esc(label) for value, label in KeyResult.Kind.choices}
-        self.teams = {value: esc(label) for value, label in Objective.Team.choices}
         self._parents: dict[int, str] = {}
         self._paces: dict[Decimal, str] = {}
 
@@ -203,9 +202,8 @@ class TreeRenderer:
 
     def objective(self, node, out: list[str]) -> None:
         t = self.texts
-        team = node.team
-        team_class = team if team in t.teams else "other"
-        team_label = t.teams.get(team) or esc(team)
+        team_kind = esc(node.team_kind or "other")
+        team_chip = f'<span class="chip chip-team">{esc(node.team_name)}</span>' if node.team_name else ""
         node_id = node.id
         detail = f"{self.detail_prefix}{node_id}/"
         owner = node.owner
@@ -221,15 +219,16 @@ class TreeRenderer:
             )
         progress_title = esc(t.own_tree % {"own": pct(node.own_progress), "tree": pct(node.subtree_progress)})
         out.append(
-            f'<li id="o-{node_id}" class="node node-objective team-{esc(team_class)}" role="treeitem" tabindex="-1"'
+            f'<li id="o-{node_id}" class="node node-objective team-{team_kind}" role="treeitem" tabindex="-1"'
             ' aria-expanded="true"'
             f' aria-labelledby="otitle-{node_id}" aria-level="{node.depth + 1}" data-kind="objective"'
             f' data-id="{node_id}" data-version="{node.version}" data-parent="{node.parent_id or ""}"'
-            f' data-title="{title}" data-team="{esc(team)}" data-owner="{owner.pk if owner else ""}">'
+            f' data-title="{title}" data-team="{node.team or ""}" data-team-kind="{team_kind}"'
+            f' data-owner="{owner.pk if owner else ""}">'
             '<div class="row row-objective">\n'
             '<span class="toggle" data-toggle aria-hidden="true"></span>\n'
             f'<span class="row-main">{self.grip}\n<a class="title" id="otitle-{node_id}" href="{detail}" tabindex="-1"'
-            f' data-edit-title>{title}</a>\n<span class="chip chip-team">{team_label}</span>{chips}</span>'
+            f" data-edit-title>{title}</a>\n{team_chip}{chips}</span>"
             f'\n<span class="owner">{self.owner_html(owner)}</span>'
             f'\n<span class="progress-cell" title="{progress_title}">'
         )

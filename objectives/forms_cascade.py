@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from companies.models import Team
 from core.forms import LocalizedDecimalField
 from core.imports import check_upload_size, size_limit_help
 from core.people import display_name
@@ -36,6 +37,8 @@ class CompanyForm(forms.Form):
         self.company = company
         if "owner" in self.fields:
             self.fields["owner"].queryset = member_users(company)
+        if "team" in self.fields:
+            self.fields["team"].queryset = Team.objects.filter(company=company)
 
     def changes(self, data) -> dict:
         """The cleaned values of the fields the request actually sent (a partial update changes nothing else)."""
@@ -46,7 +49,7 @@ class ObjectiveEditForm(CompanyForm):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     title = forms.CharField(label=_("Title"), max_length=240, required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    team = forms.CharField(label=_("Team"), max_length=60, required=False)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("No team"))
     owner = OwnerChoiceField(label=_("Owner"), queryset=None, required=False)
     state = forms.ChoiceField(label=_("State"), choices=Objective.State.choices, required=False)
     rollup = forms.ChoiceField(label=_("Progress counts"), choices=Objective.Rollup.choices, required=False)

@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
         "KeyResultUnitEnum": "objectives.models.cascade.KeyResult.Unit",
         "TrafficLightEnum": ["red", "amber", "green"],
         "RoleEnum": "companies.permissions.Role",
+        "TeamKindEnum": "companies.models.TeamKind",
         "ReviewActionStatusEnum": "review.models.ReviewAction.Status",
     },
     # The schema reveals the API surface: members only (the docs page requires login too, see urls.py).

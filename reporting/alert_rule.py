@@ -4,7 +4,7 @@ A KPI's value for the **latest complete month** is checked twice:
 
 - **Target trajectory**: its traffic light against the month's target (reporting.targets: the cycle target
   pro-rated to the month for sums and counts, unchanged for rates) is "at risk" — attainment below 80 %
-  (reporting.selectors_kpi.kpi_status, the board's own rule).
+  (reporting.selectors.kpi.kpi_status, the board's own rule).
 - **Its own history** (robust): outside median ± k·MAD of its previous n monthly values (MAD = median of the
   absolute deviations from the median; k = 3 and n = 6 unless set per KPI). Fewer than three previous values:
   no history check. A history whose MAD is 0 (every value the same) flags any other value.

@@ -41,7 +41,8 @@ def test_demo_company_has_one_login_per_role_and_a_marketing_team():
     assert roles["petra.schulz"] == Role.EXECUTIVE
     assert roles["jonas.weber"] == Role.MEMBER
     marketing = Membership.objects.filter(
-        company=company, team__in=["Produktmarketing", "Digital Marketing", "Events & Messen", "Marketing Operations"]
+        company=company,
+        team__name__in=["Produktmarketing", "Digital Marketing", "Events & Messen", "Marketing Operations"],
     )
     assert 13 <= marketing.count() <= 17
     assert get_user_model().objects.get(username="jonas.weber").check_password(DEMO_PASSWORD)

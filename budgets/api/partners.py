@@ -148,7 +148,7 @@ class PartnerScoreSerializer(serializers.Serializer):
     membership = serializers.IntegerField(source="membership.pk")
     name = serializers.SerializerMethodField()
     email = serializers.EmailField(source="membership.user.email")
-    team = serializers.CharField(source="membership.team")
+    team = serializers.CharField(source="membership.team.name", allow_null=True)
     sees_budget = serializers.BooleanField(source="membership.partner_sees_budget")
     initiatives = ScoreInitiativeSerializer(many=True)
     key_result_count = serializers.SerializerMethodField()

@@ -106,7 +106,7 @@ def partner_scorecard(*, company: Company) -> list[PartnerScore]:
     partners = list(
         Membership.objects.for_company(company)
         .filter(role=Role.PARTNER)
-        .select_related("user")
+        .select_related("user", "team")
         .order_by("user__last_name", "user__first_name", "user__username")
     )
     assignments = list(

@@ -114,11 +114,6 @@ class Objective(models.Model):
         KEY_RESULTS = "krs", _("Key results only")
         WITH_CHILDREN = "krs_and_children", _("Key results and child objectives")
 
-    class Team(models.TextChoices):
-        COMPANY = "company", _("Company")
-        MARKETING = "marketing", _("Marketing")
-        SALES = "sales", _("Sales")
-
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="objectives")
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="objectives")
     title = TitleField(_("title"), max_length=240)
@@ -126,8 +121,11 @@ class Objective(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_objectives"
     )
-    # company, marketing, sales, or the name of another team
-    team = models.CharField(_("team"), max_length=60, default=Team.MARKETING)
+    # A team in use by an objective cannot be deleted (rename it instead): the cascade keeps who owns what.
+    team = models.ForeignKey(
+        "companies.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="objectives",
+        verbose_name=_("team"),
+    )  # fmt: skip
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
     )

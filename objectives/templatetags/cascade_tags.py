@@ -1,4 +1,4 @@
-"""Formatting for the cascade pages: percentages, key result values with their unit, team labels, bar geometry."""
+"""Formatting for the cascade pages: percentages, key result values with their unit, bar geometry."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from core import numbers
 from core.people import display_name
-from objectives.models import KeyResult, Objective
+from objectives.models import KeyResult
 
 register = template.Library()
 
@@ -63,19 +63,6 @@ def money(value, currency: str, format_number=number) -> str:
     if abs(amount) >= MILLION:
         return _("%(amount)s m %(currency)s") % {"amount": format_number(amount / MILLION), "currency": sign}
     return numbers.format_money(amount, currency)
-
-
-@register.filter
-def team_label(team: str) -> str:
-    try:
-        return str(Objective.Team(team).label)
-    except ValueError:
-        return team
-
-
-@register.filter
-def team_class(team: str) -> str:
-    return team if team in Objective.Team.values else "other"
 
 
 @register.filter

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from companies import selectors as company_selectors
 from companies.permissions import Action, can
 from companies.tenancy import company_view
 from core import versions
@@ -26,7 +26,7 @@ from objectives.cascade_rows import RowSlots
 from objectives.forms_cascade import (
     member_users,
 )
-from objectives.models import Cycle, KeyResult, Objective
+from objectives.models import Cycle, KeyResult
 from objectives.selectors import cascade as selectors
 
 from .. import charts
@@ -43,34 +43,15 @@ def current_cycle(request: HttpRequest) -> Cycle | None:
 
 def _filters(request: HttpRequest) -> dict:
     return {
-        "team": request.GET.get("team", "").strip(),
+        "team": parse_id(request.GET.get("team")),
         "owner": parse_id(request.GET.get("owner")),
         "q": request.GET.get("q", "").strip()[:100],
     }
 
 
-def team_label(team: str) -> str:
-    try:
-        return str(Objective.Team(team).label)
-    except ValueError:
-        return team
-
-
-def team_choices(company, cycle: Cycle | None, members) -> list[tuple[str, str]]:
-    """The three standard teams, then the named teams in use (on objectives of the cycle or in memberships)."""
-    standard = [(value, str(label)) for value, label in Objective.Team.choices]
-    named: set[str] = {m.team for m in members if m.team}
-    if cycle is not None:
-        # order_by(): the model's default ordering would put position and id into the DISTINCT (a row per objective)
-        teams = Objective.objects.filter(company=company, cycle=cycle).order_by().values_list("team", flat=True)
-        named |= set(teams.distinct())
-    # A membership team named like a standard team ("Marketing", "Vertrieb") is that team, in either language.
-    taken = {value.casefold() for value, _label in Objective.Team.choices}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            taken |= {str(label).casefold() for _value, label in Objective.Team.choices}
-    named = {team for team in named if team and team.casefold() not in taken}
-    return standard + [(team, team) for team in sorted(named, key=str.casefold)]
+def team_choices(company) -> list:
+    """The company's teams (managed on the members page), by name: one query."""
+    return company_selectors.team_choices(company=company)
 
 
 def flatten(nodes: Iterable) -> list:
@@ -187,7 +168,7 @@ def cascade_page(request: HttpRequest) -> HttpResponse:
     context.update(
         cycles=selectors.cycle_list(company=company),
         members=members,
-        teams=team_choices(company, cycle, members),
+        teams=team_choices(company),
         wall=request.GET.get("wall") == "1",
         kr_kinds=KeyResult.Kind.choices,
         kr_units=KeyResult.Unit.choices,
@@ -277,4 +258,4 @@ def builder_urls(company_slug: str) -> dict:
     }
 
 
-__all__ = ["builder_urls", "flatten", "member_users", "team_label"]
+__all__ = ["builder_urls", "flatten", "member_users"]

@@ -67,7 +67,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
             "version": objective.version,
             "title": objective.title,
             "description": objective.description,
-            "team": objective.team,
+            "team": objective.team_id,
             "owner": objective.owner_id,
             "state": objective.state,
             "rollup": objective.rollup,
@@ -125,7 +125,6 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
                 "form": CheckInForm(key_result=kr_node.key_result),
             }
         )
-    members = list(company.memberships.select_related("user"))
     context = {
         "objective": objective,
         "node": node,
@@ -135,7 +134,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
         "conflict": conflict,
         "links_form": links_form,
         "key_results": key_results,
-        "teams": team_choices(company, cycle, members),
+        "teams": team_choices(company),
         "contributors": [n for n in everything if any(i == objective.pk for i, _t in n.contributes_to)],
         "cascade_url": _cascade_url(request, cycle),
     }
@@ -365,6 +364,12 @@ def cascade_import(request: HttpRequest) -> HttpResponse:
                 _("Import complete: %(objectives)d objectives and %(key_results)d key results added to “%(name)s”.")
                 % {"objectives": result.objectives, "key_results": result.key_results, "name": cycle.name},
             )
+            if result.teams_created:
+                messages.info(
+                    request,
+                    _("New teams from the file (rename or merge them on the members page): %(teams)s")
+                    % {"teams": ", ".join(result.teams_created)},
+                )
             return redirect(_cascade_url(request, cycle))
     return render(
         request,

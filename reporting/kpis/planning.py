@@ -83,9 +83,9 @@ def okr_progress(company, period: Period) -> KpiResult:
 
     Formula: mean progress × 100 of the key results of the cycle covering the period (progress per key result by
     ``objectives.models.key_result_progress``: (current − start) ÷ (target − start) clamped to 0–1, bounds and
-    milestones 0 or 1); breakdown per level (objective team: company, marketing, sales, other teams by name) and
-    per objective. The key results are one query; the progress formula runs per key result (dozens, not rows of
-    CRM data). Source: issue 6 and the cascade's progress rule.
+    milestones 0 or 1); breakdown per level (the objective's team kind: company, marketing, sales; other teams by
+    name; none) and per objective. The key results are one query; the progress formula runs per key result (dozens,
+    not rows of CRM data). Source: issue 6 and the cascade's progress rule.
     """
     cycle = _covering_cycle(company, period)
     rows = []
@@ -95,17 +95,19 @@ def okr_progress(company, period: Period) -> KpiResult:
             .order_by("objective__position", "objective_id", "position", "id")
             .values_list(
                 "kind", "start_value", "target_value", "current_value", "objective_id", "objective__title",
-                "objective__team",
+                "objective__team__kind", "objective__team__name",
             )
         )  # fmt: skip
     by_level: dict[str, list[Decimal]] = {}
     by_objective: dict[int, list[Decimal]] = {}
     titles: dict[int, str] = {}
     progresses = []
-    for kind, start, target, current, objective_id, title, team in rows:
+    for kind, start, target, current, objective_id, title, team_kind, team_name in rows:
         progress = key_result_progress(kind, start, target, current)
         progresses.append(progress)
-        by_level.setdefault(team, []).append(progress)
+        # the standard levels by kind (stable keys across renames), other teams by name
+        level = (team_name if team_kind == "other" else team_kind) if team_kind else "none"
+        by_level.setdefault(level, []).append(progress)
         by_objective.setdefault(objective_id, []).append(progress)
         titles[objective_id] = title
 

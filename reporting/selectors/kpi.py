@@ -298,7 +298,7 @@ class ObjectiveProgress:
     id: int
     parent_id: int | None
     title: str
-    team: str
+    team: str | None  # the team's name
     progress: Decimal
     key_results: int
 
@@ -320,7 +320,7 @@ def objective_progress(*, company: Company, start: dt.date, end: dt.date) -> lis
     objectives = (
         Objective.objects.filter(company=company, cycle__in=cycles)
         .order_by("cycle__start_date", "parent_id", "position", "pk")
-        .values_list("pk", "parent_id", "title", "team")
+        .values_list("pk", "parent_id", "title", "team__name")
     )
     out = []
     for pk, parent_id, title, team in objectives:

@@ -101,7 +101,7 @@ def test_an_existing_member_is_matched_by_address_in_any_case_and_accepts_open_i
 
     assert Membership.objects.get(user=member, company=voltaria).role == Role.CMO
     joined = Membership.objects.get(user=member, company=other)
-    assert (joined.role, joined.team) == (Role.FACILITATOR, "Vertrieb")
+    assert (joined.role, joined.team.name) == (Role.FACILITATOR, "Vertrieb")
     invitation.refresh_from_db()
     assert invitation.accepted_by == member
     assert User.objects.count() == 1
@@ -150,7 +150,7 @@ def test_a_new_person_with_an_invitation_gets_an_account_and_the_invited_members
     assert not user.has_usable_password()
     assert Profile.objects.get(user=user).language == "en"  # the invitation's language
     membership = Membership.objects.get(user=user)
-    assert (membership.company, membership.role, membership.team) == (voltaria, Role.CMO, "Marketing")
+    assert (membership.company, membership.role, membership.team.name) == (voltaria, Role.CMO, "Marketing")
     invitation.refresh_from_db()
     assert invitation.accepted_at is not None and invitation.accepted_by == user
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from companies.models import Membership
 from companies.permissions import Role
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,6 +41,8 @@ def test_invite_join_change_team_and_deactivate(live_server, browser, smtp):
     MembershipFactory(user=UserFactory(username="petra"), company=company, role=Role.EXECUTIVE)
     leaver = UserFactory(username="paul", first_name="Paul", last_name="Weg")
     MembershipFactory(user=leaver, company=company, role=Role.MEMBER)
+    TeamFactory(company=company, name="Vertrieb", kind="sales")
+    TeamFactory(company=company, name="Marketing", kind="marketing")
 
     cmo_page = browser.new_context(locale="en-US").new_page()
     _slow(cmo_page)
@@ -49,7 +51,7 @@ def test_invite_join_change_team_and_deactivate(live_server, browser, smtp):
     expect(cmo_page.get_by_role("heading", level=1)).to_have_text("Members")
     cmo_page.get_by_label("E-mail").fill("nina@voltaria.example")
     cmo_page.get_by_label("Role", exact=True).select_option("member")
-    cmo_page.get_by_label("Team", exact=True).fill("Marketing")
+    cmo_page.get_by_label("Team", exact=True).select_option(label="Marketing")
     cmo_page.get_by_label("Language of the invitation").select_option("en")
     cmo_page.get_by_role("button", name="Send invitation").click()
     expect(cmo_page.get_by_role("status").first).to_contain_text("Invitation sent to nina@voltaria.example.")
@@ -73,10 +75,10 @@ def test_invite_join_change_team_and_deactivate(live_server, browser, smtp):
     cmo_page.reload()
     row = cmo_page.locator('tr[data-member="nina"]')
     expect(row).to_contain_text("Nina Neu")
-    row.get_by_label("Team of Nina Neu").fill("Vertrieb")
+    row.get_by_label("Team of Nina Neu").select_option(label="Vertrieb")
     row.get_by_role("button", name="Save").click()
     expect(cmo_page.get_by_role("status").first).to_contain_text("Nina Neu: role and team saved.")
-    assert Membership.objects.get(user__username="nina").team == "Vertrieb"
+    assert Membership.objects.get(user__username="nina").team.name == "Vertrieb"
 
     paul_page = browser.new_context(locale="en-US").new_page()
     _sign_in(paul_page, live_server.url, "paul")

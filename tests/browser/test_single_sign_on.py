@@ -189,7 +189,7 @@ def test_first_sign_in_creates_the_membership_from_the_invitation(live_server, o
     ben = get_user_model().objects.get(email__iexact="ben.krause@voltaria.example")
     assert not ben.has_usable_password()
     membership = Membership.objects.get(user=ben, company=voltaria)
-    assert (membership.role, membership.team) == (Role.CMO, "Marketing")
+    assert (membership.role, membership.team.name) == (Role.CMO, "Marketing")
     invitation.refresh_from_db()
     assert invitation.accepted_by == ben and invitation.accepted_at is not None
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from companies.models import Invitation, Membership
 from companies.permissions import Role
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
 # Committed for real: the invitation e-mail goes out once the invitation is committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +55,8 @@ def test_a_member_cannot_invite_or_change_anyone(company, client_for, make_membe
 
 def test_invitation_email_in_the_invitees_language_and_a_new_person_joins(company, client_for, smtp):
     cmo = client_for(company, Role.CMO, first_name="Markus", last_name="Hoffmann")
-    response = _invite(cmo, company, "Nina.Neu@Acme.example", Role.MEMBER, team="Marketing", language="de")
+    marketing = TeamFactory(company=company, name="Marketing", kind="marketing")
+    response = _invite(cmo, company, "Nina.Neu@Acme.example", Role.MEMBER, team=marketing.pk, language="de")
     assert response.status_code == 302
     page = cmo.get(f"/c/{company.slug}/members/").content.decode()
     assert "Invitation sent to Nina.Neu@Acme.example." in page
@@ -82,7 +83,7 @@ def test_invitation_email_in_the_invitees_language_and_a_new_person_joins(compan
     assert joined.status_code == 302 and joined["Location"] == f"/c/{company.slug}/"
     nina = get_user_model().objects.get(username="nina")
     membership = Membership.objects.get(user=nina, company=company)
-    assert (membership.role, membership.team, nina.email) == (Role.MEMBER, "Marketing", "Nina.Neu@acme.example")
+    assert (membership.role, membership.team, nina.email) == (Role.MEMBER, marketing, "Nina.Neu@acme.example")
     assert nina.profile.language == "de"
     assert newcomer.get(f"/c/{company.slug}/").status_code == 200  # signed in
 
@@ -162,10 +163,11 @@ def test_roles_change_only_as_the_actor_may_grant_and_never_their_own(company, c
     executive = client_for(company, Role.EXECUTIVE)
     member = Membership.objects.get(user=make_member(company, Role.MEMBER, first_name="Jonas", last_name="Weber"))
     url = f"/c/{company.slug}/members/{member.pk}/"
+    sales = TeamFactory(company=company, name="Vertrieb", kind="sales")
     assert facilitator.post(url, {f"m{member.pk}-role": Role.CMO, f"m{member.pk}-team": ""}).status_code == 403
-    assert executive.post(url, {f"m{member.pk}-role": Role.CMO, f"m{member.pk}-team": "Vertrieb"}).status_code == 302
+    assert executive.post(url, {f"m{member.pk}-role": Role.CMO, f"m{member.pk}-team": sales.pk}).status_code == 302
     member.refresh_from_db()
-    assert (member.role, member.team) == (Role.CMO, "Vertrieb")
+    assert (member.role, member.team) == (Role.CMO, sales)
     own = Membership.objects.get(user=executive.user)
     assert executive.post(f"/c/{company.slug}/members/{own.pk}/", {f"m{own.pk}-role": Role.MEMBER}).status_code == 403
     from history.models import ChangeRecord as Record
@@ -254,8 +256,10 @@ def test_members_api(company, api_client_for, make_member, smtp):
     assert api.delete(f"{base}/invitations/{pk}/").status_code == 409
 
     member = Membership.objects.get(user=make_member(company, Role.MEMBER, first_name="Jo", last_name="Ro"))
-    changed = api.patch(f"{base}/members/{member.pk}/", {"role": "facilitator", "team": "Marketing"}, format="json")
+    marketing = TeamFactory(company=company, name="Marketing", kind="marketing")
+    changed = api.patch(f"{base}/members/{member.pk}/", {"role": "facilitator", "team": marketing.pk}, format="json")
     assert changed.status_code == 200 and changed.json()["name"] == "Jo Ro"
+    assert changed.json()["team"] == {"id": marketing.pk, "name": "Marketing", "kind": "marketing"}
     assert changed.json()["role"] == "facilitator"
     unknown = api.patch(f"{base}/members/{member.pk}/", {"role": "king"}, format="json")
     assert unknown.status_code == 400

@@ -26,6 +26,7 @@ from companies.permissions import Role
 from crm.models import CrmImport, Lead
 from crm.services import crm_import_create
 from objectives.models import KeyResult, Objective
+from objectives.services import cascade as cascade_services
 from objectives.services import cascade_io
 from okrplan.celery import app as celery_app
 from reporting.models import KpiRefresh, KpiSnapshot
@@ -116,7 +117,7 @@ def test_connection_lost_during_cascade_import_writes_nothing_and_a_retry_works(
                                          actor=facilitator)  # fmt: skip
 
     with monkeypatch.context() as patch:
-        _lose_connection_after(patch, cascade_io.services, "key_result_create", calls=1)
+        _lose_connection_after(patch, cascade_services, "key_result_create", calls=1)
         with pytest.raises(OperationalError):
             run()
     assert not Objective.objects.filter(company=company).exists()

@@ -29,7 +29,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from budgets import services as budget_services
-from companies.models import Invitation, Membership
+from companies.models import Invitation, Membership, Team
 from companies.permissions import Role
 from crm.models import ColumnMapping, CrmImport
 from initiatives.models import InitiativePartner
@@ -114,7 +114,9 @@ def world(db):
         sent_at=timezone.now(),
         expires_at=timezone.now() + dt.timedelta(days=7),
     )
+    team = Team.objects.create(company=company, name="Hostile team")
     ids = {
+        "team_id": team.pk,
         "membership_id": Membership.objects.get(user=users[Role.MEMBER]).pk,
         "invitation_id": invitation.pk,
         "objective_id": objective.pk,
@@ -243,6 +245,7 @@ def _api_path(path: str, ids: dict) -> str:
         .replace("{id}", str(ids.get(segment, 1)))
         .replace("{refresh_id}", str(ids["refresh_id"]))
         .replace("{membership_id}", str(ids["membership_id"]))
+        .replace("{team_id}", str(ids["team_id"]))
         .replace("{invitation_id}", str(ids["invitation_id"]))
         .replace("{kpi_alert_id}", str(ids["kpi_alert_id"]))
         .replace("{review_action_id}", str(ids["review_action_id"]))

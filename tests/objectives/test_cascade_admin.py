@@ -41,7 +41,7 @@ def test_objective_edit_goes_through_the_service(admin_client, company):
     url = f"/admin/objectives/objective/{objective.pk}/change/"
     page = admin_client.get(url).content.decode()
     assert 'name="version"' not in page and 'name="state"' not in page
-    data = {"title": "New", "description": "", "team": "marketing", "owner": "", "rollup": "krs_and_children"}
+    data = {"title": "New", "description": "", "team": objective.team_id, "owner": "", "rollup": "krs_and_children"}
     data.update({"key_results-TOTAL_FORMS": 0, "key_results-INITIAL_FORMS": 0})
     response = admin_client.post(url, data)
     assert response.status_code == 302

@@ -70,7 +70,12 @@ def test_objective_crud_with_versions(company, cycle, facilitator_api, make_memb
     created = facilitator_api.post(url, {"cycle": cycle.pk, "title": "Grow", "owner": owner.pk}, format="json")
     assert created.status_code == 201, created.json()
     data = created.json()
-    assert (data["team"], data["version"], data["owner"]) == ("company", 1, owner.pk)
+    assert (data["team"]["name"], data["team"]["kind"], data["version"], data["owner"]) == (
+        "Unternehmen",
+        "company",
+        1,
+        owner.pk,
+    )
     detail = f"{url}{data['id']}/"
     patched = facilitator_api.patch(detail, {"version": 1, "title": "Grow faster"}, format="json")
     assert patched.status_code == 200 and patched.json()["version"] == 2
@@ -121,7 +126,7 @@ def test_move_refusal_explains_the_lock(company, facilitator_api):
     assert "is active, so its structure is locked" in response.json()["non_field_errors"][0]
 
 
-def test_objective_list_filters_and_pagination(company, cycle, facilitator_api, make_member):
+def test_objective_list_filters_and_pagination(company, cycle, facilitator_api, make_member, teams):
     owner = make_member(company)
     other_cycle = CycleFactory(company=company, name="other")
     ObjectiveFactory(cycle=cycle, team="sales", owner=owner, state="committed")
@@ -130,7 +135,7 @@ def test_objective_list_filters_and_pagination(company, cycle, facilitator_api, 
     url = f"{base(company)}/objectives/"
     assert facilitator_api.get(url).json()["count"] == 3
     assert facilitator_api.get(url, {"cycle": cycle.pk}).json()["count"] == 2
-    assert facilitator_api.get(url, {"cycle": cycle.pk, "team": "sales"}).json()["count"] == 1
+    assert facilitator_api.get(url, {"cycle": cycle.pk, "team": teams["sales"].pk}).json()["count"] == 1
     assert facilitator_api.get(url, {"owner": owner.pk}).json()["count"] == 1
     assert facilitator_api.get(url, {"state": "committed"}).json()["count"] == 1
     assert facilitator_api.get(url, {"state": "bogus"}).status_code == 400

@@ -32,9 +32,9 @@ def test_demo_cascade_is_idempotent_and_shows_a_real_workshop_result():
     cycle = cycle_default(company=company)
     assert (cycle.name, cycle.state, cycle.kind) == ("Geschäftsjahr 2026", Cycle.State.ACTIVE, Cycle.Kind.YEAR)
     tree = cascade_tree(company=company, cycle=cycle)
-    assert len(tree) == 3 and all(node.team == "company" for node in tree)
+    assert len(tree) == 3 and all((node.team_name, node.team_kind) == ("Unternehmen", "company") for node in tree)
     below = [node for node in walk(tree) if node.depth > 0]
-    assert 6 <= len(below) <= 8 and {node.team for node in below} == {"marketing", "sales"}
+    assert 6 <= len(below) <= 8 and {node.team_name for node in below} == {"Marketing", "Vertrieb"}
     assert sum(1 for node in walk(tree) if node.contributes_to) >= 2
     krs = {kr.title: kr for node in walk(tree) for kr in node.key_results}
     assert 18 <= len(krs) <= 22

@@ -233,7 +233,7 @@ def test_export_and_import_api(company, source, api_client_for):
     upload = SimpleUploadedFile("cascade.csv", csv_response.content, content_type="text/csv")
     imported = client.post(f"{base}/import/", {"cycle": target.pk, "file": upload}, format="multipart")
     assert imported.status_code == 201, imported.json()
-    assert imported.json() == {"objectives": 4, "key_results": 5}
+    assert imported.json() == {"objectives": 4, "key_results": 5, "teams_created": []}
     bad = SimpleUploadedFile("bad.csv", b"path,type,title\n1,objective,\n", content_type="text/csv")
     refused = client.post(f"{base}/import/", {"cycle": target.pk, "file": bad}, format="multipart")
     assert refused.status_code == 400

@@ -41,10 +41,10 @@ def test_create_positions_after_sibling_and_team_defaults(cycle, facilitator):
     c = create(cycle, "C", facilitator, after=a)
     assert titles(Objective.objects.filter(cycle=cycle, parent=None)) == ["A", "C", "B"]
     assert [o.position for o in Objective.objects.filter(cycle=cycle).order_by("position")] == [0, 1, 2]
-    assert a.team == Objective.Team.COMPANY
-    child = create(cycle, "A.1", facilitator, parent=a, team="sales")
+    assert (a.team.name, a.team.kind) == ("Unternehmen", "company")  # the company level's team at the top
+    child = create(cycle, "A.1", facilitator, parent=a, team="Vertrieb")
     grandchild = create(cycle, "A.1.1", facilitator, parent=child)
-    assert grandchild.team == "sales"
+    assert grandchild.team == child.team and child.team.kind == "sales"  # a child keeps its parent's team
     assert child.updated_by == facilitator
     assert b.version == 1 and c.version == 1
 

@@ -89,7 +89,7 @@ export function bindKeys(ctx, outline, actions) {
       const group = tree.rootGroup();
       if (!group) return;
       const objectives = tree.objectives(group);
-      outline.openObjectiveEditor(group, objectives[objectives.length - 1] || null, { team: "company" });
+      outline.openObjectiveEditor(group, objectives[objectives.length - 1] || null, null);
     } else if (key === "ArrowDown" && !tree.el.contains(event.target)) tree.focus(tree.visibleItems()[0]);
     else return;
     event.preventDefault();

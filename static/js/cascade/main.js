@@ -172,7 +172,7 @@ function start() {
     if (target.closest("[data-add-root]")) {
       const group = tree.rootGroup();
       const objectives = group ? tree.objectives(group) : [];
-      outline.openObjectiveEditor(group, objectives[objectives.length - 1] || null, { team: "company" });
+      outline.openObjectiveEditor(group, objectives[objectives.length - 1] || null, null);
       return;
     }
     const li = target.closest("li[data-kind]");

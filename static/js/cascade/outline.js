@@ -64,10 +64,16 @@ export function createOutline(ctx) {
     }
   }
 
-  // Below a company objective the next level is usually marketing's; deeper down a child keeps its parent's team.
-  function childTeam(parentLi) {
-    if (!parentLi) return "company";
-    return parentLi.dataset.team === "company" ? "marketing" : parentLi.dataset.team || "marketing";
+  // A top-level objective belongs to the company level; below it the next level is usually marketing's; deeper
+  // down a child keeps its parent's team. Teams are the company's (members page): found by kind in the chooser.
+  function childTeam(parentLi, select) {
+    const ofKind = (kind) => {
+      const option = select.querySelector('option[data-kind="' + kind + '"]');
+      return option ? option.value : "";
+    };
+    if (!parentLi) return ofKind("company");
+    if (parentLi.dataset.teamKind === "company") return ofKind("marketing") || parentLi.dataset.team || "";
+    return parentLi.dataset.team || "";
   }
 
   function openObjectiveEditor(group, afterLi, defaults) {
@@ -78,7 +84,7 @@ export function createOutline(ctx) {
     const parentLi = group.closest("li[data-kind]");
     if (parentLi) tree.setExpanded(parentLi, true);
     const fields = li.querySelector("form").elements;
-    fields.team.value = (defaults && defaults.team) || childTeam(parentLi);
+    fields.team.value = (defaults && defaults.team) || childTeam(parentLi, fields.team);
     if (!fields.team.value) fields.team.selectedIndex = 0;
     if (defaults && defaults.owner) fields.owner.value = defaults.owner;
     fields.team.addEventListener("change", () => (fields.team.dataset.touched = "1"));
@@ -236,7 +242,7 @@ export function createOutline(ctx) {
         title: fields.title,
         parent: parentLi ? Number(parentLi.dataset.id) : null,
         after: previous ? Number(previous.dataset.id) : null,
-        team: fields.team || "",
+        team: fields.team ? Number(fields.team) : null,
         owner: fields.owner ? Number(fields.owner) : null,
       };
     });
@@ -287,7 +293,7 @@ export function createOutline(ctx) {
         if (fields.kind === "milestone" && name !== "weight") return;
         if (parseNumber(value, lang) === parseNumber(before[name], lang)) return;
         changes[name] = parseNumber(value, lang);
-      } else if (name === "owner") changes.owner = value ? Number(value) : null;
+      } else if (name === "owner" || name === "team") changes[name] = value ? Number(value) : null;
       else changes[name] = value;
     });
     closeEditor(item);
@@ -367,12 +373,12 @@ export function createOutline(ctx) {
       if (!previous) return;
       tree.group(previous).appendChild(li);
       tree.setExpanded(previous, true);
-      if (!team.dataset.touched) team.value = childTeam(previous);
+      if (!team.dataset.touched) team.value = childTeam(previous, team);
     } else {
       const parentLi = tree.parentItem(li);
       if (!parentLi) return;
       parentLi.after(li);
-      if (!team.dataset.touched) team.value = childTeam(tree.parentItem(li));
+      if (!team.dataset.touched) team.value = childTeam(tree.parentItem(li), team);
     }
     li.querySelector("form").elements.title.focus();
   }

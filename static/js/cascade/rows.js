@@ -91,7 +91,8 @@ export function confirmRow(li, data) {
     li.dataset.weight = String(Number(data.weight));
     li.dataset.owner = data.owner || "";
   } else {
-    li.dataset.team = data.team;
+    li.dataset.team = data.team ? String(data.team.id) : "";
+    li.dataset.teamKind = data.team ? data.team.kind : "other";
     li.dataset.owner = data.owner || "";
     li.dataset.parent = data.parent || "";
   }

@@ -1,15 +1,5 @@
-"""Import and export of a cycle's cascade as XLSX or CSV (files through core.tabular, numbers through core.numbers).
-
-One row per objective and per key result. ``path`` places a row in the tree: objectives are numbered among their
-siblings ("1", "1.2", "1.2.1"), key results by their objective's path plus ``K`` and their number ("1.2.K1").
-Text cells that a spreadsheet would execute (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) are
-exported with a leading apostrophe, which the import removes again; numbers are written as numbers.
-
-The import validates every row before it creates anything; if any row is wrong it creates nothing and raises a
-ValidationError listing "row N, column X: reason". Importing an export into an empty cycle reproduces the cascade:
-structure, order, texts, owners, alignments within the cycle, key result values (the current value becomes an
-automatic check-in).
-"""
+"""Reading a cascade file: every row validated first ("row N, column X: reason"), then everything created in
+one transaction, or nothing."""
 
 from __future__ import annotations
 
@@ -22,123 +12,26 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from companies.models import Company
-from companies.permissions import Action, require_actor
+from companies.models import Company, Team
+from companies.permissions import Action, can, require_actor, role_of
+from companies.services import team_create, team_for_name
 from core import numbers, tabular
 from core.imports import import_max_bytes, read_limited
-from core.tabular import XLSX_CONTENT_TYPE as XLSX_TYPE
 
-from ..models import Cycle, KeyResult, Objective
-from ..selectors.cascade import cascade_tree, walk
-from . import cascade as services
-
-COLUMNS = [
-    "path",
-    "type",
-    "title",
-    "description",
-    "team",
-    "owner",
-    "state",
-    "rollup",
-    "contributes_to",
-    "kind",
-    "unit",
-    "start_value",
-    "target_value",
-    "current_value",
-    "weight",
-    "confidence",
-]
-NUMBER_COLUMNS = {"start_value", "target_value", "current_value", "weight", "confidence"}
-TYPE_OBJECTIVE = "objective"
-TYPE_KEY_RESULT = "key result"
-__all__ = ["XLSX_TYPE", "cascade_export_csv", "cascade_export_rows", "cascade_export_xlsx", "cascade_import"]
-MAX_ROWS = 5000
-MAX_COLUMNS = 64
-XLSX_UNPACK_FACTOR = 20
-OBJECTIVE_PATH = re.compile(r"^[1-9]\d*(\.[1-9]\d*)*$")
-KEY_RESULT_PATH = re.compile(r"^(?P<objective>[1-9]\d*(\.[1-9]\d*)*)\.K(?P<number>[1-9]\d*)$", re.IGNORECASE)
-
-
-# -------------------------------------------------------------------------------------------------------- export
-
-
-_number = numbers.plain_decimal
-
-
-def cascade_export_rows(*, company: Company, cycle: Cycle) -> list[dict[str, str]]:
-    """The rows of the export (unescaped values, numbers as plain decimal strings), in tree order."""
-    tree = cascade_tree(company=company, cycle=cycle)
-    paths: dict[int, str] = {}
-
-    def number(nodes, prefix: str) -> None:
-        for index, node in enumerate(nodes, start=1):
-            paths[node.id] = f"{prefix}{index}"
-            number(node.children, f"{prefix}{index}.")
-
-    number(tree, "")
-    rows: list[dict[str, str]] = []
-    for node in walk(tree):
-        objective = node.objective
-        rows.append(
-            {
-                **dict.fromkeys(COLUMNS, ""),
-                "path": paths[node.id],
-                "type": TYPE_OBJECTIVE,
-                "title": objective.title,
-                "description": objective.description,
-                "team": objective.team,
-                "owner": objective.owner.get_username() if objective.owner else "",
-                "state": objective.state,
-                "rollup": objective.rollup,
-                "contributes_to": ", ".join(paths[pk] for pk, _title in node.contributes_to if pk in paths),
-            }
-        )
-        for index, kr_node in enumerate(node.key_results, start=1):
-            kr = kr_node.key_result
-            rows.append(
-                {
-                    **dict.fromkeys(COLUMNS, ""),
-                    "path": f"{paths[node.id]}.K{index}",
-                    "type": TYPE_KEY_RESULT,
-                    "title": kr.title,
-                    "team": objective.team,
-                    "owner": kr.owner.get_username() if kr.owner else "",
-                    "kind": kr.kind,
-                    "unit": kr.unit,
-                    "start_value": _number(kr.start_value),
-                    "target_value": _number(kr.target_value),
-                    "current_value": _number(kr.current_value),
-                    "weight": _number(kr.weight),
-                    "confidence": _number(kr.confidence),
-                }
-            )
-    return rows
-
-
-def export_filename(*, cycle: Cycle, extension: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", cycle.name).strip("-").lower() or "cycle"
-    return f"cascade-{slug}.{extension}"
-
-
-def _typed(row: dict[str, str]) -> list:
-    """A row as file cells: numbers as numbers (a negative one is no formula), texts as they are (the writer makes
-    them formula-safe)."""
-    return [(Decimal(row[c]) if row[c] else None) if c in NUMBER_COLUMNS else row[c] for c in COLUMNS]
-
-
-def cascade_export_csv(*, company: Company, cycle: Cycle) -> str:
-    """The CSV (UTF-8 with BOM, so that Excel reads umlauts)."""
-    return tabular.write_csv(COLUMNS, (_typed(row) for row in cascade_export_rows(company=company, cycle=cycle)))
-
-
-def cascade_export_xlsx(*, company: Company, cycle: Cycle) -> bytes:
-    rows = (_typed(row) for row in cascade_export_rows(company=company, cycle=cycle))
-    # str values (a path like "1.10") stay text cells
-    widths = [10, 12, 50, 30, 14, 18, 11, 17, 16, 12, 10, 12, 12, 12, 8, 11]
-    return tabular.write_xlsx(COLUMNS, rows, title="Cascade", widths=widths)
-
+from ...models import Cycle, KeyResult, Objective
+from .. import cascade as services
+from .columns import (
+    COLUMNS,
+    KEY_RESULT_PATH,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    NUMBER_COLUMNS,
+    OBJECTIVE_PATH,
+    TYPE_KEY_RESULT,
+    TYPE_OBJECTIVE,
+    XLSX_UNPACK_FACTOR,
+)
+from .exporting import _number
 
 # -------------------------------------------------------------------------------------------------------- import
 
@@ -149,6 +42,7 @@ class ImportResult:
     key_results: int = 0
     check_ins: int = 0
     created: list[Objective] = field(default_factory=list)
+    teams_created: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -157,7 +51,7 @@ class _ObjectiveRow:
     path: str
     title: str
     description: str
-    team: str
+    team: str  # a team's name ("" = the default: the parent's team, or the company level's)
     owner: object
     state: str
     rollup: str
@@ -221,9 +115,6 @@ def _read_rows(file, filename: str) -> list[list]:
         raise ValidationError({"file": [exc.message]}) from None
 
 
-NUMBER_COLUMNS = ("start_value", "target_value", "current_value", "weight", "confidence")
-
-
 def _decimal(text: str, row: int, column: str, errors: list[str], language: str) -> Decimal | None:
     if text == "":
         return None
@@ -280,6 +171,8 @@ def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor
     members = {
         user.get_username().lower(): user for user in get_user_model().objects.filter(memberships__company=company)
     }
+    teams = {team.name.casefold(): team for team in Team.objects.filter(company=company)}
+    new_teams: dict[str, str] = {}  # names not known yet → created with the import (folded name → as written)
     errors: list[str] = []
     objectives: dict[str, _ObjectiveRow] = {}
     key_results: dict[str, _KeyResultRow] = {}
@@ -345,11 +238,23 @@ def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor
                         _("use one of: %(choices)s.") % {"choices": ", ".join(Objective.Rollup.values)},
                     )
                 )
-            team = values["team"] or (
-                objectives[parent_path].team if parent_path in objectives else Objective.Team.COMPANY
+            team = " ".join(values["team"].split()) or (
+                objectives[parent_path].team if parent_path in objectives else ""
             )
             if len(team) > 60:
                 errors.append(_error(number, "team", _("at most 60 characters.")))
+            elif team and team.casefold() not in teams and team_for_name(company=company, name=team) is None:
+                # A team named in the file that the company does not have yet is created with the import: in a
+                # workshop the room names its teams as it goes; the result lists the new ones.
+                if can(role_of(actor, company), Action.MEMBERS_MANAGE) or actor is None or actor.is_superuser:
+                    new_teams.setdefault(team.casefold(), team)
+                else:
+                    known = ", ".join(t.name for t in teams.values())
+                    message = _(
+                        "there is no team “%(team)s”. Ask someone who manages the members to add it, or use one of: "
+                        "%(teams)s."
+                    )
+                    errors.append(_error(number, "team", message % {"team": team, "teams": known}))
             links = [p.strip() for p in re.split(r"[,;]", values["contributes_to"]) if p.strip()]
             entry = _ObjectiveRow(number, path, title, values["description"], team, owner, state, rollup, links)
             objectives[path] = entry
@@ -466,7 +371,7 @@ def cascade_import(*, company: Company, cycle: Cycle, file, filename: str, actor
         raise ValidationError({"file": [str(message) for message in errors]})
     if not ordered:
         raise ValidationError({"file": [_("The file holds no objectives or key results.")]})
-    return _create(cycle=cycle, objectives=objectives, key_results=key_results, actor=actor)
+    return _create(cycle=cycle, objectives=objectives, key_results=key_results, new_teams=new_teams, actor=actor)
 
 
 def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
@@ -482,10 +387,13 @@ def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
 
 
 @transaction.atomic
-def _create(*, cycle: Cycle, objectives: dict, key_results: dict, actor) -> ImportResult:
+def _create(*, cycle: Cycle, objectives: dict, key_results: dict, new_teams: dict[str, str], actor) -> ImportResult:
     result = ImportResult()
     created: dict[str, Objective] = {}
     current: _ObjectiveRow | _KeyResultRow | None = None
+    for name in new_teams.values():
+        team_create(company=cycle.company, name=name, actor=actor)
+        result.teams_created.append(name)
     try:
         for path in sorted(objectives, key=_sort_key):
             current = entry = objectives[path]

@@ -1,254 +1,31 @@
-"""Read queries of the cascade shared by pages, API, import/export and tasks.
-
-``cascade_tree`` loads a cycle's objectives, key results, owners and alignments in a constant number of queries and
-builds the tree in Python, so the page and the API cost the same few queries for 10 or 500 objectives.
-
-Progress rules (issue 3):
-
-- key result progress: :func:`objectives.models.key_result_progress` (increase/decrease: clamp((current − start) /
-  (target − start), 0, 1); stay above/below: 1 while the bound holds; milestone: 0 or 1).
-- own progress of an objective: the weighted mean of its key results (by their weights).
-- subtree progress: the weighted mean of its key results and of its child objectives' subtree progress, where
-  each child objective counts with weight 1 — as much as one key result of weight 1. We chose weight 1 because
-  child objectives carry no weight of their own and a child should not outweigh the parent's own measures just
-  because it has many key results.
-- progress (what the cascade shows as *the* progress): own progress with roll-up "krs"; with "krs_and_children"
-  the weighted mean of the key results and of each child's progress (weight 1 each, recursively by the child's
-  own roll-up setting).
-- An objective without key results (and, with children rolled up, without children) has progress 0 and says so:
-  ``is_measured`` is False and ``progress_note`` explains it.
-- Status colour and word compare progress with the expected progress at this date (the share of the cycle
-  elapsed): ``score = progress / expected`` (1 when nothing is expected yet), then the company's thresholds
-  (red < amber_from ≤ amber < green_from ≤ green). At the end of the cycle that is the plain score; in a closed
-  cycle the frozen final scores are used.
-"""
+"""The nested cascade of a cycle with progress and status, its filters, and the signature pages poll."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
 from core.conditional import etag_of
 
-from ..models import CascadeSettings, CheckIn, Cycle, KeyResult, Objective, ObjectiveLink, key_result_progress
-
-ZERO = Decimal("0")
-ONE = Decimal("1")
-QUANTUM = Decimal("0.0001")
-DEFAULT_REMINDER_DAYS = 7
-
-
-def _q(value: Decimal) -> Decimal:
-    return value.quantize(QUANTUM)
-
-
-# ------------------------------------------------------------------------------------------------------ cycles
-
-
-def cycle_list(*, company: Company) -> QuerySet[Cycle]:
-    return Cycle.objects.filter(company=company).select_related("parent").order_by("-start_date", "name")
-
-
-def cycle_get(*, company: Company, cycle_id) -> Cycle:
-    return get_object_or_404(Cycle.objects.select_related("company", "parent"), company=company, pk=cycle_id)
-
-
-def cycle_default(*, company: Company) -> Cycle | None:
-    """The active cycle covering today, else the newest cycle in planning, else the newest cycle."""
-    today = timezone.localdate()
-    cycles = Cycle.objects.filter(company=company).select_related("company")
-    return (
-        cycles.filter(state=Cycle.State.ACTIVE, start_date__lte=today, end_date__gte=today)
-        .order_by("end_date", "-start_date")  # the shortest-running (a quarter before its year)
-        .first()
-        or cycles.filter(state=Cycle.State.PLANNING).order_by("-start_date", "-pk").first()
-        or cycles.order_by("-start_date", "-pk").first()
-    )
-
-
-def objective_get(*, company: Company, objective_id) -> Objective:
-    return get_object_or_404(
-        Objective.objects.select_related("company", "cycle", "owner", "updated_by", "parent"),
-        company=company,
-        pk=objective_id,
-    )
-
-
-def key_result_get(*, company: Company, key_result_id) -> KeyResult:
-    return get_object_or_404(
-        KeyResult.objects.select_related("company", "objective__cycle", "owner", "updated_by"),
-        company=company,
-        pk=key_result_id,
-    )
-
-
-# ------------------------------------------------------------------------------------------------ scoring rules
-
-
-def expected_progress(*, cycle: Cycle, on: dt.date | None = None) -> Decimal:
-    """The share of the cycle elapsed on ``on`` (default today), clamped to 0..1: 0 on the first day, 1 on the last."""
-    on = on or timezone.localdate()
-    total = (cycle.end_date - cycle.start_date).days
-    if total <= 0:
-        return ONE if on >= cycle.start_date else ZERO
-    share = Decimal((on - cycle.start_date).days) / Decimal(total)
-    return _q(min(ONE, max(ZERO, share)))
-
-
-STATUS_LABELS = {"red": _("At risk"), "amber": _("Behind"), "green": _("On track")}
-
-
-def score_status(*, company: Company, score) -> tuple[str, str]:
-    """("red", "At risk") / ("amber", "Behind") / ("green", "On track") by the company's thresholds."""
-    return _Status(company)(Decimal(score))
-
-
-def _pace_score(progress: Decimal, expected: Decimal) -> Decimal:
-    if expected <= ZERO:
-        return ONE
-    return min(ONE, progress / expected)
-
-
-def cascade_settings_get(*, company: Company) -> CascadeSettings:
-    """The company's cascade settings (the defaults, unsaved, when none were stored yet)."""
-    return CascadeSettings.objects.filter(company=company).first() or CascadeSettings(company=company)
-
-
-def reminder_after_days(company: Company) -> int:
-    settings = CascadeSettings.objects.filter(company=company).values_list("reminder_after_days", flat=True).first()
-    return settings or DEFAULT_REMINDER_DAYS
-
-
-# --------------------------------------------------------------------------------------------------- tree rows
-# ``cascade_tree`` reads only the columns it needs (``values_list``) into these small classes instead of model
-# instances: at 5,000 objectives × 4 key results, building ~50,000 model instances (with their owners and editors)
-# cost more than everything else of the page together. The attributes carry the model's field names, so templates,
-# the row renderer, the API, export and services read them as they read the models.
-
-
-class Person:
-    """An objective's or key result's owner: what the cascade shows of a user (``person`` filter, API names)."""
-
-    __slots__ = ("first_name", "last_name", "pk", "username")
-
-    def __init__(self, pk: int, username: str, first_name: str, last_name: str) -> None:
-        self.pk = pk
-        self.username = username
-        self.first_name = first_name
-        self.last_name = last_name
-
-    @property
-    def id(self) -> int:
-        return self.pk
-
-    def get_full_name(self) -> str:  # as django.contrib.auth's AbstractUser
-        return f"{self.first_name} {self.last_name}".strip()
-
-    def get_username(self) -> str:
-        return self.username
-
-    def __str__(self) -> str:
-        return self.username
-
-    def __eq__(self, other) -> bool:
-        return getattr(other, "pk", None) == self.pk and hasattr(other, "get_username")
-
-    def __hash__(self) -> int:
-        return hash(self.pk)
-
-
-@dataclass(slots=True, eq=False)
-class ObjectiveRow:
-    """The columns of an :class:`~objectives.models.Objective` the cascade reads, and its owner."""
-
-    owner: Person | None
-    id: int
-    company_id: int
-    cycle_id: int
-    parent_id: int | None
-    position: int
-    title: str
-    description: str
-    team: str
-    owner_id: int | None
-    state: str
-    rollup: str
-    version: int
-    final_score: Decimal | None
-    carried_from_id: int | None
-
-    @property
-    def pk(self) -> int:
-        return self.id
-
-    def get_team_display(self) -> str:
-        return str(Objective.Team(self.team).label) if self.team in Objective.Team.values else self.team
-
-
-@dataclass(slots=True, eq=False)
-class KeyResultRow:
-    """The columns of a :class:`~objectives.models.KeyResult` the cascade reads, and its owner."""
-
-    owner: Person | None
-    id: int
-    company_id: int
-    objective_id: int
-    position: int
-    title: str
-    kind: str
-    unit: str
-    start_value: Decimal
-    target_value: Decimal
-    current_value: Decimal | None
-    weight: Decimal
-    confidence: Decimal
-    owner_id: int | None
-    version: int
-    final_score: Decimal | None
-    last_check_in_at: dt.datetime | None
-    created_at: dt.datetime
-
-    @property
-    def pk(self) -> int:
-        return self.id
-
-    @property
-    def progress(self) -> Decimal:
-        return key_result_progress(self.kind, self.start_value, self.target_value, self.current_value)
-
-    def get_kind_display(self) -> str:
-        return str(KeyResult.Kind(self.kind).label) if self.kind in KeyResult.Kind.values else self.kind
-
-    def get_unit_display(self) -> str:
-        return str(KeyResult.Unit(self.unit).label) if self.unit in KeyResult.Unit.values else self.unit
-
-
-OWNER_COLUMNS = ("owner_id", "owner__username", "owner__first_name", "owner__last_name")
-
-
-def _rows(queryset: QuerySet, row_class: type) -> list:
-    """Every row of ``queryset`` as a ``row_class`` (its fields after ``owner`` are the columns read, in order),
-    with one :class:`Person` per distinct owner."""
-    columns = [f.name for f in fields(row_class)][1:]
-    people: dict[int, Person] = {None: None}
-    rows = []
-    for values in queryset.values_list(*OWNER_COLUMNS, *columns):
-        owner_id = values[0]
-        owner = people.get(owner_id, False)
-        if owner is False:
-            owner = people[owner_id] = Person(*values[:4])
-        rows.append(row_class(owner, *values[4:]))
-    return rows
-
+from ...models import Cycle, KeyResult, Objective, ObjectiveLink, key_result_progress
+from .rows import KeyResultRow, ObjectiveRow, _rows
+from .scoring import (
+    ONE,
+    ZERO,
+    _pace_score,
+    _q,
+    _Status,
+    expected_progress,
+    reminder_after_days,
+)
 
 # -------------------------------------------------------------------------------------------------- tree nodes
 
@@ -281,7 +58,9 @@ class CascadeNode:
     objective: ObjectiveRow
     id: int
     title: str
-    team: str
+    team: int | None  # the team's id
+    team_name: str
+    team_kind: str
     owner: object
     state: str
     rollup: str
@@ -323,25 +102,6 @@ def _is_stale(key_result, cycle: Cycle, now: dt.datetime, days: int) -> bool:
         return False
     reference = key_result.last_check_in_at or key_result.created_at
     return reference is None or reference < now - dt.timedelta(days=days)
-
-
-class _Status:
-    """The status rule (red / amber / green by the company's thresholds) with the translated words looked up once:
-    a tree reuses one instance for every node; :func:`score_status` uses it for a single score."""
-
-    def __init__(self, company: Company) -> None:
-        self.green_from = Decimal(company.score_green_from)
-        self.amber_from = Decimal(company.score_amber_from)
-        self.labels = {key: str(label) for key, label in STATUS_LABELS.items()}
-
-    def __call__(self, score: Decimal) -> tuple[str, str]:
-        if score >= self.green_from:
-            key = "green"
-        elif score >= self.amber_from:
-            key = "amber"
-        else:
-            key = "red"
-        return key, self.labels[key]
 
 
 def _key_result_node(
@@ -414,7 +174,7 @@ def cascade_tree(
     *,
     company: Company,
     cycle: Cycle,
-    team: str | None = None,
+    team: int | None = None,
     owner_id: int | None = None,
     search: str | None = None,
 ) -> list[CascadeNode]:
@@ -422,9 +182,9 @@ def cascade_tree(
 
     Objectives whose parent lies outside the cycle (e.g. a quarterly objective under a yearly one) are roots here.
     Filters keep the matching nodes plus their ancestors (for context); progress is computed on the whole tree
-    first, so filtering never changes a number. ``team`` matches the objective's team; ``owner_id`` the owner of
-    the objective or of one of its key results; ``search`` (case-insensitive) the title of the objective or of one
-    of its key results. Constant number of queries (4).
+    first, so filtering never changes a number. ``team`` (a team id) matches the objective's team; ``owner_id`` the
+    owner of the objective or of one of its key results; ``search`` (case-insensitive) the title of the objective or
+    of one of its key results. Constant number of queries (4).
 
     ``node.objective`` and ``node.key_results[i].key_result`` are :class:`ObjectiveRow` and :class:`KeyResultRow`
     (the columns the cascade shows, read-only), not model instances: fetch the model to change one.
@@ -450,7 +210,9 @@ def cascade_tree(
             objective=objective,
             id=objective.id,
             title=objective.title,
-            team=objective.team,
+            team=objective.team_id,
+            team_name=objective.team_name or "",
+            team_kind=objective.team_kind or "",
             owner=objective.owner,
             state=objective.state,
             rollup=objective.rollup,
@@ -596,63 +358,3 @@ def cascade_signature(*, company: Company, cycle: Cycle) -> str:
         return str(value)
 
     return ".".join(stamp(part) for part in row)
-
-
-# ------------------------------------------------------------------------------------------------- key results
-
-
-def my_key_results(*, company: Company, user) -> list[KeyResultNode]:
-    """The key results ``user`` owns in planning and active cycles: stale ones (no check-in for the company's
-    reminder period, 7 days by default) first, then by cycle and position. Two or three queries."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    now = timezone.now()
-    stale_days = reminder_after_days(company)
-    key_results = (
-        KeyResult.objects.filter(
-            company=company, owner=user, objective__cycle__state__in=[Cycle.State.PLANNING, Cycle.State.ACTIVE]
-        )
-        .select_related("objective__cycle", "owner")
-        .order_by("objective__cycle__start_date", "objective__position", "position", "id")
-    )
-    nodes = []
-    status = _Status(company)
-    expected_by_cycle: dict[int, Decimal] = {}
-    for key_result in key_results:
-        cycle = key_result.objective.cycle
-        if cycle.pk not in expected_by_cycle:
-            expected_by_cycle[cycle.pk] = expected_progress(cycle=cycle)
-        nodes.append(
-            _key_result_node(
-                key_result,
-                company=company,
-                cycle=cycle,
-                expected=expected_by_cycle[cycle.pk],
-                now=now,
-                stale_days=stale_days,
-                status=status,
-            )
-        )
-    nodes.sort(key=lambda node: not node.is_stale)  # stable: keeps the order within each group
-    return nodes
-
-
-def stale_key_results(*, company: Company, now: dt.datetime | None = None) -> QuerySet[KeyResult]:
-    """Key results of active cycles without a check-in for the company's reminder period."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=reminder_after_days(company))
-    return (
-        KeyResult.objects.filter(company=company, objective__cycle__state=Cycle.State.ACTIVE, owner__isnull=False)
-        .filter(Q(last_check_in_at__lt=cutoff) | Q(last_check_in_at__isnull=True, created_at__lt=cutoff))
-        .select_related("owner", "objective__cycle", "owner__profile")
-        .order_by("owner_id", "objective__cycle__start_date", "objective__position", "position", "id")
-    )
-
-
-def key_result_history(*, key_result: KeyResult | KeyResultRow) -> list[CheckIn]:
-    """Every check-in of ``key_result`` (a model or a row of the tree), oldest first."""
-    return list(
-        CheckIn.objects.filter(company_id=key_result.company_id, key_result_id=key_result.pk)
-        .select_related("author")
-        .order_by("created_at", "id")
-    )
