@@ -6,15 +6,19 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Team
+from core.errors import DomainError
 from core.forms import LocalizedDecimalField
+from core.htmx import apply_to_form
 from core.imports import check_upload_size, size_limit_help
 from core.people import display_name
 from core.safety import BoundedDateField
 
 from .models import Cycle, KeyResult, Objective
+from .services.cascade import check_in_create
 
 HUNDRED = Decimal("100")
 
@@ -91,6 +95,22 @@ class CheckInForm(forms.Form):
     @property
     def confidence_fraction(self) -> Decimal:
         return (self.cleaned_data["confidence"] / HUNDRED).quantize(Decimal("0.01"))
+
+    def save(self, *, actor) -> bool:
+        """Record the valid form's check-in through the service (the cascade's pages and the partner page alike); a
+        refusal (permission, closed cycle, bad value) lands on the form's fields. True when it was recorded."""
+        try:
+            check_in_create(
+                key_result=self.key_result,
+                value=self.cleaned_data["value"],
+                confidence=self.confidence_fraction,
+                comment=self.cleaned_data["comment"].strip(),
+                actor=actor,
+            )
+        except (DomainError, ValidationError) as exc:
+            apply_to_form(self, exc)
+            return False
+        return True
 
 
 class CycleCreateForm(forms.Form):

@@ -22,14 +22,12 @@ from companies.permissions import Action, Role, can
 from companies.services import membership_partner_budget_set
 from companies.tenancy import company_view
 from core.errors import DomainError, error_messages
-from core.htmx import apply_to_form
 from core.people import display_name
 from core.tenancy import for_company, get_for_company_or_404
 from initiatives.models import Initiative
 from initiatives.selectors.partners import partner_initiatives, partner_key_result_get
 from initiatives.services.partners import initiative_partner_assign, initiative_partner_unassign
 from objectives.forms_cascade import CheckInForm
-from objectives.services.cascade import check_in_create
 
 from ..selectors.partners import partner_budget_lines, partner_scorecard
 
@@ -73,20 +71,9 @@ def partner_check_in(request: HttpRequest, key_result_id: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("budgets:partner_home", company_slug=request.company.slug)
     form = CheckInForm(request.POST, key_result=kr)
-    if form.is_valid():
-        try:
-            check_in_create(
-                key_result=kr,
-                value=form.cleaned_data["value"],
-                confidence=form.confidence_fraction,
-                comment=form.cleaned_data["comment"].strip(),
-                actor=request.user,
-            )
-        except (DomainError, ValidationError) as exc:
-            apply_to_form(form, exc)
-        else:
-            messages.success(request, _("Check-in saved: %(title)s") % {"title": kr.title})
-            return redirect("budgets:partner_home", company_slug=request.company.slug)
+    if form.is_valid() and form.save(actor=request.user):
+        messages.success(request, _("Check-in saved: %(title)s") % {"title": kr.title})
+        return redirect("budgets:partner_home", company_slug=request.company.slug)
     return render(request, "budgets/partner_home.html", _partner_context(request, {kr.pk: form}), status=400)
 
 

@@ -170,35 +170,24 @@ def check_in(request: HttpRequest, key_result_id: int) -> HttpResponse:
     kr = selectors.key_result_get(company=company, key_result_id=key_result_id)
     where = request.POST.get("context") or request.GET.get("context") or "cascade"
     form = CheckInForm(request.POST or None, key_result=kr)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.check_in_create(
-                key_result=kr,
-                value=form.cleaned_data["value"],
-                confidence=form.confidence_fraction,
-                comment=form.cleaned_data["comment"].strip(),
-                actor=request.user,
-            )
-        except (DomainError, ValidationError) as exc:
-            apply_to_form(form, exc)
-        else:
-            message = _("Check-in saved: %(title)s") % {"title": kr.title}
-            if where == "my":
-                card = _my_node(request, kr.pk)
-                context = {"item": card, "form": CheckInForm(key_result=card.key_result), "just_saved": True}
-                return trigger_toast(render(request, "objectives/cascade/_my_kr.html", context), message)
-            if where == "detail":
-                messages.success(request, message)
-                response = HttpResponse(status=204)
-                response["HX-Refresh"] = "true"
-                return response
+    if request.method == "POST" and form.is_valid() and form.save(actor=request.user):
+        message = _("Check-in saved: %(title)s") % {"title": kr.title}
+        if where == "my":
+            card = _my_node(request, kr.pk)
+            context = {"item": card, "form": CheckInForm(key_result=card.key_result), "just_saved": True}
+            return trigger_toast(render(request, "objectives/cascade/_my_kr.html", context), message)
+        if where == "detail":
+            messages.success(request, message)
             response = HttpResponse(status=204)
-            trigger_toast(response, message)
-            triggers = json.loads(response["HX-Trigger"])
-            triggers["cascade:changed"] = {}
-            triggers["cascade:checked-in"] = {}
-            response["HX-Trigger"] = json.dumps(triggers)
+            response["HX-Refresh"] = "true"
             return response
+        response = HttpResponse(status=204)
+        trigger_toast(response, message)
+        triggers = json.loads(response["HX-Trigger"])
+        triggers["cascade:changed"] = {}
+        triggers["cascade:checked-in"] = {}
+        response["HX-Trigger"] = json.dumps(triggers)
+        return response
     template = "objectives/cascade/_my_kr.html" if where == "my" and request.method == "POST" else None
     if template:
         return render(request, template, {"item": _my_node(request, kr.pk), "form": form})

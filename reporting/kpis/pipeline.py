@@ -62,26 +62,8 @@ def marketing_influenced_pipeline(company, period: Period) -> KpiResult:
     100. Unlike the sourced pipeline, an opportunity that sales sourced but marketing touched counts too.
     Source: "marketing-influenced pipeline" (Forrester/SiriusDecisions; HubSpot and Salesforce reports).
     """
-    influenced = Q(touched=True)
-    totals = (
-        Opportunity.objects.filter(Q(company=company) & _in("created", period))
-        .annotate(touched=_marketing_touch_before_creation(company))
-        .aggregate(
-            total=Sum("amount"),
-            influenced=Sum("amount", filter=influenced),
-            count=Count("id"),
-            influenced_count=Count("id", filter=influenced),
-        )
-    )
-    total, amount = _money(totals["total"]), _money(totals["influenced"])
-    breakdown = {
-        "influenced_amount": _s(amount),
-        "total_amount": _s(total),
-        "share_percent": _s(_pct(amount, total)),
-        "opportunities": totals["count"],
-        "influenced_opportunities": totals["influenced_count"],
-    }
-    return _result(company, "marketing_influenced_pipeline", amount, breakdown)
+    opportunities = Opportunity.objects.filter(Q(company=company) & _in("created", period))
+    return _influenced(company, opportunities, "marketing_influenced_pipeline", count_key="opportunities")
 
 
 def marketing_influenced_revenue(company, period: Period) -> KpiResult:
@@ -92,26 +74,29 @@ def marketing_influenced_revenue(company, period: Period) -> KpiResult:
     all opportunities won in the period × 100. Source: "marketing-influenced revenue" (Forrester/SiriusDecisions).
     """
     start, end = period.datetime_range()
+    won = Opportunity.objects.filter(company=company, status=Opportunity.Status.WON, closed__gte=start, closed__lt=end)
+    return _influenced(company, won, "marketing_influenced_revenue", count_key="won_opportunities")
+
+
+def _influenced(company, opportunities, key: str, *, count_key: str) -> KpiResult:
+    """The influenced share of ``opportunities`` (one aggregate query): Σ amount of those with a marketing touch at
+    or before their creation, beside Σ amount of all of them."""
     influenced = Q(touched=True)
-    totals = (
-        Opportunity.objects.filter(company=company, status=Opportunity.Status.WON, closed__gte=start, closed__lt=end)
-        .annotate(touched=_marketing_touch_before_creation(company))
-        .aggregate(
-            total=Sum("amount"),
-            influenced=Sum("amount", filter=influenced),
-            count=Count("id"),
-            influenced_count=Count("id", filter=influenced),
-        )
+    totals = opportunities.annotate(touched=_marketing_touch_before_creation(company)).aggregate(
+        total=Sum("amount"),
+        influenced=Sum("amount", filter=influenced),
+        count=Count("id"),
+        influenced_count=Count("id", filter=influenced),
     )
     total, amount = _money(totals["total"]), _money(totals["influenced"])
     breakdown = {
         "influenced_amount": _s(amount),
         "total_amount": _s(total),
         "share_percent": _s(_pct(amount, total)),
-        "won_opportunities": totals["count"],
+        count_key: totals["count"],
         "influenced_opportunities": totals["influenced_count"],
     }
-    return _result(company, "marketing_influenced_revenue", amount, breakdown)
+    return _result(company, key, amount, breakdown)
 
 
 VELOCITY_WINDOW_DAYS = 365
