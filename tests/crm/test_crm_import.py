@@ -314,9 +314,9 @@ def test_numbers(text, expected):
 
 
 def test_duplicates_are_found_across_batches(company, imp, monkeypatch):
-    from crm import reader as crm_import
+    from crm.reader import files as crm_files
 
-    monkeypatch.setattr(crm_import, "BATCH_SIZE", 2)  # ids are checked against earlier batches on disk
+    monkeypatch.setattr(crm_files, "BATCH_SIZE", 2)  # ids are checked against earlier batches on disk
     rows = "".join(f"{i},2026-03-01\n" for i in [1, 2, 3, 4, 5, 2, 6, 7, 1])
     job = imp("Record ID,Create Date\n" + rows, kind="leads", source="hubspot")
     assert job.status == CrmImport.Status.FAILED
