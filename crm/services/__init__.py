@@ -1,8 +1,7 @@
-"""Every state change of the CRM data, by concern: file imports (``imports``, with the PostgreSQL COPY path in
-``imports_pg``), saved column mappings (``mappings``) and the upsert of records that imports, the bulk API and
-connectors share (``records``),
-live CRM connections and their sync (``connections``).
- Import from here: ``from crm.services import crm_import_create``."""
+"""Every state change of the CRM data, by concern: file imports (uploads and drafts in ``imports``, the run in
+``import_run``, with the PostgreSQL COPY path in ``imports_pg``), saved column mappings (``mappings``), the upsert
+of records that imports, the bulk API and connectors share (``records``), and live CRM connections and their sync
+(``connections``). Import from here: ``from crm.services import crm_import_create``."""
 
 from .connections import (
     crm_connection_connect,
@@ -12,6 +11,7 @@ from .connections import (
     crm_connections_due,
     crm_credentials_rotate,
 )
+from .import_run import crm_import_progress, crm_import_run
 from .imports import (
     AUTO_SOURCE,
     DRAFT_KEPT,
@@ -20,8 +20,6 @@ from .imports import (
     crm_import_discard,
     crm_import_drafts_purge,
     crm_import_max_bytes,
-    crm_import_progress,
-    crm_import_run,
 )
 from .mappings import column_mapping_delete, column_mapping_save
 from .records import MAX_API_ITEMS, PayloadRejected, crm_records_upsert

@@ -1,6 +1,6 @@
 """The PostgreSQL path of the CSV import of leads: COPY, validation and upsert as set-based SQL.
 
-The Python path (crm.services.imports ``_validate`` / ``_write`` through :func:`crm.reader.parse_record`)
+The Python path (crm.services.import_run ``_validate`` / ``_write`` through :func:`crm.reader.parse_record`)
 is the reference; this path gives the same rows and the same errors, three to five times faster (1 M HubSpot
 contacts: ~29,000 rows/s against 5,540 on these 2-core machines; see the README's Performance section):
 

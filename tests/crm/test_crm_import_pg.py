@@ -281,13 +281,10 @@ def test_neither_encoding(both):
 
 
 def test_errors_are_capped_with_the_total(both, monkeypatch):
-    from crm import reader as crm_import
+    from crm.services import import_run
 
     monkeypatch.setattr(crm_import_pg, "MAX_STORED_ERRORS", 5)
-    monkeypatch.setattr(crm_import, "MAX_STORED_ERRORS", 5)
-    from crm.services import imports as services_crm
-
-    monkeypatch.setattr(services_crm, "MAX_STORED_ERRORS", 5)
+    monkeypatch.setattr(import_run, "MAX_STORED_ERRORS", 5)
     result = both(_hubspot_rows(["gestern"] * 12))
     assert result["error_count"] == 12
     assert [e["row"] for e in result["errors"]] == [2, 3, 4, 5, 6]

@@ -130,7 +130,7 @@ def test_connection_lost_during_cascade_import_writes_nothing_and_a_retry_works(
 def test_connection_lost_during_crm_import_writes_nothing_and_the_retry_works(
     company, make_member, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    from crm.services import imports as services_crm
+    from crm.services import import_run as services_crm
     from crm.services import imports_pg as crm_import_pg
     from crm.tasks import crm_import_run
 
