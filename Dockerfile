@@ -20,7 +20,10 @@ COPY history ./history
 COPY objectives ./objectives
 COPY initiatives ./initiatives
 COPY budgets ./budgets
+COPY crm ./crm
+COPY sla ./sla
 COPY reporting ./reporting
+COPY review ./review
 RUN pip install .
 COPY . .
 COPY --from=vendor /build/static/vendor ./static/vendor
