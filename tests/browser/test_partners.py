@@ -22,6 +22,7 @@ from tests.factories import (
     KeyResultFactory,
     MembershipFactory,
     ObjectiveFactory,
+    TeamFactory,
     UserFactory,
 )
 from tests.initiatives.factories import InitiativeFactory
@@ -47,6 +48,7 @@ def _sign_in(page, url, username, password="pw"):
 
 def test_cmo_invites_a_partner_who_sees_only_their_initiative_and_checks_in(live_server, browser, smtp):
     company = CompanyFactory(name="Voltaria Energie AG", slug="voltaria")
+    TeamFactory(company=company, name="Agentur Nordlicht")
     cmo = UserFactory(username="markus", first_name="Markus", last_name="Hoffmann")
     MembershipFactory(user=cmo, company=company, role=Role.CMO)
     MembershipFactory(user=UserFactory(username="lena"), company=company, role=Role.FACILITATOR)
@@ -66,7 +68,7 @@ def test_cmo_invites_a_partner_who_sees_only_their_initiative_and_checks_in(live
     cmo_page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Members").click()
     cmo_page.get_by_label("E-mail").fill("kai@nordlicht.example")
     cmo_page.get_by_label("Role", exact=True).select_option(label="Partner")
-    cmo_page.get_by_label("Team", exact=True).fill("Agentur Nordlicht")
+    cmo_page.get_by_label("Team", exact=True).select_option(label="Agentur Nordlicht")
     cmo_page.get_by_label("Language of the invitation").select_option("en")
     cmo_page.get_by_role("button", name="Send invitation").click()
     expect(cmo_page.get_by_role("status").first).to_contain_text("Invitation sent to kai@nordlicht.example.")
