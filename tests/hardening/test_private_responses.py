@@ -1,5 +1,9 @@
 """Finding 12 of issue 12 (info): answers to a signed-in user are never cached (``Cache-Control: private,
-no-store``; static files keep theirs), and the language cookie is Secure in production like the session cookie."""
+no-store``; static files keep theirs), and the language cookie is Secure in production like the session cookie.
+
+Issue 19 made one exception: a whole page with a data version (board, cascade, priority matrix, budgets overview)
+carries an ETag and ``private, no-cache`` — the browser may keep it only to ask again on every visit (a 304 when
+nothing changed); sign-in and sign-out clear the browser's cache (tests/core/test_conditional_pages.py)."""
 
 from __future__ import annotations
 
@@ -12,16 +16,22 @@ from companies.permissions import Role
 from tests.factories import CycleFactory
 
 NO_STORE = "private, no-store"
+REVALIDATE = "private, no-cache"
 
 
 @pytest.mark.django_db
 def test_signed_in_pages_partials_api_and_downloads_are_not_cached(company, client_for, api_client_for):
     CycleFactory(company=company)
     client = client_for(company, Role.CMO)
-    for url in ("/c/acme/", "/c/acme/budgets/", "/c/acme/board/", "/c/acme/cascade/", "/c/acme/budgets/export/"):
+    for url in ("/c/acme/", "/c/acme/budgets/", "/c/acme/budgets/export/"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["Cache-Control"] == NO_STORE, url
+        assert not response.has_header("ETag"), url
+    for url in ("/c/acme/board/", "/c/acme/cascade/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Cache-Control"] == REVALIDATE and response.has_header("ETag"), url
     partial = client.get("/c/acme/budgets/key-results/?q=a", HTTP_HX_REQUEST="true")
     assert partial["Cache-Control"] == NO_STORE
     api = api_client_for(company, Role.CMO)
