@@ -10,6 +10,10 @@ lead's ConvertedOpportunityId, as in the file import) and ``CampaignMember`` of 
 type is the channel, its name the campaign). Each is a SOQL query on ``SystemModstamp >= cursor`` ordered by it,
 paged by the query's ``nextRecordsUrl``; the fields asked for are the preset's API names that the org's describe
 lists (custom fields like MQL_Date__c only where they exist).
+
+Deletions: ``deleted:Lead``, ``deleted:Opportunity`` and ``deleted:CampaignMember`` read the object's deleted
+records (``GET sobjects/<object>/deleted/?start=…&end=…``) from the cursor (at most the 30 days Salesforce keeps
+them) to now; the cursor moves to the answer's ``latestDateCovered``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from .mapping import salesforce_fields, to_row
 
 API_VERSION = "59.0"
 STREAMS = ("Lead", "Opportunity", "CampaignMember")
+DELETION_STREAMS = ("deleted:Lead", "deleted:Opportunity", "deleted:CampaignMember")
+DELETED_WINDOW = dt.timedelta(days=29)  # Salesforce answers for the last 30 days only
 KINDS = {"Lead": "leads", "Opportunity": "opportunities", "CampaignMember": "touchpoints"}
 TOUCH_FIELDS = ["Id", "LeadId", "CreatedDate", "Campaign.Name", "Campaign.Type", "SystemModstamp"]
 
@@ -64,6 +70,7 @@ class _TrustAdapter(HTTPAdapter):
 class SalesforceSource:
     name = "salesforce"
     streams = STREAMS
+    deletion_streams = DELETION_STREAMS
 
     def __init__(self, credentials: dict):
         self.credentials = credentials
@@ -191,6 +198,24 @@ class SalesforceSource:
             if result.get("done", True) or not result.get("nextRecordsUrl"):
                 return
             result = self._call("query_more", result["nextRecordsUrl"], identifier_is_url=True)
+
+    def deleted_pages(self, stream: str, cursor: str | None) -> Iterator[Page]:
+        """One page: the records of ``deleted:<object>`` deleted since ``cursor`` (at most Salesforce's window)."""
+        sobject = stream.split(":", 1)[1]
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        start = max(parse_iso(cursor), now - DELETED_WINDOW) if cursor else now - DELETED_WINDOW
+        answer = self._call(
+            "restful",
+            f"sobjects/{sobject}/deleted/",
+            params={"start": iso(start.replace(microsecond=0)), "end": iso(now)},
+        )
+        ids = [str(r["id"]) for r in answer.get("deletedRecords") or [] if r.get("id")]
+        page = Page(stream)
+        if ids:
+            page.deleted = {KINDS[sobject]: [f"sf-{i}" if sobject == "CampaignMember" else i for i in ids]}
+        covered = answer.get("latestDateCovered")
+        page.cursor = iso(parse_iso(covered)) if covered else iso(now)
+        yield page
 
     def _page(self, stream: str, records: list[dict]) -> Page:
         page = Page(stream)
