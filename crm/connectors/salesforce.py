@@ -19,6 +19,7 @@ them) to now; the cursor moves to the answer's ``latestDateCovered``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import requests
@@ -27,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+
+from core.numbers import format_decimal, format_percent
 
 from . import retry
 from .base import AuthExpired, ConnectorError, Page, RateLimited, Transient, iso, parse_iso
@@ -123,8 +126,32 @@ class SalesforceSource:
             version=API_VERSION,
         )
 
+    def _allowance_left(self) -> None:
+        """Salesforce reports the org's daily API usage on every answer (``Sforce-Limit-Info: api-usage=N/M``). The
+        allowance is the whole org's: past ``CRM_SALESFORCE_API_SHARE`` of it the sync stops before its next call,
+        so the org's other integrations keep theirs, and goes on after the allowance renews."""
+        header = self.last_response.headers.get("Sforce-Limit-Info", "") if self.last_response is not None else ""
+        match = re.search(r"api-usage=(\d+)/(\d+)", header)
+        if not match:
+            return
+        used, limit = int(match.group(1)), int(match.group(2))
+        if limit and used >= settings.CRM_SALESFORCE_API_SHARE * limit:
+            raise RateLimited(
+                _(
+                    "The org has used %(used)s of its %(limit)s daily API calls; the sync stops at %(share)s of them "
+                    "so that the org's other integrations keep theirs."
+                )
+                % {
+                    "used": format_decimal(used, decimals=0),
+                    "limit": format_decimal(limit, decimals=0),
+                    "share": format_percent(settings.CRM_SALESFORCE_API_SHARE),
+                },
+                daily=True,
+            )
+
     def _call(self, method: str, *args, **kwargs):
         def once():
+            self._allowance_left()
             if self.sf is None:
                 self._authorise()
             for renewed in (False, True):

@@ -94,6 +94,8 @@ class FarEnd:
     )
     page_size: int = 100
     sf_daily_remaining: int | None = None
+    sf_api_used: int | None = None  # what Sforce-Limit-Info reports as used today (default: the requests so far)
+    sf_api_limit: int = 15000
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     requests: list[Logged] = field(default_factory=list)
     _locators: dict[str, list[dict]] = field(default_factory=dict)
@@ -281,7 +283,8 @@ class FarEnd:
             self.sf_daily_remaining -= 1
         if fault := self.fault_for(route):
             return self._fault(fault, route)
-        limit_info = {"Sforce-Limit-Info": f"api-usage={len(self.requests)}/15000"}
+        used = len(self.requests) if self.sf_api_used is None else self.sf_api_used
+        limit_info = {"Sforce-Limit-Info": f"api-usage={used}/{self.sf_api_limit}"}
         deleted = re.fullmatch(r"/services/data/v[\d.]+/sobjects/(\w+)/deleted/?", path)
         if deleted and deleted.group(1) in self.salesforce_deleted:
             return (*self._salesforce_deleted(deleted.group(1), query), route)

@@ -419,3 +419,30 @@ def _page(company, user) -> str:
     client = Client()
     client.force_login(user)
     return client.get(reverse("crm:crm_import", kwargs={"company_slug": company.slug})).content.decode()
+
+
+def test_salesforce_sync_leaves_the_rest_of_the_daily_allowance_to_other_integrations(
+    farend, waits, company, cmo, django_capture_on_commit_callbacks, settings
+):
+    """Past CRM_SALESFORCE_API_SHARE of the org's daily calls (Sforce-Limit-Info) the sync pauses before its next call,
+    says why, keeps its cursors and goes on once the allowance allows."""
+    settings.CRM_SALESFORCE_API_SHARE = 0.8
+    salesforce_org(farend)
+    with django_capture_on_commit_callbacks(execute=True):
+        connection = crm_connection_connect(
+            company=company, kind="salesforce", values=salesforce_credentials(farend), actor=cmo
+        )
+    cursors = CrmConnection.objects.get().cursors
+    farend.salesforce_put("Lead", "00Q000000000009", T0 + dt.timedelta(hours=1), CreatedDate="2026-02-09T08:00:00Z")
+    farend.sf_api_used, farend.sf_api_limit = 12_000, 15_000
+    farend.requests.clear()
+    run = _sync(connection)
+    assert run.status == "paused"
+    assert "The org has used 12,000 of its 15,000 daily API calls; the sync stops at 80%" in run.message
+    assert len(farend.hits("salesforce-query")) + len(farend.hits("salesforce-describe")) == 1  # then it stopped
+    assert CrmConnection.objects.get().cursors == cursors
+    assert not Lead.objects.filter(company=company, external_id="00Q000000000009").exists()
+    farend.sf_api_used = 100  # the allowance renewed
+    run = _sync(connection)
+    assert run.status == "done", run.message
+    assert Lead.objects.filter(company=company, external_id="00Q000000000009").exists()
