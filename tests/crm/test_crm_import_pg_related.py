@@ -5,6 +5,7 @@ errors in the same order, and the same counts."""
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -388,3 +389,33 @@ def test_generated_times_give_the_same_touchpoint_ids(company, cmo, both, leads,
     assume(readable)
     rows = "".join(f'L1,"{d}",Web{n}\n' for n, d in enumerate(readable))
     both("Kontakt,Zeit,Kanal\n" + rows, kind="touchpoints", source="custom", mapping=mapping)
+
+
+def test_connection_lost_while_writing_deals_writes_nothing_and_the_retry_works(
+    company, cmo, leads, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+
+    from crm.tasks import crm_import_run
+
+    real = related_pg._write_opportunities
+
+    def lost(*args, **kwargs):
+        real(*args, **kwargs)  # the rows are written, then the connection goes
+        raise OperationalError("server closed the connection unexpectedly")
+
+    upload = SimpleUploadedFile("deals.csv", (SALESFORCE + "006A;2026-03-04;1.234,56;;Prospecting;;;Web\n").encode())
+    with django_capture_on_commit_callbacks(execute=False):
+        job = crm_import_create(company=company, kind="opportunities", source="salesforce", uploaded_file=upload,
+                                actor=cmo)  # fmt: skip
+    with monkeypatch.context() as patch:
+        patch.setattr(related_pg, "_write_opportunities", lost)
+        with pytest.raises(OperationalError):
+            crm_import_run.run(job.pk)
+    job.refresh_from_db()
+    assert job.status == CrmImport.Status.PENDING  # back to waiting: the task's retry picks it up
+    assert not Opportunity.objects.filter(company=company).exists()
+    assert crm_import_run.run(job.pk) == CrmImport.Status.DONE
+    assert list(Opportunity.objects.filter(company=company).values_list("external_id", "amount")) == [
+        ("006A", Decimal("1234.56"))
+    ]
