@@ -4,6 +4,7 @@ errors in the same order, and the same counts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from companies.permissions import Role
 from crm import reader
 from crm.models import ColumnMapping, CrmImport, Lead, Opportunity, Touchpoint
-from crm.services import column_mapping_save, crm_import_create, imports_pg_related_check
+from crm.services import column_mapping_save, crm_import_create, crm_import_run, imports_pg_related_check
 from crm.services import imports_pg_related as related_pg
 from reporting.models import ReportingSettings
 from tests.crm.test_crm_import_pg import DATE_PARTS, DATES_OK
@@ -427,3 +428,38 @@ def test_a_stage_longer_than_its_column_fails_alike(both, leads):
     result = both(SALESFORCE + f"006A;2026-03-04;1;;{'S' * 100};;;Web\n", sql="rejected", counts=False)
     assert result["status"] == CrmImport.Status.FAILED
     assert result["errors"][0]["message"].startswith("The import stopped unexpectedly")
+
+
+def test_the_incremental_kpi_refresh_after_a_deal_import_starts_at_the_changed_month(company, cmo, leads, monkeypatch):
+    from reporting.services import kpi_incremental
+
+    real, calls = related_pg.import_related, []
+    monkeypatch.setattr(related_pg, "import_related", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    rows = "006A;2026-01-10;100;;Prospecting;;;Web\n006B;2026-03-10;200;;Prospecting;;;Web\n"
+
+    def run(content: str) -> dict:
+        job = crm_import_create(company=company, kind="opportunities", source="salesforce", schedule=False,
+                                uploaded_file=SimpleUploadedFile("deals.csv", content.encode()), actor=cmo)  # fmt: skip
+        assert crm_import_run(import_id=job.pk).status == CrmImport.Status.DONE
+        return kpi_incremental.kpi_snapshots_refresh_changed(company=company)
+
+    run(SALESFORCE + rows)
+    assert run(SALESFORCE + rows)["since"] is None  # nothing changed
+    assert run(SALESFORCE + rows.replace(";200;", ";250;"))["since"] == dt.date(2026, 3, 1)
+    assert len(calls) == 3  # all through the SQL path
+
+
+def test_capped_touchpoint_errors_keep_the_python_order(company, cmo, both, leads, monkeypatch):
+    from crm.services import import_run
+
+    monkeypatch.setattr(imports_pg_related_check, "MAX_STORED_ERRORS", 5)
+    monkeypatch.setattr(import_run, "MAX_STORED_ERRORS", 5)
+    mapping = _touch_mapping(company, cmo)
+    lines = [f"T{n};L9;2026-03-04;Web;" for n in range(4)] + [f"U{n};L1;gestern;Web;" for n in range(4)]
+    result = both("Id;Kontakt;Zeit;Kanal;Kampagne\n" + "\n".join(lines) + "\n", kind="touchpoints", source="custom",
+                  mapping=mapping)  # fmt: skip
+    assert result["error_count"] == 8
+    # The unknown leads are checked at the end of the file: the stored five are the four dates, then row 2.
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(6, "Zeit"), (7, "Zeit"), (8, "Zeit"),
+                                                                   (9, "Zeit"), (2, "Kontakt")]  # fmt: skip
