@@ -231,6 +231,8 @@ class SalesforceSource:
         sobject = stream.split(":", 1)[1]
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         start = max(parse_iso(cursor), now - DELETED_WINDOW) if cursor else now - DELETED_WINDOW
+        if now - start < dt.timedelta(minutes=1):
+            return  # Salesforce reads deletions by the minute: ask again at the next sync
         answer = self._call(
             "restful",
             f"sobjects/{sobject}/deleted/",

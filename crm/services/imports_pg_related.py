@@ -44,6 +44,8 @@ from .imports_pg import Outcome
 from .imports_pg_related_check import check, stage_decides
 
 KINDS = {CrmKind.OPPORTUNITIES, CrmKind.TOUCHPOINTS}
+# "12.000" / "4,500": one separator before exactly three digits is a thousands group in an amount (cents at most).
+NUMBER_ONE_GROUP = r"^[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}$"
 NUMBER_PLAIN = r"^[+-]?[0-9]{1,20}([.,][0-9]{1,20})?$"
 NUMBER_GERMAN = r"^[+-]?[0-9]{1,3}(\.[0-9]{3}){1,6}(,[0-9]{1,20})?$"
 NUMBER_ENGLISH = r"^[+-]?[0-9]{1,3}(,[0-9]{3}){1,6}(\.[0-9]{1,20})?$"
@@ -103,7 +105,8 @@ def import_related(
 
 def _decimal_sql(t: str) -> str:
     return (
-        f"CASE WHEN {t} ~ %(number_plain)s THEN replace({t}, ',', '.')::numeric "
+        f"CASE WHEN {t} ~ %(number_one_group)s THEN replace(replace({t}, '.', ''), ',', '')::numeric "
+        f"WHEN {t} ~ %(number_plain)s THEN replace({t}, ',', '.')::numeric "
         f"WHEN {t} ~ %(number_german)s THEN replace(replace({t}, '.', ''), ',', '.')::numeric "
         f"WHEN {t} ~ %(number_english)s THEN replace({t}, ',', '')::numeric END"
     )
@@ -145,6 +148,7 @@ def _wall_sql(t: str, form: str) -> str:
 def _params() -> dict:
     return pg._params(
         first_id=f"^[^;,|{pg.WHITESPACE}]*",
+        number_one_group=NUMBER_ONE_GROUP,
         number_plain=NUMBER_PLAIN,
         number_german=NUMBER_GERMAN,
         number_english=NUMBER_ENGLISH,

@@ -112,7 +112,7 @@ def test_salesforce_deals_with_flags_stages_and_german_amounts(both, company, le
         "006C;2026-03-05T08:00:00.000+0000;€ 12.000;2026-03-05;Closed Lost;ja;nein;\n"  # closed same day: created
         "006D;05.03.2026 09:00;4.500;2026-03-31;Verhandlung;;;Partner Referral\n"
         "006E;2026-03-05;0,005;2026-04-01;Closed Won;X;1;Web\n"  # half to even: 0.00
-        "006F;2026-03-05;1.015;2026-04-01;Closed Won;X;1;Web\n"  # 1.02
+        "006F;2026-03-05;1.0150;2026-04-01;Closed Won;X;1;Web\n"  # 1.02
         "006G;2026-03-05;+7;;Qualification;n;0;Trade Show\n"
         ";;;;;;;\n"
         "006H;2026-03-05;1 000,5;2026-04-01;;WAHR;falsch;Webinar\n"
@@ -125,8 +125,8 @@ def test_salesforce_deals_with_flags_stages_and_german_amounts(both, company, le
     assert {k: (str(row[3]), row[5]) for k, row in by_id.items()} == {
         "006A": ("1234.56", "won"),
         "006B": ("1234.50", "open"),
-        "006C": ("12.00", "lost"),  # as crm.reader reads a lone group of three (see the report)
-        "006D": ("4.50", "open"),
+        "006C": ("12000.00", "lost"),  # an amount has cents at most: a lone group of three is thousands
+        "006D": ("4500.00", "open"),
         "006E": ("0.00", "won"),
         "006F": ("1.02", "won"),
         "006G": ("7.00", "open"),

@@ -245,11 +245,14 @@ class FarEnd:
             end = _parse_time((query.get("end") or [""])[0])
         except ValueError:
             return 400, {}, [{"message": "start and end are required", "errorCode": "MALFORMED_QUERY"}]
-        if start < now - dt.timedelta(days=30) or end <= start:
+        if start < now - dt.timedelta(days=30):
             invalid = [
                 {"message": "startDate must be within the last 30 days", "errorCode": "INVALID_REPLICATION_DATE"}
             ]
             return 400, {}, invalid
+        if end - start < dt.timedelta(minutes=1):
+            short = [{"message": "the window must be a minute at least", "errorCode": "INVALID_REPLICATION_DATE"}]
+            return 400, {}, short
         end = min(end, now)
         found = [
             {"id": record_id, "deletedDate": sf_time(at)}
