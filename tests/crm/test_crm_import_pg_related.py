@@ -179,6 +179,7 @@ def test_every_opportunity_error_in_the_python_order(both, leads):
         "006C;2026-03-06;2;2026-03-07;;false;false;\n"  # the first 006C has an error: this one is the first
         "006K;31.02.2026;1;;;false;false;\n"
         "006L;2026-03-05;1;2026-03-05;;yes;no;\n"  # closed the same day
+        f"006M;2026-03-05;1{'0' * 30};;;false;false;\n"  # more digits than a decimal takes: too large, no crash
     )
     result = both(content)
     assert result["status"] == CrmImport.Status.FAILED
@@ -198,7 +199,9 @@ def test_every_opportunity_error_in_the_python_order(both, leads):
         (11, "Amount"),
         (13, "Id"),
         (15, "CreatedDate"),
+        (17, "Amount"),
     ]
+    assert result["errors"][-1]["message"] == "The amount is too large."
 
 
 def test_status_column_and_missing_columns_of_a_saved_mapping(company, cmo, both, leads):
