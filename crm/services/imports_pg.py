@@ -36,6 +36,8 @@ hold a quote at all) and leaves such a file to the Python path too.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +66,9 @@ from ..reader import (
 )
 
 KINDS = {CrmKind.LEADS}
+# Part of every row digest (see _skip_unchanged): raise it whenever a change here or in crm.reader reads or writes
+# the same file row differently, so that the next re-import rewrites every lead once.
+DIGEST_VERSION = 1
 CHUNK = 1 << 20
 FIX_BATCH = 2000
 PG_ENCODINGS = {"utf-8-sig": "UTF8", "cp1252": "WIN1252"}
@@ -96,6 +101,7 @@ class Outcome:
     created: int
     encoding: str
     fields: frozenset[str]
+    unchanged: int = 0  # rows skipped: their lead holds what they would write
 
 
 def _limit(name: str) -> int:
@@ -132,15 +138,64 @@ def import_leads(
         if status != "ok" or _has_huge_field(cursor, len(header)):
             return None
         index = {field: max(i for i, h in enumerate(header) if h == name) for field, name in columns.columns.items()}
-        rows = _parse(cursor, index, len(header))
+        digest = _digest_sql(index, date_order, sources)
+        unchanged = _skip_unchanged(cursor, job.company_id, index, digest)
+        rows = _parse(cursor, index, len(header), digest=digest) + unchanged
         if rows == 0:
             raise ImportRejected([error(None, "", _("The file has a header but no data rows."))])
         _fix_unusual(cursor, index, date_order)
-        _check(cursor, job, columns.columns)
+        _check(cursor, job, columns.columns, unchanged=unchanged > 0)
         progress(phase="writing", done=0, total=rows)
         created = _write(cursor, job.company_id, index, sources)
-        cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
-    return Outcome(rows=rows, created=created, encoding=encoding, fields=frozenset(index))
+        cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes, crm_same")
+    return Outcome(rows=rows, created=created, encoding=encoding, fields=frozenset(index), unchanged=unchanged)
+
+
+def _digest_sql(index: dict[str, int], date_order: str | None, sources) -> str:
+    """SQL of a staged row's digest (alias ``s``): a 64-bit hash of the raw text of the mapped columns only (an
+    unmapped column such as "Last activity" may change freely) and of everything else that decides what the row
+    writes: which field each column feeds, the date order, the company's source lists (is_marketing_sourced), the
+    project time zone and DIGEST_VERSION. Each column is hashed with its own seed derived from that context
+    (PostgreSQL's hashtextextended, ~0.1 µs a value) and the hashes are XORed: no concatenation, which would cost
+    more than the hashing. Not cryptographic: a changed row keeps its old digest with a chance of 2^-64."""
+    context = json.dumps(
+        [DIGEST_VERSION, sorted(index.items()), date_order, list(sources.key), django_settings.TIME_ZONE],
+        sort_keys=True,
+    )
+    parts = []
+    for i in sorted(set(index.values())):
+        seed = int.from_bytes(hashlib.blake2b(f"{context}:{i}".encode(), digest_size=8).digest(), "big", signed=True)
+        parts.append(f"hashtextextended(s.c{i}, {seed})")
+    return " # ".join(parts)
+
+
+def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str) -> int:
+    """Take the rows whose digest is the one their lead was last written with out of crm_stage (into crm_same,
+    with the lead's id and external id for the duplicate check over the whole file). Such a row would write what
+    its lead holds: it is not parsed, checked or written. The database trigger of migration crm 0005 clears a
+    lead's digest on any UPDATE that does not set it, so a lead changed since by another path is rewritten.
+    Returns the number of rows taken out."""
+    external_id = _trim_sql(f"s.c{index['external_id']}")
+    cursor.execute(
+        f"CREATE TEMP TABLE crm_same ON COMMIT DROP AS SELECT s.row_no + 1 AS row_no, l.id AS lead_id, "  # noqa: S608
+        f"l.external_id FROM crm_stage AS s JOIN {Lead._meta.db_table} AS l ON l.company_id = %(company)s "
+        f"AND l.external_id = {external_id} AND l.import_digest = ({digest})",
+        {"company": company_id, "ws": WHITESPACE},
+    )
+    unchanged = cursor.rowcount
+    if unchanged == 0:
+        return 0
+    cursor.execute("SELECT count(*) FROM crm_stage")
+    if cursor.fetchone()[0] == unchanged:
+        cursor.execute("TRUNCATE crm_stage")
+    else:  # the few changed rows into a new table: cheaper than deleting most of the staged ones
+        cursor.execute(
+            "CREATE TEMP TABLE crm_changed ON COMMIT DROP AS SELECT * FROM crm_stage AS s "
+            "WHERE NOT EXISTS (SELECT 1 FROM crm_same AS u WHERE u.row_no = s.row_no + 1)"
+        )
+        cursor.execute("DROP TABLE crm_stage")
+        cursor.execute("ALTER TABLE crm_changed RENAME TO crm_stage")
+    return unchanged
 
 
 def _has_huge_field(cursor, width: int) -> bool:
@@ -265,8 +320,9 @@ def _params(**extra) -> dict:
     }
 
 
-def _parse(cursor, index: dict[str, int], width: int) -> int:
-    """crm_parsed: one row per non-blank CSV row, values converted, raw text kept where Python must look."""
+def _parse(cursor, index: dict[str, int], width: int, digest: str = "NULL::bigint") -> int:
+    """crm_parsed: one row per non-blank CSV row, values converted, raw text kept where Python must look; ``digest``
+    (SQL over the staged row ``s``) is kept for the write."""
     specs = field_specs(CrmKind.LEADS)
     mapped = sorted(set(index.values()), key=list(index.values()).index)
     trims = ", ".join(f"{_trim_sql(f's.c{i}')} AS t{i}" for i in mapped)
@@ -275,7 +331,7 @@ def _parse(cursor, index: dict[str, int], width: int) -> int:
         [f"t.t{i} = ''" for i in mapped] + [f"btrim(s.c{i}, %(ws)s) = ''" for i in range(width) if i not in mapped]
     )
     forms, moments = [], []
-    select = ["s.row_no + 1 AS row_no"]
+    select = ["s.row_no + 1 AS row_no", f"{digest} AS digest"]
     for field, i in index.items():
         kind = specs[field].kind
         t = f"t.t{i}"
@@ -376,7 +432,7 @@ def _flush(fixes: list, errors: list) -> None:
     errors.clear()
 
 
-def _check(cursor, job, columns: dict[str, str]) -> None:
+def _check(cursor, job, columns: dict[str, str], unchanged: bool = False) -> None:
     specs = field_specs(CrmKind.LEADS)
     order = {field: n for n, field in enumerate(columns)}
     checks = []
@@ -410,12 +466,7 @@ def _check(cursor, job, columns: dict[str, str]) -> None:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM crm_errors)")
         if cursor.fetchone()[0]:
             clean = "NOT EXISTS (SELECT 1 FROM crm_errors AS e WHERE e.row_no = p.row_no)"
-    cursor.execute(
-        f"INSERT INTO crm_errors SELECT row_no, {SEQ_DUPLICATE}, 'external_id', 'duplicate', external_id, "  # noqa: S608
-        "first::text FROM (SELECT row_no, external_id, min(row_no) OVER (PARTITION BY external_id) AS first "
-        f"FROM crm_parsed AS p WHERE external_id IN (SELECT external_id FROM crm_parsed AS p WHERE {clean} "
-        f"GROUP BY 1 HAVING count(*) > 1) AND {clean}) AS d WHERE row_no > first"
-    )
+    _check_duplicates(cursor, clean, unchanged)
     cursor.execute("SELECT count(*) FROM crm_errors")
     total = cursor.fetchone()[0]
     if not total:
@@ -424,6 +475,25 @@ def _check(cursor, job, columns: dict[str, str]) -> None:
         "SELECT row_no, field, code, value, extra FROM crm_errors ORDER BY row_no, seq LIMIT %s", [MAX_STORED_ERRORS]
     )
     raise ImportRejected([_message(columns, *found) for found in cursor.fetchall()], total)
+
+
+def _check_duplicates(cursor, clean: str, unchanged: bool) -> None:
+    """An id on more than one row without errors: every row after the first is a duplicate, as in the Python path.
+    With skipped rows (crm_same; all without errors, as they were when they were written), over the whole file: ids
+    twice among the skipped (the same lead matched twice), twice among the parsed, or in both."""
+    rows = f"SELECT row_no, external_id FROM crm_parsed AS p WHERE {clean}"
+    repeated = f"SELECT external_id FROM crm_parsed AS p WHERE {clean} GROUP BY 1 HAVING count(*) > 1"
+    if unchanged:
+        repeated += (
+            " UNION ALL SELECT min(external_id) FROM crm_same GROUP BY lead_id HAVING count(*) > 1"
+            f" UNION ALL SELECT p.external_id FROM crm_parsed AS p JOIN crm_same AS u USING (external_id) WHERE {clean}"
+        )
+        rows += " UNION ALL SELECT row_no, external_id FROM crm_same"
+    cursor.execute(
+        f"INSERT INTO crm_errors SELECT row_no, {SEQ_DUPLICATE}, 'external_id', 'duplicate', external_id, "  # noqa: S608
+        "first::text FROM (SELECT row_no, external_id, min(row_no) OVER (PARTITION BY external_id) AS first "
+        f"FROM ({rows}) AS r WHERE external_id IN ({repeated})) AS d WHERE row_no > first"
+    )
 
 
 def _message(columns: dict[str, str], row: int, field: str, code: str, value: str | None, extra: str | None) -> dict:
@@ -477,6 +547,8 @@ def _write(cursor, company_id: int, index: dict[str, int], sources) -> int:
             if name not in present:
                 updates[name] = f"coalesce(EXCLUDED.{name}, {Lead._meta.db_table}.{name})"
     sales: list[str] = []
+    values["import_digest"] = "p.digest"  # the digest of the row that wrote the lead (see _skip_unchanged)
+    updates["import_digest"] = "EXCLUDED.import_digest"
     if "is_marketing_sourced" in present:
         values["is_marketing_sourced"] = "p.is_marketing_sourced"
         updates["is_marketing_sourced"] = "EXCLUDED.is_marketing_sourced"
