@@ -337,7 +337,7 @@ def _copy(cursor, path: Path, target: str) -> float:
     started = time.perf_counter()
     with (
         open(path, "rb") as handle,
-        cursor.cursor.copy(f"COPY {target} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,  # noqa: S608
+        cursor.cursor.copy(f"COPY {target} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
     ):
         while chunk := handle.read(1 << 20):
             copy.write(chunk)

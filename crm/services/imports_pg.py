@@ -71,6 +71,7 @@ KINDS = {CrmKind.LEADS}
 DIGEST_VERSION = 1
 CHUNK = 1 << 20
 FIX_BATCH = 2000
+TEMP_TABLES = "crm_stage, crm_parsed, crm_errors, crm_fixes, crm_match, crm_twice, crm_repeated"
 PG_ENCODINGS = {"utf-8-sig": "UTF8", "cp1252": "WIN1252"}
 # Zones beyond ±15:59 (PostgreSQL's limit, Python's is ±23:59) are left to Python.
 # Every character Python's str.strip() removes (str.isspace), so btrim() trims exactly like the Python path.
@@ -122,7 +123,7 @@ def import_leads(
     Raises ImportRejected with the errors of the Python path."""
     with connection.cursor() as cursor:
         _more_temp_buffers(cursor)
-        cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL enable_memoize = off")  # it would cache per-row expressions that never repeat
         # The encoding, header and delimiter are found by core.tabular, as for the Python path.
@@ -147,7 +148,7 @@ def import_leads(
         _check(cursor, job, columns.columns, unchanged=unchanged > 0)
         progress(phase="writing", done=0, total=rows)
         created = _write(cursor, job.company_id, index, sources)
-        cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes, crm_same")
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")
     return Outcome(rows=rows, created=created, encoding=encoding, fields=frozenset(index), unchanged=unchanged)
 
 
@@ -170,28 +171,35 @@ def _digest_sql(index: dict[str, int], date_order: str | None, sources) -> str:
 
 
 def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str) -> int:
-    """Take the rows whose digest is the one their lead was last written with out of crm_stage (into crm_same,
-    with the lead's id and external id for the duplicate check over the whole file). Such a row would write what
-    its lead holds: it is not parsed, checked or written. The database trigger of migration crm 0005 clears a
-    lead's digest on any UPDATE that does not set it, so a lead changed since by another path is rewritten.
-    Returns the number of rows taken out."""
+    """Take the rows whose digest is the one their lead was last written with out of crm_stage. Such a row would
+    write what its lead holds: it is not parsed, checked or written. The database trigger of migration crm 0005
+    clears a lead's digest on any UPDATE that does not set it, so a lead changed since by another path is rewritten.
+    Returns the number of rows taken out.
+
+    crm_match keeps, per staged row, the lead of its id (NULL: a new id) and whether the row is skipped; a lead that
+    two rows name (crm_twice) is an id twice in the file, for the duplicate check over the whole file."""
     external_id = _trim_sql(f"s.c{index['external_id']}")
     cursor.execute(
-        f"CREATE TEMP TABLE crm_same ON COMMIT DROP AS SELECT s.row_no + 1 AS row_no, l.id AS lead_id, "  # noqa: S608
-        f"l.external_id FROM crm_stage AS s JOIN {Lead._meta.db_table} AS l ON l.company_id = %(company)s "
-        f"AND l.external_id = {external_id} AND l.import_digest = ({digest})",
+        f"CREATE TEMP TABLE crm_match ON COMMIT DROP AS SELECT s.row_no + 1 AS row_no, l.id AS lead_id, "  # noqa: S608
+        f"l.import_digest = ({digest}) AS same FROM crm_stage AS s LEFT JOIN {Lead._meta.db_table} AS l "
+        f"ON l.company_id = %(company)s AND l.external_id = {external_id}",
         {"company": company_id, "ws": WHITESPACE},
     )
-    unchanged = cursor.rowcount
+    staged = cursor.rowcount
+    # count(DISTINCT) sorts the ids: cheaper than hashing them; the ids twice are looked for only if there are any
+    cursor.execute("SELECT count(*) FILTER (WHERE same), count(lead_id), count(DISTINCT lead_id) FROM crm_match")
+    unchanged, known, leads = cursor.fetchone()
+    cursor.execute("CREATE TEMP TABLE crm_twice ON COMMIT DROP AS SELECT NULL::bigint AS lead_id WHERE false")
+    if known > leads:
+        cursor.execute("INSERT INTO crm_twice SELECT lead_id FROM crm_match GROUP BY 1 HAVING count(*) > 1")
     if unchanged == 0:
         return 0
-    cursor.execute("SELECT count(*) FROM crm_stage")
-    if cursor.fetchone()[0] == unchanged:
+    if unchanged == staged:
         cursor.execute("TRUNCATE crm_stage")
-    else:  # the few changed rows into a new table: cheaper than deleting most of the staged ones
+    else:  # the changed rows into a new table: cheaper than deleting most of the staged ones
         cursor.execute(
             "CREATE TEMP TABLE crm_changed ON COMMIT DROP AS SELECT * FROM crm_stage AS s "
-            "WHERE NOT EXISTS (SELECT 1 FROM crm_same AS u WHERE u.row_no = s.row_no + 1)"
+            "WHERE s.row_no + 1 IN (SELECT row_no FROM crm_match WHERE same IS NOT TRUE)"
         )
         cursor.execute("DROP TABLE crm_stage")
         cursor.execute("ALTER TABLE crm_changed RENAME TO crm_stage")
@@ -239,7 +247,10 @@ def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, pr
             with inner.cursor.copy(statement) as copy:
                 while chunk := binary.read(CHUNK):
                     window = tail + chunk if sent else chunk
-                    if _END_MARKER.search(window) or (b'"' in chunk and _STRAY_QUOTE[delimiter].search(window)):
+                    # a plain search first: the regular expressions cost more than the COPY on a megabyte
+                    if (b"\\." in window and _END_MARKER.search(window)) or (
+                        b'"' in chunk and _STRAY_QUOTE[delimiter].search(window)
+                    ):
                         raise _NotForCopy
                     tail = chunk[-3:]
                     copy.write(chunk)
@@ -479,20 +490,26 @@ def _check(cursor, job, columns: dict[str, str], unchanged: bool = False) -> Non
 
 def _check_duplicates(cursor, clean: str, unchanged: bool) -> None:
     """An id on more than one row without errors: every row after the first is a duplicate, as in the Python path.
-    With skipped rows (crm_same; all without errors, as they were when they were written), over the whole file: ids
+    With skipped rows (crm_match; all without errors, as they were when they were written), over the whole file: ids
     twice among the skipped (the same lead matched twice), twice among the parsed, or in both."""
-    rows = f"SELECT row_no, external_id FROM crm_parsed AS p WHERE {clean}"
-    repeated = f"SELECT external_id FROM crm_parsed AS p WHERE {clean} GROUP BY 1 HAVING count(*) > 1"
-    if unchanged:
-        repeated += (
-            " UNION ALL SELECT min(external_id) FROM crm_same GROUP BY lead_id HAVING count(*) > 1"
-            f" UNION ALL SELECT p.external_id FROM crm_parsed AS p JOIN crm_same AS u USING (external_id) WHERE {clean}"
+    # (SQL built from our own table and column names)
+    rows = f"SELECT row_no, external_id FROM crm_parsed AS p WHERE {clean}"  # noqa: S608
+    repeated = f"SELECT external_id FROM crm_parsed AS p WHERE {clean} GROUP BY 1 HAVING count(*) > 1"  # noqa: S608
+    if unchanged:  # ids twice among the skipped rows, or in a skipped and a parsed row, name one lead twice
+        table = Lead._meta.db_table
+        repeated += f" UNION ALL SELECT l.external_id FROM {table} AS l JOIN crm_twice AS t ON t.lead_id = l.id"  # noqa: S608
+        rows += (
+            f" UNION ALL SELECT m.row_no, l.external_id FROM crm_match AS m JOIN {table} AS l ON l.id = m.lead_id "  # noqa: S608
+            "WHERE m.same"
         )
-        rows += " UNION ALL SELECT row_no, external_id FROM crm_same"
+    # The repeated ids first (usually none): only their rows are then looked at, not every row of the file.
+    cursor.execute(f"CREATE TEMP TABLE crm_repeated ON COMMIT DROP AS {repeated}")
+    if not cursor.rowcount:
+        return
     cursor.execute(
         f"INSERT INTO crm_errors SELECT row_no, {SEQ_DUPLICATE}, 'external_id', 'duplicate', external_id, "  # noqa: S608
         "first::text FROM (SELECT row_no, external_id, min(row_no) OVER (PARTITION BY external_id) AS first "
-        f"FROM ({rows}) AS r WHERE external_id IN ({repeated})) AS d WHERE row_no > first"
+        f"FROM ({rows}) AS r WHERE external_id IN (SELECT external_id FROM crm_repeated)) AS d WHERE row_no > first"
     )
 
 

@@ -59,9 +59,9 @@ def run(company, cmo, monkeypatch, django_capture_on_commit_callbacks):
             if python:
                 patch.setattr(crm_import_pg, "KINDS", set())
             with django_capture_on_commit_callbacks(execute=True):
+                upload = SimpleUploadedFile("leads.csv", content.encode())
                 job = crm_import_create(company=company, kind="leads", source="custom" if mapping else "hubspot",
-                                        mapping=mapping, uploaded_file=SimpleUploadedFile("leads.csv", content.encode()),
-                                        actor=cmo, schedule=False)  # fmt: skip
+                                        mapping=mapping, uploaded_file=upload, actor=cmo, schedule=False)  # fmt: skip
                 CrmImport.objects.filter(pk=job.pk).update(date_order=date_order)
                 job = crm_import_run(import_id=job.pk)
         return job, (outcomes[0] if outcomes else None)
@@ -179,7 +179,7 @@ def test_duplicates_among_skipped_rows_are_rejected_as_in_the_python_path(compan
 def test_a_rejected_reimport_changes_nothing(company, run):
     run(_file(10))
     before = _versions(company)
-    job, outcome = run(_file(10, changed={5}, extra="11,Anna,gestern,lead,,,,,,,,\n"))
+    job, _outcome = run(_file(10, changed={5}, extra="11,Anna,gestern,lead,,,,,,,,\n"))
     assert job.status == "failed" and [e["row"] for e in job.errors] == [12]
     assert _versions(company) == before
 
