@@ -273,15 +273,17 @@ class _NotForCopy(Exception):
 def _form_sql(t: str) -> str:
     """The form of one trimmed date value ``t``: 0 empty, 1 ISO 8601 without zone, 2 German, 3 ISO 8601 with a zone,
     9 anything else (left to Python, which also says why a year outside core.safety's bounds is refused)."""
-    iso = f"CASE WHEN substr({t}, 17) ~ '[Z+-]' THEN 3 ELSE 1 END"
+    # A zone needs more than "YYYY-MM-DD HH:MM" (16 characters): the usual value needs no second regex. Text compared
+    # as bytes (COLLATE "C"): digits sort alike in every collation, and strcoll() costs more than the comparison.
+    iso = f"CASE WHEN octet_length({t}) > 16 AND substr({t}, 17) ~ '[Z+-]' THEN 3 ELSE 1 END"
     return (
         f"CASE WHEN {t} = '' THEN 0 "  # noqa: S608 (SQL built from our own column names)
-        f"WHEN {t} ~ %(iso)s THEN CASE WHEN left({t}, 4) NOT BETWEEN %(year_min)s AND %(year_max)s THEN 9 "
-        f"WHEN substr({t}, 9, 2) <= '28' THEN {iso} "
+        f'WHEN {t} ~ %(iso)s THEN CASE WHEN left({t}, 4) COLLATE "C" NOT BETWEEN %(year_min)s AND %(year_max)s '
+        f"THEN 9 WHEN substr({t}, 9, 2) COLLATE \"C\" <= '28' THEN {iso} "
         f"WHEN substr({t}, 9, 2)::int <= extract(day from make_date(left({t}, 4)::int, substr({t}, 6, 2)::int, 1) "
         f"+ interval '1 month - 1 day') THEN {iso} ELSE 9 END "
-        f"WHEN {t} ~ %(german)s THEN (SELECT CASE WHEN g[3] NOT BETWEEN %(year_min)s AND %(year_max)s THEN 9 "
-        f"WHEN g[1]::int <= 28 THEN 2 "
+        f'WHEN {t} ~ %(german)s THEN (SELECT CASE WHEN g[3] COLLATE "C" NOT BETWEEN %(year_min)s AND %(year_max)s '
+        f"THEN 9 WHEN g[1]::int <= 28 THEN 2 "
         f"WHEN g[1]::int <= extract(day from make_date(g[3]::int, g[2]::int, 1) + interval '1 month - 1 day') "
         f"THEN 2 ELSE 9 END FROM regexp_match({t}, %(german)s) AS g) "
         f"ELSE 9 END"
