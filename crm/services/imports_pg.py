@@ -11,16 +11,19 @@ contacts: ~29,000 rows/s against 5,540 on these 2-core machines; see the README'
    ``\\.``, a stray quote, a field longer than Python's csv module takes), nothing has been written and
    :func:`import_leads` returns None: the caller then runs the Python path, which names the row and the reason
    exactly as before.
-2. **Parse.** One ``CREATE TABLE AS SELECT`` trims every value like Python's ``str.strip``, converts the usual date
+2. **Skip.** Rows whose digest (of the raw mapped values and the import's context) is the one their lead was last
+   written with are taken out: a re-import parses, checks and writes only what changed (:func:`_skip_unchanged`).
+3. **Parse.** One ``CREATE TABLE AS SELECT`` trims every value like Python's ``str.strip``, converts the usual date
    forms (ISO 8601 with or without a zone, HubSpot's "2026-03-04 10:22", German "04.03.2026 10:22") and booleans,
    and keeps the raw text of any value that is not in one of those forms. Only those few values go through
    :func:`parse_datetime` / :func:`parse_bool` in Python, which either fixes them up or yields their error.
-3. **Check.** Too-long texts, missing required values, converted leads without a conversion date and ids that
-   appear more than once go into an error table; the first MAX_STORED_ERRORS in row order are turned into the
-   translated messages of the Python path.
-4. **Write.** One ``INSERT ... SELECT ... ON CONFLICT (company_id, external_id) DO UPDATE ... WHERE <row differs>``
-   writes everything; a field the file does not carry is left as it is, as ``bulk_create(update_conflicts)`` does.
-   Most of its time is the upkeep of the lead table's eleven indexes, not the SQL around it.
+4. **Check.** Too-long texts, missing required values, converted leads without a conversion date and ids that
+   appear more than once (over the whole file, skipped rows included) go into an error table; the first
+   MAX_STORED_ERRORS in row order are turned into the translated messages of the Python path.
+5. **Write.** One ``INSERT ... SELECT ... ON CONFLICT (company_id, external_id) DO UPDATE ... WHERE <row differs>``
+   writes everything, each lead with its row's digest; a field the file does not carry is left as it is, as
+   ``bulk_create(update_conflicts)`` does. Most of its time is the upkeep of the lead table's eleven indexes, not
+   the SQL around it.
 
 Errors come in row order (the Python path reports a duplicate found across its batches of BATCH_SIZE ids later);
 with more than MAX_STORED_ERRORS errors the stored ones are therefore the first rows', and the total is the same.
