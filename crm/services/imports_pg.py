@@ -181,10 +181,18 @@ def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str)
 
     crm_match keeps, per staged row, the lead of its id (NULL: a new id) and whether the row is skipped; a lead that
     two rows name (crm_twice) is an id twice in the file, for the duplicate check over the whole file."""
+    table = Lead._meta.db_table
+    # A first load (or one after other paths wrote every lead) has nothing to skip: no join of the whole file
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE company_id = %s AND import_digest IS NOT NULL)",  # noqa: S608
+        [company_id],
+    )
+    if not cursor.fetchone()[0]:
+        return 0
     external_id = _trim_sql(f"s.c{index['external_id']}")
     cursor.execute(
         f"CREATE TEMP TABLE crm_match ON COMMIT DROP AS SELECT s.row_no + 1 AS row_no, l.id AS lead_id, "  # noqa: S608
-        f"l.import_digest = ({digest}) AS same FROM crm_stage AS s LEFT JOIN {Lead._meta.db_table} AS l "
+        f"l.import_digest = ({digest}) AS same FROM crm_stage AS s LEFT JOIN {table} AS l "
         f"ON l.company_id = %(company)s AND l.external_id = {external_id}",
         {"company": company_id, "ws": WHITESPACE},
     )
