@@ -402,27 +402,38 @@ def scenario_import(cfg: dict, details: dict) -> list[dict]:
     say(f"CRM import: {small_rows:,} rows (memory reference)")
     small = _import_child(slug, paths[small_rows])
     postgres = connection.vendor == "postgresql"
-    # Each run with its floor right after it: COPY of the same file, once to warm up (the product's child read the
-    # file just before), then measured.
+    # Each case twice, each with its floor right after it: COPY of the same file, once to warm up (the product's
+    # child read the file just before), then measured. The faster of the two counts on both sides (the machine may
+    # be shared). The 1 % case imports the changed file, then the first one again: both change 1 % of the rows.
     runs = [
-        ("first", "first load", paths[rows], "indexed", 2, "COPY into crm_lead's columns and indexes"),
-        ("again", "re-import, unchanged", paths[rows], "bare", 3, "COPY into a bare table"),
-        ("again", "re-import, 1 % rows changed", changed_path, "bare", 3, "COPY into a bare table"),
+        ("first", "first load", [paths[rows]] * 2, "indexed", 2, "COPY into crm_lead's columns and indexes"),
+        ("again", "re-import, unchanged", [paths[rows]] * 2, "bare", 3, "COPY into a bare table"),
+        ("again", "re-import, 1 % rows changed", [changed_path, paths[rows]], "bare", 3, "COPY into a bare table"),
     ]
     measured = {}
     results = []
-    for mode, case, path, floor_kind, divisor, floor_name in runs:
-        say(f"CRM import: {rows:,} rows through the product, {case}")
-        product = _import_child(slug, path, mode)
-        if product["status"] != "done":
-            raise RuntimeError(f"the import was rejected: {product}")
-        floor_seconds = None
-        if postgres:
-            say(f"CRM import: {floor_name} (floor of the {case})")
-            copy = _copy_floor_indexed if floor_kind == "indexed" else _copy_floor
-            copy(path, company_id)
-            floor_seconds = copy(path, company_id)
-        measured[case] = {**product, "floor_s": floor_seconds, "floor": floor_name}
+    for mode, case, files, floor_kind, divisor, floor_name in runs:
+        products, floors = [], []
+        for path in files:
+            say(f"CRM import: {rows:,} rows through the product, {case} ({path.name})")
+            products.append(_import_child(slug, path, mode))
+            if products[-1]["status"] != "done":
+                raise RuntimeError(f"the import was rejected: {products[-1]}")
+            if postgres:
+                say(f"CRM import: {floor_name} (floor of the {case})")
+                copy = _copy_floor_indexed if floor_kind == "indexed" else _copy_floor
+                copy(path, company_id)
+                floors.append(copy(path, company_id))
+        product = min(products, key=lambda run: run["seconds"])
+        floor_seconds = min(floors) if floors else None
+        measured[case] = {
+            **product,
+            "all_s": [run["seconds"] for run in products],
+            "floor_s": floor_seconds,
+            "floor_all_s": floors,
+            "floor": floor_name,
+            "peak_rss_kb": max(run["peak_rss_kb"] for run in products),
+        }
         product_rate = product["rows"] / product["seconds"]
         floor_rate = rows / floor_seconds if floor_seconds else None
         results.append(
@@ -442,7 +453,7 @@ def scenario_import(cfg: dict, details: dict) -> list[dict]:
     results.append(
         {
             "scenario": "crm import",
-            "case": f"peak RSS MB at {small_rows:,} → {rows:,} rows (highest of the three runs)",
+            "case": f"peak RSS MB at {small_rows:,} → {rows:,} rows (highest of the six runs)",
             "measured": peak / 1024,
             "floor": small["peak_rss_kb"] / 1024,
             "ratio": peak / small["peak_rss_kb"],
