@@ -49,6 +49,10 @@ class Lead(models.Model):
     rejected_at = models.DateTimeField(_("rejected by sales"), null=True, blank=True)
     rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True, default="", db_default="")
     recycled_at = models.DateTimeField(_("recycled to marketing"), null=True, blank=True)
+    # Issue 16 (delta speed): the digest of the file row (and import context) that last wrote this lead through the
+    # SQL import (crm.services.imports_pg); a re-import skips a row whose digest is the same. Any UPDATE that does
+    # not set it clears it (database trigger, migration 0005), so a lead changed by any other path is rewritten.
+    import_digest = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("lead")
