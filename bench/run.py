@@ -1,6 +1,6 @@
 """``make bench``: the scale-and-speed scenarios of issue 7, each measured side by side with its floor.
 
-    python -m bench.run [--scale full|small] [--only kpi,import,cascade,load,poll,browser,lighthouse]
+    python -m bench.run [--scale full|small] [--only kpi,import,import_related,cascade,load,poll,browser,lighthouse]
 
 Runs against the configured DATABASE_URL (the Makefile target defaults to a local PostgreSQL database
 ``okrplan_bench`` and migrates it). Generated data is reused between runs: a row in the table ``bench_dataset``
@@ -670,7 +670,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE") or "full")
     parser.add_argument(
-        "--only", default="kpi,import,cascade,load,poll,browser,lighthouse", help="comma-separated scenarios"
+        "--only",
+        default="kpi,import,import_related,cascade,load,poll,browser,lighthouse",
+        help="comma-separated scenarios",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrplan.settings")
@@ -699,6 +701,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += scenario_kpi(cfg, details, explain)
     if "import" in only:
         rows += scenario_import(cfg, details)
+    if "import_related" in only:
+        from bench.import_related import scenario_import_related
+
+        rows += scenario_import_related(cfg, details)
     if "cascade" in only:
         rows += scenario_cascade(cfg, details)
     if only & FEEL:

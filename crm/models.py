@@ -246,6 +246,8 @@ class CrmImport(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows written"), default=0)
     rows_created = models.PositiveIntegerField(_("rows new"), default=0)
+    # Rows the PostgreSQL path left alone because their lead already holds what they would write (issue 16).
+    rows_unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     # [{"row": int|None, "column": str, "message": str}, ...], capped (error_count has the full number)
     errors = models.JSONField(_("error report"), default=list, blank=True)

@@ -196,7 +196,7 @@ def _run(job: CrmImport) -> None:
                     CrmImport.objects.filter(pk=job.pk).update(rows_total=outcome.rows, encoding=outcome.encoding)
             if outcome is not None:
                 _finish(job, status=CrmImport.Status.DONE, rows_done=outcome.rows, rows_created=outcome.created,
-                        rows_total=outcome.rows)  # fmt: skip
+                        rows_unchanged=outcome.unchanged, rows_total=outcome.rows)  # fmt: skip
                 return
         rows_total = _validate(job, binary, encoding, mapping, strict, ctx)
         CrmImport.objects.filter(pk=job.pk).update(

@@ -9,6 +9,8 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
 from companies.permissions import Role
 from crm.models import ColumnMapping, CrmImport, Lead
@@ -84,8 +86,13 @@ def test_an_unchanged_reimport_writes_nothing_and_counts_every_row(company, run)
 
     job, outcome = run(_file(first_name="Berta"))  # an unmapped column may change
     assert (job.status, job.rows_total, job.rows_done, job.rows_created) == ("done", 30, 30, 0)
-    assert outcome.unchanged == 30
+    assert outcome.unchanged == job.rows_unchanged == 30
     assert _versions(company) == before
+    # The person who imported sees it on the import's page.
+    client = Client()
+    client.force_login(job.created_by)
+    page = client.get(reverse("crm:crm_import_detail", args=[company.slug, job.pk])).content.decode()
+    assert "30 rows imported (0 new, 30 unchanged, the rest updated)." in page
 
 
 def test_exactly_the_changed_rows_are_written(company, run):
