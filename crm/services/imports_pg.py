@@ -5,7 +5,8 @@ is the reference; this path gives the same rows and the same errors, three to fi
 contacts: ~29,000 rows/s against 5,540 on these 2-core machines; see the README's Performance section):
 
 1. **Stage.** The file streams through ``COPY ... FROM STDIN (FORMAT csv)`` into a temporary table with one text
-   column per CSV column and the row number (the header is row 1, like the Python reader). The header, its
+   column per CSV column and the row number (the header is row 1, like the Python reader; :mod:`.pg_sql`, shared
+   with the opportunity and touchpoint path). The header, its
    delimiter and the encoding (UTF-8, else Windows-1252) are found by core.tabular, as in the Python path. If
    PostgreSQL cannot read the file (broken quoting, a row with another number of columns, an end-of-data marker
    ``\\.``, a stray quote, a field longer than Python's csv module takes), nothing has been written and
@@ -38,61 +39,48 @@ hold a quote at all) and leaves such a file to the Python path too.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import psycopg
 from django.conf import settings as django_settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from core import tabular
-from core.safety import DATE_MAX, DATE_MIN
 
 from .. import reader
 from ..models import CrmKind, Lead
 from ..reader import (
     DEFAULT_TEXT_MAX,
-    FALSE_WORDS,
     LONG_TEXT_FIELDS,
     MAX_STORED_ERRORS,
     MAX_TEXT,
-    TRUE_WORDS,
     ImportRejected,
     ValueError_,
     error,
     field_specs,
+)
+from .pg_sql import (
+    PG_ENCODINGS,
+    WHITESPACE,
+    _first_of_twice_sql,
+    _form_sql,
+    _has_huge_field,
+    _moment_sql,
+    _more_temp_buffers,
+    _params,
+    _stage,
+    _trim_sql,
 )
 
 KINDS = {CrmKind.LEADS}
 # Part of every row digest (see _skip_unchanged): raise it whenever a change here or in crm.reader reads or writes
 # the same file row differently, so that the next re-import rewrites every lead once.
 DIGEST_VERSION = 1
-CHUNK = 1 << 20
 FIX_BATCH = 2000
 TEMP_TABLES = "crm_stage, crm_parsed, crm_errors, crm_fixes, crm_match, crm_twice, crm_repeated"
-PG_ENCODINGS = {"utf-8-sig": "UTF8", "cp1252": "WIN1252"}
-# Zones beyond ±15:59 (PostgreSQL's limit, Python's is ±23:59) are left to Python.
-# Every character Python's str.strip() removes (str.isspace), so btrim() trims exactly like the Python path.
-WHITESPACE = "".join(chr(c) for c in range(1, 0x3001) if chr(c).isspace())
-ISO_RE = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-](0[0-9]|1[0-5]):?[0-5][0-9])?)?$"
-)
-GERMAN_RE = (
-    r"^(0?[1-9]|[12][0-9]|3[01])\.(0?[1-9]|1[0-2])\.([0-9]{4})"
-    r"([ ,]+([01]?[0-9]|2[0-3]):([0-5][0-9])(:([0-5][0-9]))?)?$"
-)
-_END_MARKER = re.compile(rb"(?:^|[\r\n])\\\.(?:[\r\n]|$)")
-# A quote between two ordinary characters (` "Anna"`, `5"x`) is not valid CSV: Python's csv module keeps it as a
-# character, PostgreSQL starts a quoted section. Only invalid files have one, so they are left to Python.
-_STRAY_QUOTE = {
-    d: re.compile(rb'[^%(d)s\r\n"]"[^%(d)s\r\n"]' % {b"d": re.escape(d.encode())}) for d in (",", ";", "\t")
-}
 
 # Order of a row's errors, as the Python path appends them: field errors in column order, then missing required
 # values, then the conversion date, then duplicates.
@@ -217,133 +205,6 @@ def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str)
         cursor.execute("DROP TABLE crm_stage")
         cursor.execute("ALTER TABLE crm_changed RENAME TO crm_stage")
     return unchanged
-
-
-def _has_huge_field(cursor, width: int) -> bool:
-    """Python's csv module refuses a field longer than its limit (131,072 characters) with "cannot be read as CSV";
-    COPY takes it. Such a file goes to the Python path, which names the row as before."""
-    limit = csv.field_size_limit()
-    # octet_length() is free, char_length() has to count: count only where the bytes could be too many
-    huge = " OR ".join(f"(octet_length(c{i}) > {limit} AND char_length(c{i}) > {limit})" for i in range(width))
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM crm_stage WHERE {huge})")  # noqa: S608
-    return cursor.fetchone()[0]
-
-
-def _more_temp_buffers(cursor) -> None:
-    """The staging tables of a large file would spill out of the default 8 MB of temporary buffers. PostgreSQL
-    refuses the change once the session has used a temporary table with another size; then the default stays."""
-    try:
-        with transaction.atomic():
-            cursor.execute("SET LOCAL temp_buffers = '256MB'")
-    except DatabaseError:
-        pass
-
-
-def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, progress) -> str:
-    """COPY the file into crm_stage; "ok", "encoding" (not this encoding) or "unreadable" (not CSV for COPY)."""
-    names = ", ".join(f"c{i}" for i in range(width))
-    text_columns = ", ".join(f"c{i} text" for i in range(width))
-    delimiter_sql = {",": "','", ";": "';'", "\t": "E'\\t'"}[delimiter]
-    binary.seek(0)
-    try:
-        with connection.cursor() as inner, transaction.atomic():
-            inner.execute(
-                f"CREATE TEMP TABLE crm_stage ({text_columns}, row_no bigint GENERATED ALWAYS AS IDENTITY) "
-                "ON COMMIT DROP"
-            )
-            statement = (
-                f"COPY crm_stage ({names}) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER {delimiter_sql}, "
-                f"ENCODING '{pg_encoding}', FORCE_NOT_NULL ({names}))"
-            )
-            tail = b""
-            sent = 0
-            with inner.cursor.copy(statement) as copy:
-                while chunk := binary.read(CHUNK):
-                    window = tail + chunk if sent else chunk
-                    # a plain search first: the regular expressions cost more than the COPY on a megabyte
-                    if (b"\\." in window and _END_MARKER.search(window)) or (
-                        b'"' in chunk and _STRAY_QUOTE[delimiter].search(window)
-                    ):
-                        raise _NotForCopy
-                    tail = chunk[-3:]
-                    copy.write(chunk)
-                    sent += len(chunk)
-                    progress(phase="validating", done=0, bytes=sent, size=job.size)
-    except _NotForCopy:
-        return "unreadable"
-    except (psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter):
-        return "encoding"
-    except psycopg.errors.DataError:
-        return "unreadable"
-    return "ok"
-
-
-class _NotForCopy(Exception):
-    """The file holds what COPY reads otherwise than Python: the end-of-data line ``\\.`` (COPY would stop there)
-    or a stray quote."""
-
-
-def _form_sql(t: str) -> str:
-    """The form of one trimmed date value ``t``: 0 empty, 1 ISO 8601 without zone, 2 German, 3 ISO 8601 with a zone,
-    9 anything else (left to Python, which also says why a year outside core.safety's bounds is refused)."""
-    # A zone needs more than "YYYY-MM-DD HH:MM" (16 characters): the usual value needs no second regex. Text compared
-    # as bytes (COLLATE "C"): digits sort alike in every collation, and strcoll() costs more than the comparison.
-    iso = f"CASE WHEN octet_length({t}) > 16 AND substr({t}, 17) ~ '[Z+-]' THEN 3 ELSE 1 END"
-    return (
-        f"CASE WHEN {t} = '' THEN 0 "  # noqa: S608 (SQL built from our own column names)
-        f'WHEN {t} ~ %(iso)s THEN CASE WHEN left({t}, 4) COLLATE "C" NOT BETWEEN %(year_min)s AND %(year_max)s '
-        f"THEN 9 WHEN substr({t}, 9, 2) COLLATE \"C\" <= '28' THEN {iso} "
-        f"WHEN substr({t}, 9, 2)::int <= extract(day from make_date(left({t}, 4)::int, substr({t}, 6, 2)::int, 1) "
-        f"+ interval '1 month - 1 day') THEN {iso} ELSE 9 END "
-        f'WHEN {t} ~ %(german)s THEN (SELECT CASE WHEN g[3] COLLATE "C" NOT BETWEEN %(year_min)s AND %(year_max)s '
-        f"THEN 9 WHEN g[1]::int <= 28 THEN 2 "
-        f"WHEN g[1]::int <= extract(day from make_date(g[3]::int, g[2]::int, 1) + interval '1 month - 1 day') "
-        f"THEN 2 ELSE 9 END FROM regexp_match({t}, %(german)s) AS g) "
-        f"ELSE 9 END"
-    )
-
-
-def _moment_sql(t: str, form: str) -> str:
-    """The moment of a date value in a usual form, read in the session time zone (set to the project's)."""
-    return (
-        f"CASE WHEN {form} IN (1, 3) THEN {t}::timestamptz "  # noqa: S608 (SQL built from our own column names)
-        f"WHEN {form} = 2 THEN (SELECT make_timestamptz(g[3]::int, g[2]::int, g[1]::int, coalesce(g[5], '0')::int, "
-        f"coalesce(g[6], '0')::int, coalesce(g[8], '0')::double precision) FROM regexp_match({t}, %(german)s) AS g) "
-        f"END"
-    )
-
-
-def _first_of_twice_sql(v: str, form: str) -> str:
-    """A wall-clock time that happens twice (autumn) is the first of the two for Python (``replace(tzinfo=...)``,
-    fold=0) but the second for PostgreSQL. Only where the offset changed within three hours of ``v`` is the earlier
-    moment ``v + d`` (d: that change, negative in autumn) looked at; it wins if it shows the same wall-clock time."""
-    three = "interval '3 hours'"
-    d = f"({v}::timestamp - ({v} - {three})::timestamp - {three})"
-    return (
-        f"CASE WHEN {form} IN (1, 2) AND ({v} - {three})::timestamp <> {v}::timestamp - {three} "
-        f"AND {d} < interval '0' AND ({v} + {d})::timestamp = {v}::timestamp THEN {v} + {d} ELSE {v} END"
-    )
-
-
-def _trim_sql(value: str) -> str:
-    # btrim() with a set of 29 characters costs ~1.5 µs; most values start and end with a visible ASCII character.
-    return (
-        f"CASE WHEN ascii({value}) BETWEEN 33 AND 126 AND ascii(right({value}, 1)) BETWEEN 33 AND 126 THEN {value} "
-        f"ELSE btrim({value}, %(ws)s) END"
-    )
-
-
-def _params(**extra) -> dict:
-    return {
-        "ws": WHITESPACE,
-        "iso": ISO_RE,
-        "german": GERMAN_RE,
-        "year_min": f"{DATE_MIN.year:04d}",
-        "year_max": f"{DATE_MAX.year:04d}",
-        "true_words": sorted(TRUE_WORDS),
-        "false_words": sorted(FALSE_WORDS),
-        **extra,
-    }
 
 
 def _parse(cursor, index: dict[str, int], width: int, digest: str = "NULL::bigint") -> int:

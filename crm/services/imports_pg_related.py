@@ -40,6 +40,7 @@ from .. import reader
 from ..models import CrmKind, Lead, Opportunity, Touchpoint
 from ..reader import ImportRejected, ValueError_, error, field_specs
 from . import imports_pg as pg
+from . import pg_sql
 from .imports_pg import Outcome
 from .imports_pg_related_check import check, stage_decides
 
@@ -70,7 +71,7 @@ def import_related(
     to the Python path). Raises ImportRejected with the errors of the Python path."""
     kind = job.kind
     with connection.cursor() as cursor:
-        pg._more_temp_buffers(cursor)
+        pg_sql._more_temp_buffers(cursor)
         cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL enable_memoize = off")
@@ -82,8 +83,8 @@ def import_related(
         columns = columns_for(header)
         if columns.errors:
             raise ImportRejected(columns.errors)
-        status = pg._stage(cursor, job, binary, len(header), delimiter, pg.PG_ENCODINGS[encoding], progress)
-        if status != "ok" or pg._has_huge_field(cursor, len(header)):
+        status = pg_sql._stage(cursor, job, binary, len(header), delimiter, pg_sql.PG_ENCODINGS[encoding], progress)
+        if status != "ok" or pg_sql._has_huge_field(cursor, len(header)):
             return None
         index = {field: max(i for i, h in enumerate(header) if h == name) for field, name in columns.columns.items()}
         rows = _parse(cursor, kind, index, len(header))
@@ -146,8 +147,8 @@ def _wall_sql(t: str, form: str) -> str:
 
 
 def _params() -> dict:
-    return pg._params(
-        first_id=f"^[^;,|{pg.WHITESPACE}]*",
+    return pg_sql._params(
+        first_id=f"^[^;,|{pg_sql.WHITESPACE}]*",
         number_one_group=NUMBER_ONE_GROUP,
         number_plain=NUMBER_PLAIN,
         number_german=NUMBER_GERMAN,
@@ -162,7 +163,7 @@ def _parse(cursor, kind: str, index: dict[str, int], width: int) -> int:
     """crm_parsed: one row per non-blank CSV row, values converted, raw text kept where Python must look."""
     specs = field_specs(kind)
     mapped = sorted(set(index.values()), key=list(index.values()).index)
-    trims = ", ".join(f"{pg._trim_sql(f's.c{i}')} AS t{i}" for i in mapped)
+    trims = ", ".join(f"{pg_sql._trim_sql(f's.c{i}')} AS t{i}" for i in mapped)
     blank = " AND ".join(
         [f"t.t{i} = ''" for i in mapped] + [f"btrim(s.c{i}, %(ws)s) = ''" for i in range(width) if i not in mapped]
     )
@@ -176,9 +177,9 @@ def _parse(cursor, kind: str, index: dict[str, int], width: int) -> int:
         elif spec_kind == "id_list":
             select.append(f"substring({t} from %(first_id)s) AS {field}")
         elif spec_kind == "datetime":
-            forms.append(f"{pg._form_sql(t)} AS f_{field}")
-            moments.append(f"{pg._moment_sql(t, f'f.f_{field}')} AS v_{field}")
-            select.append(f"{pg._first_of_twice_sql(f'm.v_{field}', f'f.f_{field}')} AS {field}")
+            forms.append(f"{pg_sql._form_sql(t)} AS f_{field}")
+            moments.append(f"{pg_sql._moment_sql(t, f'f.f_{field}')} AS v_{field}")
+            select.append(f"{pg_sql._first_of_twice_sql(f'm.v_{field}', f'f.f_{field}')} AS {field}")
             select.append(f"CASE WHEN f.f_{field} = 9 THEN {raw} END AS raw_{field}")
             if kind == CrmKind.TOUCHPOINTS:
                 select.append(f"{_wall_sql(t, f'f.f_{field}')} AS w_{field}")
