@@ -3,8 +3,9 @@ large type, few colours with enough contrast, values written on the marks so not
 
 Each function returns the figure as plotly's figure schema in plain dicts (``{"data": [...], "layout": {...}}``).
 Building ``plotly.graph_objects`` instances validates every property on every request, which cost the board
-~15 ms per chart (six charts per page view; the tiles' trend lines are server-drawn SVG, reporting/sparkline.py); the dicts are serialised by ``plotly.io.to_json``
-without validation, and tests/reporting/test_board_charts.py validates every figure through ``go.Figure`` instead.
+~15 ms per chart (six charts per page view; the tiles' trend lines are server-drawn SVG, reporting/sparkline.py);
+the dicts are serialised by ``plotly.io.to_json`` without validation, and tests/reporting/test_board_charts.py
+validates every figure through ``go.Figure`` instead.
 Pages embed ``figure_json(fig)`` in a ``<script type="application/json">`` block; static/js/board.js draws it with
 Plotly.newPlot (no inline script, strict CSP).
 """
