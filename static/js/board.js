@@ -2,7 +2,7 @@
 // loader: each chart when it is about to scroll into view, one chart per task), re-draws them after htmx swaps
 // (attribution model switcher), draws every chart and lays it out to its card for printing. The KPI tiles' trend
 // lines are SVG drawn by the server (reporting/sparkline.py). No inline scripts (CSP).
-import { drawAll as drawEveryPending, drawPendingNow, drawWhenSeen } from "./okr/plotly.js";
+import { drawAll as drawEveryPending, drawPendingNow, drawSoon, drawWhenSeen } from "./okr/plotly.js";
 
 (function () {
   "use strict";
@@ -83,7 +83,10 @@ import { drawAll as drawEveryPending, drawPendingNow, drawWhenSeen } from "./okr
     });
   });
 
-  document.addEventListener("htmx:afterSettle", (event) => drawAll(event.detail.elt));
+  // A chart swapped in by the person's own choice (attribution model) is drawn at once.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    drawSoon((event.detail.elt || document).querySelectorAll("[data-plotly-figure]"), draw);
+  });
   // Charts take their cards' size on paper and the screen's size again afterwards.
   window.addEventListener("beforeprint", () => fitAll(true));
   window.addEventListener("afterprint", () => fitAll(false));

@@ -100,6 +100,15 @@ export function drawWhenSeen(elements, draw) {
   preloadWhenIdle();
 }
 
+// Draws each of `elements` now, one per task, seen or not (a chart the person's own action swapped in).
+export function drawSoon(elements, draw) {
+  Array.from(elements).forEach((element) => {
+    if (!pending.has(element)) pending.set(element, draw);
+    if (observer) observer.unobserve(element);
+    enqueue(element).catch(() => {});
+  });
+}
+
 // Every chart not drawn yet, one per task (the print button, print media): resolves when all are drawn.
 export function drawAll() {
   for (const element of pending.keys()) {
