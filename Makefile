@@ -82,7 +82,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	touch $@
 
 bench: $(VENV)/.installed-bench compilemessages vendor
-	@createdb -h 127.0.0.1 -U postgres okrplan_bench 2>/dev/null || true
+	@createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL)) 2>/dev/null || true
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CELERY_QUEUE=okrplan_bench DEBUG=false SECRET_KEY=bench-only-secret-key-not-for-production-0123456789 \
 	ALLOWED_HOSTS=127.0.0.1,testserver SECURE_SSL_REDIRECT=false LOG_LEVEL=WARNING \
 	$(PY) -m bench.run --scale $(BENCH_SCALE) --only $(BENCH_ONLY)

@@ -89,6 +89,21 @@ def register_company_sources(provider: SourceListsProvider) -> None:
     _provider = provider
 
 
+_settings_page: tuple[str, object] | None = None
+
+
+def register_settings_page(url_name: str, label) -> None:
+    """The page where a company sets these lists and what its CRM data means (reporting: its reporting settings);
+    the import page links to it. Registered by the app that owns it, so crm names no higher app's URL."""
+    global _settings_page
+    _settings_page = (url_name, label)
+
+
+def settings_page() -> tuple[str, object] | None:
+    """``(url name, label)`` of the registered settings page, None without one."""
+    return _settings_page
+
+
 def company_sources(company) -> SourceLists:
     """The source classification the imports use for ``company`` (the defaults without a provider)."""
     return SourceLists(*_provider(company)) if _provider is not None else SourceLists()

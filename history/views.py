@@ -11,6 +11,7 @@ from companies.tenancy import company_view
 from core.safety import parse_id
 
 from . import selectors
+from .display import readable_changes
 from .tracking import TRACKED
 
 PAGE_SIZE = 50
@@ -29,13 +30,10 @@ def history_page(request: HttpRequest) -> HttpResponse:
     kind, object_id = parse_filters(request.GET)
     records = selectors.history_for(company=request.company, kind=kind, object_id=object_id)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    records = list(page.object_list)
     rows = [
-        {
-            "record": record,
-            "type": selectors.type_label(record),
-            "changes": sorted((selectors.field_label(record, name), values) for name, values in record.changes.items()),
-        }
-        for record in page.object_list
+        {"record": record, "type": selectors.type_label(record), "changes": changes}
+        for record, changes in zip(records, readable_changes(records, request.company), strict=True)
     ]
     query = {"type": kind, **({"object": object_id} if object_id is not None else {})}
     return render(

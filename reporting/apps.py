@@ -13,7 +13,7 @@ class ReportingConfig(AppConfig):
         from core.health import register_health_fact
         from core.navigation import NavEntry, register
         from crm.signals import crm_data_changed
-        from crm.sources import register_company_sources
+        from crm.sources import register_company_sources, register_settings_page
         from history.tracking import track
 
         from .health import kpi_snapshot_age_seconds
@@ -21,6 +21,7 @@ class ReportingConfig(AppConfig):
         # crm sits below reporting and never imports it: reporting hands it the company's lead source lists (its
         # reporting settings) and recomputes the KPI periods that changed CRM rows touch.
         register_company_sources(_source_lists)
+        register_settings_page("reporting:reporting_settings", _("Reporting settings and KPI bindings"))
         crm_data_changed.connect(_refresh_changed_kpis, dispatch_uid="reporting.refresh_changed_kpis")
 
         register_health_fact("kpi_snapshot_age_seconds", kpi_snapshot_age_seconds)

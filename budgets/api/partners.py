@@ -27,9 +27,7 @@ from core.tenancy import for_company, get_for_company_or_404
 from initiatives.models import Initiative
 from initiatives.selectors.partners import partner_initiatives, partner_key_result_get
 from initiatives.services.partners import initiative_partner_assign, initiative_partner_unassign
-from objectives.api.cascade import CheckInCreateSerializer, CheckInSerializer
-from objectives.models import CheckIn
-from objectives.services.cascade import check_in_create
+from objectives.api.cascade import KeyResultCheckInsAPI
 
 from ..selectors.partners import partner_budget_lines, partner_scorecard
 
@@ -93,11 +91,10 @@ class PartnerInitiativesAPI(CompanyScopedMixin, generics.ListAPIView):
         return context
 
 
-class PartnerCheckInsAPI(CompanyScopedMixin, generics.ListCreateAPIView):
+class PartnerCheckInsAPI(KeyResultCheckInsAPI):
     """The check-ins of one of the partner's key results (oldest first); POST adds one. Any other key result is a
     404."""
 
-    serializer_class = CheckInSerializer
     required_actions = {"*": Action.PARTNER_WORK}
     pagination_class = None
 
@@ -107,24 +104,6 @@ class PartnerCheckInsAPI(CompanyScopedMixin, generics.ListCreateAPIView):
                 membership=self.membership, key_result_id=self.kwargs["key_result_id"]
             )
         return self._key_result
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return CheckIn.objects.none()
-        return (
-            for_company(CheckIn, self.company)
-            .filter(key_result=self.get_key_result())
-            .select_related("author")
-            .order_by("created_at", "id")
-        )
-
-    @extend_schema(request=CheckInCreateSerializer, responses={201: CheckInSerializer})
-    def post(self, request, *args, **kwargs):
-        key_result = self.get_key_result()
-        data = CheckInCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        check_in = check_in_create(key_result=key_result, actor=request.user, **data.validated_data)
-        return Response(CheckInSerializer(check_in).data, status=status.HTTP_201_CREATED)
 
 
 class ScoreKeyResultSerializer(serializers.Serializer):

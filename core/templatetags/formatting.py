@@ -1,5 +1,5 @@
 """Template filters of core.numbers: ``{% load formatting %}`` then ``{{ amount|money:company.currency }}``,
-``{{ share|percent }}``, ``{{ value|decimal }}``."""
+``{{ share|percent }}``, ``{{ points|percent_points }}``, ``{{ value|decimal }}``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def money(value, currency: str = "EUR") -> str:
 @register.filter
 def percent(value, digits: int = 0) -> str:
     return numbers.format_percent(value, decimals=int(digits))
+
+
+@register.filter
+def percent_points(value, digits: int = 0) -> str:
+    """A value already in percent (0–100), e.g. a progress bar's: "45 %" (de) / "45%" (en)."""
+    return numbers.format_percent_points(value, decimals=int(digits))
 
 
 @register.filter

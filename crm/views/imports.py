@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +27,7 @@ from ..services import (
     crm_import_max_bytes,
     crm_import_progress,
 )
+from ..sources import settings_page
 from ..wizard import build_preview, columns_from_form, forget_scan, scan_file
 
 
@@ -83,8 +85,14 @@ def render_import_page(request: HttpRequest, *, form=None, connect_forms: dict |
         "max_bytes": crm_import_max_bytes(),
         "presets": _presets(),
         "kinds": CrmKind.choices,
+        "settings_page": _settings_link(company),
     }
     return render(request, "crm/import.html", context, status=status)
+
+
+def _settings_link(company) -> dict | None:
+    page = settings_page()
+    return {"url": reverse(page[0], args=[company.slug]), "label": page[1]} if page else None
 
 
 def _job_context(request, pk: int) -> dict:

@@ -244,6 +244,21 @@ def test_api_check_in_by_the_partner(world):
     assert client.get(url).json()[0]["value"] == "61.0000"
 
 
+def test_api_refused_partner_check_in_answers_like_the_cascade_api(world):
+    """One check-in endpoint behind both surfaces: a bad value is the same 400 {"detail", "field", "code"} the
+    cascade API gives, and nothing is written."""
+    from objectives.models import CheckIn
+
+    client = _api(world.partner)
+    url = f"/api/v1/companies/acme/partner/key-results/{world.kr_leads.pk}/check-ins/"
+    before = CheckIn.objects.count()
+    response = client.post(url, {"value": "sixty", "confidence": "0.8"}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["field"] == "value" and body["code"] == "invalid" and body["detail"]
+    assert CheckIn.objects.count() == before
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [

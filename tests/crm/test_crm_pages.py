@@ -89,6 +89,16 @@ def test_import_page_needs_crm_import(company, client_for, role):
     assert client_for(company, role).get(base(company)).status_code == 403
 
 
+def test_import_page_links_to_the_settings_that_decide_what_the_data_means(company, client_for):
+    """reporting registers its settings page with crm (crm names no higher app's URL); the link is there in both
+    languages."""
+    client = client_for(company, Role.CMO)
+    html = client.get(base(company)).content.decode()
+    assert f'<a href="/c/{company.slug}/board/settings/">Reporting settings and KPI bindings</a>' in html
+    html = client.get(base(company), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Reporting-Einstellungen und KPI-Verknüpfungen" in html
+
+
 def test_other_companies_imports_are_404(company, other_company, client_for):
     job = CrmImport.objects.create(company=other_company, kind="leads", source="hubspot", original_name="a.csv")
     client = client_for(company, Role.CMO)

@@ -50,7 +50,7 @@ from tests.hardening.rowcounts import app_tables, row_counts
 from tests.initiatives.factories import InitiativeFactory
 from tests.test_security_urls import COMPANY_ROUTES
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quiet_client_errors")]
 
 SLUG = "hostile"
 DEPTH = 10_000
@@ -162,6 +162,9 @@ class Outcomes:
                 if changed:
                     self.failures.append(f"{label}: {status} but wrote to {', '.join(changed)}")
             transaction.set_rollback(True)
+        # urllib.parse.urlsplit keeps its last 128 answers (an lru_cache since Python 3.11): 128 URLs of 10 MB each,
+        # and their parts, would stay in memory for the whole run.
+        getattr(urlsplit, "cache_clear", lambda: None)()
 
 
 def _encode(value: str) -> str:

@@ -164,3 +164,57 @@ def test_page_and_api_query_counts_are_constant(company, client_for, api_client_
     api = api_client_for(company, Role.EXECUTIVE)
     with django_assert_max_num_queries(6):
         assert api.get(reverse("api-history", kwargs={"company_slug": "acme"})).status_code == 200
+
+
+def test_page_names_linked_objects_and_choices_in_the_readers_words(company, other_company, client_for, make_member):
+    """Links show the linked object's name, choices their label, yes/no and numbers as people write them; the API
+    keeps the raw values. A linked id that is gone shows as "#id"."""
+    editor = make_member(company, Role.FACILITATOR, first_name="Hanna", last_name="Berg")
+    cycle = CycleFactory(company=company)
+    first = KeyResultFactory(objective=ObjectiveFactory(cycle=cycle), title="MQLs per month")
+    second = KeyResultFactory(objective=first.objective, title="Pipeline from events")
+    gone = KeyResultFactory(objective=first.objective, title="Old key result")
+    with history_actor(editor):
+        objective = ObjectiveFactory(cycle=cycle, title="Grow pipeline", owner=None)
+        objective.owner = editor
+        objective.save()
+        line = BudgetLineFactory(company=company, cycle=cycle, key_result=gone, planned_amount=Decimal("1000"))
+        line.key_result = first
+        line.planned_amount = Decimal("12500.5")
+        line.save()
+        line.key_result = second
+        line.save()
+    gone_id = gone.pk
+    gone.delete()
+    html = client_for(company, Role.EXECUTIVE).get(reverse("history", kwargs={"company_slug": "acme"})).content.decode()
+    assert "MQLs per month → Pipeline from events" in html
+    assert f"#{gone_id} → MQLs per month" in html
+    assert "— → Hanna Berg" in html  # the owner, by name
+    assert "1,000 → 12,500.5" in html
+    german = client_for(company, Role.EXECUTIVE)
+    german.cookies["django_language"] = "de"
+    html = german.get(reverse("history", kwargs={"company_slug": "acme"}), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "1.000 → 12.500,5" in html
+    records = ChangeRecord.objects.filter(content_type__model="budgetline", action="updated").order_by("pk")
+    assert records[1].changes["key_result"] == [first.pk, second.pk]  # stored (and in the API) as ids
+
+
+def test_page_never_names_another_companys_object(company, other_company, client_for):
+    """A change record that points at another company's row (never written by the product, but the names are read
+    by id) shows the id, not the other company's name."""
+    from django.contrib.contenttypes.models import ContentType
+
+    secret = KeyResultFactory(objective=ObjectiveFactory(cycle=CycleFactory(company=other_company)), title="Secret KR")
+    line = BudgetLineFactory(company=company)
+    ChangeRecord.objects.create(
+        company=company,
+        content_type=ContentType.objects.get_for_model(BudgetLine),
+        object_id=line.pk,
+        object_label=str(line),
+        action="updated",
+        at=timezone.now(),
+        changes={"key_result": [None, secret.pk], "state": ["draft", "approved"]},
+    )
+    html = client_for(company, Role.EXECUTIVE).get(reverse("history", kwargs={"company_slug": "acme"})).content.decode()
+    assert "Secret KR" not in html and f"— → #{secret.pk}" in html
+    assert "Draft → Approved" in html  # a choice by its label

@@ -12,7 +12,14 @@ A package split by entity: ``serializers``, ``common`` (request parsing shared b
 from .cascade_settings import CascadeSettingsAPI, CascadeSettingsSerializer, CascadeSettingsUpdateSerializer
 from .common import CYCLE_PARAM
 from .cycles import CycleActivateAPI, CycleCarryOverAPI, CycleCloseAPI, CycleDetailAPI, CycleListAPI, CycleReopenAPI
-from .key_results import CheckInListAPI, KeyResultDetailAPI, KeyResultFilter, KeyResultListAPI, KeyResultMoveAPI
+from .key_results import (
+    CheckInListAPI,
+    KeyResultCheckInsAPI,
+    KeyResultDetailAPI,
+    KeyResultFilter,
+    KeyResultListAPI,
+    KeyResultMoveAPI,
+)
 from .objectives import (
     ObjectiveDetailAPI,
     ObjectiveFilter,
@@ -70,6 +77,7 @@ __all__ = [
     "CycleReopenAPI",
     "CycleSerializer",
     "CycleUpdateSerializer",
+    "KeyResultCheckInsAPI",
     "KeyResultCreateSerializer",
     "KeyResultDetailAPI",
     "KeyResultFilter",

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from companies.api import CompanyScopedMixin
 from companies.permissions import Action
 from core.api import IdFilter
+from core.tenancy import for_company
 
 from ...models import CheckIn, KeyResult
 from ...selectors import cascade as selectors
@@ -111,11 +112,38 @@ class KeyResultMoveAPI(CompanyScopedMixin, APIView):
         return Response(KeyResultSerializer(moved).data)
 
 
-class CheckInListAPI(CompanyScopedMixin, generics.ListCreateAPIView):
-    """The append-only check-in history of a key result (oldest first). Check-ins are never edited or deleted:
-    PUT, PATCH and DELETE answer 405."""
+class KeyResultCheckInsAPI(CompanyScopedMixin, generics.ListCreateAPIView):
+    """The append-only check-in history of one key result (oldest first) and POST to add one, for every surface
+    that offers it (the cascade API here, the partner API in budgets): a subclass only says which key results the
+    caller may reach (``get_key_result``, a 404 otherwise) and with which permission. Check-ins are never edited or
+    deleted: PUT, PATCH and DELETE answer 405."""
 
     serializer_class = CheckInSerializer
+
+    def get_key_result(self) -> KeyResult:
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return CheckIn.objects.none()
+        return (
+            for_company(CheckIn, self.company)
+            .filter(key_result=self.get_key_result())
+            .select_related("author")
+            .order_by("created_at", "id")
+        )
+
+    @extend_schema(request=CheckInCreateSerializer, responses={201: CheckInSerializer})
+    def post(self, request, *args, **kwargs):
+        key_result = self.get_key_result()
+        data = _validated(CheckInCreateSerializer, request.data)
+        check_in = services.check_in_create(key_result=key_result, actor=request.user, **data)
+        return Response(CheckInSerializer(check_in).data, status=status.HTTP_201_CREATED)
+
+
+class CheckInListAPI(KeyResultCheckInsAPI):
+    """The check-ins of any key result of the company (paginated)."""
+
     # The service narrows CHECKIN_OWN to the key result's owner.
     required_actions = {"get": Action.CASCADE_VIEW, "post": Action.CHECKIN_OWN}
 
@@ -123,18 +151,3 @@ class CheckInListAPI(CompanyScopedMixin, generics.ListCreateAPIView):
         if not hasattr(self, "_key_result"):
             self._key_result = selectors.key_result_get(company=self.company, key_result_id=self.kwargs["pk"])
         return self._key_result
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return CheckIn.objects.none()
-        return (
-            CheckIn.objects.filter(company=self.company, key_result=self.get_key_result())
-            .select_related("author")
-            .order_by("created_at", "id")
-        )
-
-    @extend_schema(request=CheckInCreateSerializer, responses={201: CheckInSerializer})
-    def post(self, request, *args, **kwargs):
-        data = _validated(CheckInCreateSerializer, request.data)
-        check_in = services.check_in_create(key_result=self.get_key_result(), actor=request.user, **data)
-        return Response(CheckInSerializer(check_in).data, status=status.HTTP_201_CREATED)
