@@ -66,7 +66,7 @@ serve: $(VENV)/.installed compilemessages vendor
 
 # Scale and speed (issue 7), not part of `make test`: generates (once) and reuses a large company in a PostgreSQL
 # database, runs the four scenarios with their floors, prints a table and writes bench/results/<date>.json.
-# `make bench BENCH_SCALE=small` is the quick run (~6 minutes); BENCH_ONLY=kpi,import,cascade,load,poll,browser,lighthouse
+# `make bench BENCH_SCALE=small` is the quick run (~6 minutes); BENCH_ONLY=kpi,import,import_related,cascade,load,poll,browser,lighthouse
 # picks scenarios (load: 32 users against the /healthz floor, then 200 users with think time; poll: 40 participants
 # polling while a facilitator edits; browser: LCP and bytes in Debian's Chromium; lighthouse: Lighthouse 12 from npm
 # with Debian's Chromium, performance score and LCP of board, budgets and the 500-objective cascade).
@@ -75,7 +75,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okrplan_bench
 # production; without REDIS_URL each worker would keep its own local-memory cache.
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
 BENCH_SCALE ?= full
-BENCH_ONLY ?= kpi,import,cascade,load,poll,browser,lighthouse
+BENCH_ONLY ?= kpi,import,import_related,cascade,load,poll,browser,lighthouse
 
 $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[bench]"

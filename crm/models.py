@@ -49,6 +49,10 @@ class Lead(models.Model):
     rejected_at = models.DateTimeField(_("rejected by sales"), null=True, blank=True)
     rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True, default="", db_default="")
     recycled_at = models.DateTimeField(_("recycled to marketing"), null=True, blank=True)
+    # Issue 16 (delta speed): the digest of the file row (and import context) that last wrote this lead through the
+    # SQL import (crm.services.imports_pg); a re-import skips a row whose digest is the same. Any UPDATE that does
+    # not set it clears it (database trigger, migration 0005), so a lead changed by any other path is rewritten.
+    import_digest = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("lead")
@@ -242,6 +246,8 @@ class CrmImport(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows written"), default=0)
     rows_created = models.PositiveIntegerField(_("rows new"), default=0)
+    # Rows the PostgreSQL path left alone because their lead already holds what they would write (issue 16).
+    rows_unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     # [{"row": int|None, "column": str, "message": str}, ...], capped (error_count has the full number)
     errors = models.JSONField(_("error report"), default=list, blank=True)

@@ -98,4 +98,5 @@ class CrmSyncRun(models.Model):
 
     @property
     def rows_written(self) -> int:
-        return sum(c.get("created", 0) + c.get("updated", 0) for c in self.counts.values())
+        """Rows created, updated or deleted (what makes the KPIs worth recomputing)."""
+        return sum(c.get("created", 0) + c.get("updated", 0) + c.get("deleted", 0) for c in self.counts.values())

@@ -40,7 +40,8 @@ def crm_month_digests(company) -> dict[str, int]:
     zone = timezone.get_default_timezone()
     sums: dict[str, int] = defaultdict(int)
     for model, dates in DATE_FIELDS.items():
-        fields = [f.attname for f in model._meta.concrete_fields]
+        # import_digest is the SQL import's bookkeeping (which file row wrote the lead), not CRM data
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname != "import_digest"]
         positions = [fields.index(name) for name in dates]
         rows = model.objects.filter(company=company).order_by("pk").values_list(*fields)
         for row in rows.iterator(chunk_size=CHUNK):

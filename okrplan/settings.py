@@ -244,6 +244,8 @@ CRM_CONNECTOR_TIMEOUT = env.int("CRM_CONNECTOR_TIMEOUT", default=30)
 CRM_SYNC_INTERVAL_MINUTES = env.int("CRM_SYNC_INTERVAL_MINUTES", default=60)
 CRM_SYNC_ATTEMPTS = env.int("CRM_SYNC_ATTEMPTS", default=5)
 CRM_SYNC_MAX_WAIT = env.int("CRM_SYNC_MAX_WAIT", default=120)
+# A Salesforce org's daily API allowance is shared with its other integrations: a sync stops at this share of it.
+CRM_SALESFORCE_API_SHARE = env.float("CRM_SALESFORCE_API_SHARE", default=0.8)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)

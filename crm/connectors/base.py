@@ -44,13 +44,15 @@ class Transient(ConnectorError):
 
 @dataclass
 class Page:
-    """One page of one stream: import rows per kind (leads, opportunities, touchpoints — written in that order) and
-    the cursor to resume from once the page is written (the greatest modification time in it, UTC ISO 8601)."""
+    """One page of one stream: import rows per kind (leads, opportunities, touchpoints — written in that order), or
+    for a deletion stream the CRM ids deleted per kind, and the cursor to resume from once the page is written (the
+    greatest modification or deletion time in it, UTC ISO 8601)."""
 
     stream: str
     rows: dict[str, list[dict]] = field(default_factory=dict)
     cursor: str | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (record id, why) for records not turned into rows
+    deleted: dict[str, list[str]] = field(default_factory=dict)  # kind -> CRM ids deleted (archived) in the CRM
 
 
 def iso(value: dt.datetime) -> str:

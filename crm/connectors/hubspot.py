@@ -5,6 +5,9 @@ Streams, in this order: ``contacts`` (→ leads, and their first and latest traf
 ``deals`` (→ opportunities, with the first associated contact as the lead). Each is read with the CRM search API,
 filtered by its last-modified property ≥ the cursor and sorted by it, 100 records a page, paging by ``after``; the
 search stops at 10,000 results, so past that the query starts again from the greatest modification time seen.
+
+Deletions: ``deleted:contacts`` and ``deleted:deals`` list the archived records (``GET /crm/v3/objects/<type>?archived=
+true``, which HubSpot keeps for 90 days, paged by ``after``); those archived after the cursor are deleted here too.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ TOUCH_PROPERTIES = [
     "hs_latest_source_timestamp",
 ]
 STREAMS = ("contacts", "deals")
+DELETION_STREAMS = ("deleted:contacts", "deleted:deals")
 
 
 def _translate(exc: Exception) -> Exception:
@@ -82,6 +86,7 @@ def _is_client_error(exc: Exception) -> bool:
 class HubSpotSource:
     name = "hubspot"
     streams = STREAMS
+    deletion_streams = DELETION_STREAMS
 
     def __init__(self, credentials: dict, *, base_url: str | None = None):
         options = {"access_token": credentials["token"], "host": base_url or settings.HUBSPOT_API_URL}
@@ -150,6 +155,29 @@ class HubSpotSource:
                 since, after = page.cursor, None
             else:
                 after = following
+
+    def deleted_pages(self, stream: str, cursor: str | None) -> Iterator[Page]:
+        """The records of ``deleted:<type>`` archived after ``cursor`` (None: every archived record HubSpot still
+        lists), a page per page of HubSpot's list."""
+        kind = stream.split(":", 1)[1]
+        api = self.client.crm.contacts.basic_api if kind == "contacts" else self.client.crm.deals.basic_api
+        since = parse_iso(cursor) if cursor else None
+        after = None
+        while True:
+            response = self._call(api.get_page, limit=PAGE_SIZE, after=after, archived=True, properties=[])
+            records = [
+                r
+                for r in response.results or []
+                if r.archived_at is not None and (since is None or r.archived_at > since)
+            ]
+            if records:
+                page = Page(stream)
+                page.deleted = {KINDS[kind]: [str(r.id) for r in records]}
+                page.cursor = iso(max(r.archived_at for r in records))
+                yield page
+            after = response.paging.next.after if response.paging and response.paging.next else None
+            if after is None:
+                return
 
     def _page(self, stream: str, records: list) -> Page:
         modified = MODIFIED[stream]

@@ -10,11 +10,16 @@ lead's ConvertedOpportunityId, as in the file import) and ``CampaignMember`` of 
 type is the channel, its name the campaign). Each is a SOQL query on ``SystemModstamp >= cursor`` ordered by it,
 paged by the query's ``nextRecordsUrl``; the fields asked for are the preset's API names that the org's describe
 lists (custom fields like MQL_Date__c only where they exist).
+
+Deletions: ``deleted:Lead``, ``deleted:Opportunity`` and ``deleted:CampaignMember`` read the object's deleted
+records (``GET sobjects/<object>/deleted/?start=…&end=…``) from the cursor (at most the 30 days Salesforce keeps
+them) to now; the cursor moves to the answer's ``latestDateCovered``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import requests
@@ -24,12 +29,16 @@ from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
+from core.numbers import format_decimal, format_percent
+
 from . import retry
 from .base import AuthExpired, ConnectorError, Page, RateLimited, Transient, iso, parse_iso
 from .mapping import salesforce_fields, to_row
 
 API_VERSION = "59.0"
 STREAMS = ("Lead", "Opportunity", "CampaignMember")
+DELETION_STREAMS = ("deleted:Lead", "deleted:Opportunity", "deleted:CampaignMember")
+DELETED_WINDOW = dt.timedelta(days=29)  # Salesforce answers for the last 30 days only
 KINDS = {"Lead": "leads", "Opportunity": "opportunities", "CampaignMember": "touchpoints"}
 TOUCH_FIELDS = ["Id", "LeadId", "CreatedDate", "Campaign.Name", "Campaign.Type", "SystemModstamp"]
 
@@ -64,6 +73,7 @@ class _TrustAdapter(HTTPAdapter):
 class SalesforceSource:
     name = "salesforce"
     streams = STREAMS
+    deletion_streams = DELETION_STREAMS
 
     def __init__(self, credentials: dict):
         self.credentials = credentials
@@ -116,8 +126,32 @@ class SalesforceSource:
             version=API_VERSION,
         )
 
+    def _allowance_left(self) -> None:
+        """Salesforce reports the org's daily API usage on every answer (``Sforce-Limit-Info: api-usage=N/M``). The
+        allowance is the whole org's: past ``CRM_SALESFORCE_API_SHARE`` of it the sync stops before its next call,
+        so the org's other integrations keep theirs, and goes on after the allowance renews."""
+        header = self.last_response.headers.get("Sforce-Limit-Info", "") if self.last_response is not None else ""
+        match = re.search(r"api-usage=(\d+)/(\d+)", header)
+        if not match:
+            return
+        used, limit = int(match.group(1)), int(match.group(2))
+        if limit and used >= settings.CRM_SALESFORCE_API_SHARE * limit:
+            raise RateLimited(
+                _(
+                    "The org has used %(used)s of its %(limit)s daily API calls; the sync stops at %(share)s of them "
+                    "so that the org's other integrations keep theirs."
+                )
+                % {
+                    "used": format_decimal(used, decimals=0),
+                    "limit": format_decimal(limit, decimals=0),
+                    "share": format_percent(settings.CRM_SALESFORCE_API_SHARE),
+                },
+                daily=True,
+            )
+
     def _call(self, method: str, *args, **kwargs):
         def once():
+            self._allowance_left()
             if self.sf is None:
                 self._authorise()
             for renewed in (False, True):
@@ -191,6 +225,26 @@ class SalesforceSource:
             if result.get("done", True) or not result.get("nextRecordsUrl"):
                 return
             result = self._call("query_more", result["nextRecordsUrl"], identifier_is_url=True)
+
+    def deleted_pages(self, stream: str, cursor: str | None) -> Iterator[Page]:
+        """One page: the records of ``deleted:<object>`` deleted since ``cursor`` (at most Salesforce's window)."""
+        sobject = stream.split(":", 1)[1]
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        start = max(parse_iso(cursor), now - DELETED_WINDOW) if cursor else now - DELETED_WINDOW
+        if now - start < dt.timedelta(minutes=1):
+            return  # Salesforce reads deletions by the minute: ask again at the next sync
+        answer = self._call(
+            "restful",
+            f"sobjects/{sobject}/deleted/",
+            params={"start": iso(start.replace(microsecond=0)), "end": iso(now)},
+        )
+        ids = [str(r["id"]) for r in answer.get("deletedRecords") or [] if r.get("id")]
+        page = Page(stream)
+        if ids:
+            page.deleted = {KINDS[sobject]: [f"sf-{i}" if sobject == "CampaignMember" else i for i in ids]}
+        covered = answer.get("latestDateCovered")
+        page.cursor = iso(parse_iso(covered)) if covered else iso(now)
+        yield page
 
     def _page(self, stream: str, records: list[dict]) -> Page:
         page = Page(stream)

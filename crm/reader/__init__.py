@@ -1,8 +1,9 @@
 """Reading CRM data: the fields we store, the CSV presets of HubSpot and Salesforce, value parsers, and a streamed
 CSV reader. Pure functions and generators — no writes; the import and the bulk API (crm.services) both
-parse through :func:`parse_record`, so a CSV row and an API item obey the same rules. On PostgreSQL, leads are
-imported by crm.services.imports_pg, which applies these same rules in SQL (and calls these parsers for values in
-no usual form); change a rule here and there together — tests/crm/test_crm_import_pg.py compares the two.
+parse through :func:`parse_record`, so a CSV row and an API item obey the same rules. On PostgreSQL, files are
+imported by crm.services.imports_pg (leads) and imports_pg_related (opportunities, touchpoints), which apply these
+same rules in SQL (and call these parsers for values in no usual form); change a rule here and there together —
+tests/crm/test_crm_import_pg.py and test_crm_import_pg_related.py compare the two.
 
 Accepted values: dates as ISO 8601 ("2026-03-04", "2026-03-04T10:22:00Z", Salesforce's
 "2026-03-04T10:22:00.000+0000"), "2026-03-04 10:22" (HubSpot), German "04.03.2026" and "04.03.2026 10:22"; times

@@ -118,9 +118,11 @@ def _derive_opportunity(values: dict, ctx: ParseContext, errors: list) -> None:
         errors.append(("amount", str(_("The amount cannot be negative."))))
         return
     if values.get("amount") is not None:
-        values["amount"] = values["amount"].quantize(Decimal("0.01"))
-        if abs(values["amount"]) >= Decimal("1e12"):
+        # Checked before rounding: quantize() refuses a number of more than 28 digits (InvalidOperation).
+        if abs(values["amount"]) >= Decimal("1e12") or values["amount"].quantize(Decimal("0.01")) >= Decimal("1e12"):
             errors.append(("amount", str(_("The amount is too large."))))
+            return
+        values["amount"] = values["amount"].quantize(Decimal("0.01"))
 
 
 def _derive_touchpoint(values: dict) -> None:

@@ -30,9 +30,10 @@ class ValueError_(ValueError):
 
 
 def parse_decimal(value: str | int | float | Decimal) -> Decimal | None:
-    """A number cell (core.numbers reads "1.234,56" and "1,234.56" alike, like every import)."""
+    """An amount cell (core.numbers reads "1.234,56" and "1,234.56" alike, like every import). Amounts have cents at
+    most, so a lone group of three digits is a thousands group: "€ 12.000" and "4,500" are 12000 and 4500."""
     try:
-        return numbers.parse_file_decimal(value)
+        return numbers.parse_file_decimal(value, max_decimals=2)
     except numbers.NumberError as exc:
         raise ValueError_(str(exc)) from None
 

@@ -30,7 +30,7 @@ from ..models import CrmConnection, CrmKind, CrmSyncRun
 from ..reader import MAX_STORED_ERRORS, ParseContext, parse_record
 from ..signals import crm_data_changed_on_commit
 from ..sources import company_sources
-from .records import _link_converted_opportunities, _missing_leads, _upsert_batch
+from .records import MODELS, _link_converted_opportunities, _missing_leads, _upsert_batch
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +173,11 @@ def crm_connection_sync(*, connection_id: int, trigger: str = CrmSyncRun.Trigger
             if wrote_leads:
                 with transaction.atomic():
                     _link_converted_opportunities(connection.company)
+        # Records deleted (archived) in the CRM go here too, after the changes: a record changed and then deleted
+        # since the last sync ends deleted.
+        for stream in getattr(source, "deletion_streams", ()):
+            for page in source.deleted_pages(stream, connection.cursors.get(stream)):
+                _write_page(run, connection, page, ctx)
     except AuthExpired as exc:
         outcome, message = CrmSyncRun.Status.FAILED, str(exc.message)
         CrmConnection.objects.filter(pk=connection.pk, status=CrmConnection.Status.ACTIVE).update(
@@ -227,12 +232,26 @@ def _write_page(run: CrmSyncRun, connection: CrmConnection, page: Page, ctx: Par
             counts["created"] += created
             counts["updated"] += len(parsed) - created
             wrote_leads |= kind == CrmKind.LEADS
+        for kind, ids in page.deleted.items():
+            _delete(run, company, kind, ids)
         if page.cursor:
             locked.cursors[page.stream] = page.cursor
             locked.save(update_fields=["cursors"])
             connection.cursors = locked.cursors
         run.save(update_fields=["counts", "errors", "error_count", "heartbeat_at"])
     return wrote_leads
+
+
+def _delete(run: CrmSyncRun, company, kind: str, ids: list[str]) -> None:
+    """Delete the company's records of ``kind`` with these CRM ids (a lead takes its touchpoints with it; its
+    opportunities stay, without the lead) and count them on the run."""
+    model = MODELS[kind]
+    _total, by_model = model.objects.filter(company=company, external_id__in=ids).delete()
+    for other_kind, other in MODELS.items():
+        gone = by_model.get(other._meta.label, 0)
+        if gone:
+            counts = run.counts.setdefault(other_kind, {"created": 0, "updated": 0})
+            counts["deleted"] = counts.get("deleted", 0) + gone
 
 
 def _parsed_rows(run: CrmSyncRun, page: Page, kind: str, ctx: ParseContext) -> list[dict]:

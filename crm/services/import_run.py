@@ -1,5 +1,6 @@
 """Running a confirmed CRM file import (the Celery task's service): claiming the job, the SQL path of
-:mod:`crm.services.imports_pg` or the Python path (a validating pass, then a writing pass in one transaction),
+:mod:`crm.services.imports_pg` (leads) and :mod:`crm.services.imports_pg_related` (opportunities, touchpoints) or the
+Python path (a validating pass, then a writing pass in one transaction),
 progress through the cache for the page, and finishing with the stored errors. See :mod:`crm.services.imports`
 for the two paths."""
 
@@ -30,7 +31,7 @@ from ..reader import (
     parse_record,
 )
 from ..sources import company_sources
-from . import imports_pg
+from . import imports_pg, imports_pg_related
 from .records import _link_converted_opportunities, _missing_leads, _upsert_batch
 
 logger = logging.getLogger(__name__)
@@ -174,11 +175,13 @@ def _run(job: CrmImport) -> None:
         # A report's footer ends the data for the Python reader; COPY would read it as rows.
         if (
             connection.vendor == "postgresql"
-            and job.kind in imports_pg.KINDS
+            and job.kind in imports_pg.KINDS | imports_pg_related.KINDS
             and not reader.has_report_footer(binary, encoding)
         ):
             with transaction.atomic():
-                outcome = imports_pg.import_leads(
+                leads = job.kind in imports_pg.KINDS  # else opportunities or touchpoints
+                importer = imports_pg.import_leads if leads else imports_pg_related.import_related
+                outcome = importer(
                     job,
                     binary,
                     encoding=encoding,
@@ -193,7 +196,7 @@ def _run(job: CrmImport) -> None:
                     CrmImport.objects.filter(pk=job.pk).update(rows_total=outcome.rows, encoding=outcome.encoding)
             if outcome is not None:
                 _finish(job, status=CrmImport.Status.DONE, rows_done=outcome.rows, rows_created=outcome.created,
-                        rows_total=outcome.rows)  # fmt: skip
+                        rows_unchanged=outcome.unchanged, rows_total=outcome.rows)  # fmt: skip
                 return
         rows_total = _validate(job, binary, encoding, mapping, strict, ctx)
         CrmImport.objects.filter(pk=job.pk).update(

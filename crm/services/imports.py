@@ -4,15 +4,16 @@ discarding and purging unconfirmed drafts.
 A file is all-or-nothing, and a second identical import changes nothing (upserts on company and external id).
 There are two paths for a file:
 
-- **SQL path** (PostgreSQL, leads — the large files): :mod:`crm.services.imports_pg` streams the file through COPY
+- **SQL path** (PostgreSQL): :mod:`crm.services.imports_pg` (leads; opportunities and touchpoints:
+  :mod:`crm.services.imports_pg_related`) streams the file through COPY
   into a temporary table, converts and checks every row in set-based SQL and writes with one
   ``INSERT ... ON CONFLICT DO UPDATE``, all in one transaction; only values in no usual form go through the Python
   parsers. A file COPY cannot read (broken quoting, rows of another width, empty lines) falls back to:
-- **Python path** (SQLite, opportunities and touchpoints, and the fallback): a first streamed pass parses and
+- **Python path** (SQLite, and the fallback): a first streamed pass parses and
   validates every row with :func:`crm.reader.parse_record`, a second pass writes inside one transaction through
   :func:`crm.services.records._upsert_batch` (``bulk_create(update_conflicts=True)``), as the bulk API does. It is
-  the reference: a parity test on PostgreSQL (tests/crm/test_crm_import_pg.py) holds both paths to the same rows
-  and errors.
+  the reference: parity tests on PostgreSQL (tests/crm/test_crm_import_pg.py, test_crm_import_pg_related.py) hold
+  both paths to the same rows and errors.
 
 This module takes uploads and drafts (upload, wizard confirmation, discarding, purging); :mod:`crm.services.import_run`
 runs a confirmed import and reports its progress.

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.numbers import format_decimal
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.numbers import babel_locale
+from core.numbers import format_percent
 
 from ..kpis import reporting_settings
 
@@ -68,8 +67,8 @@ DEFINITIONS: dict[str, ModelDefinition] = {
 
 
 def _percent(share: Decimal) -> str:
-    # "40 %" in both languages, as the surrounding sentences (msgids) write "100 %" in English too.
-    return format_decimal(share * 100, format="#,##0.#", locale=babel_locale()) + "\u00a0%"
+    # "40%" in English, "40 %" in German, like every percentage the board shows (core.numbers).
+    return format_percent(share, decimals=1, min_decimals=0)
 
 
 def model_description(model: str, *, company=None, half_life_days: int | None = None) -> str:
@@ -79,7 +78,7 @@ def model_description(model: str, *, company=None, half_life_days: int | None = 
             half_life_days = reporting_settings(company).attribution_half_life_days
         return gettext(
             "Weight 2^(−days before the opportunity ÷ half-life) per touch, half-life %(days)s days (a setting), "
-            "normalised to 100 %%; touches after the opportunity's creation do not count. Computed relative to the "
+            "normalised to 100%%; touches after the opportunity's creation do not count. Computed relative to the "
             "latest touch with the exponent capped at 1,000 half-lives, so decades-old touches get ~0 instead of an "
             "error."
         ) % {"days": half_life_days}
@@ -107,11 +106,11 @@ def model_description(model: str, *, company=None, half_life_days: int | None = 
             }
         text += ". " + gettext(
             "A touch that is several of these gets their shares added up; when no touch qualifies for the "
-            "%(share)s, it goes in equal parts to those named touches (one touch: 100 %%)."
+            "%(share)s, it goes in equal parts to those named touches (one touch: 100%%)."
         ) % {"share": _percent(definition.rest)}
         if model == "u_shaped":
             text += " " + gettext(
-                "So two touches get 50/50, a first touch that is also the lead-creation touch gets 100 %, and "
+                "So two touches get 50/50, a first touch that is also the lead-creation touch gets 100%, and "
                 "touches after the lead-creation touch get nothing."
             )
     else:

@@ -22,7 +22,7 @@ from ..models_alerts import KpiAlert, KpiAlertSubscription
 
 RULE_TEXT = gettext_lazy(
     "After each refresh, every KPI's latest complete month is checked: an alert is raised when it is at risk "
-    "against its target (attainment below 80 %), or when it lies outside median ± k × MAD of the KPI's previous n "
+    "against its target (attainment below 80%), or when it lies outside median ± k × MAD of the KPI's previous n "
     "months (MAD: median absolute deviation; k = 3 and n = 6 unless set for the KPI; at least three previous "
     "months). One open alert per KPI until it is acknowledged or the KPI is back inside its bounds."
 )
@@ -99,8 +99,8 @@ def present_alert(alert: KpiAlert, *, currency: str, language: str | None = None
     if "target" in alert.reasons:
         reasons.append(
             _(
-                "At risk against its target: %(value)s against a target of %(target)s (attainment %(attainment)s %%, "
-                "at risk below %(limit)s %%)."
+                "At risk against its target: %(value)s against a target of %(target)s (attainment %(attainment)s%%, "
+                "at risk below %(limit)s%%)."
             )
             % {
                 "value": fmt(inputs.get("value")),

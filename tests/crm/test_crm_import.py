@@ -364,7 +364,7 @@ def test_management_command_imports_and_reports_errors(company, tmp_path, capsys
     good = tmp_path / "contacts.csv"
     good.write_text(HUBSPOT_CONTACTS, encoding="utf-8")
     call_command("crm_import", str(good), company="acme", kind="leads", source="hubspot")
-    assert "Imported 3 rows (3 new)" in capsys.readouterr().out
+    assert "Imported 3 rows (3 new, 0 unchanged)" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_text("Record ID,Create Date\n1,gestern\n", encoding="utf-8")
     with pytest.raises(CommandError, match="1 error"):

@@ -78,7 +78,7 @@ def cmo(company, make_member):
 
 
 def _snapshot() -> list[tuple]:
-    fields = [f.attname for f in Lead._meta.concrete_fields if f.attname not in ("id", "company_id")]
+    fields = [f.attname for f in Lead._meta.concrete_fields if f.attname not in ("id", "company_id", "import_digest")]
     return sorted(Lead.objects.values_list(*fields))
 
 

@@ -290,5 +290,5 @@ def test_model_descriptions_state_the_anchors(company):
     ReportingSettings.objects.create(company=company, attribution_half_life_days=14)
     assert "half-life 14 days" in model_description("time_decay", company=company)
     assert model_description("u_shaped", company=company).startswith(
-        "40\u00a0% to the first touch; 40\u00a0% to the lead-creation touch"
+        "40% to the first touch; 40% to the lead-creation touch"
     )

@@ -200,24 +200,24 @@ def test_the_statement_runs_on_postgresql(company):
 def test_every_models_board_text_is_generated_from_its_definition():
     texts = {model: model_description(model, half_life_days=7) for model in MODELS}
     assert texts["u_shaped"].startswith(
-        "40\u00a0% to the first touch; 40\u00a0% to the lead-creation touch (the last touch at or before the lead was "
-        "created); 20\u00a0% spread evenly over the touches strictly between the first touch and the lead-creation "
+        "40% to the first touch; 40% to the lead-creation touch (the last touch at or before the lead was "
+        "created); 20% spread evenly over the touches strictly between the first touch and the lead-creation "
         "touch."
     )
-    assert "a first touch that is also the lead-creation touch gets 100 %" in texts["u_shaped"]
+    assert "a first touch that is also the lead-creation touch gets 100%" in texts["u_shaped"]
     assert "touches after the lead-creation touch get nothing" in texts["u_shaped"]
     assert texts["position_based"].startswith(
-        "40\u00a0% to the first touch; 40\u00a0% to the last touch; 20\u00a0% spread evenly over the touches "
+        "40% to the first touch; 40% to the last touch; 20% spread evenly over the touches "
         "strictly between the first touch and the last touch."
     )
     assert texts["w_shaped"].startswith(
-        "30\u00a0% to the first touch; 30\u00a0% to the lead-creation touch (the last touch at or before the lead was "
-        "created); 30\u00a0% to the opportunity-creation touch (the last touch before the opportunity was created); "
-        "10\u00a0% spread evenly over all other touches."
+        "30% to the first touch; 30% to the lead-creation touch (the last touch at or before the lead was "
+        "created); 30% to the opportunity-creation touch (the last touch before the opportunity was created); "
+        "10% spread evenly over all other touches."
     )
     assert "half-life 7 days" in texts["time_decay"] and "capped at 1,000 half-lives" in texts["time_decay"]
-    assert texts["first_touch"] == "100\u00a0% to the first touch; nothing to the other touches."
+    assert texts["first_touch"] == "100% to the first touch; nothing to the other touches."
     # every share named in a text is the definition's own
     for model, definition in DEFINITIONS.items():
         for _name, share in definition.milestones:
-            assert f"{share * 100:.0f}\u00a0%" in texts[model]
+            assert f"{share * 100:.0f}%" in texts[model]

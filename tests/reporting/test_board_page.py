@@ -220,7 +220,7 @@ def test_full_board_renders_every_kpi_tile_and_every_chart(company, client_for, 
     spend = json.loads(re.search(r'id="fig-spend">(.*?)</script>', page).group(1))
     assert spend["data"][1]["y"] == [900.0]  # actual spend this month
     # the U-shaped anchors stated (no-break spaces before %)
-    assert "40\u00a0% to the first touch; 40\u00a0% to the lead-creation touch" in page
+    assert "40% to the first touch; 40% to the lead-creation touch" in page
     assert "€40,000" in tile(page, "pipeline_contribution")
 
 

@@ -57,5 +57,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"row {item['row'] or '-'} column {item['column'] or '-'}: {item['message']}")
             raise CommandError(f"Rejected: {job.error_count} error(s); nothing was imported.")
         self.stdout.write(
-            self.style.SUCCESS(f"Imported {job.rows_done} rows ({job.rows_created} new) from {file_path.name}.")
+            self.style.SUCCESS(
+                f"Imported {job.rows_done} rows ({job.rows_created} new, {job.rows_unchanged} unchanged) "
+                f"from {file_path.name}."
+            )
         )

@@ -5,6 +5,7 @@ HubSpot CRM v3/v4 (https://developers.hubspot.com/docs/api/crm/search):
   POST /crm/v3/objects/{contacts|deals}/search   filterGroups (GTE/GT on the modified property), sorts, properties,
                                                  limit, after → results + paging.next.after; 400 past 10,000
   POST /crm/v4/associations/deals/contacts/batch/read   inputs [{id}] → results [{from, to: [{toObjectId}]}]
+  GET  /crm/v3/objects/{contacts|deals}?archived=true&limit&after   archived records (archivedAt), paged by id
   Bearer token auth: 401 EXPIRED_AUTHENTICATION for an unknown or expired token.
 Salesforce REST (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/):
   POST /services/oauth2/token                     grant_type refresh_token | password | client_credentials
@@ -12,6 +13,8 @@ Salesforce REST (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta
                                                   >= literal [AND Field != null]] ORDER BY SystemModstamp, Id
   GET  /services/data/vNN.N/query/<locator>       the next page (nextRecordsUrl)
   GET  /services/data/vNN.N/sobjects/<obj>/describe/   the fields the org has
+  GET  /services/data/vNN.N/sobjects/<obj>/deleted/?start&end   deletedRecords [{id, deletedDate}] in the window,
+                                                  latestDateCovered; 400 INVALID_REPLICATION_DATE before 30 days ago
   401 INVALID_SESSION_ID for an unknown session; 403 REQUEST_LIMIT_EXCEEDED when the daily limit is spent.
 
 Faults are queued per route: ``farend.fail("hubspot-search", 429, retry_after=1)`` answers the next matching request
@@ -77,6 +80,7 @@ class FarEnd:
     ca_path: str = ""
     hubspot_tokens: set[str] = field(default_factory=set)
     hubspot: dict[str, dict[str, dict]] = field(default_factory=lambda: {"contacts": {}, "deals": {}})
+    hubspot_archived: dict[str, dict[str, dt.datetime]] = field(default_factory=lambda: {"contacts": {}, "deals": {}})
     deal_contacts: dict[str, list[str]] = field(default_factory=dict)
     sf_refresh_tokens: set[str] = field(default_factory=set)
     sf_clients: dict[str, str] = field(default_factory=dict)  # consumer key → secret (client-credentials grant)
@@ -85,8 +89,13 @@ class FarEnd:
         default_factory=lambda: {"Lead": {}, "Opportunity": {}, "CampaignMember": {}}
     )
     sf_fields: dict[str, set[str]] = field(default_factory=dict)
+    salesforce_deleted: dict[str, dict[str, dt.datetime]] = field(
+        default_factory=lambda: {"Lead": {}, "Opportunity": {}, "CampaignMember": {}}
+    )
     page_size: int = 100
     sf_daily_remaining: int | None = None
+    sf_api_used: int | None = None  # what Sforce-Limit-Info reports as used today (default: the requests so far)
+    sf_api_limit: int = 15000
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     requests: list[Logged] = field(default_factory=list)
     _locators: dict[str, list[dict]] = field(default_factory=dict)
@@ -107,6 +116,16 @@ class FarEnd:
         record["properties"]["hs_object_id"] = record_id
         record["properties"][HUBSPOT_MODIFIED[kind]] = hs_time(modified)
         record["modified"] = modified
+
+    def hubspot_archive(self, kind: str, record_id: str, at: dt.datetime) -> None:
+        """Archive (HubSpot's delete) a record: gone from search, listed with ``archived=true``."""
+        self.hubspot[kind].pop(record_id, None)
+        self.hubspot_archived[kind][record_id] = at
+
+    def salesforce_delete(self, sobject: str, record_id: str, at: dt.datetime) -> None:
+        """Delete a record: gone from queries, listed by ``sobjects/<obj>/deleted/``."""
+        self.salesforce[sobject].pop(record_id, None)
+        self.salesforce_deleted[sobject][record_id] = at
 
     def salesforce_put(self, sobject: str, record_id: str, modified: dt.datetime, **values) -> None:
         record = self.salesforce[sobject].setdefault(record_id, {"Id": record_id})
@@ -129,15 +148,16 @@ class FarEnd:
     def handle(self, method: str, path: str, query: dict, headers, body) -> tuple[int, dict, object, str]:
         """(status, headers, JSON body, route name)."""
         if path.startswith("/crm/"):
-            return self._hubspot(method, path, headers, body)
+            return self._hubspot(method, path, query, headers, body)
         if path.startswith("/services/"):
             return self._salesforce(method, path, query, headers, body)
         return 404, {}, {"message": "not found"}, "unknown"
 
-    def _hubspot(self, method, path, headers, body):
+    def _hubspot(self, method, path, query, headers, body):
         match = re.fullmatch(r"/crm/v3/objects/(contacts|deals)/search", path)
-        route = "hubspot-search" if match else "hubspot-associations"
-        if not match and path != "/crm/v4/associations/deals/contacts/batch/read":
+        listing = re.fullmatch(r"/crm/v3/objects/(contacts|deals)", path)
+        route = "hubspot-search" if match else "hubspot-archived" if listing else "hubspot-associations"
+        if not match and not listing and path != "/crm/v4/associations/deals/contacts/batch/read":
             return 404, {}, {"status": "error", "message": "Not found"}, "unknown"
         auth = headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.hubspot_tokens:
@@ -150,6 +170,8 @@ class FarEnd:
             return 401, {}, body_401, route
         if fault := self.fault_for(route):
             return self._fault(fault, route)
+        if listing:
+            return (*self._hubspot_archived(listing.group(1), query), route)
         if not match:
             results = [
                 {
@@ -199,10 +221,61 @@ class FarEnd:
             payload["paging"] = {"next": {"after": str(after + limit)}}
         return 200, {}, payload, route
 
+    def _hubspot_archived(self, kind: str, query: dict) -> tuple[int, dict, object]:
+        if (query.get("archived") or ["false"])[0].lower() != "true":  # the client sends "True"
+            return 400, {}, {"status": "error", "message": "only archived=true is served here"}
+        rows = sorted(self.hubspot_archived[kind].items(), key=lambda item: int(item[0]))
+        after = int((query.get("after") or ["0"])[0])
+        limit = min(int((query.get("limit") or ["10"])[0]), self.page_size, 100)
+        page = rows[after : after + limit]
+        results = [
+            {"id": record_id, "properties": {"hs_object_id": record_id}, "createdAt": hs_time(at),
+             "updatedAt": hs_time(at), "archived": True, "archivedAt": hs_time(at)}
+            for record_id, at in page
+        ]  # fmt: skip
+        payload: dict = {"results": results}
+        if after + limit < len(rows):
+            payload["paging"] = {"next": {"after": str(after + limit), "link": "?after=" + str(after + limit)}}
+        return 200, {}, payload
+
+    def _salesforce_deleted(self, sobject: str, query: dict) -> tuple[int, dict, object]:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            start = _parse_time((query.get("start") or [""])[0])
+            end = _parse_time((query.get("end") or [""])[0])
+        except ValueError:
+            return 400, {}, [{"message": "start and end are required", "errorCode": "MALFORMED_QUERY"}]
+        if start < now - dt.timedelta(days=30):
+            invalid = [
+                {"message": "startDate must be within the last 30 days", "errorCode": "INVALID_REPLICATION_DATE"}
+            ]
+            return 400, {}, invalid
+        if end - start < dt.timedelta(minutes=1):
+            short = [{"message": "the window must be a minute at least", "errorCode": "INVALID_REPLICATION_DATE"}]
+            return 400, {}, short
+        end = min(end, now)
+        found = [
+            {"id": record_id, "deletedDate": sf_time(at)}
+            for record_id, at in sorted(self.salesforce_deleted[sobject].items(), key=lambda item: item[1])
+            if start <= at < end
+        ]
+        payload = {
+            "deletedRecords": found,
+            "earliestDateAvailable": sf_time(now - dt.timedelta(days=30)),
+            "latestDateCovered": sf_time(end),
+        }
+        return 200, {}, payload
+
     def _salesforce(self, method, path, query, headers, body):
         if path == "/services/oauth2/token":
             return self._sf_token(body)
-        route = "salesforce-query" if "/query" in path else "salesforce-describe"
+        route = (
+            "salesforce-query"
+            if "/query" in path
+            else "salesforce-deleted"
+            if "/deleted" in path
+            else "salesforce-describe"
+        )
         auth = headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.sf_sessions:
             return 401, {}, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], route
@@ -213,7 +286,11 @@ class FarEnd:
             self.sf_daily_remaining -= 1
         if fault := self.fault_for(route):
             return self._fault(fault, route)
-        limit_info = {"Sforce-Limit-Info": f"api-usage={len(self.requests)}/15000"}
+        used = len(self.requests) if self.sf_api_used is None else self.sf_api_used
+        limit_info = {"Sforce-Limit-Info": f"api-usage={used}/{self.sf_api_limit}"}
+        deleted = re.fullmatch(r"/services/data/v[\d.]+/sobjects/(\w+)/deleted/?", path)
+        if deleted and deleted.group(1) in self.salesforce_deleted:
+            return (*self._salesforce_deleted(deleted.group(1), query), route)
         describe = re.fullmatch(r"/services/data/v[\d.]+/sobjects/(\w+)/describe/?", path)
         if describe:
             names = self.sf_fields.get(describe.group(1)) or set()

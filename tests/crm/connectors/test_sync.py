@@ -55,7 +55,7 @@ def test_connect_tests_the_token_stores_it_encrypted_and_runs_the_first_sync(
     assert HUBSPOT_TOKEN not in connection.credentials and connection.credentials.startswith("gAAAA")
     assert connection.status == "active" and connection.label == "private-app token …5555"
     run = connection.runs.get()
-    assert run.trigger == "connect" and run.status == "done" and run.message == ""
+    assert run.trigger == "connect" and run.status == "done" and run.message == "", run.message
     assert run.counts == {
         "leads": {"created": 5, "updated": 0},
         "opportunities": {"created": 2, "updated": 0},
@@ -238,7 +238,14 @@ def test_salesforce_sync_links_opportunities_and_campaign_touches(
     assert opportunity.lead == lead and opportunity.status == "won" and opportunity.amount == Decimal("25000")
     touch = Touchpoint.objects.get(company=company)
     assert (touch.lead, touch.channel, touch.campaign) == (lead, "Webinar", "Webinar Q1")
-    assert set(CrmConnection.objects.get().cursors) == {"Lead", "Opportunity", "CampaignMember"}
+    assert set(CrmConnection.objects.get().cursors) == {
+        "Lead",
+        "Opportunity",
+        "CampaignMember",
+        "deleted:Lead",
+        "deleted:Opportunity",
+        "deleted:CampaignMember",
+    }
 
 
 def test_salesforce_revoked_grant_needs_connecting_again(
@@ -341,3 +348,101 @@ def test_credentials_the_keys_cannot_read_need_connecting_again(
     connection.refresh_from_db()
     assert run.status == "failed" and "cannot be read with the configured keys" in run.message
     assert connection.status == "needs_auth"
+
+
+def test_hubspot_deletions_follow_the_crm(farend, waits, company, cmo, django_capture_on_commit_callbacks, changed):
+    """A contact or deal archived in HubSpot is deleted here on the next sync (the contact's touchpoints with it), the
+    run counts it, the KPIs are recomputed, and an archived record seen once is not counted again."""
+    hubspot_portal(farend, contacts=5, deals=2)
+    farend.page_size = 2  # the archived list comes in pages too
+    connection = _connect_hubspot(company, cmo, django_capture_on_commit_callbacks)
+    assert Lead.objects.filter(company=company).count() == 5
+    touches = Touchpoint.objects.filter(company=company, lead__external_id="102").count()
+    assert touches >= 1
+    for n, contact in enumerate(("102", "103", "104")):
+        farend.hubspot_archive("contacts", contact, T0 + dt.timedelta(hours=2, minutes=n))
+    farend.hubspot_archive("deals", "9002", T0 + dt.timedelta(hours=2))
+    changed.clear()
+    farend.requests.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _sync(connection)
+    assert run.status == "done", run.message
+    assert run.counts["leads"]["deleted"] == 3
+    assert run.counts["opportunities"]["deleted"] == 1
+    assert run.counts["touchpoints"]["deleted"] >= touches
+    assert sorted(Lead.objects.filter(company=company).values_list("external_id", flat=True)) == ["101", "105"]
+    assert list(Opportunity.objects.filter(company=company).values_list("external_id", flat=True)) == ["9001"]
+    assert not Touchpoint.objects.filter(company=company, lead__external_id__in=["102", "103", "104"]).exists()
+    assert changed == [company.pk]
+    assert [h.path.split("?", 1)[1] for h in farend.hits("hubspot-archived")] == [
+        "limit=100&archived=True",  # contacts: a page of two, then one of one
+        "limit=100&after=2&archived=True",
+        "limit=100&archived=True",  # deals: one page
+    ]
+    # Nothing archived since: the next sync deletes and counts nothing.
+    run = _sync(connection)
+    assert run.status == "done" and "deleted" not in run.counts.get("leads", {})
+    # The page shows what the last sync deleted.
+    html = _page(company, cmo)
+    assert "Deleted in the CRM" in html
+
+
+def test_salesforce_deletions_follow_the_crm(farend, waits, company, cmo, django_capture_on_commit_callbacks):
+    """A lead, opportunity or campaign member deleted in Salesforce is deleted here on the next sync; a cursor older
+    than Salesforce's 30-day window asks for the window only (Salesforce refuses anything older)."""
+    salesforce_org(farend)
+    with django_capture_on_commit_callbacks(execute=True):
+        connection = crm_connection_connect(
+            company=company, kind="salesforce", values=salesforce_credentials(farend), actor=cmo
+        )
+    assert Touchpoint.objects.filter(company=company).count() == 1
+    now = dt.datetime.now(dt.UTC)
+    farend.salesforce_delete("CampaignMember", "00v000000000001", now - dt.timedelta(seconds=5))
+    farend.salesforce_delete("Lead", "00Q000000000003", now - dt.timedelta(seconds=5))
+    CrmConnection.objects.filter(pk=connection.pk).update(
+        cursors={**connection.cursors, **{f"deleted:{o}": "2025-01-01T00:00:00Z" for o in ("Lead", "CampaignMember")}}
+    )
+    run = _sync(connection)
+    assert run.status == "done", run.message
+    assert run.counts["leads"]["deleted"] == 1 and run.counts["touchpoints"]["deleted"] == 1
+    assert not Touchpoint.objects.filter(company=company).exists()
+    assert not Lead.objects.filter(company=company, external_id="00Q000000000003").exists()
+    assert all(h.status == 200 for h in farend.hits("salesforce-deleted"))
+    cursor = CrmConnection.objects.get().cursors["deleted:Lead"]
+    assert dt.datetime.fromisoformat(cursor.replace("Z", "+00:00")) > now - dt.timedelta(minutes=1)
+
+
+def _page(company, user) -> str:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(user)
+    return client.get(reverse("crm:crm_import", kwargs={"company_slug": company.slug})).content.decode()
+
+
+def test_salesforce_sync_leaves_the_rest_of_the_daily_allowance_to_other_integrations(
+    farend, waits, company, cmo, django_capture_on_commit_callbacks, settings
+):
+    """Past CRM_SALESFORCE_API_SHARE of the org's daily calls (Sforce-Limit-Info) the sync pauses before its next call,
+    says why, keeps its cursors and goes on once the allowance allows."""
+    settings.CRM_SALESFORCE_API_SHARE = 0.8
+    salesforce_org(farend)
+    with django_capture_on_commit_callbacks(execute=True):
+        connection = crm_connection_connect(
+            company=company, kind="salesforce", values=salesforce_credentials(farend), actor=cmo
+        )
+    cursors = CrmConnection.objects.get().cursors
+    farend.salesforce_put("Lead", "00Q000000000009", T0 + dt.timedelta(hours=1), CreatedDate="2026-02-09T08:00:00Z")
+    farend.sf_api_used, farend.sf_api_limit = 12_000, 15_000
+    farend.requests.clear()
+    run = _sync(connection)
+    assert run.status == "paused"
+    assert "The org has used 12,000 of its 15,000 daily API calls; the sync stops at 80%" in run.message
+    assert len(farend.hits("salesforce-query")) + len(farend.hits("salesforce-describe")) == 1  # then it stopped
+    assert CrmConnection.objects.get().cursors == cursors
+    assert not Lead.objects.filter(company=company, external_id="00Q000000000009").exists()
+    farend.sf_api_used = 100  # the allowance renewed
+    run = _sync(connection)
+    assert run.status == "done", run.message
+    assert Lead.objects.filter(company=company, external_id="00Q000000000009").exists()
