@@ -3,8 +3,9 @@ large type, few colours with enough contrast, values written on the marks so not
 
 Each function returns the figure as plotly's figure schema in plain dicts (``{"data": [...], "layout": {...}}``).
 Building ``plotly.graph_objects`` instances validates every property on every request, which cost the board
-~15 ms per chart (ten sparklines and six charts per page view); the dicts are serialised by ``plotly.io.to_json``
-without validation, and tests/reporting/test_board_charts.py validates every figure through ``go.Figure`` instead.
+~15 ms per chart (six charts per page view; the tiles' trend lines are server-drawn SVG, reporting/sparkline.py);
+the dicts are serialised by ``plotly.io.to_json`` without validation, and tests/reporting/test_board_charts.py
+validates every figure through ``go.Figure`` instead.
 Pages embed ``figure_json(fig)`` in a ``<script type="application/json">`` block; static/js/board.js draws it with
 Plotly.newPlot (no inline script, strict CSP).
 """
@@ -68,30 +69,6 @@ def figure_json(fig: dict) -> SafeString:
 def figure_data(fig: dict) -> dict:
     """The figure as the browser receives it (numbers, strings and lists only)."""
     return json.loads(pio.to_json(fig, validate=False))
-
-
-def sparkline_figure(values: Sequence, labels: Sequence[str], *, color: str = BLUE, german: bool = False) -> dict:
-    """A trend line without axes for a KPI tile; the last point is marked."""
-    ys = [_num(v) for v in values]
-    trace = {
-        "type": "scatter",
-        "x": list(labels),
-        "y": ys,
-        "mode": "lines+markers",
-        "line": {"color": color, "width": 2.5, "shape": "spline", "smoothing": 0.6},
-        "marker": {"size": [0] * (len(ys) - 1) + [7], "color": color},
-        "connectgaps": True,
-        "hovertemplate": "%{x}: %{y:,.4~r}<extra></extra>",
-    }
-    layout = _layout(
-        german=german,
-        margin={"l": 2, "r": 6, "t": 4, "b": 4},
-        height=56,
-        showlegend=False,
-        xaxis={"visible": False, "fixedrange": True},
-        yaxis={"visible": False, "fixedrange": True},
-    )
-    return _figure([trace], layout)
 
 
 def funnel_figure(stages: Sequence[tuple[str, int | Decimal]], *, german: bool = False) -> dict:

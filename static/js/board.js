@@ -1,7 +1,8 @@
 // Board KPI page: draws the plotly figures that the server embeds as JSON data blocks (plotly.js through the one
-// loader, after the first paint, one chart per task), re-draws them after htmx swaps (attribution model switcher), lays them out to their
-// cards for printing. No inline scripts (CSP).
-import { drawEach } from "./okr/plotly.js";
+// loader: each chart when it is about to scroll into view, one chart per task), re-draws them after htmx swaps
+// (attribution model switcher), draws every chart and lays it out to its card for printing. The KPI tiles' trend
+// lines are SVG drawn by the server (reporting/sparkline.py). No inline scripts (CSP).
+import { drawAll as drawEveryPending, drawPendingNow, drawSoon, drawWhenSeen } from "./okr/plotly.js";
 
 (function () {
   "use strict";
@@ -9,7 +10,6 @@ import { drawEach } from "./okr/plotly.js";
   // No mode bar: its buttons would be interactive controls nested inside the charts' role="img" containers
   // (axe: nested-interactive), and the handout needs none. Zoom by click stays where a chart offers it.
   const CONFIG = { displaylogo: false, displayModeBar: false, responsive: true };
-  const SPARK_CONFIG = { staticPlot: true, responsive: true, displayModeBar: false };
 
   function draw(element) {
     if (!window.Plotly || element.dataset.plotted === "true") return;
@@ -21,15 +21,14 @@ import { drawEach } from "./okr/plotly.js";
     } catch (error) {
       return;
     }
-    const spark = element.classList.contains("kpi-spark");
     element.dataset.plotted = "true";
-    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, spark ? SPARK_CONFIG : CONFIG).then(() => {
+    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, CONFIG).then(() => {
       if (printing) fit(element, true);
     });
   }
 
   function drawAll(root) {
-    drawEach((root || document).querySelectorAll("[data-plotly-figure]"), draw).catch(() => {});
+    drawWhenSeen((root || document).querySelectorAll("[data-plotly-figure]"), draw);
   }
 
   // The size a chart has on paper (board.css: --print-chart-height, a third of the landscape page minus gaps),
@@ -52,7 +51,7 @@ import { drawEach } from "./okr/plotly.js";
   }
 
   function fit(plot, forPrint) {
-    if (!window.Plotly || !plot.layout || plot.classList.contains("kpi-spark")) return;
+    if (!window.Plotly || !plot.layout) return;
     if (forPrint) {
       if (plot.dataset.screenHeight === undefined) plot.dataset.screenHeight = plot.layout.height || "";
       const size = paperSize(plot);
@@ -67,20 +66,27 @@ import { drawEach } from "./okr/plotly.js";
   let printing = false;
   function fitAll(forPrint) {
     printing = forPrint;
+    // On paper every chart is there, scrolled to or not: drawn now if plotly is loaded (beforeprint cannot wait),
+    // else as soon as it is (print media emulation, the print button) and laid out to its card once drawn.
+    if (forPrint && !drawPendingNow()) drawEveryPending().catch(() => {});
     document.querySelectorAll(".chart.js-plotly-plot").forEach((plot) => fit(plot, forPrint));
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     drawAll(document);
     document.querySelectorAll("[data-board-print]").forEach((button) => {
-      button.addEventListener("click", () => window.print());
+      // every chart drawn first (those nobody scrolled to yet), then the browser's print dialog
+      button.addEventListener("click", () => drawEveryPending().then(() => window.print(), () => window.print()));
     });
     document.querySelectorAll("[data-board-autosubmit]").forEach((select) => {
       select.addEventListener("change", () => select.form.requestSubmit());
     });
   });
 
-  document.addEventListener("htmx:afterSettle", (event) => drawAll(event.detail.elt));
+  // A chart swapped in by the person's own choice (attribution model) is drawn at once.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    drawSoon((event.detail.elt || document).querySelectorAll("[data-plotly-figure]"), draw);
+  });
   // Charts take their cards' size on paper and the screen's size again afterwards.
   window.addEventListener("beforeprint", () => fitAll(true));
   window.addEventListener("afterprint", () => fitAll(false));

@@ -1,14 +1,21 @@
-// Budgets: render plotly figures from JSON data blocks (plotly.js through the one loader, after the first paint, one
-// chart per task), keyboard use of the key-result picker, initiative suggestions, auto-submitting selects. No inline
-// scripts (CSP).
-import { drawEach } from "./okr/plotly.js";
+// Budgets: render plotly figures from JSON data blocks (plotly.js through the one loader: each chart when it is about
+// to scroll into view, one chart per task, every chart before printing), keyboard use of the key-result picker,
+// initiative suggestions, auto-submitting selects. No inline scripts (CSP).
+import { drawAll, drawPendingNow, drawWhenSeen } from "./okr/plotly.js";
 
 (function () {
   "use strict";
 
   function renderCharts(root) {
-    drawEach(root.querySelectorAll("[data-chart]"), draw).catch(() => {});
+    drawWhenSeen(root.querySelectorAll("[data-chart]"), draw);
   }
+
+  // On paper every chart is there, scrolled to or not.
+  function beforePrint() {
+    if (!drawPendingNow()) drawAll().catch(() => {});
+  }
+  window.addEventListener("beforeprint", beforePrint);
+  window.matchMedia("print").addEventListener("change", (event) => event.matches && beforePrint());
 
   function draw(el) {
     const block = document.getElementById(el.dataset.chart);

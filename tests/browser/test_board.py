@@ -1,7 +1,9 @@
-"""The board KPI page in a real browser: refresh from the empty state, every tile and chart drawn by plotly, the
-attribution model switcher (htmx) and the period switcher."""
+"""The board KPI page in a real browser: refresh from the empty state, every tile with its trend line and every chart
+drawn by plotly (each when it scrolls into view, issue 19), the attribution model switcher (htmx) and the period
+switcher."""
 
 import datetime as dt
+import os
 
 import pytest
 from django.utils import timezone
@@ -49,11 +51,13 @@ def test_executive_refreshes_the_empty_board_and_sees_every_chart(voltaria, logi
     for status in tiles.get_by_test_id("kpi-status").all_inner_texts():
         assert status in {"im Plan", "im Verzug", "gefährdet", "kein Ziel"}
 
-    # Every sparkline and every chart is drawn by plotly.
-    expect(page.locator(".kpi-spark.js-plotly-plot")).to_have_count(kpis)
+    # Every tile has its trend line (server-drawn SVG), and every chart is drawn by plotly once scrolled to.
+    expect(page.get_by_test_id("kpi-sparkline")).to_have_count(kpis)
+    expect(page.locator(".kpi-spark .js-plotly-plot")).to_have_count(0)
     for chart in CHARTS:
+        page.locator(f'[data-chart="{chart}"]').scroll_into_view_if_needed()
         expect(page.locator(f'[data-chart="{chart}"] .js-plotly-plot')).to_have_count(1)
-    expect(page.locator(".js-plotly-plot")).to_have_count(kpis + len(CHARTS))
+    expect(page.locator(".js-plotly-plot")).to_have_count(len(CHARTS))
     # ...with their marks: six funnel stages, one cascade box per objective, a gauge, bars and lines.
     expect(page.locator('[data-chart="funnel"] .funnellayer .point')).to_have_count(6)
     expect(page.locator('[data-chart="okr"] .iciclelayer .slice')).to_have_count(objectives + 1)  # + the company
@@ -79,3 +83,31 @@ def test_member_has_no_board_in_the_navigation(demo, login, live_server, page):
     expect(nav.get_by_role("link", name="Übersicht")).to_be_visible()
     expect(nav.get_by_role("link", name="Board-KPIs")).to_have_count(0)
     expect(nav.locator("[data-nav=board]")).to_have_count(0)
+
+
+@pytest.fixture
+def full_demo(transactional_db):
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - targets and snapshots included
+
+
+def test_charts_below_the_fold_are_drawn_when_scrolled_to_without_errors(full_demo, login, live_server, page):
+    """Issue 19, light pages: the first screen (tiles) needs no chart code; a chart is drawn when it comes near the
+    viewport, and every one is there for a person who scrolls. Nothing goes wrong in the console on the way."""
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_viewport_size({"width": 1280, "height": 600})
+    login("petra.schulz")
+    page.goto(f"{live_server.url}/c/voltaria/board/")
+    expect(page.get_by_test_id("kpi-sparkline").first).to_be_visible()
+    last = page.locator('[data-chart="segments"]')
+    page.wait_for_function("() => !!window.Plotly")  # fetched in idle time, ready for printing
+    expect(last.locator(".js-plotly-plot")).to_have_count(0)  # far below the fold: not drawn yet
+    for chart in CHARTS:
+        card = page.locator(f'[data-chart="{chart}"]')
+        card.scroll_into_view_if_needed()
+        expect(card.locator(".main-svg").first).to_be_visible()
+    expect(page.locator(".chart.js-plotly-plot")).to_have_count(len(CHARTS))
+    assert errors == []

@@ -41,6 +41,8 @@ def test_the_board_has_no_serious_accessibility_violations(full_demo, login, liv
     for path in ("/c/voltaria/board/", "/c/voltaria/board/targets/"):
         page.goto(f"{live_server.url}{path}")
         if path.endswith("/board/"):
+            for card in page.locator(".chart-card").all():  # each chart is drawn when it scrolls into view
+                card.scroll_into_view_if_needed()
             expect(page.locator(".chart.js-plotly-plot")).to_have_count(6)
             page.locator("details.board-definitions summary").click()  # the disclosure's content counts too
         violations = axe_violations(page)

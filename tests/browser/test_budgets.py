@@ -124,6 +124,8 @@ def test_overview_renders_its_plotly_charts_under_the_csp(live_server, login):
     page.goto(f"{live_server.url}/c/acme/budgets/overview/")
     expect(page.get_by_test_id("bound-share")).to_have_text("100%")
     expect(page.locator("[data-chart] .main-svg").first).to_be_visible()
+    for chart in page.locator("[data-chart]").all():  # each chart is drawn when it scrolls into view (issue 19)
+        chart.scroll_into_view_if_needed()
     expect(page.locator("[data-chart][data-rendered]")).to_have_count(4)
     expect(page.get_by_role("row", name=re.compile("Messen")).get_by_text("Overspent")).to_be_visible()
     assert policy_errors == []

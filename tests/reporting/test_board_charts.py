@@ -1,6 +1,6 @@
 """The board's figures are plain plotly figure dicts (no validation per request): every one must still be a valid
 plotly figure — ``go.Figure`` validates each property and raises on anything plotly.js would not understand — and
-carry what the page promises (values on the marks, German separators, the last sparkline point marked)."""
+carry what the page promises (values on the marks, German separators)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ class Spend:
 
 
 FIGURES = {
-    "sparkline": lambda: charts.sparkline_figure([Decimal("1"), None, Decimal("3.5")], ["Sep", "Okt", "Nov"]),
     "funnel": lambda: charts.funnel_figure([("Leads", 1000), (gettext_lazy("MQL"), 400), ("Won", 12)], german=True),
     "attribution": lambda: charts.attribution_figure(
         [
@@ -67,9 +66,6 @@ def test_every_board_figure_is_a_valid_plotly_figure(name):
 
 
 def test_figures_carry_what_the_board_shows():
-    sparkline = charts.figure_data(FIGURES["sparkline"]())
-    assert sparkline["data"][0]["marker"]["size"] == [0, 0, 7]  # the latest value is marked
-    assert sparkline["data"][0]["y"] == [1.0, None, 3.5]
     funnel = charts.figure_data(FIGURES["funnel"]())
     assert funnel["layout"]["separators"] == ",."  # German: 1.000,5
     assert funnel["data"][0]["y"] == ["Leads", "MQL", "Won"]

@@ -187,8 +187,10 @@ def test_no_inline_scripts_only_json_data_blocks(company, client_for, fake_kpis)
     for tag in re.findall(r"<script[^>]*>", page):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert re.search(r"\son[a-z]+=", page) is None, "no inline event handlers"
-    data = json.loads(re.search(r'<script type="application/json" id="spark-fake_leads">(.*?)</script>', page).group(1))
-    assert data["data"][0]["type"] == "scatter"
+    # the tiles' trend lines are drawn by the server: SVG in the page, no figure data, no chart code for them
+    assert 'id="spark-fake_leads"' not in page
+    spark = re.search(r'<svg class="kpi-spark-svg"[^>]*>.*?</svg>', tile(page, "fake_leads"), re.S).group(0)
+    assert 'role="img"' in spark and "aria-label=" in spark and "style=" not in spark
 
 
 # --- full board with the real KPIs --------------------------------------------------------------------------------

@@ -14,7 +14,23 @@ import { createTree } from "./tree.js";
 
 const root = document.querySelector("[data-cascade]");
 const treeEl = document.querySelector("[data-tree]");
-if (root && treeEl) start();
+if (root && treeEl) {
+  // htmx (a deferred script before this module) sets the page up at DOMContentLoaded and searches every element for
+  // hx-on attributes: the tree's rows (a <template> in the page, no htmx attributes in them) join the page after that.
+  // (A module runs after parsing, readyState "interactive", before DOMContentLoaded has been dispatched.)
+  const navigation = performance.getEntriesByType("navigation")[0];
+  if (navigation && navigation.domContentLoadedEventStart > 0) mount();
+  else document.addEventListener("DOMContentLoaded", mount, { once: true });
+}
+
+function mount() {
+  const rows = document.querySelector("template[data-tree-rows]");
+  if (rows) {
+    treeEl.replaceChildren(rows.content);
+    rows.remove();
+  }
+  start();
+}
 
 function start() {
   const urls = JSON.parse(document.getElementById("cascade-urls").textContent);
