@@ -112,7 +112,7 @@ def test_executive_changes_the_limit_on_the_page_and_history_shows_who_when_befo
     assert history.status_code == 200
     text = history.content.decode()
     assert "<td>Budget settings</td>" in text
-    assert "<dt>CMO approval limit</dt><dd>50000 → 25000</dd>" in text
+    assert "<dt>CMO approval limit</dt><dd>50,000 → 25,000</dd>" in text  # numbers as the reader writes them
     filtered = executive.get(
         reverse("history", kwargs={"company_slug": world.company.slug}), {"type": "budgetsettings"}
     )
