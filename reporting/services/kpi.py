@@ -33,6 +33,7 @@ from core import versions
 from core.errors import DomainError
 from core.locks import advisory_xact_lock
 from objectives.models import Cycle
+from sla.selectors import clock_memo
 
 from .. import attribution, kpis, periods
 from ..models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
@@ -262,7 +263,8 @@ def kpi_snapshots_refresh(
         error="",
     )
     try:
-        with _heartbeat(refresh_id), transaction.atomic():
+        # clock_memo: the handover KPIs measure every SLA case once per refresh, at one moment (sla.selectors).
+        with _heartbeat(refresh_id), transaction.atomic(), clock_memo():
             # Before anything is read: a second refresh of this company waits here until the first has committed.
             advisory_xact_lock(LOCK_NAME, company.pk)
             todo = refresh_periods(company=company, scope=scope, on=on)
