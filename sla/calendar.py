@@ -67,22 +67,69 @@ class WorkCalendar:
         )
 
     def working_seconds(self, start: dt.datetime, end: dt.datetime) -> int:
-        """Working seconds in [start, end); 0 when end is not after start."""
+        """Working seconds in [start, end); 0 when end is not after start. The first and the last day are clipped
+        to the interval; the whole days between count as many working days as they hold (counted per month and
+        kept), so an overdue clock of months costs no more than one of days."""
         if end <= start:
             return 0
-        day = start.astimezone(self.tz).date()
-        last = end.astimezone(self.tz).date()
+        first = start.astimezone(self.tz).date()
+        last = min(end.astimezone(self.tz).date(), first + dt.timedelta(days=MAX_DAYS - 1))
+        if (last - first).days < 3:
+            return int(self._clipped_seconds(start, end, first, last))
+        whole = self._working_day_count(first + dt.timedelta(days=1), last - dt.timedelta(days=1))
+        ends = self._clipped_seconds(start, end, first, first) + self._clipped_seconds(start, end, last, last)
+        return int(ends + whole * self._day_seconds)
+
+    def _clipped_seconds(self, start: dt.datetime, end: dt.datetime, first: dt.date, last: dt.date) -> float:
+        """Working seconds of the days first..last within [start, end), day by day."""
         total = 0.0
-        steps = 0
-        while day <= last and steps < MAX_DAYS:
+        day = first
+        while day <= last:
             hours = self.window(day)
             if hours is not None:
                 lo, hi = max(hours[0], start), min(hours[1], end)
                 if hi > lo:
                     total += (hi - lo).total_seconds()
             day += dt.timedelta(days=1)
-            steps += 1
-        return int(total)
+        return total
+
+    @cached_property
+    def _day_seconds(self) -> float:
+        # As window() measures a day: wall-clock hours (a daylight-saving change falls outside working hours).
+        day = dt.date(2001, 1, 1)
+        return (dt.datetime.combine(day, self.day_end) - dt.datetime.combine(day, self.day_start)).total_seconds()
+
+    @cached_property
+    def _month_counts(self) -> dict[tuple[int, int], int]:
+        return {}
+
+    def _month_count(self, year: int, month: int) -> int:
+        key = (year, month)
+        if key not in self._month_counts:
+            day = dt.date(year, month, 1)
+            following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            self._month_counts[key] = sum(
+                self.is_working_day(day + dt.timedelta(days=n)) for n in range((following - day).days)
+            )
+        return self._month_counts[key]
+
+    def _count_to(self, day: dt.date) -> int:
+        """Working days from the first of ``day``'s month up to and including ``day``."""
+        return sum(self.is_working_day(day.replace(day=n)) for n in range(1, day.day + 1))
+
+    def _working_day_count(self, first: dt.date, last: dt.date) -> int:
+        """How many working days first..last (inclusive) holds: the whole months between from a kept count per
+        month, the two partial months by day."""
+        if last < first:
+            return 0
+        if (first.year, first.month) == (last.year, last.month):
+            return self._count_to(last) - self._count_to(first) + self.is_working_day(first)
+        count = self._month_count(first.year, first.month) - self._count_to(first) + self.is_working_day(first)
+        year, month = (first.year + 1, 1) if first.month == 12 else (first.year, first.month + 1)
+        while (year, month) < (last.year, last.month):
+            count += self._month_count(year, month)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return count + self._count_to(last)
 
     def working_hours(self, start: dt.datetime, end: dt.datetime) -> float:
         return self.working_seconds(start, end) / 3600

@@ -80,3 +80,28 @@ def test_daylight_saving_change_over_a_weekend():
 def test_custom_working_day():
     early = WorkCalendar(time_zone="Europe/Berlin", country="DE", day_start=dt.time(8), day_end=dt.time(12, 30))
     assert early.working_hours(berlin(2026, 5, 26, 0, 0), berlin(2026, 5, 27, 0, 0)) == 4.5
+
+
+def test_long_intervals_count_like_the_day_by_day_walk():
+    """working_seconds counts whole days by month; it must give what the day-by-day walk gives, for any interval
+    (weekends, Bavarian holidays, daylight-saving changes, month and year ends), and stop after MAX_DAYS alike."""
+    import random
+
+    from sla.calendar import MAX_DAYS, WorkCalendar
+
+    calendar = WorkCalendar("Europe/Berlin", "DE", "BY", dt.time(8, 30), dt.time(17, 15))
+    zone = calendar.tz
+
+    def walk(start, end):
+        first = start.astimezone(zone).date()
+        last = min(end.astimezone(zone).date(), first + dt.timedelta(days=MAX_DAYS - 1))
+        return int(calendar._clipped_seconds(start, end, first, last)) if end > start else 0
+
+    rng = random.Random(7)
+    base = dt.datetime(2025, 1, 1, tzinfo=zone)
+    for _ in range(300):
+        start = base + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 700))
+        end = start + dt.timedelta(minutes=rng.choice([rng.randrange(0, 60 * 24 * 5), rng.randrange(0, 60 * 24 * 400)]))
+        assert calendar.working_seconds(start, end) == walk(start, end), (start, end)
+    far = base + dt.timedelta(days=MAX_DAYS + 40)
+    assert calendar.working_seconds(base, far) == walk(base, far)
