@@ -73,6 +73,7 @@ from .pg_sql import (
     _params,
     _stage,
     _trim_sql,
+    create_parsed,
 )
 
 KINDS = {CrmKind.LEADS}
@@ -236,24 +237,9 @@ def _parse(cursor, index: dict[str, int], width: int, digest: str = "NULL::bigin
             )
             select.append(f"{value} AS {field}")
             select.append(f"CASE WHEN ({value}) IS NULL THEN s.c{i} END AS raw_{field}")
-    laterals = ""
-    if forms:  # each step once per row (OFFSET 0 keeps PostgreSQL from copying the expressions into every use)
-        laterals = (
-            f"CROSS JOIN LATERAL (SELECT {', '.join(forms)} OFFSET 0) AS f "
-            f"CROSS JOIN LATERAL (SELECT {', '.join(moments)} OFFSET 0) AS m"
-        )
-    # Times without a zone are read in the project time zone: the session's, for this statement.
-    cursor.execute("SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)", [django_settings.TIME_ZONE])
-    session_zone = cursor.fetchone()[0]
-    cursor.execute(
-        f"CREATE TEMP TABLE crm_parsed ON COMMIT DROP AS SELECT {', '.join(select)} "  # noqa: S608
-        f"FROM crm_stage AS s CROSS JOIN LATERAL (SELECT {trims} OFFSET 0) AS t {laterals} "
-        f"WHERE NOT ({blank})",
-        _params(),
+    return create_parsed(
+        cursor, select=select, trims=trims, blank=blank, forms=forms, moments=moments, params=_params()
     )
-    rows = cursor.rowcount
-    cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
-    return rows
 
 
 def _unusual_fields(index: dict[str, int]) -> list[str]:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings as django_settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -197,23 +196,9 @@ def _parse(cursor, kind: str, index: dict[str, int], width: int) -> int:
         t, raw = f"t.t{index['stage']}", f"s.c{index['stage']}"
         select.append(f"{_stage_status_sql(t)} AS stage_status")
         select.append(f"CASE WHEN ({_stage_status_sql(t)}) IS NULL THEN {raw} END AS raw_stage_status")
-    laterals = ""
-    if forms:
-        laterals = (
-            f"CROSS JOIN LATERAL (SELECT {', '.join(forms)} OFFSET 0) AS f "
-            f"CROSS JOIN LATERAL (SELECT {', '.join(moments)} OFFSET 0) AS m"
-        )
-    cursor.execute("SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)", [django_settings.TIME_ZONE])
-    session_zone = cursor.fetchone()[0]
-    cursor.execute(
-        f"CREATE TEMP TABLE crm_parsed ON COMMIT DROP AS SELECT {', '.join(select)} "  # noqa: S608
-        f"FROM crm_stage AS s CROSS JOIN LATERAL (SELECT {trims} OFFSET 0) AS t {laterals} "
-        f"WHERE NOT ({blank})",
-        _params(),
+    return pg_sql.create_parsed(
+        cursor, select=select, trims=trims, blank=blank, forms=forms, moments=moments, params=_params()
     )
-    rows = cursor.rowcount
-    cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
-    return rows
 
 
 # ------------------------------------------------------------------------------------------------------ fix

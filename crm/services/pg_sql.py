@@ -8,6 +8,7 @@ import csv
 import re
 
 import psycopg
+from django.conf import settings as django_settings
 from django.db import DatabaseError, connection, transaction
 
 from core.safety import DATE_MAX, DATE_MIN
@@ -160,3 +161,27 @@ def _params(**extra) -> dict:
         "false_words": sorted(FALSE_WORDS),
         **extra,
     }
+
+
+def create_parsed(cursor, *, select: list[str], trims: str, blank: str, forms: list[str], moments: list[str],
+                  params: dict) -> int:  # fmt: skip
+    """CREATE the temp table crm_parsed from crm_stage: each row's trimmed values (``trims``), its date forms and
+    moments computed once per row, the ``select`` list, blank rows left out. Returns the number of rows."""
+    laterals = ""
+    if forms:  # each step once per row (OFFSET 0 keeps PostgreSQL from copying the expressions into every use)
+        laterals = (
+            f"CROSS JOIN LATERAL (SELECT {', '.join(forms)} OFFSET 0) AS f "
+            f"CROSS JOIN LATERAL (SELECT {', '.join(moments)} OFFSET 0) AS m"
+        )
+    # Times without a zone are read in the project time zone: the session's, for this statement.
+    cursor.execute("SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)", [django_settings.TIME_ZONE])
+    session_zone = cursor.fetchone()[0]
+    cursor.execute(
+        f"CREATE TEMP TABLE crm_parsed ON COMMIT DROP AS SELECT {', '.join(select)} "  # noqa: S608
+        f"FROM crm_stage AS s CROSS JOIN LATERAL (SELECT {trims} OFFSET 0) AS t {laterals} "
+        f"WHERE NOT ({blank})",
+        params,
+    )
+    rows = cursor.rowcount
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+    return rows
