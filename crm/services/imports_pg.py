@@ -74,6 +74,7 @@ from .pg_sql import (
     _stage,
     _trim_sql,
     create_parsed,
+    flush_fixes,
 )
 
 KINDS = {CrmKind.LEADS}
@@ -284,8 +285,8 @@ def _fix_unusual(cursor, index: dict[str, int], date_order: str | None = None) -
                 except ValueError_ as exc:
                     errors.append((row_no, order[field], field, "message", str(exc), None))
             if len(fixes) >= FIX_BATCH or len(errors) >= FIX_BATCH:
-                _flush(fixes, errors)
-    _flush(fixes, errors)
+                flush_fixes(fixes, errors)
+    flush_fixes(fixes, errors)
     for field in sorted(fixed_fields):
         column = "at" if specs[field].kind == "datetime" else "flag"
         cursor.execute(
@@ -293,16 +294,6 @@ def _fix_unusual(cursor, index: dict[str, int], date_order: str | None = None) -
             "WHERE x.row_no = p.row_no AND x.field = %s",
             [field],
         )
-
-
-def _flush(fixes: list, errors: list) -> None:
-    with connection.cursor() as cursor:
-        if fixes:
-            cursor.executemany("INSERT INTO crm_fixes VALUES (%s, %s, %s, %s)", fixes)
-        if errors:
-            cursor.executemany("INSERT INTO crm_errors VALUES (%s, %s, %s, %s, %s, %s)", errors)
-    fixes.clear()
-    errors.clear()
 
 
 def _check(cursor, job, columns: dict[str, str], unchanged: bool = False) -> None:

@@ -264,8 +264,8 @@ def _fix_unusual(cursor, kind: str, index: dict[str, int], date_order: str | Non
                 fixes.append((row_no, field, *fix.values()))
                 fixed.add(field)
             if len(fixes) >= pg.FIX_BATCH or len(errors) >= pg.FIX_BATCH:
-                _flush(fixes, errors)
-    _flush(fixes, errors)
+                pg_sql.flush_fixes(fixes, errors)
+    pg_sql.flush_fixes(fixes, errors)
     for field in sorted(fixed):
         column = _FIX_COLUMN[fields[field]]
         wall = f", w_{field} = x.wall" if fields[field] == "datetime" and kind == CrmKind.TOUCHPOINTS else ""
@@ -274,16 +274,6 @@ def _fix_unusual(cursor, kind: str, index: dict[str, int], date_order: str | Non
             "WHERE x.row_no = p.row_no AND x.field = %s",
             [field],
         )
-
-
-def _flush(fixes: list, errors: list) -> None:
-    with connection.cursor() as cursor:
-        if fixes:
-            cursor.executemany("INSERT INTO crm_fixes VALUES (%s, %s, %s, %s, %s, %s, %s)", fixes)
-        if errors:
-            cursor.executemany("INSERT INTO crm_errors VALUES (%s, %s, %s, %s, %s, %s, %s)", errors)
-    fixes.clear()
-    errors.clear()
 
 
 # ------------------------------------------------------------------------------------------------------ write

@@ -185,3 +185,15 @@ def create_parsed(cursor, *, select: list[str], trims: str, blank: str, forms: l
     rows = cursor.rowcount
     cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
     return rows
+
+
+def flush_fixes(fixes: list, errors: list) -> None:
+    """Write a batch of values the Python parsers fixed (crm_fixes) and of their errors (crm_errors), then empty
+    both lists; each path's rows carry as many columns as its tables."""
+    with connection.cursor() as cursor:
+        for table, rows in (("crm_fixes", fixes), ("crm_errors", errors)):
+            if rows:
+                marks = ", ".join(["%s"] * len(rows[0]))
+                cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)  # noqa: S608
+    fixes.clear()
+    errors.clear()
