@@ -16,9 +16,9 @@ How a case is measured (the README's "Handover SLAs" states the same):
   segment (the stage's date, else a later stage's date); a month meets the rule in a segment with at least the
   rule's number; compliance = segments met ÷ focus segments × 100. A running month is not judged yet.
 
-Query counts are fixed: one query for the calendar, one for the rules, one per clock rule and period range (the
-working-hours arithmetic runs in Python over the few timestamps of each case: holiday calendars are Python data),
-one grouped query for the volume.
+Query counts are fixed: one query for the calendar, one for the rules, one per clock rule and period range, one
+grouped query for the volume. The working-hours arithmetic runs in that query on PostgreSQL (sla.clock_sql, the
+holiday calendar passed in as a table of days) and per case in Python (sla.calendar, the reference) elsewhere.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -38,6 +39,7 @@ from django.utils import timezone
 from core.tenancy import for_company
 from crm.models import Lead
 
+from . import clock_sql
 from .calendar import WorkCalendar
 from .leads import reporting_choices
 from .models import DEFAULT_RULES, SlaCalendar, SlaRule
@@ -104,18 +106,25 @@ class ClockCase:
 
 
 def _case(calendar: WorkCalendar, rule: SlaRule, row: dict, start_field: str, stops: tuple, at: dt.datetime):
+    """One case measured in Python by sla.calendar (the reference; SQLite, and what PostgreSQL cannot place)."""
     started = row[start_field]
     stop_times = [row[name] for name in stops if row[name] is not None]
     stopped = min(stop_times) if stop_times else None
     deadline = calendar.deadline(started, rule.hours)
     if stopped is not None:
         taken = calendar.working_hours(started, stopped) if stopped > started else 0.0
-        status = MET if stopped <= deadline else BREACHED
-        overdue = calendar.working_hours(deadline, stopped) if status == BREACHED else 0.0
+        overdue = calendar.working_hours(deadline, stopped) if stopped > deadline else 0.0
     else:
         taken = None
+        overdue = calendar.working_hours(deadline, at) if at > deadline else 0.0
+    return _clock_case(row, started, deadline, stopped, taken, overdue, at)
+
+
+def _clock_case(row: dict, started, deadline, stopped, taken, overdue, at) -> ClockCase:
+    if stopped is not None:
+        status = MET if stopped <= deadline else BREACHED
+    else:
         status = BREACHED if at > deadline else PENDING
-        overdue = calendar.working_hours(deadline, at) if status == BREACHED else 0.0
     return ClockCase(
         lead_id=row["pk"],
         external_id=row["external_id"],
@@ -130,6 +139,57 @@ def _case(calendar: WorkCalendar, rule: SlaRule, row: dict, start_field: str, st
     )
 
 
+def _clock_query(rows, calendar: WorkCalendar, rule: SlaRule, start_field: str, stops: tuple, at, first, last):
+    """sla.clock_sql's measuring query around ``rows`` (the case columns); every start lies in [first, last]."""
+    columns = ["pk", "external_id", "owner", "segment", start_field, *stops]
+    inner_sql, inner_params = rows.values_list(*columns).query.sql_with_params()
+    return clock_sql.measured(
+        inner_sql,
+        inner_params,
+        columns,
+        calendar=calendar,
+        hours=rule.hours,
+        start_column=start_field,
+        stop_columns=list(stops),
+        at=at,
+        first_day=first.astimezone(calendar.tz).date(),
+        last_day=last.astimezone(calendar.tz).date(),
+    )
+
+
+def _measured_cases(
+    rows, calendar: WorkCalendar, rule: SlaRule, start_field: str, stops: tuple, at: dt.datetime, first, last
+) -> list[ClockCase]:
+    """The cases of ``rows`` (a values() queryset of the case columns, ordered by start and key) measured at ``at``;
+    every start lies in [first, last]. On PostgreSQL the working-hours arithmetic runs in the query
+    (sla.clock_sql), else per case in Python."""
+    if connection.vendor != "postgresql":
+        return [_case(calendar, rule, row, start_field, stops, at) for row in rows]
+    sql, params = _clock_query(rows, calendar, rule, start_field, stops, at, first, last)
+    cases = []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) AS cases ORDER BY {start_field}, pk", params)  # noqa: S608
+        names = [column.name for column in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            if row["status"] is None:  # no deadline within MAX_DAYS: the calendar says what it is
+                cases.append(_case(calendar, rule, row, start_field, stops, at))
+                continue
+            taken = row["taken_seconds"]
+            cases.append(
+                _clock_case(
+                    row,
+                    row[start_field],
+                    row["deadline"],
+                    row["stopped_at"],
+                    None if taken is None else int(taken) / 3600,
+                    int(row["overdue_seconds"]) / 3600,
+                    at,
+                )
+            )
+    return cases
+
+
 def clock_cases(
     company, rule: SlaRule, *, start: dt.datetime, end: dt.datetime, calendar: WorkCalendar, at: dt.datetime
 ) -> list[ClockCase]:
@@ -141,7 +201,7 @@ def clock_cases(
         .order_by(start_field, "pk")
         .values("pk", "external_id", "owner", "segment", start_field, *stops)
     )
-    return [_case(calendar, rule, row, start_field, stops, at) for row in rows]
+    return _measured_cases(rows, calendar, rule, start_field, stops, at, start, end)
 
 
 @dataclass
@@ -211,13 +271,49 @@ def clock_summary(company, *, start: dt.datetime, end: dt.datetime, at: dt.datet
 def _clock_summary(company, *, start: dt.datetime, end: dt.datetime, at: dt.datetime) -> dict:
     calendar = work_calendar(sla_calendar(company))
     rules = {rule.kind: rule for rule in sla_rules(company)}
-    summary = {}
-    for kind in CLOCKS:
-        tally = Tally()
-        for case in clock_cases(company, rules[kind], start=start, end=end, calendar=calendar, at=at):
-            tally.add(case)
-        summary[kind] = {"rule": rules[kind], "tally": tally}
-    return summary
+    return {
+        kind: {
+            "rule": rules[kind],
+            "tally": clock_tally(company, rules[kind], start=start, end=end, calendar=calendar, at=at),
+        }
+        for kind in CLOCKS
+    }
+
+
+def clock_tally(
+    company, rule: SlaRule, *, start: dt.datetime, end: dt.datetime, calendar: WorkCalendar, at: dt.datetime
+) -> Tally:
+    """The tally of :func:`clock_cases` (the same cases), reading only each case's status and hours. One query."""
+    if connection.vendor != "postgresql":
+        return _tally(clock_cases(company, rule, start=start, end=end, calendar=calendar, at=at))
+    start_field, stops = CLOCKS[rule.kind]
+    rows = for_company(Lead, company).filter(**{f"{start_field}__gte": start, f"{start_field}__lt": end})
+    sql, params = _clock_query(rows, calendar, rule, start_field, stops, at, start, end)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status, taken_seconds FROM ({sql}) AS cases", params)  # noqa: S608
+        measured = cursor.fetchall()
+    if any(status is None for status, _taken in measured):  # a case without a deadline: measure them all in Python
+        return _tally(clock_cases(company, rule, start=start, end=end, calendar=calendar, at=at))
+    tally = Tally()
+    for status, taken in measured:
+        if status == MET:
+            tally.met += 1
+        elif status == BREACHED:
+            tally.breached += 1
+        else:
+            tally.pending += 1
+        if taken is None:
+            tally.unanswered += 1
+        else:
+            tally.hours.append(int(taken) / 3600)
+    return tally
+
+
+def _tally(cases) -> Tally:
+    tally = Tally()
+    for case in cases:
+        tally.add(case)
+    return tally
 
 
 class _Memo:
@@ -240,8 +336,8 @@ _memo: contextvars.ContextVar[_Memo | None] = contextvars.ContextVar("sla_clock_
 @contextmanager
 def clock_memo(at: dt.datetime | None = None) -> Iterator[None]:
     """Within the block, :func:`clock_summary` measures every case at one moment and computes each month once: a KPI
-    refresh asks for months, quarters and cycles that overlap, and the working-hours arithmetic runs in Python per
-    case (a million leads: each case once instead of once per period and KPI)."""
+    refresh asks for months, quarters and cycles that overlap (a million leads: each case once instead of once per
+    period and KPI)."""
     token = _memo.set(_Memo(at or timezone.now()))
     try:
         yield
@@ -420,8 +516,7 @@ def open_breaches(
             .order_by(start_field, "pk")
             .values("pk", "external_id", "owner", "segment", start_field, *stops)
         )
-        for row in rows:
-            case = _case(calendar, rule, row, start_field, stops, at)
+        for case in _measured_cases(rows, calendar, rule, start_field, stops, at, since, at):
             if case.status != BREACHED:
                 continue
             breaches.append(

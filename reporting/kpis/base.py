@@ -3,8 +3,11 @@ the one rule of "reached a funnel stage", and the small helpers the KPI families
 
 from __future__ import annotations
 
+import bisect
+import contextvars
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -79,35 +82,87 @@ REACHED_DEFINITION = _(
 
 
 def _undated_leads_reaching(company, start: dt.datetime, end: dt.datetime):
-    """Part (b) of :data:`REACHED_DEFINITION`: ids of leads without any stage date whose first opportunity was
-    created in [start, end). One grouped subquery over the opportunities (no loop over leads)."""
-    return (
-        Opportunity.objects.filter(
-            company=company,
-            lead__isnull=False,
-            **{f"lead__{name}__isnull": True for name in STAGE_FIELDS},
-        )
+    """Part (b) of :data:`REACHED_DEFINITION`: the leads without any stage date whose first opportunity was created
+    in [start, end). The opportunities are grouped by lead first and only the few leads whose first one falls in
+    the period are looked up by key — joining every undated lead to the opportunities before grouping cost 0.45 s
+    per period at a million leads (a KPI refresh asks ~90 times)."""
+    first_in_period = (
+        Opportunity.objects.filter(company=company, lead__isnull=False)
         .values("lead_id")
         .annotate(first=Min("created"))
         .filter(first__gte=start, first__lt=end)
         .values("lead_id")
+    )
+    return Lead.objects.filter(
+        company=company, pk__in=first_in_period, **{f"{name}__isnull": True for name in STAGE_FIELDS}
     )
 
 
 def qualified_counts(company, period: Period, *, stage: str, segments: list[str] | None = None) -> dict[str, int]:
     """Leads reaching ``stage`` in ``period`` per segment, by :data:`REACHED_DEFINITION`: (a) by their stage dates
     (an expression index per stage, issue 7) plus (b) leads without stage dates by their first opportunity — two
-    disjoint sets, two grouped queries."""
+    disjoint sets, two grouped queries (inside :func:`reached_memo`, part (b) comes from the memo's one query)."""
     start, end = period.datetime_range()
     dated = Lead.objects.filter(company=company).annotate(q=stage_reached_at(stage)).filter(q__gte=start, q__lt=end)
-    undated = Lead.objects.filter(company=company, pk__in=_undated_leads_reaching(company, start, end))
+    if segments:
+        dated = dated.filter(segment__in=segments)
     counts: dict[str, int] = {}
-    for rows in (dated, undated):
+    for segment, n in dated.order_by().values_list("segment").annotate(n=Count("id")).values_list("segment", "n"):
+        counts[segment] = counts.get(segment, 0) + n
+    for segment, n in _undated_counts(company, start, end, segments).items():
+        counts[segment] = counts.get(segment, 0) + n
+    return counts
+
+
+def _undated_counts(company, start: dt.datetime, end: dt.datetime, segments: list[str] | None) -> dict[str, int]:
+    memo = _reached.get()
+    if memo is None:
+        rows = _undated_leads_reaching(company, start, end)
         if segments:
             rows = rows.filter(segment__in=segments)
-        for segment, n in rows.order_by().values_list("segment").annotate(n=Count("id")).values_list("segment", "n"):
-            counts[segment] = counts.get(segment, 0) + n
+        return dict(rows.order_by().values_list("segment").annotate(n=Count("id")).values_list("segment", "n"))
+    if company.pk not in memo:
+        memo[company.pk] = _undated_firsts(company)
+    counts = {}
+    for segment, firsts in memo[company.pk].items():
+        if segments and segment not in segments:
+            continue
+        n = bisect.bisect_left(firsts, end) - bisect.bisect_left(firsts, start)
+        if n:
+            counts[segment] = n
     return counts
+
+
+def _undated_firsts(company) -> dict[str, list[dt.datetime]]:
+    """Per segment the sorted first-opportunity moments of the leads without any stage date (part (b) of
+    :data:`REACHED_DEFINITION`, for every period at once). One query."""
+    firsts: dict[str, list[dt.datetime]] = {}
+    undated = {f"lead__{name}__isnull": True for name in STAGE_FIELDS}
+    rows = (
+        Opportunity.objects.filter(company=company, lead__isnull=False, **undated)
+        .values("lead_id")
+        .annotate(first=Min("created"))
+        .values_list("lead__segment", "first")
+        .order_by("first")
+    )  # fmt: skip
+    for segment, first in rows:
+        firsts.setdefault(segment, []).append(first)
+    return firsts
+
+
+_reached: contextvars.ContextVar[dict | None] = contextvars.ContextVar("reached_memo", default=None)
+
+
+@contextmanager
+def reached_memo() -> Iterator[None]:
+    """Within the block (a KPI refresh: ~90 questions of "how many leads reached the qualified stage in this
+    period" over the same data), the leads that reached it by their first opportunity are read once per company
+    instead of once per question (a million leads: 0.45 s each)."""
+    token = _reached.set({})
+    try:
+        yield
+    finally:
+        _reached.reset(token)
 
 
 def _in(lookup: str, period: Period) -> Q:
