@@ -273,6 +273,30 @@ def test_qualified_leads_in_focus_segments_and_target_from_bound_key_result(comp
     assert kpi_target(company=company, key="funnel_conversion") is None
 
 
+def test_a_refresh_memo_counts_leads_qualified_by_their_first_opportunity_alike(company, funnel, march):
+    """Inside a KPI refresh (reached_memo) the leads without stage dates are read once and counted per period in
+    Python: the same hand-computed counts as the grouped query outside one, with and without a segment filter."""
+    from reporting.kpis.base import qualified_counts, reached_memo
+
+    ReportingSettings.objects.create(company=company, focus_segments=["Stadtwerke", "Industrie"])
+    february = period_for(company=company, kind="month", on=dt.date(2026, 2, 1))
+    outside = [
+        qualified_counts(company, p, stage="mql", segments=s) for p in (march, february) for s in (None, ["Stadtwerke"])
+    ]
+    with reached_memo():
+        inside = [
+            qualified_counts(company, p, stage="mql", segments=s)
+            for p in (march, february)
+            for s in (None, ["Stadtwerke"])
+        ]
+    assert inside == outside
+    assert outside[1] == {"Stadtwerke": 3}  # L1, L6 by MQL date, L4 by its first opportunity (3/10)
+    keys = ["qualified_leads_focus_segments", "cost_per_qualified_lead"]
+    with reached_memo():
+        memo = {k: (r.value, r.breakdown) for k, r in results_for(company, march, keys=keys).items()}
+    assert memo == {k: (r.value, r.breakdown) for k, r in results_for(company, march, keys=keys).items()}
+
+
 def test_budget_bound_share(company, planning, march):
     r = results_for(company, march, keys=["budget_bound_share"])["budget_bound_share"]
     # cycles overlapping March: 2026 and Q1 2026. Lines 40000 (bound) + 10000 + 30000 (bound); rejected 5000 and
