@@ -200,6 +200,10 @@ def _skip_unchanged(cursor, company_id: int, kind: str, index: dict[str, int], d
         if field_specs(kind)["lead_external_id"].kind == "id_list":
             named_key = f"substring({named_key} from %(first_id)s)"
     link = _link_sql(kind, index, context)
+    # crm_stage has no statistics: PostgreSQL would guess it small and pick nested loops, which compute the digest
+    # (or look up a lead) for every pair of row and stored row. Hash joins only, for these statements.
+    cursor.execute("SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)")
+    nestloop = cursor.fetchone()[0]
     if kind == CrmKind.OPPORTUNITIES:
         cursor.execute(
             f"INSERT INTO crm_match SELECT c.row_no, c.record_id, c.external_id FROM (SELECT s.row_no + 1 AS row_no, "  # noqa: S608
@@ -218,13 +222,16 @@ def _skip_unchanged(cursor, company_id: int, kind: str, index: dict[str, int], d
                 f"AND t.import_digest IS NOT NULL {lead} WHERE t.import_digest = ({digest}) # {link}",
                 params,
             )
-        # Rows without an id: their touchpoint is the one holding their digest (the same values give the same id)
+        # Rows without an id: their touchpoint is the one holding their digest (the same values give the same id).
+        # The digests first (OFFSET 0), then one hash join on them: joined on the expression, a nested loop would
+        # compute it for every pair of row and touchpoint.
         cursor.execute(
-            f"INSERT INTO crm_match SELECT s.row_no + 1, t.id, t.external_id FROM crm_stage AS s {lead} "  # noqa: S608
-            f"JOIN {table} AS t ON t.company_id = %(company)s AND t.import_digest = ({digest}) # {link} "
-            f"WHERE {key} = ''",
+            "INSERT INTO crm_match SELECT d.row_no, t.id, t.external_id FROM (SELECT s.row_no + 1 AS row_no, "  # noqa: S608
+            f"({digest}) # {link} AS digest FROM crm_stage AS s {lead} WHERE {key} = '' OFFSET 0) AS d "
+            f"JOIN {table} AS t ON t.company_id = %(company)s AND t.import_digest = d.digest",
             params,
         )
+    cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
     cursor.execute("SELECT count(*) FROM crm_match")
     unchanged = cursor.fetchone()[0]
     if unchanged == 0:
