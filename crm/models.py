@@ -109,6 +109,8 @@ class Opportunity(models.Model):
     status = models.CharField(_("status"), max_length=4, choices=Status.choices, default=Status.OPEN)
     lead_source = models.CharField(_("lead source"), max_length=120, blank=True)
     is_marketing_sourced = models.BooleanField(_("marketing-sourced"), default=True)
+    # Issue 16: as Lead.import_digest (crm.services.imports_pg_related; cleared by the trigger of migration 0007).
+    import_digest = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("opportunity")
@@ -143,6 +145,8 @@ class Touchpoint(models.Model):
     occurred = models.DateTimeField(_("time"))
     channel = models.CharField(_("channel"), max_length=120)
     campaign = models.CharField(_("campaign"), max_length=200, blank=True)
+    # Issue 16: as Lead.import_digest (crm.services.imports_pg_related; cleared by the trigger of migration 0007).
+    import_digest = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("touchpoint")

@@ -39,8 +39,6 @@ hold a quote at all) and leaves such a file to the Python path too.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -74,6 +72,7 @@ from .pg_sql import (
     _stage,
     _trim_sql,
     create_parsed,
+    digest_sql,
     flush_fixes,
 )
 
@@ -148,21 +147,11 @@ def import_leads(
 
 
 def _digest_sql(index: dict[str, int], date_order: str | None, sources) -> str:
-    """SQL of a staged row's digest (alias ``s``): a 64-bit hash of the raw text of the mapped columns only (an
-    unmapped column such as "Last activity" may change freely) and of everything else that decides what the row
+    """SQL of a staged row's digest (:func:`.pg_sql.digest_sql`) under everything that decides what a lead row
     writes: which field each column feeds, the date order, the company's source lists (is_marketing_sourced), the
-    project time zone and DIGEST_VERSION. Each column is hashed with its own seed derived from that context
-    (PostgreSQL's hashtextextended, ~0.1 µs a value) and the hashes are XORed: no concatenation, which would cost
-    more than the hashing. Not cryptographic: a changed row keeps its old digest with a chance of 2^-64."""
-    context = json.dumps(
-        [DIGEST_VERSION, sorted(index.items()), date_order, list(sources.key), django_settings.TIME_ZONE],
-        sort_keys=True,
-    )
-    parts = []
-    for i in sorted(set(index.values())):
-        seed = int.from_bytes(hashlib.blake2b(f"{context}:{i}".encode(), digest_size=8).digest(), "big", signed=True)
-        parts.append(f"hashtextextended(s.c{i}, {seed})")
-    return " # ".join(parts)
+    project time zone and DIGEST_VERSION."""
+    context = [DIGEST_VERSION, sorted(index.items()), date_order, list(sources.key), django_settings.TIME_ZONE]
+    return digest_sql(index, context)
 
 
 def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str) -> int:

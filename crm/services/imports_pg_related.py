@@ -24,12 +24,29 @@ The Python path (crm.services.import_run ``_validate`` / ``_write`` through :fun
 
 Errors come in the Python path's order within a batch of BATCH_SIZE ids; a duplicate across batches is reported at
 its row (the Python path reports it when the batch is flushed), as for leads.
+
+**Skip (re-imports).** As for leads, a row whose stored opportunity or touchpoint holds the digest that row would
+write is taken out before parsing (:func:`_skip_unchanged`). What such a row writes depends on the lead table too: an
+opportunity's lead (the lead it names, else the lead converted into it) and, unless the file gives it, its marketing
+flag (the lead's); a touchpoint's lead (its id). A change there clears no digest (the trigger of migration crm 0007
+sees only the row's own UPDATEs), so the stored digest is the row's digest (:func:`pg_sql.digest_sql`) XOR a hash of
+what it was written with from the lead table (:func:`pg_sql.link_digest_sql`: the lead id and, where it follows the
+lead, the flag). A row is skipped only if that same link, looked up now, gives the stored digest: a lead created,
+renamed, deleted or re-flagged since rewrites exactly the rows it affects, and a touchpoint whose lead is gone
+or renamed is parsed and gets "No lead with id" as in the Python path. The check of the link is part of the one
+join that finds the stored rows, not a second pass.
+
+A touchpoint without an id (generated from its lead, time, channel and campaign) is found by its digest instead
+of its id: rows with the same digest hold the same mapped values under the same context, so the same generated id.
+Duplicates are still looked for over the whole file (skipped rows carry their stored id), and "No lead" errors are
+placed after the same row as without skipping (skipped rows count in the batches of named leads).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings as django_settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -44,6 +61,11 @@ from .imports_pg import Outcome
 from .imports_pg_related_check import check, stage_decides
 
 KINDS = {CrmKind.OPPORTUNITIES, CrmKind.TOUCHPOINTS}
+# Part of every row digest of this path (see _skip_unchanged): raise it whenever a change here, in
+# imports_pg_related_check or in crm.reader reads or writes the same file row differently, so that the next
+# re-import rewrites every opportunity and touchpoint once.
+DIGEST_VERSION = 1
+TEMP_TABLES = "crm_stage, crm_parsed, crm_errors, crm_fixes, crm_match"
 # "12.000" / "4,500": one separator before exactly three digits is a thousands group in an amount (cents at most).
 NUMBER_ONE_GROUP = r"^[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}$"
 NUMBER_PLAIN = r"^[+-]?[0-9]{1,20}([.,][0-9]{1,20})?$"
@@ -71,7 +93,7 @@ def import_related(
     kind = job.kind
     with connection.cursor() as cursor:
         pg_sql._more_temp_buffers(cursor)
-        cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL enable_memoize = off")
         encoding = encoding or tabular.detect_encoding(binary)
@@ -86,18 +108,145 @@ def import_related(
         if status != "ok" or pg_sql._has_huge_field(cursor, len(header)):
             return None
         index = {field: max(i for i, h in enumerate(header) if h == name) for field, name in columns.columns.items()}
-        rows = _parse(cursor, kind, index, len(header))
+        context = _context(kind, index, date_order, sources)
+        digest = pg_sql.digest_sql(index, context)
+        unchanged = _skip_unchanged(cursor, job.company_id, kind, index, digest, context)
+        rows = _parse(cursor, kind, index, len(header), digest) + unchanged
         if rows == 0:
             raise ImportRejected([error(None, "", _("The file has a header but no data rows."))])
         _fix_unusual(cursor, kind, index, date_order)
-        check(cursor, job.company_id, kind, columns.columns)
+        check(cursor, job.company_id, kind, columns.columns, skipped=unchanged > 0)
         progress(phase="writing", done=0, total=rows)
         if kind == CrmKind.OPPORTUNITIES:
-            created = _write_opportunities(cursor, job.company_id, index, sources)
+            created = _write_opportunities(cursor, job.company_id, index, sources, context)
         else:
-            created = _write_touchpoints(cursor, job.company_id, index)
-        cursor.execute("DROP TABLE IF EXISTS crm_stage, crm_parsed, crm_errors, crm_fixes")
-    return Outcome(rows=rows, created=created, encoding=encoding, fields=frozenset(index))
+            created = _write_touchpoints(cursor, job.company_id, index, context)
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")
+    return Outcome(rows=rows, created=created, encoding=encoding, fields=frozenset(index), unchanged=unchanged)
+
+
+# ------------------------------------------------------------------------------------------------------ skip
+
+
+def _context(kind: str, index: dict[str, int], date_order: str | None, sources) -> list:
+    """Everything besides the row and the lead table that decides what a row writes: the kind, which field each
+    column feeds (and so how the status is found and whether the file gives the marketing flag), the date order,
+    the project time zone, DIGEST_VERSION and, for opportunities, the company's source lists (the marketing flag of
+    a deal without a lead follows its lead source)."""
+    context = [DIGEST_VERSION, kind, sorted(index.items()), date_order, django_settings.TIME_ZONE]
+    if kind == CrmKind.OPPORTUNITIES:
+        context.append(list(sources.key))
+    return context
+
+
+def _link_sql(kind: str, present, context: list) -> str:
+    """SQL of the hash of what a row is written with from the lead table (XORed into its stored digest): a
+    touchpoint's lead ``l``; an opportunity's lead (``named``, else ``converted``, see :func:`_lead_joins`) and,
+    unless the file gives it, that lead's marketing flag."""
+    if kind == CrmKind.TOUCHPOINTS:
+        return pg_sql.link_digest_sql("l.id", context)
+    lead = "coalesce(named.id, converted.id)"
+    if "is_marketing_sourced" not in present:
+        lead = (
+            f"{lead} * 2 + CASE WHEN coalesce(named.is_marketing_sourced, converted.is_marketing_sourced) "
+            "THEN 1 ELSE 0 END"
+        )
+    return pg_sql.link_digest_sql(lead, context)
+
+
+def _lead_joins(present, named_key: str, external_id: str) -> str:
+    """The joins that find an opportunity's lead: ``named``, the lead the row names (``named_key``), and
+    ``converted``, else the lead converted into the deal (``external_id``): where several are, the Python path's
+    dict keeps the last of the lead ordering (newest first), that is the oldest."""
+    leads = Lead._meta.db_table
+    named = (
+        f"LEFT JOIN {leads} AS named ON named.company_id = %(company)s AND {named_key} <> '' "
+        f"AND named.external_id = {named_key}"
+        if "lead_external_id" in present
+        else "LEFT JOIN (SELECT NULL::bigint AS id, NULL::boolean AS is_marketing_sourced) AS named ON TRUE"
+    )
+    converted = (
+        f"LEFT JOIN (SELECT DISTINCT ON (crm_opportunity_id) crm_opportunity_id, id, is_marketing_sourced "  # noqa: S608
+        f"FROM {leads} WHERE company_id = %(company)s AND crm_opportunity_id <> '' "
+        "ORDER BY crm_opportunity_id, created, id) AS converted "
+        f"ON named.id IS NULL AND converted.crm_opportunity_id = {external_id}"
+    )
+    return f"{named} {converted}"
+
+
+def _skip_unchanged(cursor, company_id: int, kind: str, index: dict[str, int], digest: str, context: list) -> int:
+    """Take the rows whose stored opportunity or touchpoint holds the digest the row would write (its row digest
+    XOR the hash of its lead link as the lead table gives it now) out of crm_stage: they are not parsed, checked or
+    written. Returns their number; crm_match keeps their row number, the id of their stored row and its external
+    id, for the duplicate check over the whole file. See the module docstring for why the lead link is part of it.
+
+    Rows with an id are found by their id (one hash join on the unique (company, external id)), touchpoint rows
+    without one (a generated id) by the digest itself."""
+    model = Opportunity if kind == CrmKind.OPPORTUNITIES else Touchpoint
+    table, leads = model._meta.db_table, Lead._meta.db_table
+    cursor.execute("CREATE TEMP TABLE crm_match (row_no bigint, record_id bigint, external_id text) ON COMMIT DROP")
+    # A first load (or one after other paths wrote every row) has nothing to skip: no join of the whole file
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE company_id = %s AND import_digest IS NOT NULL)",  # noqa: S608
+        [company_id],
+    )
+    if not cursor.fetchone()[0]:
+        return 0
+    params = _params() | {"company": company_id}
+    key = pg_sql._trim_sql(f"s.c{index['external_id']}") if "external_id" in index else "''"
+    named_key = "''"
+    if "lead_external_id" in index:
+        named_key = pg_sql._trim_sql(f"s.c{index['lead_external_id']}")
+        if field_specs(kind)["lead_external_id"].kind == "id_list":
+            named_key = f"substring({named_key} from %(first_id)s)"
+    link = _link_sql(kind, index, context)
+    # crm_stage has no statistics: PostgreSQL would guess it small and pick nested loops, which compute the digest
+    # (or look up a lead) for every pair of row and stored row. Hash joins only, for these statements.
+    cursor.execute("SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)")
+    nestloop = cursor.fetchone()[0]
+    if kind == CrmKind.OPPORTUNITIES:
+        cursor.execute(
+            f"INSERT INTO crm_match SELECT c.row_no, c.record_id, c.external_id FROM (SELECT s.row_no + 1 AS row_no, "  # noqa: S608
+            f"o.id AS record_id, o.external_id, o.import_digest AS stored, ({digest}) AS digest, "
+            f"{named_key} AS named_key FROM crm_stage AS s JOIN {table} AS o ON o.company_id = %(company)s "
+            f"AND o.external_id = {key} AND o.import_digest IS NOT NULL) AS c "
+            f"{_lead_joins(index, 'c.named_key', 'c.external_id')} WHERE c.stored = c.digest # {link}",
+            params,
+        )
+    else:
+        lead = f"JOIN {leads} AS l ON l.company_id = %(company)s AND l.external_id = {named_key}"
+        if "external_id" in index:
+            cursor.execute(
+                f"INSERT INTO crm_match SELECT s.row_no + 1, t.id, t.external_id FROM crm_stage AS s "  # noqa: S608
+                f"JOIN {table} AS t ON t.company_id = %(company)s AND t.external_id = {key} "
+                f"AND t.import_digest IS NOT NULL {lead} WHERE t.import_digest = ({digest}) # {link}",
+                params,
+            )
+        # Rows without an id: their touchpoint is the one holding their digest (the same values give the same id).
+        # The digests first (OFFSET 0), then one hash join on them: joined on the expression, a nested loop would
+        # compute it for every pair of row and touchpoint.
+        cursor.execute(
+            "INSERT INTO crm_match SELECT d.row_no, t.id, t.external_id FROM (SELECT s.row_no + 1 AS row_no, "  # noqa: S608
+            f"({digest}) # {link} AS digest FROM crm_stage AS s {lead} WHERE {key} = '' OFFSET 0) AS d "
+            f"JOIN {table} AS t ON t.company_id = %(company)s AND t.import_digest = d.digest",
+            params,
+        )
+    cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+    cursor.execute("SELECT count(*) FROM crm_match")
+    unchanged = cursor.fetchone()[0]
+    if unchanged == 0:
+        return 0
+    cursor.execute("SELECT count(*) FROM crm_stage")
+    if unchanged == cursor.fetchone()[0]:
+        cursor.execute("TRUNCATE crm_stage")
+    else:  # the changed rows into a new table: cheaper than deleting most of the staged ones
+        cursor.execute(
+            "CREATE TEMP TABLE crm_changed ON COMMIT DROP AS SELECT * FROM crm_stage AS s "
+            "WHERE NOT EXISTS (SELECT 1 FROM crm_match AS m WHERE m.row_no = s.row_no + 1)"
+        )
+        cursor.execute("DROP TABLE crm_stage")
+        cursor.execute("ALTER TABLE crm_changed RENAME TO crm_stage")
+    return unchanged
 
 
 # ------------------------------------------------------------------------------------------------------ parse
@@ -158,8 +307,9 @@ def _params() -> dict:
     )
 
 
-def _parse(cursor, kind: str, index: dict[str, int], width: int) -> int:
-    """crm_parsed: one row per non-blank CSV row, values converted, raw text kept where Python must look."""
+def _parse(cursor, kind: str, index: dict[str, int], width: int, digest: str = "NULL::bigint") -> int:
+    """crm_parsed: one row per non-blank CSV row, values converted, raw text kept where Python must look; ``digest``
+    (SQL over the staged row ``s``) is kept for the write."""
     specs = field_specs(kind)
     mapped = sorted(set(index.values()), key=list(index.values()).index)
     trims = ", ".join(f"{pg_sql._trim_sql(f's.c{i}')} AS t{i}" for i in mapped)
@@ -167,7 +317,7 @@ def _parse(cursor, kind: str, index: dict[str, int], width: int) -> int:
         [f"t.t{i} = ''" for i in mapped] + [f"btrim(s.c{i}, %(ws)s) = ''" for i in range(width) if i not in mapped]
     )
     forms, moments = [], []
-    select = ["s.row_no + 1 AS row_no"]
+    select = ["s.row_no + 1 AS row_no", f"{digest} AS digest"]
     for field, i in index.items():
         spec_kind = specs[field].kind
         t, raw = f"t.t{i}", f"s.c{i}"
@@ -296,10 +446,9 @@ def _upsert(cursor, table: str, values: dict[str, str], updates: dict[str, str],
     return cursor.fetchone()[0]
 
 
-def _write_opportunities(cursor, company_id: int, index: dict[str, int], sources) -> int:
-    """The one upsert of opportunities, with their leads (``_resolve_opportunity_leads``)."""
+def _write_opportunities(cursor, company_id: int, index: dict[str, int], sources, context: list) -> int:
+    """The one upsert of opportunities, with their leads (``_resolve_opportunity_leads``) and their digests."""
     present = set(index)
-    leads = Lead._meta.db_table
     values = {
         "external_id": "p.external_id",
         "created": "p.created",
@@ -324,37 +473,26 @@ def _write_opportunities(cursor, company_id: int, index: dict[str, int], sources
             "CASE WHEN named.id IS NOT NULL THEN named.is_marketing_sourced WHEN converted.id IS NOT NULL "
             f"THEN converted.is_marketing_sourced ELSE {by_source} END"
         )
+    values["import_digest"] = f"p.digest # {_link_sql(CrmKind.OPPORTUNITIES, present, context)}"
     updates = {n: f"EXCLUDED.{n}" for n in values if n != "external_id"}
     for name in ("stage", "lead_source"):
         if name not in present:
             updates.pop(name)
-    named = (
-        f"LEFT JOIN {leads} AS named ON named.company_id = %(company)s AND p.lead_external_id <> '' "
-        "AND named.external_id = p.lead_external_id"
-        if "lead_external_id" in present
-        else "LEFT JOIN (SELECT NULL::bigint AS id, NULL::boolean AS is_marketing_sourced) AS named ON TRUE"
-    )
-    # The lead converted into the deal: where several are, the Python path's dict keeps the last of the lead
-    # ordering (newest first), that is the oldest.
-    converted = (
-        f"LEFT JOIN (SELECT DISTINCT ON (crm_opportunity_id) crm_opportunity_id, id, is_marketing_sourced "  # noqa: S608
-        f"FROM {leads} WHERE company_id = %(company)s AND crm_opportunity_id <> '' "
-        "ORDER BY crm_opportunity_id, created, id) AS converted "
-        "ON named.id IS NULL AND converted.crm_opportunity_id = p.external_id"
-    )
-    source = f"FROM crm_parsed AS p {named} {converted} ORDER BY p.created, p.row_no"
+    named_key = "p.lead_external_id" if "lead_external_id" in present else "''"
+    source = f"FROM crm_parsed AS p {_lead_joins(present, named_key, 'p.external_id')} ORDER BY p.created, p.row_no"
     return _upsert(cursor, Opportunity._meta.db_table, values, updates, source,
                    {"company": company_id, "marketing": found})  # fmt: skip
 
 
-def _write_touchpoints(cursor, company_id: int, index: dict[str, int]) -> int:
-    """The one upsert of touchpoints; every lead exists (checked)."""
+def _write_touchpoints(cursor, company_id: int, index: dict[str, int], context: list) -> int:
+    """The one upsert of touchpoints, with their digests; every lead exists (checked)."""
     values = {
         "external_id": "p.external_id",
         "lead_id": "l.id",
         "occurred": "p.occurred",
         "channel": "p.channel",
         "campaign": "p.campaign" if "campaign" in index else "''",
+        "import_digest": f"p.digest # {_link_sql(CrmKind.TOUCHPOINTS, index, context)}",
     }
     updates = {n: f"EXCLUDED.{n}" for n in values if n != "external_id" and (n != "campaign" or n in index)}
     source = (

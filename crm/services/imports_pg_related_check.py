@@ -55,7 +55,10 @@ def _cents_sql(amount: str) -> str:
     )
 
 
-def check(cursor, company_id: int, kind: str, columns: dict[str, str]) -> None:
+def check(cursor, company_id: int, kind: str, columns: dict[str, str], skipped: bool = False) -> None:
+    """The errors of the rows in crm_parsed; ``skipped``: rows unchanged since the last import were taken out
+    (crm_match, all without errors as when they were written): ids twice are still looked for over the whole
+    file, and the "No lead" errors come where they came without skipping."""
     specs = field_specs(kind)
     order = {field: n for n, field in enumerate(columns)}
     checks = []
@@ -83,15 +86,18 @@ def check(cursor, company_id: int, kind: str, columns: dict[str, str]) -> None:
         _derive_opportunities(cursor, columns)
     else:
         _derive_touchpoints(cursor, columns)
-    clean = _clean(cursor)
+    # The rows without errors and their ids; a skipped row carries the id of the row it left as it was.
+    rows = f"SELECT row_no, external_id FROM crm_parsed AS p WHERE {_clean(cursor)}"  # noqa: S608
+    if skipped:
+        rows += " UNION ALL SELECT row_no, external_id FROM crm_match"
     cursor.execute(
         f"INSERT INTO crm_errors SELECT row_no, row_no, {SEQ_DUPLICATE}, 'external_id', 'duplicate', "  # noqa: S608
         "external_id, first::text FROM (SELECT row_no, external_id, min(row_no) OVER (PARTITION BY external_id) "
-        f"AS first FROM crm_parsed AS p WHERE external_id IN (SELECT external_id FROM crm_parsed AS p WHERE {clean} "
-        f"GROUP BY 1 HAVING count(*) > 1) AND {clean}) AS d WHERE row_no > first"
+        f"AS first FROM ({rows}) AS r WHERE external_id IN (SELECT external_id FROM ({rows}) AS r "
+        "GROUP BY 1 HAVING count(*) > 1)) AS d WHERE row_no > first"
     )
     if kind == CrmKind.TOUCHPOINTS:
-        _missing_leads(cursor, company_id)
+        _missing_leads(cursor, company_id, skipped)
     cursor.execute("SELECT count(*) FROM crm_errors")
     total = cursor.fetchone()[0]
     if not total:
@@ -162,18 +168,25 @@ def _derive_touchpoints(cursor, columns: dict[str, str]) -> None:
     cursor.execute("DROP TABLE crm_auto_ids")
 
 
-def _missing_leads(cursor, company_id: int) -> None:
+def _missing_leads(cursor, company_id: int, skipped: bool = False) -> None:
     """The error "No lead with id" for every row naming an unknown lead, placed where the Python path reports it:
-    after the row that fills a batch of BATCH_SIZE named leads, or at the end of the file."""
+    after the row that fills a batch of BATCH_SIZE named leads, or at the end of the file. Skipped rows (crm_match)
+    named a lead that exists: they count in the batches but are not looked up."""
     limit = MAX_TEXT["lead_external_id"]
+    named = (
+        "SELECT row_no, lead_external_id FROM crm_parsed "  # noqa: S608
+        f"WHERE lead_external_id <> '' AND char_length(lead_external_id) <= {limit}"
+    )
+    if skipped:
+        named += " UNION ALL SELECT row_no, NULL FROM crm_match"
     cursor.execute(
         "WITH named AS (SELECT row_no, lead_external_id, row_number() OVER (ORDER BY row_no) AS n "  # noqa: S608
-        f"FROM crm_parsed WHERE lead_external_id <> '' AND char_length(lead_external_id) <= {limit}), "
+        f"FROM ({named}) AS r), "
         "flushes AS (SELECT n / %(batch)s AS batch, row_no FROM named WHERE n %% %(batch)s = 0) "
         f"INSERT INTO crm_errors SELECT coalesce(f.row_no, {END_OF_FILE}), d.row_no, {SEQ_MISSING_LEAD}, "
         "'lead_external_id', 'no_lead', d.lead_external_id, NULL FROM named AS d "
         "LEFT JOIN flushes AS f ON f.batch = (d.n - 1) / %(batch)s + 1 "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {Lead._meta.db_table} AS l "
+        f"WHERE d.lead_external_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {Lead._meta.db_table} AS l "
         "WHERE l.company_id = %(company)s AND l.external_id = d.lead_external_id)",
         {"batch": BATCH_SIZE, "company": company_id},
     )

@@ -53,7 +53,11 @@ def leads(company):
 
 def _snapshot(kind: str) -> list[tuple]:
     model = Opportunity if kind == "opportunities" else Touchpoint
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "company_id", "lead_id")]
+    fields = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.attname not in ("id", "company_id", "lead_id", "import_digest")
+    ]
     return sorted(model.objects.values_list(*fields, "lead__external_id"))
 
 
