@@ -8,14 +8,16 @@ production settings mark it Secure and the bench talks plain HTTP to 127.0.0.1. 
 ``Executive`` is the measured mix without think time; ``Floor`` sends the cheapest request through the same gunicorn,
 Django and database (``/healthz``: one query) with the same number of users, so the run shows what this machine can
 serve at all — locust shares its cores with the server. ``Reader`` is the mix with 5–15 s of reading between
-requests. ``Participant`` polls like an open cascade and priority page (static/js/okr/poller.js: If-None-Match,
-every 3 s) while one ``Facilitator`` renames an objective every 2 s.
+requests (their first request spread over one pause). ``Participant`` polls like an open cascade and priority page
+(static/js/okr/poller.js: If-None-Match, every 3 s) while one ``Facilitator`` renames an objective every 2 s.
 """
 
 import json
 import os
+import random
 import time
 
+import gevent
 from locust import HttpUser, between, constant, events, task
 
 SLUG = os.environ["BENCH_SLUG"]
@@ -52,7 +54,15 @@ class Executive(HttpUser):
 
 
 class Reader(Executive):
+    """Reads for 5–15 s between pages. People do not all open their first page in the same second: each reader's
+    first request comes at a random moment within one mean pause (0–10 s), so the run measures 200 readers at
+    their steady rate (~20 requests/s) rather than locust spawning all of them at 50 a second with a request each."""
+
     wait_time = between(5, 15)
+
+    def on_start(self):
+        super().on_start()
+        gevent.sleep(random.uniform(0, 10))
 
 
 class Floor(HttpUser):

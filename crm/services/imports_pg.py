@@ -74,6 +74,7 @@ from .pg_sql import (
     create_parsed,
     digest_sql,
     flush_fixes,
+    huge_field_sql,
 )
 
 KINDS = {CrmKind.LEADS}
@@ -130,11 +131,13 @@ def import_leads(
         if columns.errors:
             raise ImportRejected(columns.errors)
         status = _stage(cursor, job, binary, len(header), delimiter, PG_ENCODINGS[encoding], progress)
-        if status != "ok" or _has_huge_field(cursor, len(header)):
+        if status != "ok":
             return None
         index = {field: max(i for i, h in enumerate(header) if h == name) for field, name in columns.columns.items()}
         digest = _digest_sql(index, date_order, sources)
-        unchanged = _skip_unchanged(cursor, job.company_id, index, digest)
+        unchanged = _skip_unchanged(cursor, job.company_id, index, digest, len(header))
+        if unchanged is None:  # a field longer than Python's csv module takes: the Python path names its row
+            return None
         rows = _parse(cursor, index, len(header), digest=digest) + unchanged
         if rows == 0:
             raise ImportRejected([error(None, "", _("The file has a header but no data rows."))])
@@ -154,14 +157,17 @@ def _digest_sql(index: dict[str, int], date_order: str | None, sources) -> str:
     return digest_sql(index, context)
 
 
-def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str) -> int:
+def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str, width: int) -> int | None:
     """Take the rows whose digest is the one their lead was last written with out of crm_stage. Such a row would
     write what its lead holds: it is not parsed, checked or written. The database trigger of migration crm 0005
     clears a lead's digest on any UPDATE that does not set it, so a lead changed since by another path is rewritten.
     Returns the number of rows taken out.
 
     crm_match keeps, per staged row, the lead of its id (NULL: a new id) and whether the row is skipped; a lead that
-    two rows name (crm_twice) is an id twice in the file, for the duplicate check over the whole file."""
+    two rows name (crm_twice) is an id twice in the file, for the duplicate check over the whole file.
+
+    None when a field is longer than Python's csv module takes (:func:`.pg_sql._has_huge_field`): on a re-import that
+    check rides along the join's scan of the staged rows instead of a scan of its own."""
     table = Lead._meta.db_table
     # A first load (or one after other paths wrote every lead) has nothing to skip: no join of the whole file
     cursor.execute(
@@ -169,18 +175,22 @@ def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str)
         [company_id],
     )
     if not cursor.fetchone()[0]:
-        return 0
+        return None if _has_huge_field(cursor, width) else 0
     external_id = _trim_sql(f"s.c{index['external_id']}")
     cursor.execute(
         f"CREATE TEMP TABLE crm_match ON COMMIT DROP AS SELECT s.row_no + 1 AS row_no, l.id AS lead_id, "  # noqa: S608
-        f"l.import_digest = ({digest}) AS same FROM crm_stage AS s LEFT JOIN {table} AS l "
-        f"ON l.company_id = %(company)s AND l.external_id = {external_id}",
+        f"l.import_digest = ({digest}) AS same, ({huge_field_sql(width, 's')}) AS huge "
+        f"FROM crm_stage AS s LEFT JOIN {table} AS l ON l.company_id = %(company)s AND l.external_id = {external_id}",
         {"company": company_id, "ws": WHITESPACE},
     )
     staged = cursor.rowcount
     # count(DISTINCT) sorts the ids: cheaper than hashing them; the ids twice are looked for only if there are any
-    cursor.execute("SELECT count(*) FILTER (WHERE same), count(lead_id), count(DISTINCT lead_id) FROM crm_match")
-    unchanged, known, leads = cursor.fetchone()
+    cursor.execute(
+        "SELECT count(*) FILTER (WHERE same), count(lead_id), count(DISTINCT lead_id), bool_or(huge) FROM crm_match"
+    )
+    unchanged, known, leads, huge = cursor.fetchone()
+    if huge:
+        return None
     cursor.execute("CREATE TEMP TABLE crm_twice ON COMMIT DROP AS SELECT NULL::bigint AS lead_id WHERE false")
     if known > leads:
         cursor.execute("INSERT INTO crm_twice SELECT lead_id FROM crm_match GROUP BY 1 HAVING count(*) > 1")

@@ -38,13 +38,20 @@ _STRAY_QUOTE = {
 }
 
 
+def huge_field_sql(width: int, alias: str = "") -> str:
+    """SQL true for a staged row with a field longer than Python's csv module takes (see :func:`_has_huge_field`)."""
+    limit = csv.field_size_limit()
+    prefix = f"{alias}." if alias else ""
+    # octet_length() is free, char_length() has to count: count only where the bytes could be too many
+    return " OR ".join(
+        f"(octet_length({prefix}c{i}) > {limit} AND char_length({prefix}c{i}) > {limit})" for i in range(width)
+    )
+
+
 def _has_huge_field(cursor, width: int) -> bool:
     """Python's csv module refuses a field longer than its limit (131,072 characters) with "cannot be read as CSV";
     COPY takes it. Such a file goes to the Python path, which names the row as before."""
-    limit = csv.field_size_limit()
-    # octet_length() is free, char_length() has to count: count only where the bytes could be too many
-    huge = " OR ".join(f"(octet_length(c{i}) > {limit} AND char_length(c{i}) > {limit})" for i in range(width))
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM crm_stage WHERE {huge})")  # noqa: S608
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM crm_stage WHERE {huge_field_sql(width)})")  # noqa: S608
     return cursor.fetchone()[0]
 
 

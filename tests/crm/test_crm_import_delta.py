@@ -204,3 +204,16 @@ def test_kpi_periods_an_unchanged_or_one_percent_reimport_touches(company, run):
     now = _months(company)
     assert {month for month in now if now[month] != first[month]} == {"2026-05"}
     assert first_changed_month(first, now) == dt.date(2026, 5, 1)
+
+
+def test_a_reimport_with_a_field_too_long_for_the_csv_module_goes_to_the_python_path(company, run):
+    """On a re-import the check for fields Python's csv module refuses rides along the join: the file still goes to
+    the Python path, which names the row, and nothing is written."""
+    run(_file(5))
+    before = _versions(company)
+    job, outcome = run(_file(5, extra=f"6,Anna,2026-03-03 08:00,lead,Direct,camp,{'I' * 131073},,,,,\n"))
+    assert outcome is None  # the SQL path handed the file over
+    assert job.status == CrmImport.Status.FAILED
+    assert job.errors[0]["row"] == 7
+    assert "cannot be read as CSV" in job.errors[0]["message"]
+    assert _versions(company) == before
