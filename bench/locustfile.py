@@ -84,6 +84,8 @@ class Participant(HttpUser):
     def on_start(self):
         self.headers = _page_headers()
         self.etags = {}
+        # Browsers opened the page at different moments: their 3-s poll timers are not in step.
+        gevent.sleep(random.uniform(0, 3))
 
     def _poll(self, url, name, on_change=None):
         headers = dict(self.headers)

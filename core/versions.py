@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from functools import cache as memoize
@@ -183,16 +184,65 @@ def fragment_key(name: str, *parts) -> str:
 
 def fragment(key: str, render: Callable[[], object]) -> tuple[object, bool]:
     """``(value, hit)``: the value stored under ``key`` (from :func:`fragment_key`, whose parts contain the
-    versions), else ``render()`` stored under it."""
+    versions), else ``render()`` stored under it.
+
+    One render per key at a time: when a change makes a fragment new for everybody at once (a workshop of 40 whose
+    open cascades all poll after the facilitator's edit), the first reader renders it and the others wait for its
+    result (up to RENDER_WAIT seconds, then they render themselves) instead of rendering the same thing side by
+    side on the same cores."""
     try:
         value = cache.get(key)
     except Exception:
         return render(), False
     if value is not None:
         return value, True
-    value = render()
-    _store(key, value)
+    claimed = _claim(key)
+    if not claimed:
+        value = _awaited(key)
+        if value is not None:
+            return value, True
+    try:
+        value = render()
+        _store(key, value)
+    finally:
+        if claimed:
+            _release(key)
     return value, False
+
+
+RENDER_CLAIM = 10  # seconds: a render that takes longer (or a process that died) lets the next reader render
+RENDER_WAIT = 3.0
+RENDER_POLL = 0.02
+
+
+def _claim(key: str) -> bool:
+    try:
+        return bool(cache.add(f"{key}:rendering", 1, timeout=RENDER_CLAIM))
+    except Exception:
+        return True
+
+
+def _release(key: str) -> None:
+    try:
+        cache.delete(f"{key}:rendering")
+    except Exception:
+        logger.warning("render claim not released (cache unreachable)", exc_info=True)
+
+
+def _awaited(key: str) -> object | None:
+    """The value another reader is rendering under ``key``, once stored; None when it gave up or took too long."""
+    deadline = time.monotonic() + RENDER_WAIT
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(RENDER_POLL)
+            found = cache.get_many([key, f"{key}:rendering"])
+            if found.get(key) is not None:
+                return found[key]
+            if f"{key}:rendering" not in found:  # the renderer failed: render here
+                return None
+    except Exception:
+        return None
+    return None
 
 
 def _store(key: str, value: object) -> None:

@@ -82,3 +82,62 @@ def test_if_none_match_is_compared_weakly(header, matches):
     request = RequestFactory().get("/", HTTP_IF_NONE_MATCH=header) if header else RequestFactory().get("/")
     assert conditional.client_has(request, '"abc"') is matches
     assert conditional.client_has(RequestFactory().post("/", HTTP_IF_NONE_MATCH=header), '"abc"') is False
+
+
+def test_readers_of_a_new_fragment_wait_for_the_one_rendering_it():
+    """When a change makes a fragment new for everybody at once, one reader renders it; the others wait for its
+    result instead of rendering the same fragment side by side."""
+    import threading
+    import uuid
+
+    key = versions.fragment_key("dogpile", uuid.uuid4().hex)
+    started, release = threading.Event(), threading.Event()
+    renders = []
+
+    def slow():
+        renders.append("first")
+        started.set()
+        release.wait(5)
+        return "rendered once"
+
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", versions.fragment(key, slow)))
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(
+        target=lambda: results.setdefault("second", versions.fragment(key, lambda: renders.append("second") or "x"))
+    )
+    second.start()
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert renders == ["first"]
+    assert results == {"first": ("rendered once", False), "second": ("rendered once", True)}
+
+
+def test_a_failed_render_lets_the_waiting_reader_render():
+    import threading
+    import uuid
+
+    key = versions.fragment_key("dogpile", uuid.uuid4().hex)
+    started, release = threading.Event(), threading.Event()
+
+    def failing():
+        started.set()
+        release.wait(5)
+        raise RuntimeError("the database went away")
+
+    def run_failing():
+        with pytest.raises(RuntimeError):
+            versions.fragment(key, failing)
+
+    first = threading.Thread(target=run_failing)
+    first.start()
+    assert started.wait(5)
+    results = []
+    second = threading.Thread(target=lambda: results.append(versions.fragment(key, lambda: "rendered here")))
+    second.start()
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert results == [("rendered here", False)]
