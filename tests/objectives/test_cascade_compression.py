@@ -58,3 +58,23 @@ def test_json_and_partials_are_compressed_and_their_weak_etag_still_answers_304(
     assert partial["Content-Encoding"] == "gzip"
     plain = client.get(tree, {"cycle": big_cycle.pk, "partial": "tree"})
     assert "Content-Encoding" not in plain and plain.content == gzip.decompress(partial.content)
+
+
+def test_the_tree_partial_is_compressed_once_per_version(company, big_cycle, client_for):
+    """Every participant fetching the new tree after an edit gets the stream compressed when the tree was rendered
+    (the same bytes each time, no per-request compression); an edit gives a new one; a 304 still answers."""
+    client, other = client_for(company, Role.MEMBER), client_for(company, Role.MEMBER)  # a new member: new names
+    tree = reverse("objectives:cascade", kwargs={"company_slug": company.slug})
+    query = {"cycle": big_cycle.pk, "partial": "tree"}
+    first = client.get(tree, query, HTTP_ACCEPT_ENCODING="gzip")
+    second = other.get(tree, query, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert first["Content-Encoding"] == second["Content-Encoding"] == "gzip"
+    assert first.content == second.content  # one stored stream (GZipMiddleware's random padding would differ)
+    assert first["ETag"].startswith('W/"') and "Accept-Encoding" in first["Vary"]
+    assert client.get(tree, query, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    objective = big_cycle.objectives.order_by("pk").first()
+    objective.title = "Neu benannt im Workshop"
+    objective.save()
+    changed = client.get(tree, query, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert "Neu benannt im Workshop" in gzip.decompress(changed.content).decode()
