@@ -63,7 +63,8 @@ def gunicorn() -> Iterator[tuple[str, dict]]:
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "4"),
         # As docker-compose.yml runs production: persistent database connections.
         "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
-        "LOG_LEVEL": "WARNING",
+        # BENCH_GUNICORN_LOG_LEVEL=INFO keeps the access lines (with their milliseconds) in var/bench/gunicorn.log
+        "LOG_LEVEL": os.environ.get("BENCH_GUNICORN_LOG_LEVEL", "WARNING"),
     }
     bin_dir = Path(sys.executable).parent
     WORK.mkdir(parents=True, exist_ok=True)
