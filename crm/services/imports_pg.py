@@ -43,7 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from core import tabular
@@ -384,6 +384,12 @@ def _message(columns: dict[str, str], row: int, field: str, code: str, value: st
     return error(row, column, message)
 
 
+def _first_load(cursor, company_id: int) -> bool:
+    """Whether the company has no lead yet (the write may then insert without looking for conflicts)."""
+    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {Lead._meta.db_table} WHERE company_id = %s)", [company_id])  # noqa: S608
+    return cursor.fetchone()[0]
+
+
 def _write(cursor, company_id: int, index: dict[str, int], sources) -> int:
     """The one upsert. Returns how many rows were new; a row identical to the stored one is left alone."""
     present = set(index)
@@ -437,11 +443,24 @@ def _write(cursor, company_id: int, index: dict[str, int], sources) -> int:
         f"DO UPDATE SET {', '.join(f'{n} = {sql}' for n, sql in updates.items())} "
         f"WHERE ({targets}) IS DISTINCT FROM ({', '.join(updates.values())})"
     )
+    insert = (
+        f"INSERT INTO {table} (company_id, {', '.join(names)}) "  # noqa: S608
+        f"SELECT %(company)s, {', '.join(values[n] for n in names)} FROM crm_parsed AS p ORDER BY p.created, p.row_no"
+    )
+    params = {"company": company_id, "sales": sales}
+    # A company's first load: a plain INSERT (no speculative insertion, no per-row pre-check of the unique key, no
+    # rows returned and counted). Should another writer (a connector's sync) have added leads since, the unique key
+    # refuses the statement and the upsert below runs instead, in the same transaction.
+    if _first_load(cursor, company_id):
+        try:
+            with transaction.atomic():
+                cursor.execute(insert, params)
+                return cursor.rowcount
+        except IntegrityError:
+            pass
     cursor.execute(
-        f"WITH written AS (INSERT INTO {table} (company_id, {', '.join(names)}) "  # noqa: S608
-        f"SELECT %(company)s, {', '.join(values[n] for n in names)} FROM crm_parsed AS p ORDER BY p.created, p.row_no "
-        f"ON CONFLICT (company_id, external_id) {conflict} RETURNING (xmax = 0) AS is_new) "
-        "SELECT count(*) FILTER (WHERE is_new) FROM written",
-        {"company": company_id, "sales": sales},
+        f"WITH written AS ({insert} ON CONFLICT (company_id, external_id) {conflict} "  # noqa: S608
+        "RETURNING (xmax = 0) AS is_new) SELECT count(*) FILTER (WHERE is_new) FROM written",
+        params,
     )
     return cursor.fetchone()[0]

@@ -217,3 +217,20 @@ def test_a_reimport_with_a_field_too_long_for_the_csv_module_goes_to_the_python_
     assert job.errors[0]["row"] == 7
     assert "cannot be read as CSV" in job.errors[0]["message"]
     assert _versions(company) == before
+
+
+def test_a_first_load_inserts_plainly_and_falls_back_to_the_upsert_when_another_writer_came_first(
+    company, run, monkeypatch
+):
+    """A company's first load inserts without looking for conflicts; should leads with the same ids have arrived in
+    between (a connector's sync), the unique key refuses the insert and the upsert writes the file instead: no
+    duplicate, no failed import."""
+    job, outcome = run(_file(4))
+    assert outcome is not None and job.status == CrmImport.Status.DONE and job.rows_created == 4
+    Lead.objects.filter(company=company, external_id="2").update(segment="Synced")
+    monkeypatch.setattr(crm_import_pg, "_first_load", lambda cursor, company_id: True)  # as if it raced the sync
+    job, outcome = run(_file(6, changed={2}))
+    assert outcome is not None and job.status == CrmImport.Status.DONE, job.errors
+    assert job.rows_created == 2
+    assert Lead.objects.filter(company=company).count() == 6
+    assert Lead.objects.get(company=company, external_id="2").segment == "Energie"
