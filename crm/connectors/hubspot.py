@@ -8,6 +8,10 @@ search stops at 10,000 results, so past that the query starts again from the gre
 
 Deletions: ``deleted:contacts`` and ``deleted:deals`` list the archived records (``GET /crm/v3/objects/<type>?archived=
 true``, which HubSpot keeps for 90 days, paged by ``after``); those archived after the cursor are deleted here too.
+A merge of contacts is no archive: HubSpot keeps the primary contact (its modification time moves) and lists the ids
+merged into it in ``hs_merged_object_ids`` ("103;104"), while the others vanish from search and from the archived
+list. The contacts stream reads that property and deletes the merged ids here, so a person merged in HubSpot is one
+lead here too, not two.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ PAGE_SIZE = 100
 SEARCH_LIMIT = 10_000
 MODIFIED = {"contacts": "lastmodifieddate", "deals": "hs_lastmodifieddate"}
 KINDS = {"contacts": "leads", "deals": "opportunities"}
+MERGED = "hs_merged_object_ids"
 TOUCH_PROPERTIES = [
     "hs_analytics_first_timestamp",
     "hs_latest_source",
@@ -124,7 +129,7 @@ class HubSpotSource:
             ]
         properties = [*hubspot_properties(KINDS[stream]), modified]
         if stream == "contacts":
-            properties += TOUCH_PROPERTIES
+            properties += [*TOUCH_PROPERTIES, MERGED]
         request = PublicObjectSearchRequest(
             filter_groups=filters,
             sorts=[{"propertyName": modified, "direction": "ASCENDING"}],
@@ -200,6 +205,9 @@ class HubSpotSource:
             page.rows = {"opportunities": rows}
         else:
             page.rows = {"leads": rows, "touchpoints": touches}
+            merged = _merged_ids(records)
+            if merged:
+                page.deleted = {"leads": merged}
         return page
 
     def _deal_contacts(self, deal_ids: list[str]) -> dict[str, str]:
@@ -217,6 +225,18 @@ class HubSpotSource:
             if targets:
                 found[str(result._from.id)] = str(targets[0])
         return found
+
+
+def _merged_ids(records: list) -> list[str]:
+    """The contact ids merged into the page's contacts (``hs_merged_object_ids``, separated by semicolons), except
+    any contact of the page itself."""
+    present = {str(record.id) for record in records}
+    merged = set()
+    for record in records:
+        for part in str((record.properties or {}).get(MERGED) or "").split(";"):
+            if part.strip() and part.strip() not in present:
+                merged.add(part.strip())
+    return sorted(merged, key=lambda value: (len(value), value))
 
 
 def _touches(contact_id: str, properties: dict) -> list[dict]:

@@ -122,6 +122,15 @@ class FarEnd:
         self.hubspot[kind].pop(record_id, None)
         self.hubspot_archived[kind][record_id] = at
 
+    def hubspot_merge(self, primary: str, merged: list[str], at: dt.datetime) -> None:
+        """Merge contacts into ``primary`` as HubSpot does: the others vanish from search (and are not archived), the
+        primary lists their ids in ``hs_merged_object_ids`` and its modification time moves."""
+        for record_id in merged:
+            self.hubspot["contacts"].pop(record_id, None)
+        record = self.hubspot["contacts"][primary]
+        known = [i for i in (record["properties"].get("hs_merged_object_ids") or "").split(";") if i]
+        self.hubspot_put("contacts", primary, at, hs_merged_object_ids=";".join([*known, *merged]))
+
     def salesforce_delete(self, sobject: str, record_id: str, at: dt.datetime) -> None:
         """Delete a record: gone from queries, listed by ``sobjects/<obj>/deleted/``."""
         self.salesforce[sobject].pop(record_id, None)

@@ -387,6 +387,26 @@ def test_hubspot_deletions_follow_the_crm(farend, waits, company, cmo, django_ca
     assert "Deleted in the CRM" in html
 
 
+def test_hubspot_merged_contacts_become_one_lead(farend, waits, company, cmo, django_capture_on_commit_callbacks):
+    """Contacts merged in HubSpot vanish from search without being archived; the primary lists their ids in
+    hs_merged_object_ids. The next sync deletes the merged ones here (with their touchpoints), counts them, keeps the
+    primary, and a later sync of the primary deletes nothing more."""
+    hubspot_portal(farend, contacts=5, deals=0)
+    connection = _connect_hubspot(company, cmo, django_capture_on_commit_callbacks)
+    assert Lead.objects.filter(company=company).count() == 5
+    farend.hubspot_merge("101", ["103", "104"], T0 + dt.timedelta(hours=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _sync(connection)
+    assert run.status == "done", run.message
+    assert run.counts["leads"]["deleted"] == 2
+    assert sorted(Lead.objects.filter(company=company).values_list("external_id", flat=True)) == ["101", "102", "105"]
+    assert not Touchpoint.objects.filter(company=company, lead__external_id__in=["103", "104"]).exists()
+    farend.hubspot_put("contacts", "101", T0 + dt.timedelta(hours=4), firstname="Anna-Lena")
+    run = _sync(connection)
+    assert run.status == "done" and "deleted" not in run.counts.get("leads", {})
+    assert Lead.objects.filter(company=company).count() == 3
+
+
 def test_salesforce_deletions_follow_the_crm(farend, waits, company, cmo, django_capture_on_commit_callbacks):
     """A lead, opportunity or campaign member deleted in Salesforce is deleted here on the next sync; a cursor older
     than Salesforce's 30-day window asks for the window only (Salesforce refuses anything older)."""
