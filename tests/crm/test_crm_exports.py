@@ -23,11 +23,6 @@ EXPORTS = Path(__file__).parent / "crm_exports"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-@pytest.fixture(autouse=True)
-def _upload_root(settings, tmp_path):
-    settings.CRM_IMPORT_ROOT = tmp_path / "uploads"
-
-
 @pytest.fixture
 def cmo_client(company, client_for):
     return client_for(company, Role.CMO)

@@ -42,16 +42,6 @@ SALESFORCE_OPPS = """Id,CreatedDate,Amount,CloseDate,StageName,IsClosed,IsWon,Le
 """
 
 
-@pytest.fixture(autouse=True)
-def _upload_root(settings, tmp_path):
-    settings.CRM_IMPORT_ROOT = tmp_path / "uploads"
-
-
-@pytest.fixture
-def cmo(company, make_member):
-    return make_member(company, Role.CMO)
-
-
 def run_import(company, actor, content, *, kind, source, mapping=None, name="export.csv", capture=None):
     data = content.encode("utf-8") if isinstance(content, str) else content
     upload = SimpleUploadedFile(name, data, content_type="text/csv")

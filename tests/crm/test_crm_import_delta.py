@@ -7,30 +7,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from companies.permissions import Role
 from crm.models import ColumnMapping, CrmImport, Lead
 from crm.selectors import crm_month_digests, first_changed_month
-from crm.services import column_mapping_save, crm_import_create, crm_import_run, crm_records_upsert
+from crm.services import column_mapping_save, crm_records_upsert
 from crm.services import imports_pg as crm_import_pg
 from reporting.models import ReportingSettings
+from tests.crm.importing import run_import
 from tests.crm.test_crm_import_pg import HUBSPOT
 
 pytestmark = [pytest.mark.postgres("needs PostgreSQL (the SQL path of the import)"), pytest.mark.django_db]
-
-
-@pytest.fixture(autouse=True)
-def _upload_root(settings, tmp_path):
-    settings.CRM_IMPORT_ROOT = tmp_path / "uploads"
-
-
-@pytest.fixture
-def cmo(company, make_member):
-    return make_member(company, Role.CMO)
 
 
 def _file(n: int = 30, *, changed=(), first_name="Anna", extra: str = "") -> str:
@@ -49,24 +38,9 @@ def run(company, cmo, monkeypatch, django_capture_on_commit_callbacks):
     (None: the Python path ran)."""
 
     def run(content: str, *, mapping: ColumnMapping | None = None, date_order: str = "", python=False):
-        outcomes = []
-
-        def spy(*args, _real=crm_import_pg.import_leads, **kwargs):
-            outcome = _real(*args, **kwargs)
-            outcomes.append(outcome)
-            return outcome
-
-        with monkeypatch.context() as patch:
-            patch.setattr(crm_import_pg, "import_leads", spy)
-            if python:
-                patch.setattr(crm_import_pg, "KINDS", set())
-            with django_capture_on_commit_callbacks(execute=True):
-                upload = SimpleUploadedFile("leads.csv", content.encode())
-                job = crm_import_create(company=company, kind="leads", source="custom" if mapping else "hubspot",
-                                        mapping=mapping, uploaded_file=upload, actor=cmo, schedule=False)  # fmt: skip
-                CrmImport.objects.filter(pk=job.pk).update(date_order=date_order)
-                job = crm_import_run(import_id=job.pk)
-        return job, (outcomes[0] if outcomes else None)
+        return run_import(crm_import_pg, "import_leads", company=company, actor=cmo, monkeypatch=monkeypatch,
+                          capture=django_capture_on_commit_callbacks, content=content, kind="leads", mapping=mapping,
+                          date_order=date_order, python=python, name="leads.csv")  # fmt: skip
 
     return run
 

@@ -9,18 +9,17 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from companies.permissions import Role
-from crm.models import ColumnMapping, CrmImport, Lead, Opportunity, Touchpoint
+from crm.models import ColumnMapping, Lead, Opportunity, Touchpoint
 from crm.selectors import crm_month_digests, first_changed_month
-from crm.services import column_mapping_save, crm_import_create, crm_import_run, crm_records_upsert
+from crm.services import column_mapping_save, crm_records_upsert
 from crm.services import imports_pg_related as related_pg
 from reporting.models import ReportingSettings
+from tests.crm.importing import run_import
 from tests.factories_crm import LeadFactory, at
 
 pytestmark = [pytest.mark.postgres("needs PostgreSQL (the SQL path of the import)"), pytest.mark.django_db]
@@ -31,16 +30,6 @@ TOUCH_COLUMNS = {"external_id": "Id", "lead_external_id": "Kontakt", "occurred":
 # opportunities (HubSpot preset), touchpoints with ids, touchpoints without (generated ids)
 KINDS = ["deals", "touch", "auto"]
 _NAMES = itertools.count()
-
-
-@pytest.fixture(autouse=True)
-def _upload_root(settings, tmp_path):
-    settings.CRM_IMPORT_ROOT = tmp_path / "uploads"
-
-
-@pytest.fixture
-def cmo(company, make_member):
-    return make_member(company, Role.CMO)
 
 
 @pytest.fixture(autouse=True)
@@ -93,25 +82,10 @@ def run(company, cmo, monkeypatch, django_capture_on_commit_callbacks):
             if kind not in mappings:
                 mappings[kind] = _mapping(company, cmo, kind)
             mapping = mappings[kind]
-        outcomes = []
-
-        def spy(*args, _real=related_pg.import_related, **kwargs):
-            outcome = _real(*args, **kwargs)
-            outcomes.append(outcome)
-            return outcome
-
-        with monkeypatch.context() as patch:
-            patch.setattr(related_pg, "import_related", spy)
-            if python:
-                patch.setattr(related_pg, "KINDS", set())
-            with django_capture_on_commit_callbacks(execute=True):
-                upload = SimpleUploadedFile("f.csv", content.encode())
-                job = crm_import_create(company=company, kind="opportunities" if kind == "deals" else "touchpoints",
-                                        source="custom" if mapping else "hubspot", mapping=mapping,
-                                        uploaded_file=upload, actor=cmo, schedule=False)  # fmt: skip
-                CrmImport.objects.filter(pk=job.pk).update(date_order=date_order)
-                job = crm_import_run(import_id=job.pk)
-        return job, (outcomes[0] if outcomes else None)
+        return run_import(related_pg, "import_related", company=company, actor=cmo, monkeypatch=monkeypatch,
+                          capture=django_capture_on_commit_callbacks, content=content, mapping=mapping,
+                          kind="opportunities" if kind == "deals" else "touchpoints", date_order=date_order,
+                          python=python)  # fmt: skip
 
     return run
 

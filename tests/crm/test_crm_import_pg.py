@@ -9,7 +9,6 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from companies.permissions import Role
 from crm.models import ColumnMapping, CrmImport, Lead
 from crm.services import column_mapping_save, crm_import_create
 from crm.services import imports_pg as crm_import_pg
@@ -65,16 +64,6 @@ DATES_BAD = [
     "2026-03-04 10:22 Europe/Berlin",
     "2026-03-04T10:22:00+25:00",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _upload_root(settings, tmp_path):
-    settings.CRM_IMPORT_ROOT = tmp_path / "uploads"
-
-
-@pytest.fixture
-def cmo(company, make_member):
-    return make_member(company, Role.CMO)
 
 
 def _snapshot() -> list[tuple]:

@@ -13,7 +13,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from companies.permissions import Role
 from crm import reader
 from crm.models import ColumnMapping, CrmImport, Lead, Opportunity, Touchpoint
 from crm.services import column_mapping_save, crm_import_create, crm_import_run, imports_pg_related_check
@@ -28,16 +27,6 @@ SALESFORCE = "Id;CreatedDate;Amount;CloseDate;StageName;IsClosed;IsWon;LeadSourc
 HUBSPOT = "Record ID,Deal Stage,Amount,Create Date,Close Date,Associated Contact IDs,Original Traffic Source\n"
 TOUCH_COLUMNS = {"external_id": "Id", "lead_external_id": "Kontakt", "occurred": "Zeit", "channel": "Kanal",
                  "campaign": "Kampagne"}  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _upload_root(settings, tmp_path):
-    settings.CRM_IMPORT_ROOT = tmp_path / "uploads"
-
-
-@pytest.fixture
-def cmo(company, make_member):
-    return make_member(company, Role.CMO)
 
 
 @pytest.fixture

@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 CSV = "Record ID,Create Date,Industry\n1,2026-03-01,Stadtwerke\n2,2026-03-02,Industrie\n"
 
 
-@pytest.fixture(autouse=True)
-def _upload_root(settings, tmp_path):
-    settings.CRM_IMPORT_ROOT = tmp_path / "uploads"
-
-
 def base(company):
     return f"/c/{company.slug}/board/import/"
 

@@ -32,11 +32,6 @@ def changed():
     crm_data_changed.disconnect(receiver)
 
 
-@pytest.fixture
-def cmo(company, make_member):
-    return make_member(company, Role.CMO)
-
-
 def _connect_hubspot(company, cmo, capture, execute=True):
     with capture(execute=execute):
         return crm_connection_connect(company=company, kind="hubspot", values={"token": HUBSPOT_TOKEN}, actor=cmo)
