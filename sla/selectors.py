@@ -213,14 +213,18 @@ class Tally:
     hours: list[float] = field(default_factory=list)  # working hours taken by the stopped cases
 
     def add(self, case: ClockCase) -> None:
-        if case.status == MET:
+        self.count(case.status, case.hours_taken)
+
+    def count(self, status: str, hours_taken: float | None) -> None:
+        """One case by its status and the working hours it took (None while its clock runs)."""
+        if status == MET:
             self.met += 1
-        elif case.status == BREACHED:
+        elif status == BREACHED:
             self.breached += 1
         else:
             self.pending += 1
-        if case.hours_taken is not None:
-            self.hours.append(case.hours_taken)
+        if hours_taken is not None:
+            self.hours.append(hours_taken)
         else:
             self.unanswered += 1
 
@@ -296,16 +300,7 @@ def clock_tally(
         return _tally(clock_cases(company, rule, start=start, end=end, calendar=calendar, at=at))
     tally = Tally()
     for status, taken in measured:
-        if status == MET:
-            tally.met += 1
-        elif status == BREACHED:
-            tally.breached += 1
-        else:
-            tally.pending += 1
-        if taken is None:
-            tally.unanswered += 1
-        else:
-            tally.hours.append(int(taken) / 3600)
+        tally.count(status, None if taken is None else int(taken) / 3600)
     return tally
 
 

@@ -93,9 +93,11 @@ def _undated_leads_reaching(company, start: dt.datetime, end: dt.datetime):
         .filter(first__gte=start, first__lt=end)
         .values("lead_id")
     )
-    return Lead.objects.filter(
-        company=company, pk__in=first_in_period, **{f"{name}__isnull": True for name in STAGE_FIELDS}
-    )
+    return Lead.objects.filter(company=company, pk__in=first_in_period, **_without_stage_dates())
+
+
+def _without_stage_dates(prefix: str = "") -> dict[str, bool]:
+    return {f"{prefix}{name}__isnull": True for name in STAGE_FIELDS}
 
 
 def qualified_counts(company, period: Period, *, stage: str, segments: list[str] | None = None) -> dict[str, int]:
@@ -106,12 +108,14 @@ def qualified_counts(company, period: Period, *, stage: str, segments: list[str]
     dated = Lead.objects.filter(company=company).annotate(q=stage_reached_at(stage)).filter(q__gte=start, q__lt=end)
     if segments:
         dated = dated.filter(segment__in=segments)
-    counts: dict[str, int] = {}
-    for segment, n in dated.order_by().values_list("segment").annotate(n=Count("id")).values_list("segment", "n"):
-        counts[segment] = counts.get(segment, 0) + n
+    counts = _per_segment(dated)
     for segment, n in _undated_counts(company, start, end, segments).items():
         counts[segment] = counts.get(segment, 0) + n
     return counts
+
+
+def _per_segment(leads) -> dict[str, int]:
+    return dict(leads.order_by().values_list("segment").annotate(n=Count("id")).values_list("segment", "n"))
 
 
 def _undated_counts(company, start: dt.datetime, end: dt.datetime, segments: list[str] | None) -> dict[str, int]:
@@ -120,7 +124,7 @@ def _undated_counts(company, start: dt.datetime, end: dt.datetime, segments: lis
         rows = _undated_leads_reaching(company, start, end)
         if segments:
             rows = rows.filter(segment__in=segments)
-        return dict(rows.order_by().values_list("segment").annotate(n=Count("id")).values_list("segment", "n"))
+        return _per_segment(rows)
     if company.pk not in memo:
         memo[company.pk] = _undated_firsts(company)
     counts = {}
@@ -137,9 +141,8 @@ def _undated_firsts(company) -> dict[str, list[dt.datetime]]:
     """Per segment the sorted first-opportunity moments of the leads without any stage date (part (b) of
     :data:`REACHED_DEFINITION`, for every period at once). One query."""
     firsts: dict[str, list[dt.datetime]] = {}
-    undated = {f"lead__{name}__isnull": True for name in STAGE_FIELDS}
     rows = (
-        Opportunity.objects.filter(company=company, lead__isnull=False, **undated)
+        Opportunity.objects.filter(company=company, lead__isnull=False, **_without_stage_dates("lead__"))
         .values("lead_id")
         .annotate(first=Min("created"))
         .values_list("lead__segment", "first")
