@@ -142,9 +142,10 @@ def import_leads(
         if rows == 0:
             raise ImportRejected([error(None, "", _("The file has a header but no data rows."))])
         _fix_unusual(cursor, index, date_order)
-        _check(cursor, job, columns.columns, unchanged=unchanged > 0)
+        first = _first_load(cursor, job.company_id)
+        _check(cursor, job, columns.columns, unchanged=unchanged > 0, duplicates=not first)
         progress(phase="writing", done=0, total=rows)
-        created = _write(cursor, job.company_id, index, sources)
+        created = _write(cursor, job.company_id, index, sources, first=first, columns=columns.columns)
         cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")
     return Outcome(rows=rows, created=created, encoding=encoding, fields=frozenset(index), unchanged=unchanged)
 
@@ -295,41 +296,59 @@ def _fix_unusual(cursor, index: dict[str, int], date_order: str | None = None) -
         )
 
 
-def _check(cursor, job, columns: dict[str, str], unchanged: bool = False) -> None:
+def _check(cursor, job, columns: dict[str, str], unchanged: bool = False, duplicates: bool = True) -> None:
+    """Too-long texts, missing required values, converted leads without a date and ids twice go into crm_errors;
+    ImportRejected with the first MAX_STORED_ERRORS of them (and those of :func:`_fix_unusual`) if there are any.
+
+    With ``duplicates`` false (a company's first load, written by a plain INSERT) ids twice are left to the unique
+    key: the write looks for them only if it refuses the rows (:func:`_write`). They are looked for here all the same
+    when the file has other errors, so that the count of errors is complete."""
     specs = field_specs(CrmKind.LEADS)
     order = {field: n for n, field in enumerate(columns)}
-    checks = []
+    checks = []  # (seq, field, code, condition on a row p of crm_parsed)
     for field in columns:
         if specs[field].kind == "text":
-            checks.append(
-                f"SELECT row_no, {order[field]}, '{field}', 'long', NULL, NULL FROM crm_parsed "  # noqa: S608
-                f"WHERE char_length({field}) > {_limit(field)}"
-            )
+            checks.append((order[field], field, "long", f"char_length(p.{field}) > {_limit(field)}"))
     for n, spec in enumerate(specs.values()):
         if spec.required:
             condition = (
-                f"{spec.name} = ''" if spec.kind == "text" else f"{spec.name} IS NULL AND raw_{spec.name} IS NULL"
+                f"p.{spec.name} = ''" if spec.kind == "text" else f"p.{spec.name} IS NULL AND p.raw_{spec.name} IS NULL"
             )
-            checks.append(
-                f"SELECT row_no, {SEQ_REQUIRED + n}, '{spec.name}', 'required', NULL, NULL FROM crm_parsed "  # noqa: S608
-                f"WHERE {condition}"
-            )
-    for check in checks:
-        cursor.execute(f"INSERT INTO crm_errors {check}")
-    cursor.execute("SELECT EXISTS (SELECT 1 FROM crm_errors)")
-    clean = (
-        "TRUE" if not cursor.fetchone()[0] else "NOT EXISTS (SELECT 1 FROM crm_errors AS e WHERE e.row_no = p.row_no)"
-    )
+            checks.append((SEQ_REQUIRED + n, spec.name, "required", condition))
+    converted = None
     if "is_converted" in columns:
-        converted_at = "p.converted_at IS NULL" if "converted_at" in columns else "TRUE"
+        converted = "p.is_converted AND " + ("p.converted_at IS NULL" if "converted_at" in columns else "TRUE")
+    # One scan says whether any row breaks a rule (usually none); only then is each rule's own scan run.
+    anything = " OR ".join([f"({condition})" for *_, condition in checks] + ([f"({converted})"] if converted else []))
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM crm_parsed AS p WHERE {anything or 'FALSE'}), "  # noqa: S608
+        "EXISTS (SELECT 1 FROM crm_errors)"
+    )
+    broken, refused = cursor.fetchone()
+    if broken:
+        for seq, field, code, condition in checks:
+            cursor.execute(
+                f"INSERT INTO crm_errors SELECT row_no, {seq}, '{field}', '{code}', NULL, NULL "  # noqa: S608
+                f"FROM crm_parsed AS p WHERE {condition}"
+            )
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM crm_errors)")
+        refused = cursor.fetchone()[0]
+    clean = "NOT EXISTS (SELECT 1 FROM crm_errors AS e WHERE e.row_no = p.row_no)" if refused else "TRUE"
+    if converted and broken:
         cursor.execute(
             f"INSERT INTO crm_errors SELECT row_no, {SEQ_DERIVED}, 'converted_at', 'converted', NULL, NULL "  # noqa: S608
-            f"FROM crm_parsed AS p WHERE p.is_converted AND {converted_at} AND {clean}"
+            f"FROM crm_parsed AS p WHERE {converted} AND {clean}"
         )
         cursor.execute("SELECT EXISTS (SELECT 1 FROM crm_errors)")
         if cursor.fetchone()[0]:
             clean = "NOT EXISTS (SELECT 1 FROM crm_errors AS e WHERE e.row_no = p.row_no)"
-    _check_duplicates(cursor, clean, unchanged)
+    if duplicates or clean != "TRUE":
+        _check_duplicates(cursor, clean, unchanged)
+    _reject_errors(cursor, columns)
+
+
+def _reject_errors(cursor, columns: dict[str, str]) -> None:
+    """ImportRejected with the first MAX_STORED_ERRORS errors in crm_errors, in row order, if there are any."""
     cursor.execute("SELECT count(*) FROM crm_errors")
     total = cursor.fetchone()[0]
     if not total:
@@ -390,8 +409,13 @@ def _first_load(cursor, company_id: int) -> bool:
     return cursor.fetchone()[0]
 
 
-def _write(cursor, company_id: int, index: dict[str, int], sources) -> int:
-    """The one upsert. Returns how many rows were new; a row identical to the stored one is left alone."""
+def _write(cursor, company_id: int, index: dict[str, int], sources, first: bool, columns: dict[str, str]) -> int:
+    """The one upsert. Returns how many rows were new; a row identical to the stored one is left alone.
+
+    A company's ``first`` load is a plain INSERT: no speculative insertion, no per-row pre-check of the unique key, no
+    rows returned and counted. If the unique key refuses it, either the file names an id twice (not looked for by
+    :func:`_check` on a first load: ImportRejected, as there) or another writer (a connector's sync) added leads
+    since; then the upsert runs instead, in the same transaction."""
     present = set(index)
     values: dict[str, str] = {}  # column -> SQL of the new value
     updates: dict[str, str] = {}  # column -> SQL of SET (only the fields the file carries)
@@ -448,16 +472,14 @@ def _write(cursor, company_id: int, index: dict[str, int], sources) -> int:
         f"SELECT %(company)s, {', '.join(values[n] for n in names)} FROM crm_parsed AS p ORDER BY p.created, p.row_no"
     )
     params = {"company": company_id, "sales": sales}
-    # A company's first load: a plain INSERT (no speculative insertion, no per-row pre-check of the unique key, no
-    # rows returned and counted). Should another writer (a connector's sync) have added leads since, the unique key
-    # refuses the statement and the upsert below runs instead, in the same transaction.
-    if _first_load(cursor, company_id):
+    if first:
         try:
             with transaction.atomic():
                 cursor.execute(insert, params)
                 return cursor.rowcount
         except IntegrityError:
-            pass
+            _check_duplicates(cursor, "TRUE", unchanged=False)
+            _reject_errors(cursor, columns)
     cursor.execute(
         f"WITH written AS ({insert} ON CONFLICT (company_id, external_id) {conflict} "  # noqa: S608
         "RETURNING (xmax = 0) AS is_new) SELECT count(*) FILTER (WHERE is_new) FROM written",

@@ -11,7 +11,7 @@ import re
 
 import psycopg
 from django.conf import settings as django_settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, DataError, connection, transaction
 
 from core.safety import DATE_MAX, DATE_MIN
 
@@ -74,8 +74,9 @@ def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, pr
     try:
         with connection.cursor() as inner, transaction.atomic():
             inner.execute(
-                f"CREATE TEMP TABLE crm_stage ({text_columns}, row_no bigint GENERATED ALWAYS AS IDENTITY) "
-                "ON COMMIT DROP"
+                # (the numbers in one session are consecutive; the cache spares a sequence update per row)
+                f"CREATE TEMP TABLE crm_stage ({text_columns}, "
+                "row_no bigint GENERATED ALWAYS AS IDENTITY (CACHE 10000)) ON COMMIT DROP"
             )
             statement = (
                 f"COPY crm_stage ({names}) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER {delimiter_sql}, "
@@ -116,7 +117,7 @@ def _form_sql(t: str) -> str:
     # as bytes (COLLATE "C"): digits sort alike in every collation, and strcoll() costs more than the comparison.
     iso = f"CASE WHEN octet_length({t}) > 16 AND substr({t}, 17) ~ '[Z+-]' THEN 3 ELSE 1 END"
     return (
-        f"CASE WHEN {t} = '' THEN 0 "  # noqa: S608 (SQL built from our own column names)
+        f"CASE WHEN {t} = '' THEN 0 {_usual_iso_sql(t)}"  # noqa: S608 (SQL built from our own column names)
         f'WHEN {t} ~ %(iso)s THEN CASE WHEN left({t}, 4) COLLATE "C" NOT BETWEEN %(year_min)s AND %(year_max)s '
         f"THEN 9 WHEN substr({t}, 9, 2) COLLATE \"C\" <= '28' THEN {iso} "
         f"WHEN substr({t}, 9, 2)::int <= extract(day from make_date(left({t}, 4)::int, substr({t}, 6, 2)::int, 1) "
@@ -126,6 +127,28 @@ def _form_sql(t: str) -> str:
         f"WHEN g[1]::int <= extract(day from make_date(g[3]::int, g[2]::int, 1) + interval '1 month - 1 day') "
         f"THEN 2 ELSE 9 END FROM regexp_match({t}, %(german)s) AS g) "
         f"ELSE 9 END"
+    )
+
+
+# The exports' usual shapes of a date without a zone (HubSpot "2026-03-04 10:22", with seconds, date only) and what
+# PostgreSQL's timestamp output (DateStyle ISO) gives for each when every character in it was a digit of a valid date.
+USUAL_ISO_SHAPES = (("____-__-__ __:__", " || ':00'"), ("____-__-__ __:__:__", ""), ("____-__-__", " || ' 00:00:00'"))
+
+
+def _usual_iso_sql(t: str) -> str:
+    """The fast way to form 1 (ISO without a zone) for the usual shapes: their separators by LIKE, then the value
+    read as a timestamp must print as itself, which only a string of digits of a valid date and time does. The
+    regular expression of :func:`_form_sql` costs 1.2 µs a value, this 0.4 µs. The year is held inside
+    [year_min, year_max) by comparing the whole text (a value starting with year_max goes the exact way).
+
+    A value of the shape that is not a date at all ("2026-13-01 10:22", "abcd-ef-gh") makes the cast raise; the
+    statement is then run again with ``%(fast)s`` false (:func:`create_parsed`), where only the exact way decides.
+    Timestamps print as ISO, as psycopg needs them to (DateStyle); under another style no value would print as
+    itself and every value would go the exact way."""
+    shapes = " ".join(f"WHEN {t} LIKE '{shape}' THEN {t}{suffix}" for shape, suffix in USUAL_ISO_SHAPES)
+    return (
+        f'WHEN %(fast)s AND {t} COLLATE "C" BETWEEN %(year_min)s AND %(year_max)s '
+        f"AND {t}::timestamp::text = CASE {shapes} END THEN 1 "
     )
 
 
@@ -185,12 +208,16 @@ def create_parsed(cursor, *, select: list[str], trims: str, blank: str, forms: l
     # Times without a zone are read in the project time zone: the session's, for this statement.
     cursor.execute("SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)", [django_settings.TIME_ZONE])
     session_zone = cursor.fetchone()[0]
-    cursor.execute(
+    statement = (
         f"CREATE TEMP TABLE crm_parsed ON COMMIT DROP AS SELECT {', '.join(select)} "  # noqa: S608
         f"FROM crm_stage AS s CROSS JOIN LATERAL (SELECT {trims} OFFSET 0) AS t {laterals} "
-        f"WHERE NOT ({blank})",
-        params,
+        f"WHERE NOT ({blank})"
     )
+    try:
+        with transaction.atomic():
+            cursor.execute(statement, {**params, "fast": True})
+    except DataError:  # a value shaped like a usual date is none: the exact forms decide (its row gets its error)
+        cursor.execute(statement, {**params, "fast": False})
     rows = cursor.rowcount
     cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
     return rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -312,3 +313,44 @@ def test_a_session_that_used_temporary_tables_before(both):
         cursor.execute("INSERT INTO earlier_work VALUES (1)")
     result = both(HUBSPOT + "1,Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,\n")
     assert result["status"] == CrmImport.Status.DONE, result["errors"]
+
+
+def _parse_statements(queries) -> int:
+    return sum(query["sql"].startswith("CREATE TEMP TABLE crm_parsed") for query in queries)
+
+
+@pytest.mark.parametrize(
+    ("odd", "statements"),
+    [
+        ("2026-03-04 10:22", 1),  # the usual shape: the fast way, one statement
+        ("2026-03-04 24:00", 1),  # the shape, but it does not print as itself: the exact way in the same statement
+        ("2026-13-01 10:22", 2),  # the shape, but no date: the cast refuses it, the statement runs again exactly
+        ("2026-02-30", 2),
+        ("2100-06-01 10:22", 1),  # the last allowed year: outside the fast way's range, read exactly
+        ("abcd-ef-gh ij:kl", 1),  # not in the years' range: the exact way
+        ("2026-ab-01 10:22", 2),
+    ],
+)
+def test_the_usual_date_shapes_take_the_fast_way_and_odd_ones_are_read_exactly(both, odd, statements):
+    dates = ["2026-03-04 10:22", "2026-03-04 10:22:33", "2026-03-04", odd]
+    with CaptureQueriesContext(connection) as queries:
+        result = both(_hubspot_rows(dates, column=7))
+    assert _parse_statements(queries.captured_queries) == statements
+    valid = odd in ("2026-03-04 10:22", "2100-06-01 10:22")
+    assert result["status"] == (CrmImport.Status.DONE if valid else CrmImport.Status.FAILED)
+    if not valid:  # named like the Python path names it: row 5 (the header is row 1), nothing written
+        assert [error["row"] for error in result["errors"]] == [5]
+        assert result["rows"] == []
+
+
+def test_a_first_load_with_an_id_twice_is_refused_by_the_unique_key_and_named_as_in_python(both):
+    # No other error: the first load does not look for ids twice before writing; the unique key refuses the INSERT
+    content = HUBSPOT + "".join(f"{n},Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,\n" for n in (1, 2, 3, 2, 1, 2))
+    result = both(content)
+    assert result["status"] == CrmImport.Status.FAILED
+    assert [(error["row"], error["message"]) for error in result["errors"]] == [
+        (5, "The id “2” appears more than once in the file (first in row 3)."),
+        (6, "The id “1” appears more than once in the file (first in row 2)."),
+        (7, "The id “2” appears more than once in the file (first in row 3)."),
+    ]
+    assert result["rows"] == []
