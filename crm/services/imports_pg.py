@@ -130,12 +130,12 @@ def import_leads(
         columns = columns_for(header)
         if columns.errors:
             raise ImportRejected(columns.errors)
-        status = _stage(cursor, job, binary, len(header), delimiter, PG_ENCODINGS[encoding], progress)
-        if status != "ok":
+        staged = _stage(cursor, job, binary, len(header), delimiter, PG_ENCODINGS[encoding], progress)
+        if staged.status != "ok":
             return None
         index = {field: max(i for i, h in enumerate(header) if h == name) for field, name in columns.columns.items()}
         digest = _digest_sql(index, date_order, sources)
-        unchanged = _skip_unchanged(cursor, job.company_id, index, digest, len(header))
+        unchanged = _skip_unchanged(cursor, job.company_id, index, digest, len(header), staged)
         if unchanged is None:  # a field longer than Python's csv module takes: the Python path names its row
             return None
         rows = _parse(cursor, index, len(header), digest=digest) + unchanged
@@ -158,7 +158,7 @@ def _digest_sql(index: dict[str, int], date_order: str | None, sources) -> str:
     return digest_sql(index, context)
 
 
-def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str, width: int) -> int | None:
+def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str, width: int, staged) -> int | None:
     """Take the rows whose digest is the one their lead was last written with out of crm_stage. Such a row would
     write what its lead holds: it is not parsed, checked or written. The database trigger of migration crm 0005
     clears a lead's digest on any UPDATE that does not set it, so a lead changed since by another path is rewritten.
@@ -176,7 +176,7 @@ def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str,
         [company_id],
     )
     if not cursor.fetchone()[0]:
-        return None if _has_huge_field(cursor, width) else 0
+        return None if _has_huge_field(cursor, width, staged) else 0
     external_id = _trim_sql(f"s.c{index['external_id']}")
     cursor.execute(
         f"CREATE TEMP TABLE crm_match ON COMMIT DROP AS SELECT s.row_no + 1 AS row_no, l.id AS lead_id, "  # noqa: S608

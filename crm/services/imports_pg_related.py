@@ -104,8 +104,8 @@ def import_related(
         columns = columns_for(header)
         if columns.errors:
             raise ImportRejected(columns.errors)
-        status = pg_sql._stage(cursor, job, binary, len(header), delimiter, pg_sql.PG_ENCODINGS[encoding], progress)
-        if status != "ok" or pg_sql._has_huge_field(cursor, len(header)):
+        staged = pg_sql._stage(cursor, job, binary, len(header), delimiter, pg_sql.PG_ENCODINGS[encoding], progress)
+        if staged.status != "ok" or pg_sql._has_huge_field(cursor, len(header), staged):
             return None
         index = {field: max(i for i, h in enumerate(header) if h == name) for field, name in columns.columns.items()}
         context = _context(kind, index, date_order, sources)

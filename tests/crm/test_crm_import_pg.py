@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from crm.models import ColumnMapping, CrmImport, Lead
 from crm.services import column_mapping_save, crm_import_create
 from crm.services import imports_pg as crm_import_pg
+from crm.services.pg_sql import _LineLengths
 from tests.factories_crm import LeadFactory, at
 
 pytestmark = [pytest.mark.postgres("needs PostgreSQL (the SQL path of the import)"), pytest.mark.django_db]
@@ -249,6 +250,8 @@ def test_saved_mapping_with_marketing_flag_and_windows_1252(company, cmo, both):
         (HUBSPOT + "1,Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,,extra\n", False),  # too many
         (HUBSPOT + "1,Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,\n\\.\n2,Anna,2026-03-01,,,,,,,,,\n", False),
         (HUBSPOT + f"1,Anna,2026-03-01,lead,Direct,camp,{'I' * 131073},,,,,\n", False),  # beyond the csv module
+        (HUBSPOT + f'1,Anna,2026-03-01,lead,Direct,camp,"{"I, " * 43691}",,,,,\n', False),  # quoted, with commas
+        (HUBSPOT + f"1,Anna,2026-03-01,lead,Direct,camp,{'I' * 131072},,,,,\n", True),  # at the limit
         (HUBSPOT + '1, "Anna",2026-03-01,lead,Direct,camp,"Stadt, ""Nord""",,,,,\n', False),  # Python keeps "Anna"
         (HUBSPOT + '1,Anna,2026-03-01,lead,Direct,5" Monitor,Industrie,,,,,\n', False),
         (HUBSPOT, None),  # no data rows
@@ -354,3 +357,32 @@ def test_a_first_load_with_an_id_twice_is_refused_by_the_unique_key_and_named_as
         (7, "The id “2” appears more than once in the file (first in row 3)."),
     ]
     assert result["rows"] == []
+
+
+@pytest.mark.parametrize(
+    ("chunks", "short"),
+    [
+        ([b"a,b\nc,d\n"], True),
+        ([b"a" * 6, b"a" * 4 + b"\n"], True),  # a line over two chunks: 10 bytes
+        ([b"a" * 6, b"a" * 5 + b"\n"], False),  # 11
+        ([b"a\r" + b"a" * 10 + b"\r\nb"], True),  # \r ends a line too
+        ([b"a\n" + b"a" * 11 + b"\nb"], False),  # a line inside a chunk
+        ([b"a\n", b"a" * 11], False),  # the last line, without a line break
+        ([b'"a"\n'], False),  # a quote: a field may hold line breaks
+    ],
+)
+def test_the_streaming_knows_when_no_field_can_be_longer_than_the_csv_module_takes(chunks, short):
+    lines = _LineLengths(10)
+    for chunk in chunks:
+        lines.add(chunk)
+    assert lines.short is short
+
+
+def test_the_first_load_of_a_file_of_short_lines_does_not_scan_for_long_fields(both):
+    content = HUBSPOT + "1,Anna,2026-03-01,lead,Direct,camp,Industrie,,,,,\n"
+    with CaptureQueriesContext(connection) as queries:
+        both(content)
+    assert not [query for query in queries.captured_queries if "131072" in query["sql"]]
+    with CaptureQueriesContext(connection) as queries:  # a quote: the staged rows are looked at
+        both(content.replace("Anna", '"Anna"'))
+    assert len([query for query in queries.captured_queries if "131072" in query["sql"]]) == 1

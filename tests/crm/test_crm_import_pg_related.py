@@ -327,6 +327,7 @@ def test_errors_are_capped_with_the_total(both, leads, monkeypatch):
         (SALESFORCE + '006A;"2026-03-01;1\n', False),  # unterminated quote
         (SALESFORCE + "006A;2026-03-01;1;;;;;\n\n", False),  # an empty line
         (SALESFORCE + "006A;2026-03-01;1;;;;;;extra\n", False),
+        (SALESFORCE + f"006A;2026-03-01;1;;;;;{'x' * 131073}\n", False),  # a field beyond the csv module
         (SALESFORCE, True),  # no data rows: rejected by the SQL path
         ("Name;Amount\nX;1\n", None),  # column missing
     ],
