@@ -1,8 +1,8 @@
 """The PostgreSQL path of the CSV import of leads: COPY, validation and upsert as set-based SQL.
 
 The Python path (crm.services.import_run ``_validate`` / ``_write`` through :func:`crm.reader.parse_record`)
-is the reference; this path gives the same rows and the same errors, three to five times faster (1 M HubSpot
-contacts: ~29,000 rows/s against 5,540 on these 2-core machines; see the README's Performance section):
+is the reference; this path gives the same rows and the same errors, about seven times faster (1 M HubSpot
+contacts: ~42,600 rows/s against 5,540 on these 2-core machines; see the README's Performance section):
 
 1. **Stage.** The file streams through ``COPY ... FROM STDIN (FORMAT csv)`` into a temporary table with one text
    column per CSV column and the row number (the header is row 1, like the Python reader; :mod:`.pg_sql`, shared
@@ -20,11 +20,13 @@ contacts: ~29,000 rows/s against 5,540 on these 2-core machines; see the README'
    :func:`parse_datetime` / :func:`parse_bool` in Python, which either fixes them up or yields their error.
 4. **Check.** Too-long texts, missing required values, converted leads without a conversion date and ids that
    appear more than once (over the whole file, skipped rows included) go into an error table; the first
-   MAX_STORED_ERRORS in row order are turned into the translated messages of the Python path.
+   MAX_STORED_ERRORS in row order are turned into the translated messages of the Python path. One scan says whether
+   any row breaks a rule at all; on a company's first load ids twice are left to the unique key (step 5).
 5. **Write.** One ``INSERT ... SELECT ... ON CONFLICT (company_id, external_id) DO UPDATE ... WHERE <row differs>``
    writes everything, each lead with its row's digest; a field the file does not carry is left as it is, as
    ``bulk_create(update_conflicts)`` does. Most of its time is the upkeep of the lead table's eleven indexes, not
-   the SQL around it.
+   the SQL around it. A company's first load is a plain ``INSERT``; if the unique key refuses it, the ids twice are
+   looked for and named, or (none: a connector's sync came first) the upsert runs.
 
 Errors come in row order (the Python path reports a duplicate found across its batches of BATCH_SIZE ids later);
 with more than MAX_STORED_ERRORS errors the stored ones are therefore the first rows', and the total is the same.
