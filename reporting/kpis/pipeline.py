@@ -3,16 +3,19 @@ pipeline velocity."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings as django_settings
+from django.db import connection
 from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Lower
 
 from crm.models import Opportunity, Touchpoint
 
 from ..periods import Period
-from .base import CENT, KpiResult, _in, _money, _pct, _result, _s, reporting_settings
+from .base import CENT, ZERO, KpiResult, _in, _money, _pct, _result, _s, memoized, reporting_settings
 
 
 def pipeline_contribution(company, period: Period) -> KpiResult:
@@ -63,7 +66,8 @@ def marketing_influenced_pipeline(company, period: Period) -> KpiResult:
     Source: "marketing-influenced pipeline" (Forrester/SiriusDecisions; HubSpot and Salesforce reports).
     """
     opportunities = Opportunity.objects.filter(Q(company=company) & _in("created", period))
-    return _influenced(company, opportunities, "marketing_influenced_pipeline", count_key="opportunities")
+    return _influenced(company, opportunities, "marketing_influenced_pipeline", count_key="opportunities",
+                       memo=("created", period))  # fmt: skip
 
 
 def marketing_influenced_revenue(company, period: Period) -> KpiResult:
@@ -75,19 +79,28 @@ def marketing_influenced_revenue(company, period: Period) -> KpiResult:
     """
     start, end = period.datetime_range()
     won = Opportunity.objects.filter(company=company, status=Opportunity.Status.WON, closed__gte=start, closed__lt=end)
-    return _influenced(company, won, "marketing_influenced_revenue", count_key="won_opportunities")
+    return _influenced(company, won, "marketing_influenced_revenue", count_key="won_opportunities",
+                       memo=("closed", period))  # fmt: skip
 
 
-def _influenced(company, opportunities, key: str, *, count_key: str) -> KpiResult:
+def _influenced(company, opportunities, key: str, *, count_key: str, memo: tuple[str, Period]) -> KpiResult:
     """The influenced share of ``opportunities`` (one aggregate query): Σ amount of those with a marketing touch at
-    or before their creation, beside Σ amount of all of them."""
-    influenced = Q(touched=True)
-    totals = opportunities.annotate(touched=_marketing_touch_before_creation(company)).aggregate(
-        total=Sum("amount"),
-        influenced=Sum("amount", filter=influenced),
-        count=Count("id"),
-        influenced_count=Count("id", filter=influenced),
-    )
+    or before their creation, beside Σ amount of all of them. Inside a KPI refresh (:func:`.base.refresh_memo`) the
+    company's opportunities are read once with their influence and ``memo`` (which moment, which period) picks the
+    same ones: those created in the period, or won in it."""
+    # (the statement is PostgreSQL's; on SQLite every period asks the database)
+    postgres = connection.vendor == "postgresql"
+    influence = memoized(("influence", company.pk), lambda: _Influence(company)) if postgres else None
+    if influence is not None:
+        totals = influence.totals(*memo)
+    else:
+        influenced = Q(touched=True)
+        totals = opportunities.annotate(touched=_marketing_touch_before_creation(company)).aggregate(
+            total=Sum("amount"),
+            influenced=Sum("amount", filter=influenced),
+            count=Count("id"),
+            influenced_count=Count("id", filter=influenced),
+        )
     total, amount = _money(totals["total"]), _money(totals["influenced"])
     breakdown = {
         "influenced_amount": _s(amount),
@@ -97,6 +110,60 @@ def _influenced(company, opportunities, key: str, *, count_key: str) -> KpiResul
         "influenced_opportunities": totals["influenced_count"],
     }
     return _result(company, key, amount, breakdown)
+
+
+class _Influence:
+    """A company's opportunities with their marketing influence for every period at once: one statement gives, per
+    day (in the project's time zone) of creation and, for the won ones, of close, the sums the two KPIs need; the
+    days get running totals, and a period's totals are two bisections (periods are whole days: Period.datetime_range).
+
+    An opportunity is influenced when its lead's first marketing touch (:func:`_marketing_touch_before_creation`'s
+    rule: the channel, lower-cased, is not one of the company's sales or "other" sources) came at or before its
+    creation: the touches of the leads with opportunities are grouped once and joined, instead of one look at the
+    touches per opportunity and period (a million leads, 3 M touches, 18 periods: 4.6 s → 1 s)."""
+
+    def __init__(self, company):
+        settings = reporting_settings(company)
+        params = {
+            "company": company.pk,
+            "not_marketing": [s.casefold() for s in settings.sales_source_list + settings.other_source_list],
+            "zone": django_settings.TIME_ZONE,
+            "won": Opportunity.Status.WON,
+        }
+        opportunity, touchpoint = Opportunity._meta.db_table, Touchpoint._meta.db_table
+        day = "(o.{moment} AT TIME ZONE %(zone)s)::date"
+        sums = (
+            "sum(o.amount), coalesce(sum(o.amount) FILTER (WHERE o.touched), 0), count(*), "
+            "count(*) FILTER (WHERE o.touched)"
+        )
+        statement = (
+            f"WITH firsts AS (SELECT t.lead_id, min(t.occurred) AS first FROM {touchpoint} AS t "  # noqa: S608
+            "WHERE t.company_id = %(company)s AND lower(t.channel) <> ALL(%(not_marketing)s::text[]) "
+            f"AND t.lead_id IN (SELECT lead_id FROM {opportunity} WHERE company_id = %(company)s) GROUP BY 1), "
+            "opportunities AS (SELECT o.created, o.closed, o.status, o.amount, "
+            "coalesce(f.first <= o.created, false) AS touched "
+            f"FROM {opportunity} AS o LEFT JOIN firsts AS f ON f.lead_id = o.lead_id WHERE o.company_id = %(company)s) "
+            f"SELECT 'created', {day.format(moment='created')}, {sums} FROM opportunities AS o GROUP BY 2 "
+            f"UNION ALL SELECT 'closed', {day.format(moment='closed')}, {sums} FROM opportunities AS o "
+            "WHERE o.status = %(won)s AND o.closed IS NOT NULL GROUP BY 2 ORDER BY 1, 2"
+        )
+        self.lines: dict[str, tuple[list[dt.date], list[tuple]]] = {"created": ([], []), "closed": ([], [])}
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            for moment, on, *sums in cursor.fetchall():
+                days, running = self.lines[moment]
+                before = running[-1] if running else (ZERO, ZERO, 0, 0)
+                days.append(on)
+                running.append(tuple(a + b for a, b in zip(before, sums, strict=True)))
+
+    def totals(self, moment: str, period: Period) -> dict:
+        days, running = self.lines[moment]
+        start, end = (edge.date() for edge in period.datetime_range())
+        first, last = bisect.bisect_left(days, start), bisect.bisect_left(days, end)
+        before = running[first - 1] if first else (ZERO, ZERO, 0, 0)
+        through = running[last - 1] if last else (ZERO, ZERO, 0, 0)
+        names = ("total", "influenced", "count", "influenced_count")
+        return dict(zip(names, (b - a for a, b in zip(before, through, strict=True)), strict=True))
 
 
 VELOCITY_WINDOW_DAYS = 365

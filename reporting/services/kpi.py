@@ -36,7 +36,7 @@ from objectives.models import Cycle
 from sla.selectors import clock_memo
 
 from .. import attribution, kpis, periods
-from ..kpis.base import reached_memo
+from ..kpis.base import refresh_memo
 from ..models_snapshots import AttributionSnapshot, KpiRefresh, KpiSnapshot, PeriodKind
 from ..targets import TargetBook
 from . import alerts as services_alerts
@@ -265,8 +265,9 @@ def kpi_snapshots_refresh(
     )
     try:
         # clock_memo: the handover KPIs measure every SLA case once per refresh, at one moment (sla.selectors);
-        # reached_memo: the leads qualified by their first opportunity are read once (reporting.kpis.base).
-        with _heartbeat(refresh_id), transaction.atomic(), clock_memo(), reached_memo():
+        # refresh_memo: the leads qualified by their first opportunity and the opportunities' marketing influence are
+        # read once (reporting.kpis.base).
+        with _heartbeat(refresh_id), transaction.atomic(), clock_memo(), refresh_memo():
             # Before anything is read: a second refresh of this company waits here until the first has committed.
             advisory_xact_lock(LOCK_NAME, company.pk)
             todo = refresh_periods(company=company, scope=scope, on=on)

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from budgets.models import BudgetLine, Channel, SpendEntry
 from crm.models import Opportunity
@@ -274,16 +276,16 @@ def test_qualified_leads_in_focus_segments_and_target_from_bound_key_result(comp
 
 
 def test_a_refresh_memo_counts_leads_qualified_by_their_first_opportunity_alike(company, funnel, march):
-    """Inside a KPI refresh (reached_memo) the leads without stage dates are read once and counted per period in
+    """Inside a KPI refresh (refresh_memo) the leads without stage dates are read once and counted per period in
     Python: the same hand-computed counts as the grouped query outside one, with and without a segment filter."""
-    from reporting.kpis.base import qualified_counts, reached_memo
+    from reporting.kpis.base import qualified_counts, refresh_memo
 
     ReportingSettings.objects.create(company=company, focus_segments=["Stadtwerke", "Industrie"])
     february = period_for(company=company, kind="month", on=dt.date(2026, 2, 1))
     outside = [
         qualified_counts(company, p, stage="mql", segments=s) for p in (march, february) for s in (None, ["Stadtwerke"])
     ]
-    with reached_memo():
+    with refresh_memo():
         inside = [
             qualified_counts(company, p, stage="mql", segments=s)
             for p in (march, february)
@@ -292,7 +294,7 @@ def test_a_refresh_memo_counts_leads_qualified_by_their_first_opportunity_alike(
     assert inside == outside
     assert outside[1] == {"Stadtwerke": 3}  # L1, L6 by MQL date, L4 by its first opportunity (3/10)
     keys = ["qualified_leads_focus_segments", "cost_per_qualified_lead"]
-    with reached_memo():
+    with refresh_memo():
         memo = {k: (r.value, r.breakdown) for k, r in results_for(company, march, keys=keys).items()}
     assert memo == {k: (r.value, r.breakdown) for k, r in results_for(company, march, keys=keys).items()}
 
@@ -424,7 +426,7 @@ def test_a_milestone_bound_to_a_kpi_is_skipped_not_fatal(company, funnel, planni
     assert CheckIn.objects.get(key_result=planning["leads_kr"]).is_automatic
 
 
-def test_marketing_influenced_pipeline_and_revenue(company, march):
+def _influence_fixture(company) -> None:
     from tests.factories_crm import TouchpointFactory
 
     a = LeadFactory(company=company, created=at(2026, 2, 28), channel="Direkt", is_marketing_sourced=False)
@@ -444,6 +446,10 @@ def test_marketing_influenced_pipeline_and_revenue(company, march):
     TouchpointFactory(lead=d, company=company, occurred=at(2026, 2, 20), channel="Paid Search")
     OpportunityFactory(company=company, lead=d, created=at(2026, 2, 25), amount=Decimal("7000"),
                        status=Opportunity.Status.WON, closed=at(2026, 3, 3))  # fmt: skip
+
+
+def test_marketing_influenced_pipeline_and_revenue(company, march):
+    _influence_fixture(company)
     r = results_for(company, march, keys=["marketing_influenced_pipeline", "marketing_influenced_revenue"])
     pipeline = r["marketing_influenced_pipeline"]
     # created in March: 10000 (Webinare before) + 5000 (only other/sales touches) + 3000 (touch after) + 2000 (no
@@ -456,6 +462,35 @@ def test_marketing_influenced_pipeline_and_revenue(company, march):
     assert revenue.value == Decimal("17000.00")
     assert revenue.breakdown["share_percent"] == "77.27"
     assert (revenue.breakdown["won_opportunities"], revenue.breakdown["influenced_opportunities"]) == (3, 2)
+
+
+@pytest.mark.postgres("the refresh's statement of the opportunities' influence")
+def test_a_refresh_memo_gives_the_influenced_pipeline_and_revenue_alike(company, march):
+    """Inside a KPI refresh (refresh_memo) the opportunities are read once with their marketing influence and each
+    period is summed by bisection: the same values as the aggregate query per period, at the periods' edges too."""
+    from reporting.kpis.base import refresh_memo
+    from tests.factories_crm import TouchpointFactory
+
+    _influence_fixture(company)  # the hand-computed one above, and at the periods' edges:
+    e = LeadFactory(company=company, created=at(2026, 2, 1))
+    TouchpointFactory(lead=e, company=company, occurred=at(2026, 3, 1, 0), channel="Newsletter")  # at the creation
+    # created when March begins, won when April begins; one created when April begins
+    OpportunityFactory(company=company, lead=e, created=at(2026, 3, 1, 0), amount=Decimal("400.25"),
+                       status=Opportunity.Status.WON, closed=at(2026, 4, 1, 0))  # fmt: skip
+    OpportunityFactory(company=company, lead=e, created=at(2026, 4, 1, 0), amount=Decimal("99.99"),
+                       status=Opportunity.Status.LOST, closed=at(2026, 4, 2))  # fmt: skip
+    keys = ["marketing_influenced_pipeline", "marketing_influenced_revenue"]
+    periods = [period_for(company=company, kind=kind, on=on) for kind in ("month", "quarter")
+               for on in (dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2026, 4, 1))]  # fmt: skip
+    outside = [{k: (r.value, r.breakdown) for k, r in results_for(company, p, keys=keys).items()} for p in periods]
+    with refresh_memo(), CaptureQueriesContext(connection) as queries:
+        inside = [{k: (r.value, r.breakdown) for k, r in results_for(company, p, keys=keys).items()} for p in periods]
+    assert inside == outside
+    assert len([q for q in queries.captured_queries if "crm_touchpoint" in q["sql"]]) == 1  # read once
+    # March: 20000 + 400.25 created (influenced 10400.25 of 20400.25); April: 99.99 created, 400.25 won, influenced
+    assert outside[1]["marketing_influenced_pipeline"][0] == Decimal("10400.25")
+    assert outside[2]["marketing_influenced_revenue"][1]["influenced_amount"] == "400.25"
+    assert outside[2]["marketing_influenced_pipeline"][1]["influenced_opportunities"] == 1
 
 
 def test_source_classification_defaults_match_hubspot_and_salesforce_and_can_be_replaced(company):
