@@ -332,6 +332,8 @@ def _parse_statements(queries) -> int:
         ("2100-06-01 10:22", 1),  # the last allowed year: outside the fast way's range, read exactly
         ("abcd-ef-gh ij:kl", 1),  # not in the years' range: the exact way
         ("2026-ab-01 10:22", 2),
+        ("2026-03-04T10:22:00+25:00", 1),  # not one of the shapes: never cast the fast way (it would raise)
+        ("2026-03-04 10:22:00.5", 1),
     ],
 )
 def test_the_usual_date_shapes_take_the_fast_way_and_odd_ones_are_read_exactly(both, odd, statements):
@@ -339,7 +341,7 @@ def test_the_usual_date_shapes_take_the_fast_way_and_odd_ones_are_read_exactly(b
     with CaptureQueriesContext(connection) as queries:
         result = both(_hubspot_rows(dates, column=7))
     assert _parse_statements(queries.captured_queries) == statements
-    valid = odd in ("2026-03-04 10:22", "2100-06-01 10:22")
+    valid = odd in ("2026-03-04 10:22", "2100-06-01 10:22", "2026-03-04 10:22:00.5")
     assert result["status"] == (CrmImport.Status.DONE if valid else CrmImport.Status.FAILED)
     if not valid:  # named like the Python path names it: row 5 (the header is row 1), nothing written
         assert [error["row"] for error in result["errors"]] == [5]
