@@ -1,8 +1,8 @@
 """The PostgreSQL path of the CSV import of leads: COPY, validation and upsert as set-based SQL.
 
 The Python path (crm.services.import_run ``_validate`` / ``_write`` through :func:`crm.reader.parse_record`)
-is the reference; this path gives the same rows and the same errors, about seven times faster (1 M HubSpot
-contacts: ~42,600 rows/s against 5,540 on these 2-core machines; see the README's Performance section):
+is the reference; this path gives the same rows and the same errors, six to seven times faster (1 M HubSpot
+contacts: 36,000–42,600 rows/s against 5,540 on these 2-core machines; see the README's Performance section):
 
 1. **Stage.** The file streams through ``COPY ... FROM STDIN (FORMAT csv)`` into a temporary table with one text
    column per CSV column and the row number (the header is row 1, like the Python reader; :mod:`.pg_sql`, shared
