@@ -46,14 +46,18 @@ def pipeline_contribution(company, period: Period) -> KpiResult:
 def _marketing_touch_before_creation(company):
     """EXISTS a touchpoint of the opportunity's lead, at or before the opportunity's creation, whose channel is
     marketing (not one of the company's sales or "other" sources: ReportingSettings.source_class)."""
-    settings = reporting_settings(company)
-    not_marketing = [s.casefold() for s in settings.sales_source_list + settings.other_source_list]
     touches = (
         Touchpoint.objects.filter(company=company, lead=OuterRef("lead"), occurred__lte=OuterRef("created"))
         .annotate(folded=Lower("channel"))
-        .exclude(folded__in=not_marketing)
+        .exclude(folded__in=_not_marketing(company))
     )
     return Exists(touches)
+
+
+def _not_marketing(company) -> list[str]:
+    """The channels (lower-cased) that make no touch a marketing touch: the company's sales and "other" sources."""
+    settings = reporting_settings(company)
+    return [s.casefold() for s in settings.sales_source_list + settings.other_source_list]
 
 
 def marketing_influenced_pipeline(company, period: Period) -> KpiResult:
@@ -112,6 +116,9 @@ def _influenced(company, opportunities, key: str, *, count_key: str, memo: tuple
     return _result(company, key, amount, breakdown)
 
 
+_NOTHING = (ZERO, ZERO, 0, 0)  # total, influenced, count, influenced count
+
+
 class _Influence:
     """A company's opportunities with their marketing influence for every period at once: one statement gives, per
     day (in the project's time zone) of creation and, for the won ones, of close, the sums the two KPIs need; the
@@ -123,10 +130,9 @@ class _Influence:
     touches per opportunity and period (a million leads, 3 M touches, 18 periods: 4.6 s → 1 s)."""
 
     def __init__(self, company):
-        settings = reporting_settings(company)
         params = {
             "company": company.pk,
-            "not_marketing": [s.casefold() for s in settings.sales_source_list + settings.other_source_list],
+            "not_marketing": _not_marketing(company),
             "zone": django_settings.TIME_ZONE,
             "won": Opportunity.Status.WON,
         }
@@ -152,7 +158,7 @@ class _Influence:
             cursor.execute(statement, params)
             for moment, on, *sums in cursor.fetchall():
                 days, running = self.lines[moment]
-                before = running[-1] if running else (ZERO, ZERO, 0, 0)
+                before = running[-1] if running else _NOTHING
                 days.append(on)
                 running.append(tuple(a + b for a, b in zip(before, sums, strict=True)))
 
@@ -160,8 +166,8 @@ class _Influence:
         days, running = self.lines[moment]
         start, end = (edge.date() for edge in period.datetime_range())
         first, last = bisect.bisect_left(days, start), bisect.bisect_left(days, end)
-        before = running[first - 1] if first else (ZERO, ZERO, 0, 0)
-        through = running[last - 1] if last else (ZERO, ZERO, 0, 0)
+        before = running[first - 1] if first else _NOTHING
+        through = running[last - 1] if last else _NOTHING
         names = ("total", "influenced", "count", "influenced_count")
         return dict(zip(names, (b - a for a, b in zip(before, through, strict=True)), strict=True))
 
