@@ -77,6 +77,7 @@ from .pg_sql import (
     digest_sql,
     flush_fixes,
     huge_field_sql,
+    trimmed,
 )
 
 KINDS = {CrmKind.LEADS}
@@ -140,7 +141,7 @@ def import_leads(
         unchanged = _skip_unchanged(cursor, job.company_id, index, digest, len(header), staged)
         if unchanged is None:  # a field longer than Python's csv module takes: the Python path names its row
             return None
-        rows = _parse(cursor, index, len(header), digest=digest) + unchanged
+        rows = _parse(cursor, index, len(header), digest=digest, padded=staged.padded) + unchanged
         if rows == 0:
             raise ImportRejected([error(None, "", _("The file has a header but no data rows."))])
         _fix_unusual(cursor, index, date_order)
@@ -211,21 +212,18 @@ def _skip_unchanged(cursor, company_id: int, index: dict[str, int], digest: str,
     return unchanged
 
 
-def _parse(cursor, index: dict[str, int], width: int, digest: str = "NULL::bigint") -> int:
+def _parse(cursor, index: dict[str, int], width: int, digest: str = "NULL::bigint", padded: bool = True) -> int:
     """crm_parsed: one row per non-blank CSV row, values converted, raw text kept where Python must look; ``digest``
-    (SQL over the staged row ``s``) is kept for the write."""
+    (SQL over the staged row ``s``) is kept for the write. ``padded`` false: no field starts or ends with white
+    space (:class:`.pg_sql._Padding`), nothing to trim."""
     specs = field_specs(CrmKind.LEADS)
     mapped = sorted(set(index.values()), key=list(index.values()).index)
-    trims = ", ".join(f"{_trim_sql(f's.c{i}')} AS t{i}" for i in mapped)
-    # Python skips a row whose every value is blank; mapped columns first, so the usual row stops at the first.
-    blank = " AND ".join(
-        [f"t.t{i} = ''" for i in mapped] + [f"btrim(s.c{i}, %(ws)s) = ''" for i in range(width) if i not in mapped]
-    )
+    values, trims, blank = trimmed(mapped, width, padded)
     forms, moments = [], []
     select = ["s.row_no + 1 AS row_no", f"{digest} AS digest"]
     for field, i in index.items():
         kind = specs[field].kind
-        t = f"t.t{i}"
+        t = values[i]
         if kind == "text":
             select.append(f"{t} AS {field}")
         elif kind == "datetime":

@@ -111,7 +111,7 @@ def import_related(
         context = _context(kind, index, date_order, sources)
         digest = pg_sql.digest_sql(index, context)
         unchanged = _skip_unchanged(cursor, job.company_id, kind, index, digest, context)
-        rows = _parse(cursor, kind, index, len(header), digest) + unchanged
+        rows = _parse(cursor, kind, index, len(header), digest, padded=staged.padded) + unchanged
         if rows == 0:
             raise ImportRejected([error(None, "", _("The file has a header but no data rows."))])
         _fix_unusual(cursor, kind, index, date_order)
@@ -307,20 +307,19 @@ def _params() -> dict:
     )
 
 
-def _parse(cursor, kind: str, index: dict[str, int], width: int, digest: str = "NULL::bigint") -> int:
+def _parse(cursor, kind: str, index: dict[str, int], width: int, digest: str = "NULL::bigint",
+           padded: bool = True) -> int:  # fmt: skip
     """crm_parsed: one row per non-blank CSV row, values converted, raw text kept where Python must look; ``digest``
-    (SQL over the staged row ``s``) is kept for the write."""
+    (SQL over the staged row ``s``) is kept for the write. ``padded`` false: nothing to trim
+    (:func:`.pg_sql.trimmed`)."""
     specs = field_specs(kind)
     mapped = sorted(set(index.values()), key=list(index.values()).index)
-    trims = ", ".join(f"{pg_sql._trim_sql(f's.c{i}')} AS t{i}" for i in mapped)
-    blank = " AND ".join(
-        [f"t.t{i} = ''" for i in mapped] + [f"btrim(s.c{i}, %(ws)s) = ''" for i in range(width) if i not in mapped]
-    )
+    values, trims, blank = pg_sql.trimmed(mapped, width, padded)
     forms, moments = [], []
     select = ["s.row_no + 1 AS row_no", f"{digest} AS digest"]
     for field, i in index.items():
         spec_kind = specs[field].kind
-        t, raw = f"t.t{i}", f"s.c{i}"
+        t, raw = values[i], f"s.c{i}"
         if spec_kind == "text":
             select.append(f"{t} AS {field}")
         elif spec_kind == "id_list":
@@ -343,7 +342,7 @@ def _parse(cursor, kind: str, index: dict[str, int], width: int, digest: str = "
             empty = f"{t} = '' OR " if spec_kind == "decimal" else ""
             select.append(f"CASE WHEN NOT ({empty}({value}) IS NOT NULL) THEN {raw} END AS raw_{field}")
     if kind == CrmKind.OPPORTUNITIES and stage_decides(index):
-        t, raw = f"t.t{index['stage']}", f"s.c{index['stage']}"
+        t, raw = values[index["stage"]], f"s.c{index['stage']}"
         select.append(f"{_stage_status_sql(t)} AS stage_status")
         select.append(f"CASE WHEN ({_stage_status_sql(t)}) IS NULL THEN {raw} END AS raw_stage_status")
     return pg_sql.create_parsed(

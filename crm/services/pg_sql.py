@@ -5,9 +5,12 @@ the SQL expressions that read its values exactly as crm.reader does (trim, date 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import functools
 import hashlib
 import json
 import re
+import zoneinfo
 from typing import NamedTuple
 
 import psycopg
@@ -20,6 +23,7 @@ from ..reader import FALSE_WORDS, TRUE_WORDS
 
 CHUNK = 1 << 20
 PG_ENCODINGS = {"utf-8-sig": "UTF8", "cp1252": "WIN1252"}
+PYTHON_ENCODINGS = {pg: python for python, pg in PG_ENCODINGS.items()}
 # Zones beyond ±15:59 (PostgreSQL's limit, Python's is ±23:59) are left to Python.
 # Every character Python's str.strip() removes (str.isspace), so btrim() trims exactly like the Python path.
 WHITESPACE = "".join(chr(c) for c in range(1, 0x3001) if chr(c).isspace())
@@ -74,6 +78,8 @@ class Staged(NamedTuple):
     # No quote in the file and no line longer than the csv module's field limit in bytes: an unquoted field holds
     # neither a line break nor more characters than bytes, so none is longer than the limit.
     short_lines: bool = False
+    # Some field may start or end with white space (:class:`_Padding`): only then are the values trimmed in SQL.
+    padded: bool = True
 
 
 class _LineLengths:
@@ -101,6 +107,61 @@ class _LineLengths:
         self.short = self.short and self.run <= self.limit
 
 
+class _Padding:
+    """Follows whether any field of a stream of chunks may start or end with white space, which Python's
+    str.strip() removes and so the parse has to trim (``padded``). In a file without quotes the fields end at the
+    delimiter and the line breaks only, so one ``bytes.translate`` into classes (a boundary; a byte that may begin,
+    end, or be a white space of the file's encoding) and four searches for a boundary beside such a byte decide it,
+    about a millisecond a megabyte while PostgreSQL reads the previous chunk. It errs only towards "padded": a
+    quote, or a value that starts or ends with a byte a non-ASCII white space shares (such as "ß"), means trimming
+    as before."""
+
+    BOUNDARY, LEADS, ENDS, IS = b"\x01", b"\x02", b"\x03", b"\x04"
+
+    def __init__(self, delimiter: str, encoding: str):
+        codec = "utf-8" if encoding.startswith("utf-8") else encoding  # (utf-8-sig would prefix each with a BOM)
+        leads, ends = set(), set()
+        for char in WHITESPACE:
+            try:
+                encoded = char.encode(codec)
+            except UnicodeEncodeError:
+                continue
+            leads.add(encoded[0])
+            ends.add(encoded[-1])
+        table = bytearray(256)
+        for byte in range(256):
+            if byte in leads and byte in ends:
+                table[byte] = self.IS[0]
+            elif byte in leads:
+                table[byte] = self.LEADS[0]
+            elif byte in ends:
+                table[byte] = self.ENDS[0]
+        for byte in (delimiter.encode(), b"\r", b"\n"):
+            table[byte[0]] = self.BOUNDARY[0]
+        self.table = bytes(table)
+        self.last = self.BOUNDARY  # the file starts as after a line break
+        self.padded = False
+
+    def _found(self, classes: bytes) -> bool:
+        b = self.BOUNDARY
+        return b + self.LEADS in classes or b + self.IS in classes or self.ENDS + b in classes or self.IS + b in classes
+
+    def add(self, chunk: bytes) -> None:
+        if self.padded or not chunk:
+            return
+        if b'"' in chunk:
+            self.padded = True
+            return
+        classes = chunk.translate(self.table)
+        self.padded = self._found(self.last + classes[:1]) or self._found(classes)
+        self.last = classes[-1:]
+
+    def finish(self) -> bool:
+        """Whether the file may hold padded fields, once every chunk was added (the last field may end the file)."""
+        self.add(b"\n")
+        return self.padded
+
+
 def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, progress) -> Staged:
     """COPY the file into crm_stage (:class:`Staged` says how that went)."""
     names = ", ".join(f"c{i}" for i in range(width))
@@ -121,6 +182,7 @@ def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, pr
             tail = b""
             sent = 0
             lines = _LineLengths(csv.field_size_limit())
+            padding = _Padding(delimiter, PYTHON_ENCODINGS[pg_encoding])
             with inner.cursor.copy(statement) as copy:
                 while chunk := binary.read(CHUNK):
                     window = tail + chunk if sent else chunk
@@ -132,6 +194,7 @@ def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, pr
                     tail = chunk[-3:]
                     copy.write(chunk)
                     lines.add(chunk)
+                    padding.add(chunk)
                     sent += len(chunk)
                     progress(phase="validating", done=0, bytes=sent, size=job.size)
     except _NotForCopy:
@@ -140,7 +203,7 @@ def _stage(cursor, job, binary, width: int, delimiter: str, pg_encoding: str, pr
         return Staged("encoding")
     except psycopg.errors.DataError:
         return Staged("unreadable")
-    return Staged("ok", short_lines=lines.short)
+    return Staged("ok", short_lines=lines.short, padded=padding.finish())
 
 
 class _NotForCopy(Exception):
@@ -206,14 +269,45 @@ def _moment_sql(t: str, form: str) -> str:
 
 def _first_of_twice_sql(v: str, form: str) -> str:
     """A wall-clock time that happens twice (autumn) is the first of the two for Python (``replace(tzinfo=...)``,
-    fold=0) but the second for PostgreSQL. Only where the offset changed within three hours of ``v`` is the earlier
-    moment ``v + d`` (d: that change, negative in autumn) looked at; it wins if it shows the same wall-clock time."""
-    three = "interval '3 hours'"
-    d = f"({v}::timestamp - ({v} - {three})::timestamp - {three})"
-    return (
-        f"CASE WHEN {form} IN (1, 2) AND ({v} - {three})::timestamp <> {v}::timestamp - {three} "
-        f"AND {d} < interval '0' AND ({v} + {d})::timestamp = {v}::timestamp THEN {v} + {d} ELSE {v} END"
+    fold=0) but the second for PostgreSQL. The second moments of the project time zone's repeated hours are known
+    (:func:`_autumn_hours`): a moment ``v`` of a value without a zone that is one of them becomes the first, ``v``
+    less the hour's length. A binary search in a multirange, no time zone conversion per value."""
+    cases = " ".join(
+        f"WHEN {v} <@ '{hours}'::tstzmultirange THEN {v} - interval '{shift} seconds'"
+        for shift, hours in _autumn_hours(django_settings.TIME_ZONE)
     )
+    return f"CASE WHEN {form} NOT IN (1, 2) THEN {v} {cases} ELSE {v} END" if cases else v
+
+
+@functools.lru_cache
+def _autumn_hours(zone: str) -> tuple[tuple[int, str], ...]:
+    """The moments at which a wall-clock time of ``zone`` (between core.safety's DATE_MIN and DATE_MAX) shows
+    for the second time, as ((seconds the clocks went back, tstzmultirange literal in UTC), ...): after each
+    change to a smaller offset at T by s seconds, [T, T + s). Found from Python's zone data, as the Python path
+    reads the times, day by day and then to the second (~0.1 s once per process)."""
+    tz = zoneinfo.ZoneInfo(zone)
+    utc = dt.UTC
+
+    def offset(second: int) -> dt.timedelta:
+        return dt.datetime.fromtimestamp(second, tz).utcoffset()
+
+    day = 86400
+    start = int(dt.datetime.combine(DATE_MIN, dt.time(), utc).timestamp()) - day
+    end = int(dt.datetime.combine(DATE_MAX, dt.time(), utc).timestamp()) + 2 * day
+    hours: dict[int, list[str]] = {}
+    before = offset(start)
+    for second in range(start + day, end, day):
+        after = offset(second)
+        if after < before:
+            low, high = second - day, second  # the offset changes in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == before else (low, middle)
+            shift = int((before - after).total_seconds())
+            first, last = dt.datetime.fromtimestamp(high, utc), dt.datetime.fromtimestamp(high + shift, utc)
+            hours.setdefault(shift, []).append(f"[{first:%Y-%m-%d %H:%M:%S}+00,{last:%Y-%m-%d %H:%M:%S}+00)")
+        before = after
+    return tuple((shift, "{" + ",".join(ranges) + "}") for shift, ranges in sorted(hours.items()))
 
 
 def _trim_sql(value: str) -> str:
@@ -222,6 +316,19 @@ def _trim_sql(value: str) -> str:
         f"CASE WHEN ascii({value}) BETWEEN 33 AND 126 AND ascii(right({value}, 1)) BETWEEN 33 AND 126 THEN {value} "
         f"ELSE btrim({value}, %(ws)s) END"
     )
+
+
+def trimmed(mapped: list[int], width: int, padded: bool) -> tuple[dict[int, str], str, str]:
+    """The SQL of each mapped staged column's value as Python reads it (trimmed, :func:`_trim_sql`; the raw value
+    when the file has no padded field, ``padded`` false), the trims for :func:`create_parsed` (empty when none is
+    needed) and the condition of a blank row (Python skips a row whose every value is blank; mapped columns first,
+    so the usual row stops at the first)."""
+    values = {i: f"t.t{i}" if padded else f"s.c{i}" for i in mapped}
+    trims = ", ".join(f"{_trim_sql(f's.c{i}')} AS t{i}" for i in mapped) if padded else ""
+    blank = " AND ".join(
+        [f"{values[i]} = ''" for i in mapped] + [f"btrim(s.c{i}, %(ws)s) = ''" for i in range(width) if i not in mapped]
+    )
+    return values, trims, blank
 
 
 def _params(**extra) -> dict:
@@ -239,11 +346,11 @@ def _params(**extra) -> dict:
 
 def create_parsed(cursor, *, select: list[str], trims: str, blank: str, forms: list[str], moments: list[str],
                   params: dict) -> int:  # fmt: skip
-    """CREATE the temp table crm_parsed from crm_stage: each row's trimmed values (``trims``), its date forms and
-    moments computed once per row, the ``select`` list, blank rows left out. Returns the number of rows."""
-    laterals = ""
+    """CREATE the temp table crm_parsed from crm_stage: each row's trimmed values (``trims``, if any), its date forms
+    and moments computed once per row, the ``select`` list, blank rows left out. Returns the number of rows."""
+    laterals = f"CROSS JOIN LATERAL (SELECT {trims} OFFSET 0) AS t " if trims else ""
     if forms:  # each step once per row (OFFSET 0 keeps PostgreSQL from copying the expressions into every use)
-        laterals = (
+        laterals += (
             f"CROSS JOIN LATERAL (SELECT {', '.join(forms)} OFFSET 0) AS f "
             f"CROSS JOIN LATERAL (SELECT {', '.join(moments)} OFFSET 0) AS m"
         )
@@ -252,7 +359,7 @@ def create_parsed(cursor, *, select: list[str], trims: str, blank: str, forms: l
     session_zone = cursor.fetchone()[0]
     statement = (
         f"CREATE TEMP TABLE crm_parsed ON COMMIT DROP AS SELECT {', '.join(select)} "  # noqa: S608
-        f"FROM crm_stage AS s CROSS JOIN LATERAL (SELECT {trims} OFFSET 0) AS t {laterals} "
+        f"FROM crm_stage AS s {laterals} "
         f"WHERE NOT ({blank})"
     )
     try:

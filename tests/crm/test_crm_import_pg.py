@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from crm.models import ColumnMapping, CrmImport, Lead
 from crm.services import column_mapping_save, crm_import_create
 from crm.services import imports_pg as crm_import_pg
-from crm.services.pg_sql import _LineLengths
+from crm.services.pg_sql import _autumn_hours, _LineLengths, _Padding
 from tests.factories_crm import LeadFactory, at
 
 pytestmark = [pytest.mark.postgres("needs PostgreSQL (the SQL path of the import)"), pytest.mark.django_db]
@@ -388,3 +390,103 @@ def test_the_first_load_of_a_file_of_short_lines_does_not_scan_for_long_fields(b
     with CaptureQueriesContext(connection) as queries:  # a quote: the staged rows are looked at
         both(content.replace("Anna", '"Anna"'))
     assert len([query for query in queries.captured_queries if "131072" in query["sql"]]) == 1
+
+
+@pytest.mark.parametrize(
+    ("chunks", "delimiter", "encoding", "padded"),
+    [
+        ([b"a,b\nc,d\n"], ",", "utf-8-sig", False),
+        ([b"a,b\n\nc,d\r\n"], ",", "utf-8-sig", False),  # a blank line, CRLF
+        ([b"a,b c\n", b"Stra\xc3\x9fe,x\n"], ",", "utf-8-sig", False),  # spaces and letters inside values
+        ([b"a, b\n"], ",", "utf-8-sig", True),  # after the delimiter
+        ([b"a ,b\n"], ",", "utf-8-sig", True),  # before it
+        ([b"a,b \r\n"], ",", "utf-8-sig", True),  # before a line break
+        ([b"a,b\n", b" c,d\n"], ",", "utf-8-sig", True),  # at a line's start, at a chunk's start
+        ([b"a,b ", b"\nc,d\n"], ",", "utf-8-sig", True),  # a chunk ends with it
+        ([b"a,b\nc,d\t"], ",", "utf-8-sig", True),  # the last field of the file, without a line break
+        ([b"a,\xc2\xa0b\n"], ",", "utf-8-sig", True),  # a no-break space
+        ([b"a,b\xe3\x80\x80\n"], ",", "utf-8-sig", True),  # an ideographic space
+        ([b"a,\xa0b\n"], ",", "cp1252", True),  # the no-break space of Windows-1252
+        ([b'"a",b\n'], ",", "utf-8-sig", True),  # a quoted field may start with a line break
+        ([b"a\tb\n"], "\t", "utf-8-sig", False),  # the tab is the delimiter here
+        ([b"a\t b\n"], "\t", "utf-8-sig", True),
+        ([b"a;b c\n"], ";", "utf-8-sig", False),
+        ([b"a; b\n"], ";", "utf-8-sig", True),
+    ],
+)
+def test_the_streaming_knows_when_no_field_can_start_or_end_with_white_space(chunks, delimiter, encoding, padded):
+    padding = _Padding(delimiter, encoding)
+    for chunk in chunks:
+        padding.add(chunk)
+    assert padding.finish() is padded
+
+
+def _parse_statement(queries) -> str:
+    return next(query["sql"] for query in queries.captured_queries if "CREATE TEMP TABLE crm_parsed" in query["sql"])
+
+
+def test_a_file_without_padded_fields_is_read_without_trimming_and_alike(both):
+    content = HUBSPOT + (
+        "1,Anna Maria,2026-03-01 08:00,lead,Paid Social,Kampagne 1,Straße und Bau,2026-03-02,,,,\n"
+        "2,Jörg,04.03.2026 10:22,lead,Sales,,,,,,,\n"
+        ",,,,,,,,,,,\n"
+        "3,Ben,2026-10-25 02:30,customer,Direct,,,02.03.2026,,,,2026-10-25 02:59:59\n"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        result = both(content)
+    assert result["status"] == CrmImport.Status.DONE, result["errors"]
+    assert "btrim(s.c0" not in _parse_statement(queries)  # no value is trimmed
+    assert {row[0]: row[2] for row in result["rows"]} == {"1": "Paid Social", "2": "Sales", "3": "Direct"}
+
+
+@pytest.mark.parametrize(
+    "padding", [" ", "\t", "\u00a0", "\u3000", "\u2009"], ids=["space", "tab", "nbsp", "ideographic", "thin"]
+)
+def test_padded_fields_of_a_file_without_quotes_are_trimmed_as_in_python(both, padding):
+    content = HUBSPOT + (
+        f"1,Anna,2026-03-01 08:00,lead,{padding}Paid Social,camp{padding},Industrie,2026-03-02,,,,\n"
+        f"{padding}2,Jörg,{padding}2026-10-25 02:30{padding},lead,Sales,,,,,,,{padding}\n"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        result = both(content)
+    assert result["status"] == CrmImport.Status.DONE, result["errors"]
+    assert "btrim(s.c0" in _parse_statement(queries)
+    assert {row[0]: (row[2], row[3]) for row in result["rows"]} == {  # channel, campaign
+        "1": ("Paid Social", "camp"),
+        "2": ("Sales", ""),
+    }
+
+
+AUTUMN = [
+    "2026-10-25 01:59",
+    "2026-10-25 02:00",
+    "2026-10-25 02:30",
+    "2026-10-25 02:59:59",
+    "2026-10-25 03:00",
+    "25.10.2026 02:15",
+    "2025-10-26 02:45",
+    "1995-09-24 02:30",  # Berlin's clocks went back in September until 1995
+    "2100-10-31 02:30",
+    "2026-10-25T02:30:00+01:00",  # a zone: the second one, as written
+    "2026-03-29 02:30",  # does not exist (spring)
+]
+
+
+def test_the_repeated_autumn_hour_is_its_first_time_as_in_python(both):
+    content = HUBSPOT + "".join(f"{n},Anna,{value},lead,Direct,,,,,,,\n" for n, value in enumerate(AUTUMN, 1))
+    result = both(content)
+    assert result["status"] == CrmImport.Status.DONE, result["errors"]
+    created = {row[0]: row[1] for row in result["rows"]}
+    assert created["3"] == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)  # 02:30 summer time
+    assert created["5"] == dt.datetime(2026, 10, 25, 2, 0, tzinfo=dt.UTC)  # 03:00 winter time, once
+    assert created["10"] == dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC)
+
+
+def test_the_repeated_hours_of_a_zone_come_from_its_rules():
+    berlin = dict(_autumn_hours("Europe/Berlin"))
+    assert list(berlin) == [3600]  # clocks go back one hour
+    assert "[2026-10-25 01:00:00+00,2026-10-25 02:00:00+00)" in berlin[3600]
+    assert "[1995-09-24 01:00:00+00,1995-09-24 02:00:00+00)" in berlin[3600]
+    assert berlin[3600].count("[") == 111  # every autumn from 1990 to 2100
+    assert _autumn_hours("UTC") == ()
+    assert [shift for shift, _ in _autumn_hours("Australia/Lord_Howe")] == [1800]  # half an hour back
