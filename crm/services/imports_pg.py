@@ -219,8 +219,7 @@ def _parse(cursor, index: dict[str, int], width: int, digest: str = "NULL::bigin
     (SQL over the staged row ``s``) is kept for the write. ``padded`` false: no field starts or ends with white
     space (:class:`.pg_sql._Padding`), nothing to trim."""
     specs = field_specs(CrmKind.LEADS)
-    mapped = sorted(set(index.values()), key=list(index.values()).index)
-    values, trims, blank = trimmed(mapped, width, padded)
+    values, trims, blank = trimmed(index, width, padded)
     forms, moments = [], []
     select = ["s.row_no + 1 AS row_no", f"{digest} AS digest"]
     for field, i in index.items():

@@ -313,8 +313,7 @@ def _parse(cursor, kind: str, index: dict[str, int], width: int, digest: str = "
     (SQL over the staged row ``s``) is kept for the write. ``padded`` false: nothing to trim
     (:func:`.pg_sql.trimmed`)."""
     specs = field_specs(kind)
-    mapped = sorted(set(index.values()), key=list(index.values()).index)
-    values, trims, blank = pg_sql.trimmed(mapped, width, padded)
+    values, trims, blank = pg_sql.trimmed(index, width, padded)
     forms, moments = [], []
     select = ["s.row_no + 1 AS row_no", f"{digest} AS digest"]
     for field, i in index.items():
